@@ -1,0 +1,129 @@
+"""The allocation policy: every tunable of the rules, with DOMAIN.md's defaults.
+
+A policy file may set any subset; omitted keys take the defaults below. The policy is
+hashed into every proposal, so two runs with the same policy file are comparable.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Occupancy(_Section):
+    """R2: household size against dwelling size."""
+
+    max_extra_bedrooms: int = Field(1, ge=0, description="Hard cap on spare bedrooms.")
+    min_area_per_person: float = Field(25.0, gt=0, description="SSB crowding threshold, m².")
+    crowding: Literal["hard", "off"] = Field(
+        "hard", description="'off' relaxes the SSB crowding ban (analysts' what-if only)."
+    )
+
+
+class School(_Section):
+    """R4: school continuity for school-age children."""
+
+    min_age: int = Field(6, ge=0, le=25)
+    max_age: int = Field(15, ge=0, le=25)
+    primary_max_age: int = Field(
+        12, ge=0, le=25, description="Oldest age in primary school (grades 1–7)."
+    )
+    max_travel_minutes: int = Field(30, ge=0)
+    mode: Literal["hard", "off"] = "hard"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> School:
+        if not self.min_age <= self.max_age:
+            raise ValueError("school.min_age must not exceed school.max_age")
+        return self
+
+
+class Spread(_Section):
+    """R5: spread against concentration of high-need households."""
+
+    building_max_share: float = Field(0.25, ge=0, le=1)
+    building_min_cap: int = Field(1, ge=0)
+    active_use_is_high_need: bool = True
+    building_cap: Literal["hard", "off"] = "hard"
+    district_quota: Literal["hard", "off"] = "hard"
+
+
+class Separation(_Section):
+    """R6: keep active substance use apart from households in recovery."""
+
+    scope: Literal["building", "cluster"] = "building"
+    mode: Literal["hard", "off"] = "hard"
+
+
+class Temporary(_Section):
+    """R7: the 3-month cap on temporary housing for families with children."""
+
+    max_days: int = Field(90, ge=1)
+    allow_families: bool = False
+
+
+class Solver(_Section):
+    """CP-SAT settings. Fixed workers + seed + deterministic time give repeatable runs."""
+
+    time_limit_s: float = Field(30.0, gt=0)
+    workers: int = Field(2, ge=1, le=64)
+    seed: int = Field(0, ge=0)
+    deterministic_time: float | None = Field(
+        None, gt=0, description="CP-SAT max_deterministic_time per tier; None = no limit."
+    )
+    alternates: int = Field(3, ge=0, le=10)
+
+
+class Weights(_Section):
+    """Weights of the objective tiers (DOMAIN.md §4). All costs are in points.
+
+    Tier 2 (priority and waiting): housing household h is worth
+        ``priority_points[priority] + waiting_points_per_day * min(days_waiting, waiting_cap_days)``
+    where ``days_waiting = as_of - approved_on``. Only these fields enter, so equal cases
+    get equal weight.
+
+    Tier 3 (fit), a cost to minimise:
+        ``preference * rank``            rank 0 for the first wish, k for the (k+1)-th,
+                                         ``len(preferred)`` when outside all wishes;
+        ``spare_bedroom * spare``        each bedroom beyond the need;
+        ``school_travel_minute * min``   minutes of school travel for kept schools;
+        ``vacancy_per_rent_day * rent/30 * days``  vacancy rent loss (NOK);
+        ``concentration * burden``       each high-need placement in a burdened district.
+    """
+
+    priority_points: dict[int, int] = Field(default_factory=lambda: {1: 1000, 2: 500, 3: 250})
+    waiting_points_per_day: int = Field(1, ge=0)
+    waiting_cap_days: int = Field(1095, ge=0)
+    preference: int = Field(100, ge=0)
+    spare_bedroom: int = Field(60, ge=0)
+    school_travel_minute: int = Field(5, ge=0)
+    vacancy_per_rent_day: float = Field(0.01, ge=0, description="Points per NOK of rent lost.")
+    concentration: int = Field(200, ge=0)
+
+    @model_validator(mode="after")
+    def _priorities(self) -> Weights:
+        missing = {1, 2, 3} - set(self.priority_points)
+        if missing:
+            raise ValueError(f"priority_points needs keys 1, 2 and 3 (missing {sorted(missing)})")
+        return self
+
+
+class Policy(_Section):
+    """All rule settings of one allocation policy."""
+
+    name: str = "default"
+    round_days: int = Field(7, ge=1)
+    offer_lead_days: int = Field(14, ge=0)
+    youth_max_age: int = Field(25, ge=16)
+    occupancy: Occupancy = Field(default_factory=Occupancy)
+    school: School = Field(default_factory=School)
+    spread: Spread = Field(default_factory=Spread)
+    separation: Separation = Field(default_factory=Separation)
+    temporary: Temporary = Field(default_factory=Temporary)
+    solver: Solver = Field(default_factory=Solver)
+    weights: Weights = Field(default_factory=Weights)

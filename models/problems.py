@@ -1,0 +1,53 @@
+"""Input problems: one record per thing wrong with the input, all reported at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Problem(BaseModel):
+    """One problem in the input: where it is, which field, the value, what was expected.
+
+    ``table`` and ``index`` locate the problem in the scenario's tables (0-based index);
+    loaders translate them into ``file`` and ``location`` (a spreadsheet row or a JSON path)
+    the user can open.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str | None = None
+    location: str = ""
+    table: str | None = None
+    index: int | None = None
+    field: str = ""
+    value: Any = None
+    expected: str = ""
+
+    def render(self) -> str:
+        location = self.location
+        if not location and self.table is not None:
+            location = self.table + (f"[{self.index}]" if self.index is not None else "")
+        where = ", ".join(p for p in (self.file or "", location) if p) or "input"
+        value = _short(self.value)
+        field = f"field '{self.field}'" if self.field else "record"
+        return f"{where}: {field}: got {value}; expected {self.expected}"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class InputError(Exception):
+    """Raised with every problem found in an input; the CLI turns it into exit code 2."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the input")
+
+    def render(self) -> str:
+        lines = [f"{len(self.problems)} problem(s) in the input:"]
+        lines += [f"  - {p.render()}" for p in self.problems]
+        return "\n".join(lines)

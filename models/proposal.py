@@ -1,0 +1,140 @@
+"""The proposal: what the allocator answers, and what `check` reads back.
+
+Reasons carry stable English codes plus parameters; Norwegian text is rendered from the
+code (allocator.reasons) for people, so the case system can rely on the codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+TierStatus = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN", "MODEL_INVALID", "SKIPPED"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Reason(_Out):
+    """A machine-readable reason: a stable code, its parameters and a bokmål text."""
+
+    code: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    text: str = ""
+
+
+class TierResult(_Out):
+    name: str
+    status: TierStatus
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = Field(None, description="|objective - bound| / max(1, |objective|).")
+    wall_time_s: float = 0.0
+
+
+class RunInfo(_Out):
+    id: str
+    schema_version: str = SCHEMA_VERSION
+    created_at: str = ""
+    as_of: dt.date
+    input_sha256: str
+    policy_sha256: str
+    policy_name: str = "default"
+    method: Literal["cp-sat", "greedy", "manual"] = "cp-sat"
+    versions: dict[str, str] = Field(default_factory=dict)
+    seed: int = 0
+    workers: int = 1
+    status: TierStatus = "UNKNOWN"
+    tiers: list[TierResult] = Field(default_factory=list)
+    sizes: dict[str, int] = Field(default_factory=dict)
+    wall_time_s: float = 0.0
+
+
+class ScoreParts(_Out):
+    """The objective contributions of one match, per tier."""
+
+    priority_points: int = 0
+    waiting_points: int = 0
+    preference_rank: int | None = None
+    spare_bedrooms: int = 0
+    school_travel_minutes: int = 0
+    vacancy_days: int = 0
+    vacancy_rent_loss: float = 0.0
+    concentration_cost: int = 0
+    fit_cost: int = 0
+
+
+class Alternate(_Out):
+    """Who would get the dwelling if the match is declined, best first (computed, re-solved)."""
+
+    rank: int
+    household: str
+    move_in: dt.date | None = None
+    reason: Reason | None = None
+
+
+class Match(_Out):
+    household: str
+    dwelling: str
+    move_in: dt.date
+    pinned: bool = False
+    score: ScoreParts = Field(default_factory=ScoreParts)
+    reasons: list[Reason] = Field(default_factory=list)
+    alternates: list[Alternate] = Field(default_factory=list)
+
+
+class Blocking(_Out):
+    dwelling: str
+    rule: str
+    code: str
+
+
+class Unmatched(_Out):
+    household: str
+    reason: Reason
+    blocking_rules: list[Blocking] = Field(default_factory=list)
+    outranked_by: list[dict[str, str]] = Field(default_factory=list)
+
+
+class EmptyDwelling(_Out):
+    dwelling: str
+    reason: Reason
+
+
+class Breach(_Out):
+    household: str
+    deadline: dt.date
+    days_over: int
+    dwelling: str | None = None
+    reason: Reason
+
+
+class Kpis(_Out):
+    households: int = 0
+    vacancies: int = 0
+    housed: int = 0
+    unmatched: int = 0
+    empty_dwellings: int = 0
+    due_families: int = 0
+    due_housed: int = 0
+    breaches: int = 0
+    days_over: int = 0
+    dissimilarity_before: float | None = None
+    dissimilarity_after: float | None = None
+    vacancy_days: int = 0
+    vacancy_rent_loss: float = 0.0
+    mean_wait_days_housed: float | None = None
+
+
+class Proposal(_Out):
+    run: RunInfo
+    matches: list[Match] = Field(default_factory=list)
+    unmatched: list[Unmatched] = Field(default_factory=list)
+    empty_dwellings: list[EmptyDwelling] = Field(default_factory=list)
+    breaches: list[Breach] = Field(default_factory=list)
+    kpis: Kpis = Field(default_factory=Kpis)
