@@ -1,0 +1,176 @@
+"""Candidate pairs: only household–dwelling pairs that pass every pairwise hard rule.
+
+The CP-SAT model gets one Boolean per candidate pair and nothing else, so the model stays
+small (PERFORMANCE.md: create variables only for eligible pairs). Rules are evaluated on
+blocks of households at once (numpy broadcasting), so memory stays bounded at any size.
+For every rejected pair the first rejecting rule is known (`first_rejection`), which powers
+the "why not" explanations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from allocator.data import RoundData
+from allocator.rules import CODE_NUMBER, CODES, PAIRWISE, ROUND_FILTERS, RULE_OF_CODE
+from allocator.rules import r2_size, r3_location, r4_school, r5_spread, r7_temporary, r9_timing
+from models.problems import InputError, Problem
+
+#: Cells (households × dwellings) evaluated at once; bounds memory to a few hundred MB.
+BLOCK_CELLS = 4_000_000
+
+
+def first_rejection(data: RoundData, hs: np.ndarray) -> np.ndarray:
+    """(len(hs), D) int: 0 when the pair passes every pairwise rule, else the number of the
+    first rule (in registry order) that rejects it."""
+    code = np.zeros((len(hs), data.D), dtype=np.int16)
+    for number, rule in enumerate(PAIRWISE, start=1):
+        rejected = rule.reject(data, hs)
+        code[(code == 0) & rejected] = number
+    return code
+
+
+def rejection_codes(data: RoundData, hs: np.ndarray) -> np.ndarray:
+    """Like `first_rejection`, but pairs that pass the pairwise rules get the number of the
+    first round filter rejecting them (numbers index `CODES`, 1-based; 0 = candidate)."""
+    code = first_rejection(data, hs)
+    rows, cols = np.nonzero(code == 0)
+    h, d = hs[rows], cols
+    for f in ROUND_FILTERS:
+        mask = f.reject(data, h, d) & (code[rows, cols] == 0)
+        code[rows[mask], cols[mask]] = CODE_NUMBER[f.code]
+    return code
+
+
+def blocks(data: RoundData, hs: np.ndarray | None = None):  # type: ignore[no-untyped-def]
+    """Household index blocks sized to keep (block × D) under BLOCK_CELLS."""
+    hs = np.arange(data.H) if hs is None else hs
+    size = max(1, BLOCK_CELLS // max(1, data.D))
+    for start in range(0, len(hs), size):
+        yield hs[start:start + size]
+
+
+def pair_rejections(data: RoundData, h: int) -> list[list[str]]:
+    """For one household: per dwelling, every code that rejects the pair (pairwise rules
+    and round filters), in registry order. Used for explanations and recommendations."""
+    hs = np.array([h])
+    per_rule = [rule.reject(data, hs)[0] for rule in PAIRWISE]
+    d = np.arange(data.D)
+    per_filter = [f.reject(data, np.full(data.D, h), d) for f in ROUND_FILTERS]
+    codes = [r.code for r in (*PAIRWISE, *ROUND_FILTERS)]
+    masks = per_rule + per_filter
+    return [[codes[k] for k, mask in enumerate(masks) if mask[j]] for j in range(data.D)]
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """The candidate pairs and everything the objective needs about each, as arrays."""
+
+    data: RoundData
+    h: np.ndarray
+    d: np.ndarray
+    move_in: np.ndarray
+    late: np.ndarray  # days past the R7 deadline (0 unless the household is due)
+    housing: np.ndarray  # tier-2 points of housing h
+    preference_rank: np.ndarray
+    spare_bedrooms: np.ndarray
+    school_minutes: np.ndarray
+    vacancy_days: np.ndarray
+    vacancy_rent_loss: np.ndarray
+    concentration: np.ndarray
+    fit: np.ndarray  # tier-3 cost, whole points
+    tie: np.ndarray  # tie-break points (higher is preferred)
+    rejected: dict[str, int] = field(default_factory=dict)  # code -> pairs rejected
+
+    def __len__(self) -> int:
+        return len(self.h)
+
+    def index(self) -> dict[tuple[int, int], int]:
+        return {(int(a), int(b)): p for p, (a, b) in enumerate(zip(self.h, self.d, strict=True))}
+
+    def pinned_pairs(self) -> list[int]:
+        lookup = self.index()
+        s = self.data.scenario
+        return [lookup[(self.data.household_index[p.household], self.data.dwelling_index[p.dwelling])]
+                for p in s.locks.pinned]
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: a fixed, well-spread integer per input (tie-breaking only)."""
+    z = values.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return z
+
+
+def _id_hashes(ids: list[str]) -> np.ndarray:
+    from allocator.data import stable_hash
+
+    return np.array([stable_hash(i, bits=62) for i in ids], dtype=np.uint64)
+
+
+def _check_pins(data: RoundData) -> None:
+    """A pinned pair that breaks a hard rule is an input error, not a crash or a silent drop."""
+    problems = []
+    for i, pin in enumerate(data.scenario.locks.pinned):
+        hi, di = data.household_index[pin.household], data.dwelling_index[pin.dwelling]
+        rejected = pair_rejections(data, hi)[di]
+        if rejected:
+            problems.append(Problem(
+                table="locks.pinned", index=i, field="dwelling", value=pin.dwelling,
+                location=f"locks.pinned[{i}]",
+                expected=(f"a dwelling household {pin.household} may have; the pin breaks "
+                          + ", ".join(f"{RULE_OF_CODE[c]} {c}" for c in rejected))))
+    if problems:
+        raise InputError(problems)
+
+
+def candidate_pairs(data: RoundData) -> Pairs:
+    """Every pair passing the pairwise rules and the round filters, with its objective parts."""
+    hs_parts, ds_parts = [], []
+    rejected = np.zeros(len(CODES) + 1, dtype=np.int64)
+    for hs in blocks(data):
+        code = first_rejection(data, hs)
+        rejected += np.bincount(code.ravel(), minlength=len(CODES) + 1)
+        rows, cols = np.nonzero(code == 0)
+        hs_parts.append(hs[rows])
+        ds_parts.append(cols)
+    h = np.concatenate(hs_parts) if hs_parts else np.zeros(0, dtype=np.int64)
+    d = np.concatenate(ds_parts) if ds_parts else np.zeros(0, dtype=np.int64)
+
+    keep = np.ones(len(h), dtype=bool)
+    for f in ROUND_FILTERS:
+        mask = keep & f.reject(data, h, d)
+        rejected[CODE_NUMBER[f.code]] += int(mask.sum())
+        keep &= ~mask
+    _check_pins(data)
+    h, d = h[keep].astype(np.int64), d[keep].astype(np.int64)
+    return _with_objective_parts(data, h, d,
+                                 {c: int(rejected[CODE_NUMBER[c]]) for c in CODES})
+
+
+def _with_objective_parts(data: RoundData, h: np.ndarray, d: np.ndarray,
+                          rejected: dict[str, int]) -> Pairs:
+    w = data.policy.weights
+    move_in = r9_timing.move_in(data, h, d)
+    rank = r3_location.preference_rank(data, h, d)
+    spare = r2_size.spare_bedrooms(data, h, d)
+    minutes = r4_school.school_minutes(data, h, d)
+    vdays = r9_timing.vacancy_days(data, d, move_in)
+    vloss = r9_timing.vacancy_rent_loss(data, d, vdays)
+    conc = r5_spread.concentration_cost(data, h, d)
+    fit = (w.preference * rank + w.spare_bedroom * spare + w.school_travel_minute * minutes
+           + np.rint(w.vacancy_per_rent_day * vloss).astype(np.int64) + conc)
+    jitter = _mix(_id_hashes(data.household_ids)[h] ^ (_id_hashes(data.dwelling_ids)[d] << np.uint64(1)))
+    tie = (data.H - data.order[h]) * 4096 + (jitter % np.uint64(4096)).astype(np.int64)
+    return Pairs(
+        data=data, h=h, d=d, move_in=move_in,
+        late=r7_temporary.late_days(data, h, move_in),
+        housing=data.housing_points[h], preference_rank=rank, spare_bedrooms=spare,
+        school_minutes=minutes, vacancy_days=vdays, vacancy_rent_loss=vloss,
+        concentration=conc, fit=fit.astype(np.int64), tie=tie, rejected=rejected,
+    )
