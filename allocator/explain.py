@@ -129,7 +129,7 @@ class Explainer:
             if self.state.broken_by(u, d, leaving=h, leaving_from=d):
                 continue
             due = bool(data.due[u])
-            key = (-(due and P.late[q] == 0), (int(P.late[q]) - int(over[u])) if due else 0,
+            key = (-int(due and P.late[q] == 0), (int(P.late[q]) - int(over[u])) if due else 0,
                    -int(P.housing[q]), int(P.fit[q]), -int(P.tie[q]))
             ranked.append((key, u, q))
         ranked.sort()
