@@ -7,6 +7,7 @@ from optimal. Later tiers are then solved while holding the earlier tiers' found
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -107,19 +108,22 @@ def solve_tiers(m: AllocationModel, settings: SolverSettings,
                 # No solution at all yet: the empty assignment may break pins; report it.
                 break
             continue
-        value = solver.ObjectiveValue()
-        bound = solver.BestObjectiveBound()
+        # Objectives are integral; CP-SAT reports floats (1881.9999...) so round, and round
+        # the bound in the direction that keeps it a valid bound.
+        value = round(solver.ObjectiveValue())
+        raw = solver.BestObjectiveBound()
+        bound = math.ceil(raw - 1e-6) if tier.sense == "min" else math.floor(raw + 1e-6)
         chosen = np.array([solver.BooleanValue(v) for v in m.x], dtype=bool) if n else chosen
         have_solution = True
         results.append(TierResult(name=tier.name, status=status, objective=value, bound=bound,
                                   gap=_gap(value, bound), wall_time_s=round(elapsed, 4)))
         # Hold this tier: exactly at the optimum, or no worse than the value found.
         if code == cp_model.OPTIMAL:
-            m.cp.Add(tier.expr == round(value))
+            m.cp.Add(tier.expr == value)
         elif tier.sense == "min":
-            m.cp.Add(tier.expr <= round(value))
+            m.cp.Add(tier.expr <= value)
         else:
-            m.cp.Add(tier.expr >= round(value))
+            m.cp.Add(tier.expr >= value)
     return LexResult(chosen=chosen, tiers=results)
 
 
