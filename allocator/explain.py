@@ -130,7 +130,7 @@ class Explainer:
                 continue
             due = bool(data.due[u])
             key = (-int(due and P.late[q] == 0), (int(P.late[q]) - int(over[u])) if due else 0,
-                   -int(P.housing[q]), int(P.fit[q]), -int(P.tie[q]))
+                   -int(P.housing[q]), int(P.fit[q]), int(data.order[u]), int(P.tie_jitter[q]))
             ranked.append((key, u, q))
         ranked.sort()
         return [Alternate(rank=i + 1, household=data.household_ids[u],

@@ -67,11 +67,37 @@ def _eval_constant(expr: cp_model.LinearExprT) -> float:
     return float(solver.ObjectiveValue())
 
 
+def _decode(tier: Tier, status: str, value: int | None, bound: int | None,
+            elapsed: float) -> list[TierResult]:
+    """Split a tier's objective into its reported components (most significant first).
+    Only the leading component has a bound of its own unless the tier is optimal."""
+    out = []
+    rest_value, rest_bound = value, bound
+    for k, (name, scale) in enumerate(tier.parts):
+        v = None if rest_value is None else rest_value // scale
+        if rest_value is not None:
+            rest_value -= (v or 0) * scale
+        if status == "OPTIMAL":
+            b = v
+        elif k == 0 and rest_bound is not None:
+            # total = lead * scale + rest with 0 <= rest < scale, so both for min
+            # (total >= bound) and max (total <= bound) the lead's bound is floor(bound/scale).
+            b = rest_bound // scale
+        else:
+            b = None
+        gap = None if v is None or b is None else _gap(v, b)
+        out.append(TierResult(name=name, status=status, objective=v, bound=b, gap=gap,
+                              wall_time_s=round(elapsed, 4) if k == 0 else 0.0))
+    return out
+
+
 def solve_tiers(m: AllocationModel, settings: SolverSettings,
                 time_limit_s: float | None = None,
                 hint: np.ndarray | None = None,
                 tiers: list[str] | None = None) -> LexResult:
-    """Solve every tier in order (or only the named ones, the rest SKIPPED)."""
+    """Solve every tier in order (or only the named ones, the rest SKIPPED).
+
+    `time_limit_s` (default: the policy's) is the budget for all tiers together."""
     budget = time_limit_s if time_limit_s is not None else settings.time_limit_s
     deadline = time.monotonic() + budget
     n = len(m.x)
@@ -80,13 +106,12 @@ def solve_tiers(m: AllocationModel, settings: SolverSettings,
     have_solution = hint is not None
     for tier in m.tiers:
         if tiers is not None and tier.name not in tiers:
-            results.append(TierResult(name=tier.name, status="SKIPPED"))
+            results += [TierResult(name=name, status="SKIPPED") for name, _ in tier.parts]
             continue
         start = time.monotonic()
         if tier.constant:
-            value = _eval_constant(tier.expr)
-            results.append(TierResult(name=tier.name, status="OPTIMAL", objective=value,
-                                      bound=value, gap=0.0, wall_time_s=0.0))
+            value = round(_eval_constant(tier.expr))
+            results += _decode(tier, "OPTIMAL", value, value, 0.0)
             continue
         if tier.sense == "min":
             m.cp.Minimize(tier.expr)
@@ -103,27 +128,24 @@ def solve_tiers(m: AllocationModel, settings: SolverSettings,
         if code == cp_model.INFEASIBLE:
             raise _infeasible_pins(m, settings)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            results.append(TierResult(name=tier.name, status=status, wall_time_s=elapsed))
-            if not have_solution:
-                # No solution at all yet: the empty assignment may break pins; report it.
-                break
+            results += _decode(tier, status, None, None, elapsed)
             continue
         # Objectives are integral; CP-SAT reports floats (1881.9999...) so round, and round
         # the bound in the direction that keeps it a valid bound.
         value = round(solver.ObjectiveValue())
         raw = solver.BestObjectiveBound()
         bound = math.ceil(raw - 1e-6) if tier.sense == "min" else math.floor(raw + 1e-6)
-        chosen = np.array([solver.BooleanValue(v) for v in m.x], dtype=bool) if n else chosen
+        chosen = np.array([solver.BooleanValue(v) for v in m.x], dtype=bool)
         have_solution = True
-        results.append(TierResult(name=tier.name, status=status, objective=value, bound=bound,
-                                  gap=_gap(value, bound), wall_time_s=round(elapsed, 4)))
-        # Hold this tier: exactly at the optimum, or no worse than the value found.
-        if code == cp_model.OPTIMAL:
-            m.cp.Add(tier.expr == value)
-        elif tier.sense == "min":
+        results += _decode(tier, status, value, bound, elapsed)
+        # Hold this tier, one-sided (an equality on a large weighted sum hurts CP-SAT's
+        # propagation badly; "no worse than found" keeps the same optimal set).
+        if tier.sense == "min":
             m.cp.Add(tier.expr <= value)
         else:
             m.cp.Add(tier.expr >= value)
+    if tiers is None and m.tie is None:
+        results.append(TierResult(name="tiebreak", status="SKIPPED"))
     return LexResult(chosen=chosen, tiers=results)
 
 

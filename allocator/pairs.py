@@ -81,7 +81,7 @@ class Pairs:
     vacancy_rent_loss: np.ndarray
     concentration: np.ndarray
     fit: np.ndarray  # tier-3 cost, whole points
-    tie: np.ndarray  # tie-break points (higher is preferred)
+    tie_jitter: np.ndarray  # fixed pseudo-random 62-bit integer per pair (ties only)
     rejected: dict[str, int] = field(default_factory=dict)  # code -> pairs rejected
 
     def __len__(self) -> int:
@@ -110,7 +110,7 @@ def _mix(values: np.ndarray) -> np.ndarray:
 def _id_hashes(ids: list[str]) -> np.ndarray:
     from allocator.data import stable_hash
 
-    return np.array([stable_hash(i, bits=62) for i in ids], dtype=np.uint64)
+    return np.array([stable_hash(i, bits=61) for i in ids], dtype=np.uint64)
 
 
 def _check_pins(data: RoundData) -> None:
@@ -166,11 +166,10 @@ def _with_objective_parts(data: RoundData, h: np.ndarray, d: np.ndarray,
     fit = (w.preference * rank + w.spare_bedroom * spare + w.school_travel_minute * minutes
            + np.rint(w.vacancy_per_rent_day * vloss).astype(np.int64) + conc)
     jitter = _mix(_id_hashes(data.household_ids)[h] ^ (_id_hashes(data.dwelling_ids)[d] << np.uint64(1)))
-    tie = (data.H - data.order[h]) * 4096 + (jitter % np.uint64(4096)).astype(np.int64)
     return Pairs(
         data=data, h=h, d=d, move_in=move_in,
         late=r7_temporary.late_days(data, h, move_in),
         housing=data.housing_points[h], preference_rank=rank, spare_bedrooms=spare,
         school_minutes=minutes, vacancy_days=vdays, vacancy_rent_loss=vloss,
-        concentration=conc, fit=fit.astype(np.int64), tie=tie, rejected=rejected,
+        concentration=conc, fit=fit.astype(np.int64), tie_jitter=jitter, rejected=rejected,
     )

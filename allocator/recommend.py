@@ -22,6 +22,7 @@ from models.problems import InputError, Problem
 from models.scenario import Scenario
 
 COMPARED = ["deadline_breaches", "deadline_days_over", "priority_waiting", "fit"]
+TIERS = ["deadlines", "priority_waiting", "fit"]
 
 
 class Option(BaseModel):
@@ -58,7 +59,7 @@ def recommend(scenario: Scenario, household_id: str, top: int = 5) -> list[Optio
     settings = scenario.policy.solver
     base_model = AllocationModel(data, pairs)
     hint = greedy_choice(data, pairs, round_rules=True)
-    base = solve_tiers(base_model, settings, hint=hint, tiers=COMPARED)
+    base = solve_tiers(base_model, settings, hint=hint, tiers=TIERS)
     base_values = _values(base)
     holder = {int(pairs.d[p]): data.household_ids[int(pairs.h[p])] for p in np.flatnonzero(base.chosen)}
     options = []
@@ -67,7 +68,7 @@ def recommend(scenario: Scenario, household_id: str, top: int = 5) -> list[Optio
         model = AllocationModel(data, pairs)
         model.cp.Add(model.x[int(p)] == 1)
         try:
-            result = solve_tiers(model, settings, hint=None, tiers=COMPARED)
+            result = solve_tiers(model, settings, hint=None, tiers=TIERS)
         except InputError:
             continue  # the pin clashes with locked pairs under the round rules
         values = _values(result)
