@@ -1,0 +1,137 @@
+"""A fast, feasible starting proposal: min-cost flow on the assignment core, then repair.
+
+CP-SAT treats a complete, feasible hint specially (PERFORMANCE.md); a flow solver finds the
+best assignment without the round rules in milliseconds even at whole-stock size. The
+flow's pair values follow the tiers per pair (deadline first, then housing points, then
+fit); the repair keeps the flow's choices in value order while the round rules (R5 caps
+and quotas, R6 separation) allow, and fills what it had to drop from the best remaining
+candidates. The same flow without round rules and with tier-2 values only gives the
+"assignment bound" that benchmarks compare against.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from allocator.data import RoundData
+from allocator.pairs import Pairs
+from allocator.round_state import RoundState
+from allocator.rules import r7_temporary
+
+
+def _stack(high: np.ndarray, low: np.ndarray, matches: int) -> np.ndarray:
+    """high × W + low with W above any total of `matches` lows: sums then compare by
+    high first. Magnitudes are checked in Python integers before numpy could wrap."""
+    low_max = int(np.abs(low).max(initial=0))
+    scale = low_max * matches + 1
+    if int(np.abs(high).max(initial=0)) * scale + low_max >= 2**62 // max(1, matches):
+        raise OverflowError("pair values too large for an exact lexicographic flow")
+    return high.astype(np.int64) * scale + low.astype(np.int64)
+
+
+def pair_values(data: RoundData, pairs: Pairs, *, with_fit: bool = True) -> np.ndarray:
+    """Per-pair value whose sum over a matching orders matchings lexicographically by
+    (due families on time, days over avoided, housing points[, fit]): each tier's weight
+    exceeds the largest possible total of the tiers below it. The fit tier is included
+    only while the total stays exactly representable in 62 bits."""
+    matches = max(1, min(data.H, data.D))
+    over = r7_temporary.unmatched_days_over(data)[pairs.h]
+    due = data.due[pairs.h]
+    days_saved = np.where(due, over - pairs.late, 0).astype(np.int64)
+    on_time = (due & (pairs.late == 0)).astype(np.int64)
+    housing = pairs.housing.astype(np.int64)
+    for fit in (True, False) if with_fit else (False,):
+        try:
+            value = _stack(housing, -pairs.fit, matches) if fit else housing
+            return _stack(on_time, _stack(days_saved, value, matches), matches)
+        except OverflowError:
+            continue
+    raise OverflowError("pair values too large for an exact lexicographic flow")
+
+
+def flow_assignment(data: RoundData, pairs: Pairs, values: np.ndarray,
+                    fixed: np.ndarray | None = None) -> np.ndarray:
+    """Max-value matching over the candidate pairs (round rules ignored); pairs in `fixed`
+    are forced in. Returns a bool per pair."""
+    chosen = np.zeros(len(pairs), dtype=bool)
+    taken_h = np.zeros(data.H, dtype=bool)
+    taken_d = np.zeros(data.D, dtype=bool)
+    if fixed is not None and len(fixed):
+        chosen[fixed] = True
+        taken_h[pairs.h[fixed]] = True
+        taken_d[pairs.d[fixed]] = True
+    use = np.flatnonzero(~taken_h[pairs.h] & ~taken_d[pairs.d] & (values > 0))
+    if len(use) == 0:
+        return chosen
+    H, D = data.H, data.D
+    source, sink = H + D, H + D + 1
+    flow = min(H, D)
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    tails = np.concatenate([np.full(H, source), pairs.h[use], H + np.arange(D), [source]])
+    heads = np.concatenate([np.arange(H), H + pairs.d[use], np.full(D, sink), [sink]])
+    caps = np.concatenate([np.ones(H, dtype=np.int64), np.ones(len(use), dtype=np.int64),
+                           np.ones(D, dtype=np.int64), [flow]])
+    costs = np.concatenate([np.zeros(H, dtype=np.int64), -values[use].astype(np.int64),
+                            np.zeros(D, dtype=np.int64), [0]])
+    smcf.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
+                                              caps, costs)
+    supplies = np.zeros(H + D + 2, dtype=np.int64)
+    supplies[source], supplies[sink] = flow, -flow
+    smcf.set_nodes_supplies(np.arange(H + D + 2, dtype=np.int32), supplies)
+    status = smcf.solve()
+    if status != smcf.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed with status {status}")
+    arc_flows = smcf.flows(np.arange(H, H + len(use), dtype=np.int32))
+    chosen[use[arc_flows > 0]] = True
+    return chosen
+
+
+def repair(data: RoundData, pairs: Pairs, chosen: np.ndarray, values: np.ndarray,
+           fixed: np.ndarray | None = None) -> np.ndarray:
+    """Keep the chosen pairs (best value first) while the round rules allow, then fill
+    free dwellings with the best remaining candidates that the rules allow."""
+    state = RoundState(data, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    out = np.zeros(len(pairs), dtype=bool)
+    taken_h = np.zeros(data.H, dtype=bool)
+    taken_d = np.zeros(data.D, dtype=bool)
+
+    def take(p: int) -> None:
+        h, d = int(pairs.h[p]), int(pairs.d[p])
+        out[p] = True
+        taken_h[h] = taken_d[d] = True
+        state.place(h, d)
+
+    for p in (fixed if fixed is not None else []):
+        take(int(p))
+    by_value = np.argsort(-values, kind="stable")
+    for group in (by_value[chosen[by_value]], by_value):
+        for p in group:
+            h, d = int(pairs.h[p]), int(pairs.d[p])
+            if taken_h[h] or taken_d[d]:
+                continue
+            if not state.broken_by(h, d):
+                take(int(p))
+    return out
+
+
+def warm_start(data: RoundData, pairs: Pairs) -> np.ndarray:
+    """A complete, feasible proposal (pins kept) to hint CP-SAT with."""
+    values = pair_values(data, pairs)
+    fixed = np.array(pairs.pinned_pairs(), dtype=np.int64)
+    return repair(data, pairs, flow_assignment(data, pairs, values, fixed), values, fixed)
+
+
+def assignment_bound(data: RoundData, pairs: Pairs) -> dict[str, int]:
+    """The relaxation bound: the lexicographic optimum of (breaches, days over, housing
+    points) over the candidate pairs with the round rules (R5, R6) and pins dropped.
+    No proposal can do better on these tiers, in this order."""
+    chosen = flow_assignment(data, pairs, pair_values(data, pairs, with_fit=False))
+    over = r7_temporary.unmatched_days_over(data)
+    due = np.flatnonzero(data.due)
+    matched_due = {int(pairs.h[p]): int(p) for p in np.flatnonzero(chosen) if data.due[pairs.h[p]]}
+    breaches = sum(1 for h in due if int(h) not in matched_due or pairs.late[matched_due[int(h)]] > 0)
+    days = sum(int(over[h]) if int(h) not in matched_due else int(pairs.late[matched_due[int(h)]])
+               for h in due)
+    return {"deadline_breaches": breaches, "deadline_days_over": days,
+            "priority_waiting": int(pairs.housing[chosen].sum())}

@@ -1,0 +1,573 @@
+"""Seeded random scenarios for property tests and benchmarks.
+
+Why a generator: the solver, the checker and the loaders must hold on inputs nobody wrote
+by hand, and the benchmarks need rounds from a Nes-size week up to a whole Oslo-size stock
+(12,000 households x 11,000 dwellings). Every feature of the data contract (DOMAIN.md §5)
+appears with some probability, so property tests reach every rule of docs/rules.md.
+
+Guarantees:
+
+* deterministic: one ``seed`` gives one scenario (a private ``random.Random``; no global
+  state, no iteration over hashed sets);
+* always valid: the result has passed ``Scenario`` validation;
+* O(n) in the number of households and dwellings;
+* pinned pairs (only with ``pin=True``) pass every pairwise rule and, together, the
+  building cap, district quota and separation rules, so pins never make a round infeasible.
+  The check lives here (``pair_rejections``) so the generator does not depend on the solver.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from models import (
+    Building,
+    Category,
+    District,
+    Dwelling,
+    Household,
+    Policy,
+    Profile,
+    Scenario,
+    SchoolAccess,
+    SituationKind,
+    SubstanceUse,
+)
+from models.scenario import Locks, Residents
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+__all__ = ["pair_rejections", "random_scenario", "scenario_strategy"]
+
+T = TypeVar("T")
+
+_BASE_MONDAY = dt.date(2026, 1, 5)
+_DISTRICT_NAMES = (
+    "Strømsø", "Bragernes", "Fjell", "Åssiden", "Gulskogen", "Konnerud", "Danvik",
+    "Skoger", "Svelvik", "Tangen", "Austad", "Åskollen", "Bakkesletta", "Landfalløya", "Mjøndalen",
+)
+_FORBID_REASONS = (
+    "Declined this dwelling earlier; the offer is not repeated.",
+    "Conflict with a current resident (caseworker note).",
+    "Neighbour is the subject of a restraining order in the household's favour.",
+    "Landlord dispute from a previous lease in the same building.",
+)
+
+
+# --------------------------------------------------------------------------------------
+# Pairwise rules (docs/rules.md, "Pairwise rules"), used to pick valid pins and by tests.
+# --------------------------------------------------------------------------------------
+
+def bedrooms_needed(h: Household) -> int:
+    """R2 bedroom need: 0 for one adult alone, else couple 1 + extra adults + ceil(kids/2)."""
+    if h.adults == 1 and not h.children:
+        return 0
+    return 1 + max(0, h.adults - 2) + math.ceil(len(h.children) / 2)
+
+
+def deadline(h: Household, policy: Policy) -> dt.date | None:
+    """R7 deadline of a family in temporary housing, else None."""
+    if not h.is_family or h.situation.kind is not SituationKind.temporary:
+        return None
+    assert h.situation.since is not None  # the model guarantees it for temporary
+    return h.situation.since + dt.timedelta(days=policy.temporary.max_days)
+
+
+def is_due(h: Household, as_of: dt.date, policy: Policy) -> bool:
+    """R7: the family's deadline falls before the next round could move it in."""
+    end = deadline(h, policy)
+    horizon = as_of + dt.timedelta(days=policy.round_days + policy.offer_lead_days)
+    return end is not None and end < horizon
+
+
+def move_in(h: Household, d: Dwelling, as_of: dt.date, policy: Policy) -> dt.date:
+    """R9 move-in date of the pair."""
+    dates = [as_of + dt.timedelta(days=policy.offer_lead_days),
+             d.available_from + dt.timedelta(days=d.board_approval_days)]
+    ready = h.ready_from or h.situation.release_on
+    if ready is not None:
+        dates.append(ready)
+    return max(dates)
+
+
+def is_high_need(h: Household, policy: Policy) -> bool:
+    """R5: flagged by the caseworker, or active use when the policy says so."""
+    return h.high_need or (
+        policy.spread.active_use_is_high_need and h.substance_use is SubstanceUse.active
+    )
+
+
+def building_cap(b: Building, policy: Policy) -> int:
+    """R5 building cap for ordinary buildings."""
+    return max(policy.spread.building_min_cap,
+               math.floor(policy.spread.building_max_share * b.units))
+
+
+def _crowded(h: Household, d: Dwelling, policy: Policy) -> bool:
+    persons = h.persons
+    a = None if d.rooms is None else (d.rooms < persons or (persons == 1 and d.rooms == 1))
+    b = None if d.area_m2 is None else d.area_m2 < policy.occupancy.min_area_per_person * persons
+    if a is None and b is None:
+        return False
+    if a is None:
+        return bool(b)
+    if b is None:
+        return a
+    return a and b
+
+
+def _school_ok(h: Household, b: Building, access: dict[tuple[str, str], int],
+               policy: Policy) -> bool:
+    sp = policy.school
+    for child in h.children:
+        if not child.keep_school or child.school_zone is None:
+            continue
+        if not sp.min_age <= child.age <= sp.max_age:
+            continue
+        zone = b.school_zone_primary if child.age <= sp.primary_max_age \
+            else b.school_zone_lower_secondary
+        if zone is None:
+            return False
+        if zone == child.school_zone:
+            continue
+        minutes = access.get((zone, child.school_zone))
+        if minutes is None or minutes > sp.max_travel_minutes:
+            return False
+    return True
+
+
+def school_access_map(entries: Sequence[SchoolAccess]) -> dict[tuple[str, str], int]:
+    """Fastest listed travel time per (from_zone, to_zone)."""
+    access: dict[tuple[str, str], int] = {}
+    for a in entries:
+        key = (a.from_zone, a.to_zone)
+        access[key] = min(a.minutes, access.get(key, a.minutes))
+    return access
+
+
+def pair_rejections(h: Household, d: Dwelling, b: Building, *, as_of: dt.date,
+                    policy: Policy, access: dict[tuple[str, str], int],
+                    forbidden: frozenset[tuple[str, str]] = frozenset()) -> list[str]:
+    """Codes of every pairwise rule that rejects h–d, in the order of docs/rules.md.
+
+    A private re-statement of the rules so the generator can choose valid pins without the
+    solver; the real implementation is allocator/rules and allocator/checker.
+    """
+    out: list[str] = []
+    p = policy
+    if (h.id, d.id) in forbidden:
+        out.append("forbidden_pair")
+    if p.occupancy.crowding == "hard" and _crowded(h, d, p):
+        out.append("crowding")
+    need = bedrooms_needed(h)
+    if d.bedrooms < need:
+        out.append("too_few_bedrooms")
+    if d.bedrooms > need + p.occupancy.max_extra_bedrooms:
+        out.append("too_many_bedrooms")
+    if b.district in h.excluded_districts:
+        out.append("excluded_district")
+    if h.acceptable_districts is not None and b.district not in h.acceptable_districts:
+        out.append("not_acceptable_district")
+    if p.school.mode == "hard" and not _school_ok(h, b, access, p):
+        out.append("school_continuity")
+    if (b.profile is Profile.active_use and h.substance_use is not SubstanceUse.active) or (
+            b.profile is Profile.recovery and h.substance_use is not SubstanceUse.recovery):
+        out.append("site_profile")
+    gender = h.main_applicant.gender
+    if (b.gender == "women" and gender != "female") or (b.gender == "men" and gender != "male"):
+        out.append("site_gender")
+    age = h.main_applicant.age
+    if (b.min_age is not None and age < b.min_age) or (b.max_age is not None and age > b.max_age):
+        out.append("site_age")
+    if d.category is Category.temporary and h.is_family and (
+            not p.temporary.allow_families or is_due(h, as_of, p)):
+        out.append("temporary_family")
+    if h.needs.wheelchair and not d.wheelchair:
+        out.append("wheelchair")
+    if h.needs.step_free and not (d.elevator or (d.floor is not None and d.floor <= 1)):
+        out.append("step_free")
+    if h.needs.staffed != (d.category is Category.staffed):
+        out.append("staffed")
+    if h.needs.adapted and d.category is not Category.adapted:
+        out.append("adapted")
+    if d.category is Category.youth and age > p.youth_max_age:
+        out.append("youth")
+    if h.max_rent is not None and d.rent > h.max_rent:
+        out.append("rent_limit")
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# The generator
+# --------------------------------------------------------------------------------------
+
+def _pick(rng: random.Random, items: Sequence[T], weights: Sequence[float]) -> T:
+    return rng.choices(items, weights=weights, k=1)[0]
+
+
+def random_scenario(seed: int, households: int, dwellings: int, *, tightness: float = 0.5,
+                    policy: Policy | None = None, pin: bool = False) -> Scenario:
+    """A valid, seeded random round with ``households`` waiting and ``dwellings`` vacant.
+
+    ``tightness`` in [0, 1] scales how restrictive the round is: more needs, exclusions
+    and keep-school wishes, fewer acceptable districts, lower rent limits, existing
+    high-need residents closer to the building caps, more district quotas.
+    ``pin=True`` adds a few pinned pairs that are valid under every hard rule.
+    """
+    if households < 0 or dwellings < 0:
+        raise ValueError("households and dwellings must be >= 0")
+    if not 0.0 <= tightness <= 1.0:
+        raise ValueError("tightness must be in [0, 1]")
+    t = float(tightness)
+    pol = policy if policy is not None else Policy()
+    rng = random.Random(seed)
+    as_of = _BASE_MONDAY + dt.timedelta(weeks=rng.randrange(104))
+
+    def day(offset: int) -> dt.date:
+        return as_of + dt.timedelta(days=offset)
+
+    # Districts and school zones --------------------------------------------------------
+    # A week's vacancies lie in many buildings; a whole stock has ~10 units per building.
+    n_buildings = max(2, dwellings // 10 + math.ceil(math.sqrt(dwellings)))
+    n_districts = max(2, min(15, 1 + n_buildings // 3))
+    district_ids = [f"T{i:02d}" for i in range(n_districts)]
+    districts: list[District] = []
+    for i, did in enumerate(district_ids):
+        quota = rng.randrange(0, 4) if rng.random() < 0.2 + 0.4 * t else None
+        if quota == 0 and rng.random() < 0.7:
+            quota = 1  # a zero quota is legal but rare in practice
+        districts.append(District(
+            id=did, name=_DISTRICT_NAMES[i % len(_DISTRICT_NAMES)],
+            burden=round(rng.random(), 2), max_new_high_need=quota))
+
+    n_primary = max(2, n_buildings // 3)
+    n_secondary = max(1, n_primary // 2)
+    primary = [f"P{i:03d}" for i in range(n_primary)]
+    secondary = [f"S{i:03d}" for i in range(n_secondary)]
+    sec_of = {z: secondary[i % n_secondary] for i, z in enumerate(primary)}
+    zones_of_district: dict[str, list[str]] = {did: [] for did in district_ids}
+    for i, z in enumerate(primary):
+        zones_of_district[district_ids[i % n_districts]].append(z)
+    access_rows: list[SchoolAccess] = []
+    for zones in (primary, secondary):
+        if len(zones) < 2:
+            continue
+        for z in zones:
+            for _ in range(rng.randint(1, 2)):
+                other = rng.choice(zones)
+                if other != z:
+                    access_rows.append(SchoolAccess(from_zone=z, to_zone=other,
+                                                    minutes=rng.randint(5, 60)))
+
+    # Buildings -------------------------------------------------------------------------
+    # Decide first where the vacancies are, so no building has more vacancies than units
+    # and existing residents fit in the occupied units. Every building gets one if it can.
+    home = [i if i < n_buildings else rng.randrange(n_buildings) for i in range(dwellings)]
+    vacant = [0] * n_buildings
+    for i in home:
+        vacant[i] += 1
+    n_clusters = max(1, n_buildings // 3)
+    buildings: list[Building] = []
+    for i in range(n_buildings):
+        did = rng.choice(district_ids)
+        zp = rng.choice(zones_of_district[did] or primary)
+        zs: str | None = sec_of[zp]
+        zp_opt: str | None = zp
+        if rng.random() < 0.04:
+            zp_opt = None
+        elif rng.random() < 0.04:
+            zs = None
+        profile = _pick(rng, [Profile.ordinary, Profile.active_use, Profile.recovery],
+                        [0.84, 0.08, 0.08])
+        units = rng.randint(4, 60) if profile is Profile.ordinary else rng.randint(4, 16)
+        units = max(units, vacant[i] + 2)
+        occupied = units - vacant[i]
+        gender: Literal["women", "men"] | None = None
+        min_age: int | None = None
+        max_age: int | None = None
+        r = rng.random()
+        if r < 0.06:
+            gender = "women"
+        elif r < 0.08:
+            gender = "men"
+        r = rng.random()
+        if r < 0.08:
+            min_age, max_age = 18, pol.youth_max_age
+        elif r < 0.11:
+            min_age = 60
+        residents: dict[str, int] = {"high_need": 0, "active": 0, "recovery": 0}
+        if profile is Profile.ordinary:
+            cap = building_cap(Building(id="_", district=did, units=units), pol)
+            if rng.random() < 0.4 + 0.5 * t:  # near or at the cap
+                residents["high_need"] = max(0, cap - rng.randint(0, 2))
+            else:
+                residents["high_need"] = rng.randint(0, cap)
+            residents["high_need"] = min(residents["high_need"], occupied)
+            r = rng.random()
+            if r < 0.15 + 0.15 * t:
+                residents["active"] = rng.randint(1, min(3, occupied))
+            elif r < 0.30 + 0.30 * t:
+                residents["recovery"] = rng.randint(1, min(3, occupied))
+        elif profile is Profile.active_use:
+            residents["active"] = residents["high_need"] = rng.randint(occupied // 2, occupied)
+        else:
+            residents["recovery"] = rng.randint(occupied // 2, occupied)
+        buildings.append(Building(
+            id=f"B{i:04d}", district=did, school_zone_primary=zp_opt,
+            school_zone_lower_secondary=zs,
+            cluster=f"C{rng.randrange(n_clusters):03d}" if rng.random() < 0.25 + 0.2 * t
+            else None,
+            units=units, residents=Residents(**residents), profile=profile, gender=gender,
+            min_age=min_age, max_age=max_age))
+
+    # A child's zone must be a zone the scenario knows (a building's or in school_access).
+    def known(level: Sequence[str], attr: str) -> list[str]:
+        seen = {getattr(b, attr) for b in buildings} | {
+            z for a in access_rows for z in (a.from_zone, a.to_zone)}
+        return [z for z in level if z in seen]  # level order keeps it deterministic
+
+    kid_zones = {True: known(primary, "school_zone_primary"),
+                 False: known(secondary, "school_zone_lower_secondary")}
+
+    # Dwellings -------------------------------------------------------------------------
+    dwelling_rows: list[Dwelling] = []
+    width = max(4, len(str(dwellings)))
+    for i in range(dwellings):
+        b = buildings[home[i]]
+        youth_site = b.max_age is not None and b.max_age <= pol.youth_max_age
+        if b.profile is Profile.active_use:
+            category = Category.staffed if rng.random() < 0.8 else Category.ordinary
+        elif youth_site and rng.random() < 0.8:
+            category = Category.youth
+        else:
+            category = _pick(rng, list(Category), [0.77, 0.08, 0.03, 0.08, 0.04])
+        bedrooms = _pick(rng, [0, 1, 2, 3, 4, 5], [0.18, 0.3, 0.25, 0.15, 0.09, 0.03])
+        if category in (Category.staffed, Category.youth, Category.temporary):
+            bedrooms = min(bedrooms, 1)
+        rooms: int | None = 1 if bedrooms == 0 else bedrooms + rng.randint(1, 2)
+        if rng.random() < 0.1:
+            rooms = None
+        area: float | None = float(rng.randint(22, 34) + 17 * bedrooms + rng.randint(0, 15))
+        if rng.random() < 0.1:
+            area = None
+        floor = rng.randint(0, 8) if rng.random() > 0.05 else None
+        elevator = (floor is not None and floor >= 3 and rng.random() < 0.6) or (
+            rng.random() < 0.15)
+        wheelchair = (category is Category.adapted and rng.random() < 0.7) or \
+            rng.random() < 0.05
+        if wheelchair:
+            floor = floor if elevator else rng.randint(0, 1)
+        rent = float(round(4500 + 2600 * bedrooms + rng.randint(-800, 2500), -2))
+        r = rng.random()
+        if r < 0.25:
+            available = day(rng.randint(1, 60))   # R9: becomes vacant later
+        elif r < 0.35:
+            available = day(rng.randint(8, 21))   # R9: just after the earliest move-in
+        else:
+            available = day(-rng.randint(0, 30))
+        board = rng.choice((14, 21, 30)) if rng.random() < 0.1 else 0
+        dwelling_rows.append(Dwelling(
+            id=f"D{i:0{width}d}", building=b.id, rooms=rooms, bedrooms=bedrooms,
+            area_m2=area, floor=floor, elevator=elevator, wheelchair=wheelchair,
+            category=category, rent=rent, available_from=available,
+            board_approval_days=board))
+
+    # Households ------------------------------------------------------------------------
+    household_rows: list[Household] = []
+    width = max(4, len(str(households)))
+    max_days = pol.temporary.max_days
+    for i in range(households):
+        adults = _pick(rng, [1, 2, 3, 4], [0.6, 0.33, 0.05, 0.02])
+        children: list[dict[str, Any]] = []
+        if rng.random() < 0.35:
+            for _ in range(_pick(rng, [1, 2, 3, 4, 5, 6], [0.35, 0.3, 0.18, 0.1, 0.05, 0.02])):
+                age = rng.randint(0, 17)
+                zone = None
+                pool = kid_zones[age <= pol.school.primary_max_age]
+                if (pol.school.min_age - 1 <= age <= pol.school.max_age + 1 and pool
+                        and rng.random() < 0.9):
+                    zone = rng.choice(pool)
+                children.append({"age": age, "school_zone": zone,
+                                 "keep_school": rng.random() < 0.55 + 0.4 * t})
+        family = bool(children)
+        r = rng.random()
+        age = rng.randint(18, 25) if r < 0.15 else rng.randint(26, 90 if not family else 55)
+        gender = _pick(rng, ["female", "male", "other", None], [0.48, 0.47, 0.02, 0.03])
+        needs = {
+            "wheelchair": rng.random() < 0.02 + 0.05 * t,
+            "staffed": rng.random() < 0.02 + 0.04 * t,
+            "adapted": rng.random() < 0.02 + 0.04 * t,
+        }
+        needs["step_free"] = needs["wheelchair"] or rng.random() < 0.05 + 0.1 * t
+        substance = _pick(rng, list(SubstanceUse),
+                          [1 - 0.1 - 0.1 * t, 0.05 + 0.05 * t, 0.05 + 0.05 * t])
+        if substance is SubstanceUse.active and rng.random() < 0.4:
+            needs["staffed"] = True  # low-threshold housing is staffed
+        situation: dict[str, Any]
+        kind = _pick(rng, list(SituationKind), [0.2, 0.25, 0.1, 0.07, 0.05, 0.2, 0.13])
+        if family and rng.random() < 0.3:
+            kind = SituationKind.temporary
+        situation = {"kind": kind}
+        if kind is SituationKind.temporary:
+            # Spread over [as_of - max_days - 40, as_of]: some past their deadline, some
+            # due this round (deadline before as_of + round + lead days), some not yet due.
+            situation["since"] = day(-rng.randint(0, max_days + 40))
+        elif kind in (SituationKind.prison, SituationKind.institution):
+            situation["since"] = day(-rng.randint(30, 900))
+            if rng.random() < 0.6:
+                situation["release_on"] = day(rng.randint(-10, 75))
+        ready_from = day(rng.randint(1, 60)) if rng.random() < 0.05 else None
+        excluded: list[str] = []
+        if rng.random() < 0.05 + 0.15 * t:
+            excluded = rng.sample(district_ids, k=min(len(district_ids) - 1, rng.randint(1, 2)))
+        allowed = [x for x in district_ids if x not in excluded]
+        acceptable: list[str] | None = None
+        if rng.random() < 0.1 + 0.3 * t:
+            k = max(1, round(len(allowed) * (1 - 0.6 * t) * rng.random()))
+            acceptable = rng.sample(allowed, k=min(k, len(allowed)))
+        preferred: list[str] = []
+        if rng.random() < 0.55:
+            pool = acceptable if acceptable is not None else allowed
+            preferred = rng.sample(pool, k=min(len(pool), rng.randint(1, 3)))
+        persons = adults + len(children)
+        max_rent = None
+        if rng.random() < 0.3 + 0.4 * t:
+            max_rent = float(round(5000 + 2200 * min(persons, 6) + rng.randint(-1500, 4000)
+                                   - 2000 * t, -2))
+        household_rows.append(Household.model_validate({
+            "id": f"H{i:0{width}d}",
+            "approved_on": day(-rng.randint(0, 730)),
+            "adults": adults,
+            "children": children,
+            "main_applicant": {"age": age, "gender": gender},
+            "needs": needs,
+            "substance_use": substance,
+            "high_need": rng.random() < 0.1 + 0.2 * t,
+            "situation": situation,
+            "priority": _pick(rng, [1, 2, 3], [0.2, 0.5, 0.3]),
+            "excluded_districts": excluded,
+            "acceptable_districts": acceptable,
+            "preferred_districts": preferred,
+            "max_rent": max_rent,
+            "ready_from": ready_from,
+        }))
+
+    # Locks -----------------------------------------------------------------------------
+    pinned = _pins(rng, household_rows, dwelling_rows, buildings, districts, access_rows,
+                   as_of, pol) if pin else []
+    pinned_keys = {(p["household"], p["dwelling"]) for p in pinned}
+    forbidden: list[dict[str, str]] = []
+    if household_rows and dwelling_rows:
+        n_forbid = households // 40 + (1 if rng.random() < 0.5 else 0)
+        seen: set[tuple[str, str]] = set(pinned_keys)
+        for _ in range(n_forbid):
+            key = (rng.choice(household_rows).id, rng.choice(dwelling_rows).id)
+            if key in seen:
+                continue
+            seen.add(key)
+            forbidden.append({"household": key[0], "dwelling": key[1],
+                              "reason": rng.choice(_FORBID_REASONS)})
+
+    return Scenario(
+        as_of=as_of, policy=pol, districts=districts, buildings=buildings,
+        dwellings=dwelling_rows, households=household_rows, school_access=access_rows,
+        locks=Locks.model_validate({"pinned": pinned, "forbidden": forbidden}),
+    )
+
+
+def _pins(rng: random.Random, households: list[Household], dwellings: list[Dwelling],
+          buildings: list[Building], districts: list[District],
+          access_rows: list[SchoolAccess], as_of: dt.date,
+          policy: Policy) -> list[dict[str, str]]:
+    """A few pinned pairs that pass every pairwise rule and are jointly feasible.
+
+    Joint feasibility covers the whole-round hard rules a pin can break: the building cap
+    (R5), the district quota (R5) and separation (R6) against existing residents and the
+    other pins. Random tries, bounded, so the cost stays O(n).
+    """
+    if not households or not dwellings:
+        return []
+    building = {b.id: b for b in buildings}
+    quota = {d.id: d.max_new_high_need for d in districts}
+    access = school_access_map(access_rows)
+    want = 1 + len(households) // 100
+    tries = 40 * want
+    used_h: set[str] = set()
+    used_d: set[str] = set()
+    new_high: dict[str, int] = {}       # per building
+    new_high_t: dict[str, int] = {}     # per district
+    new_use: dict[str, set[SubstanceUse]] = {}  # per separation scope
+    pins: list[dict[str, str]] = []
+
+    def scope(b: Building) -> str:
+        if policy.separation.scope == "cluster" and b.cluster is not None:
+            return "c:" + b.cluster
+        return "b:" + b.id
+
+    existing: dict[str, set[SubstanceUse]] = {}
+    for b in buildings:
+        uses = existing.setdefault(scope(b), set())
+        if b.residents.active:
+            uses.add(SubstanceUse.active)
+        if b.residents.recovery:
+            uses.add(SubstanceUse.recovery)
+
+    for _ in range(tries):
+        if len(pins) >= want:
+            break
+        h = rng.choice(households)
+        d = rng.choice(dwellings)
+        if h.id in used_h or d.id in used_d:
+            continue
+        b = building[d.building]
+        if pair_rejections(h, d, b, as_of=as_of, policy=policy, access=access):
+            continue
+        if is_high_need(h, policy):
+            if (policy.spread.building_cap == "hard" and b.profile is Profile.ordinary
+                    and b.residents.high_need + new_high.get(b.id, 0) + 1
+                    > building_cap(b, policy)):
+                continue
+            q = quota[b.district]
+            if (policy.spread.district_quota == "hard" and q is not None
+                    and new_high_t.get(b.district, 0) + 1 > q):
+                continue
+        if policy.separation.mode == "hard" and h.substance_use is not SubstanceUse.none:
+            other = SubstanceUse.recovery if h.substance_use is SubstanceUse.active \
+                else SubstanceUse.active
+            s = scope(b)
+            if other in existing.get(s, set()) or other in new_use.get(s, set()):
+                continue
+            new_use.setdefault(s, set()).add(h.substance_use)
+        if is_high_need(h, policy):
+            new_high[b.id] = new_high.get(b.id, 0) + 1
+            new_high_t[b.district] = new_high_t.get(b.district, 0) + 1
+        used_h.add(h.id)
+        used_d.add(d.id)
+        pins.append({"household": h.id, "dwelling": d.id,
+                     "reason": "Agreed at the allocation meeting."})
+    return pins
+
+
+def scenario_strategy(max_households: int = 8, max_dwellings: int = 8, *,
+                      min_households: int = 1,
+                      min_dwellings: int = 1) -> SearchStrategy[Scenario]:
+    """A hypothesis strategy of small valid Scenarios (seed, sizes, tightness, pins drawn).
+
+    Shrinks towards seed 0, few records and tightness 0. hypothesis is a test-only
+    dependency, so it is imported here, not at module level.
+    """
+    from hypothesis import strategies as st
+
+    return st.builds(
+        random_scenario,
+        seed=st.integers(min_value=0, max_value=2**32 - 1),
+        households=st.integers(min_value=min_households, max_value=max_households),
+        dwellings=st.integers(min_value=min_dwellings, max_value=max_dwellings),
+        tightness=st.floats(min_value=0.0, max_value=1.0, allow_nan=False),
+        pin=st.booleans(),
+    )
