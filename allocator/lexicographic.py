@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from allocator.model import AllocationModel, Tier
+from allocator.model import AllocationModel, Stage
 from models.policy import Solver as SolverSettings
 from models.problems import InputError, Problem
 from models.proposal import TierResult
@@ -41,7 +41,13 @@ class LexResult:
         return "OPTIMAL" if all(s == "OPTIMAL" for s in solved) else "FEASIBLE"
 
 
-def _solver(settings: SolverSettings, seconds: float, workers: int | None = None) -> cp_model.CpSolver:
+#: Above this many pair variables, presolve's probing costs more than it gives (measured
+#: at 2,000 × 500: probing alone took ~10 s of a 30 s budget; see benchmarks/README.md).
+LARGE_MODEL = 50_000
+
+
+def _solver(settings: SolverSettings, seconds: float, variables: int = 0,
+            workers: int | None = None) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = workers or settings.workers
@@ -49,6 +55,8 @@ def _solver(settings: SolverSettings, seconds: float, workers: int | None = None
     p.max_time_in_seconds = max(0.05, seconds)
     if settings.deterministic_time is not None:
         p.max_deterministic_time = settings.deterministic_time
+    if variables > LARGE_MODEL:
+        p.cp_model_probing_level = 0
     return solver
 
 
@@ -56,37 +64,25 @@ def _gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
-def _eval_constant(expr: cp_model.LinearExprT) -> float:
-    """The value of an objective in which no decision enters (no due family, no pair)."""
-    if isinstance(expr, (int, float)):
-        return float(expr)
-    model = cp_model.CpModel()
-    model.Minimize(expr)
-    solver = cp_model.CpSolver()
-    solver.Solve(model)
-    return float(solver.ObjectiveValue())
-
-
-def _decode(tier: Tier, status: str, value: int | None, bound: int | None,
-            elapsed: float) -> list[TierResult]:
-    """Split a tier's objective into its reported components (most significant first).
-    Only the leading component has a bound of its own unless the tier is optimal."""
+def _results(stage: Stage, status: str, chosen: np.ndarray | None, bound: int | None,
+             elapsed: float) -> list[TierResult]:
+    """Per-component results of a stage: values evaluated on the solution; the leading
+    component's bound from the stage bound (all bounds equal the values when optimal)."""
     out = []
-    rest_value, rest_bound = value, bound
-    for k, (name, scale) in enumerate(tier.parts):
-        v = None if rest_value is None else rest_value // scale
-        if rest_value is not None:
-            rest_value -= (v or 0) * scale
+    for k, c in enumerate(stage.components):
+        value = None if chosen is None else c.value(chosen)
+        b: int | None = None
         if status == "OPTIMAL":
-            b = v
-        elif k == 0 and rest_bound is not None:
-            # total = lead * scale + rest with 0 <= rest < scale, so both for min
-            # (total >= bound) and max (total <= bound) the lead's bound is floor(bound/scale).
-            b = rest_bound // scale
-        else:
-            b = None
-        gap = None if v is None or b is None else _gap(v, b)
-        out.append(TierResult(name=name, status=status, objective=v, bound=b, gap=gap,
+            b = value
+        elif k == 0 and bound is not None:
+            # gain_0·S_0 + Σ_j gain_j·S_j <= bound and gain_j >= low_j, so
+            # gain_0 <= (bound - Σ_j low_j·S_j) / S_0.
+            rest = sum(low * scale for low, scale in zip(stage.lows[1:], stage.scales[1:],
+                                                          strict=True))
+            best_gain = (bound - rest) // stage.scales[0]
+            b = c.constant + (best_gain if c.sense == "max" else -best_gain)
+        gap = None if value is None or b is None else _gap(value, b)
+        out.append(TierResult(name=c.name, status=status, objective=value, bound=b, gap=gap,
                               wall_time_s=round(elapsed, 4) if k == 0 else 0.0))
     return out
 
@@ -95,56 +91,51 @@ def solve_tiers(m: AllocationModel, settings: SolverSettings,
                 time_limit_s: float | None = None,
                 hint: np.ndarray | None = None,
                 tiers: list[str] | None = None) -> LexResult:
-    """Solve every tier in order (or only the named ones, the rest SKIPPED).
-
-    `time_limit_s` (default: the policy's) is the budget for all tiers together."""
+    """Solve the stages in order; `tiers` (component names) limits which are optimised,
+    the others are reported SKIPPED. `time_limit_s` (default: the policy's) is the budget
+    for all stages together."""
     budget = time_limit_s if time_limit_s is not None else settings.time_limit_s
     deadline = time.monotonic() + budget
     n = len(m.x)
     chosen = np.zeros(n, dtype=bool) if hint is None else hint.copy()
     results: list[TierResult] = []
     have_solution = hint is not None
-    for tier in m.tiers:
-        if tiers is not None and tier.name not in tiers:
-            results += [TierResult(name=name, status="SKIPPED") for name, _ in tier.parts]
+    for stage in m.stages:
+        if tiers is not None and not any(c.name in tiers for c in stage.components):
+            results += [TierResult(name=c.name, status="SKIPPED") for c in stage.components]
             continue
         start = time.monotonic()
-        if tier.constant:
-            value = round(_eval_constant(tier.expr))
-            results += _decode(tier, "OPTIMAL", value, value, 0.0)
+        if stage.constant:
+            results += _results(stage, "OPTIMAL", chosen, None, 0.0)
             continue
-        if tier.sense == "min":
-            m.cp.Minimize(tier.expr)
-        else:
-            m.cp.Maximize(tier.expr)
-        m.cp.ClearHints()
+        objective = m.objective(stage)
+        m.cp.Maximize(objective)
         if have_solution:
-            for var, value in zip(m.x, chosen, strict=True):
-                m.cp.AddHint(var, bool(value))
-        solver = _solver(settings, deadline - time.monotonic())
+            m.add_hint(chosen)
+        solver = _solver(settings, deadline - time.monotonic(), n)
         code = solver.Solve(m.cp)
         status = STATUS[code]
         elapsed = time.monotonic() - start
         if code == cp_model.INFEASIBLE:
             raise _infeasible_pins(m, settings)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            results += _decode(tier, status, None, None, elapsed)
+            results += _results(stage, status, chosen if have_solution else None, None, elapsed)
+            if have_solution:
+                # Keep the starting solution's level so later stages stay consistent.
+                value = int(stage.gain()[chosen].sum())
+                m.cp.Add(objective >= value)
             continue
-        # Objectives are integral; CP-SAT reports floats (1881.9999...) so round, and round
-        # the bound in the direction that keeps it a valid bound.
+        # Objectives are integral; CP-SAT reports floats, so round, and round the bound
+        # down (a maximisation bound stays valid).
         value = round(solver.ObjectiveValue())
-        raw = solver.BestObjectiveBound()
-        bound = math.ceil(raw - 1e-6) if tier.sense == "min" else math.floor(raw + 1e-6)
+        bound = math.floor(solver.BestObjectiveBound() + 1e-6)
         chosen = np.array([solver.BooleanValue(v) for v in m.x], dtype=bool)
         have_solution = True
-        results += _decode(tier, status, value, bound, elapsed)
-        # Hold this tier, one-sided (an equality on a large weighted sum hurts CP-SAT's
+        results += _results(stage, status, chosen, bound, elapsed)
+        # Hold this stage one-sided (an equality on a large weighted sum hurts CP-SAT's
         # propagation badly; "no worse than found" keeps the same optimal set).
-        if tier.sense == "min":
-            m.cp.Add(tier.expr <= value)
-        else:
-            m.cp.Add(tier.expr >= value)
-    if tiers is None and m.tie is None:
+        m.cp.Add(objective >= value)
+    if tiers is None and not any(c.name == "tiebreak" for c in m.components):
         results.append(TierResult(name="tiebreak", status="SKIPPED"))
     return LexResult(chosen=chosen, tiers=results)
 

@@ -1,18 +1,22 @@
-"""The CP-SAT model: one Boolean per candidate pair, rule constraints, objective tiers.
+"""The CP-SAT model: one Boolean per candidate pair, rule constraints, objective stages.
 
-Tiers (DOMAIN.md §4) are solved one after another; each solved value is held (one-sided:
-no worse than found) while the next is solved. Some tiers carry a lower-order component in
-the same solve, scaled so that it can never outweigh one unit of the component above it:
+The objective (DOMAIN.md §4) is a list of components in lexicographic order, each linear in
+the pair variables:
 
-1. ``deadlines`` (min) = breaches × W + days over, W > any possible total of days over:
-   reported as ``deadline_breaches`` and ``deadline_days_over``.
-2. ``priority_waiting`` (max): sum of housing points of housed households.
-3. ``fit`` (min) = fit × K + tie, K > any possible total of tie values: reported as
-   ``fit`` and ``tiebreak``. The tie value of a pair is the household's rank by
-   (approved_on, id) in the high bits and a fixed pseudo-random number from the ids in the
-   low bits, so equal optima resolve to one answer whatever the solver's timing.
-   When the scaled objective would exceed 2^52 (whole-stock sizes), the tie component is
-   dropped and reported SKIPPED.
+1. ``deadline_breaches`` (min): due families not moved by their deadline (R7);
+2. ``deadline_days_over`` (min): total days past the 3-month cap;
+3. ``priority_waiting`` (max): housing points of housed households;
+4. ``fit`` (min): preference rank, spare bedrooms, school travel, vacancy loss, burden;
+5. ``tiebreak`` (min): the household's rank by (approved_on, id) in the high bits and a
+   fixed pseudo-random number from the ids in the low bits, so equal optima resolve to one
+   answer whatever the solver's timing.
+
+Consecutive components are packed into one CP-SAT solve (a *stage*) as long as the scaled
+sum stays exactly representable (below 2^52): each component's scale exceeds the whole
+range of the components below it, so the packed objective orders solutions exactly
+lexicographically. Each stage's value is then held (one-sided: no worse than found) while
+the next stage is solved. Packing means fewer solves, and each stage's solution is already
+good for the next one, which matters at city and horizon sizes.
 """
 
 from __future__ import annotations
@@ -28,17 +32,56 @@ from allocator.data import RoundData
 from allocator.pairs import Pairs
 from allocator.rules import ROUND_CONSTRAINTS, r1_assignment, r7_temporary
 
-#: Largest objective magnitude we let CP-SAT see (exact in a double).
-SAFE_OBJECTIVE = 2**52
+#: Largest objective range a stage may have (integers stay exact in a double).
+SAFE_RANGE = 2**52
+#: Pseudo-random bits in the tie-break (fewer when the stage has less room).
+TIE_RANDOM_BITS = 20
 
 
 @dataclass(frozen=True)
-class Tier:
+class Component:
+    """value = constant + Σ weights[p]·x[p]; `sense` says which way is better."""
+
     name: str
     sense: Literal["min", "max"]
-    expr: cp_model.LinearExprT
-    constant: bool  # True when no decision enters it (nothing to optimise)
-    parts: tuple[tuple[str, int], ...]  # reported components, most significant first: scale
+    constant: int
+    weights: np.ndarray
+
+    @property
+    def gain(self) -> np.ndarray:
+        """Weights oriented so that larger is better."""
+        return self.weights if self.sense == "max" else -self.weights
+
+    def span(self, matches: int) -> tuple[int, int]:
+        """(lowest, highest) total gain any proposal of at most `matches` pairs can have."""
+        g = self.gain
+        pos, neg = g[g > 0], -g[g < 0]
+        top = (lambda a: int(np.sort(a)[-matches:].sum()) if len(a) else 0)
+        return -top(neg), top(pos)
+
+    def value(self, chosen: np.ndarray) -> int:
+        return int(self.constant + int(self.weights[chosen].sum()))
+
+
+@dataclass(frozen=True)
+class Stage:
+    components: tuple[Component, ...]
+    scales: tuple[int, ...]  # per component, most significant first
+    lows: tuple[int, ...]  # lowest total gain per component
+
+    @property
+    def name(self) -> str:
+        return "+".join(c.name for c in self.components)
+
+    def gain(self) -> np.ndarray:
+        total = np.zeros(len(self.components[0].weights), dtype=np.int64)
+        for c, s in zip(self.components, self.scales, strict=True):
+            total += c.gain.astype(np.int64) * s
+        return total
+
+    @property
+    def constant(self) -> bool:
+        return not any(np.any(c.weights) for c in self.components)
 
 
 def _group(keys: np.ndarray) -> dict[int, list[int]]:
@@ -50,8 +93,27 @@ def _group(keys: np.ndarray) -> dict[int, list[int]]:
     return {int(keys[g[0]]): g.tolist() for g in np.split(order, bounds)}
 
 
-def _bits(value: int) -> int:
-    return max(1, math.ceil(math.log2(value + 1)))
+def _pack(components: list[Component], matches: int) -> list[Stage]:
+    """Greedily pack consecutive components into stages whose range stays below 2^52."""
+    stages: list[Stage] = []
+    current: list[tuple[Component, int, int]] = []  # component, range + 1, low
+    for c in components:
+        low, high = c.span(matches)
+        width = high - low + 1
+        if current and math.prod(w for _, w, _ in current) * width >= SAFE_RANGE:
+            stages.append(_stage(current))
+            current = []
+        current.append((c, width, low))
+    if current:
+        stages.append(_stage(current))
+    return stages
+
+
+def _stage(parts: list[tuple[Component, int, int]]) -> Stage:
+    scales = []
+    for k in range(len(parts)):
+        scales.append(math.prod(w for _, w, _ in parts[k + 1:]))
+    return Stage(tuple(c for c, _, _ in parts), tuple(scales), tuple(low for _, _, low in parts))
 
 
 class AllocationModel:
@@ -65,56 +127,59 @@ class AllocationModel:
         self.x = [self.cp.NewBoolVar(f"x_{i}") for i in range(n)]
         self.pairs_of_household = _group(pairs.h)
         self.pairs_of_dwelling = _group(pairs.d)
+        #: Auxiliary Booleans with the pairs whose choice makes them true (for full hints).
+        self.auxiliary: list[tuple[cp_model.IntVar, np.ndarray]] = []
         for build in ROUND_CONSTRAINTS:
             build(self)
         if with_pins:
             r1_assignment.pin(self)
-        self.tie = self._tie_costs()
-        self.tiers = [self._deadline_tier(), self._priority_tier(), self._fit_tier()]
+        self.matches = max(1, min(data.H, data.D))
+        self.components = self._components()
+        self.stages = _pack(self.components, self.matches)
 
-    def _weighted(self, coefficients: np.ndarray) -> cp_model.LinearExprT:
-        return cp_model.LinearExpr.WeightedSum(self.x, [int(c) for c in coefficients])
-
-    def _deadline_tier(self) -> Tier:
-        breaches, days_over = r7_temporary.build(self)
-        data = self.data
-        due = np.flatnonzero(data.due)
-        worst = r7_temporary.unmatched_days_over(data)[due].copy()
-        for k, h in enumerate(due):
-            ps = self.pairs_of_household.get(int(h), [])
-            if ps:
-                worst[k] = max(worst[k], int(self.pairs.late[ps].max()))
-        scale = int(worst.sum()) + 1
-        expr = scale * sum(breaches) + sum(days_over)
-        return Tier("deadlines", "min", expr, len(due) == 0,
-                    (("deadline_breaches", scale), ("deadline_days_over", 1)))
-
-    def _priority_tier(self) -> Tier:
-        return Tier("priority_waiting", "max", self._weighted(self.pairs.housing),
-                    len(self.pairs) == 0, (("priority_waiting", 1),))
-
-    def _tie_costs(self) -> np.ndarray | None:
-        """Tie value per pair (lower is preferred), or None when it cannot fit safely."""
+    def _components(self) -> list[Component]:
         data, pairs = self.data, self.pairs
-        matches = max(1, min(data.H, data.D))
-        fit_total = int(pairs.fit.max(initial=0)) * matches + 1
-        order_bits = _bits(data.H)
-        room = 52 - _bits(fit_total) - _bits(matches) - order_bits
+        due = data.due[pairs.h]
+        over = r7_temporary.unmatched_days_over(data)
+        on_time = (due & (pairs.late == 0)).astype(np.int64)
+        days_saved = np.where(due, over[pairs.h] - pairs.late, 0).astype(np.int64)
+        out = [
+            Component("deadline_breaches", "min", int(data.due.sum()), -on_time),
+            Component("deadline_days_over", "min", int(over.sum()), -days_saved),
+            Component("priority_waiting", "max", 0, pairs.housing.astype(np.int64)),
+            Component("fit", "min", 0, pairs.fit.astype(np.int64)),
+        ]
+        tie = self._tie_weights(out[-1])
+        if tie is not None:
+            out.append(Component("tiebreak", "min", 0, tie))
+        return out
+
+    def _tie_weights(self, fit: Component) -> np.ndarray | None:
+        """Tie value per pair (lower is preferred): the approval rank in the high bits and
+        as many pseudo-random bits as fit beside the fit component in one stage (20 at
+        most); None when not even the rank fits (whole-stock sizes)."""
+        data, pairs = self.data, self.pairs
+        low, high = fit.span(self.matches)
+        room = 52 - math.ceil(math.log2(high - low + 2))
+        room -= math.ceil(math.log2(self.matches + 1)) + math.ceil(math.log2(data.H + 1))
         if room < 0:
             return None
-        rand_bits = min(20, room)
-        jitter = (pairs.tie_jitter % np.uint64(1 << rand_bits)).astype(np.int64)
-        return data.order[pairs.h].astype(np.int64) * (1 << rand_bits) + jitter
+        bits = min(TIE_RANDOM_BITS, room)
+        jitter = (pairs.tie_jitter % np.uint64(1 << bits)).astype(np.int64)
+        return data.order[pairs.h].astype(np.int64) * (1 << bits) + jitter
 
-    def _fit_tier(self) -> Tier:
-        pairs = self.pairs
-        if self.tie is None:
-            return Tier("fit", "min", self._weighted(pairs.fit), len(pairs) == 0,
-                        (("fit", 1),))
-        matches = max(1, min(self.data.H, self.data.D))
-        scale = int(self.tie.max(initial=0)) * matches + 1
-        return Tier("fit", "min", self._weighted(pairs.fit * scale + self.tie), len(pairs) == 0,
-                    (("fit", scale), ("tiebreak", 1)))
+    def objective(self, stage: Stage) -> cp_model.LinearExprT:
+        """The stage's packed objective, to maximise."""
+        return cp_model.LinearExpr.WeightedSum(self.x, [int(g) for g in stage.gain()])
+
+    def add_hint(self, chosen: np.ndarray) -> None:
+        """Hint a complete solution: every pair and every auxiliary variable. CP-SAT treats
+        a complete, feasible hint specially; a partial one it may not use at all."""
+        self.cp.ClearHints()
+        for var, value in zip(self.x, chosen, strict=True):
+            self.cp.AddHint(var, bool(value))
+        for var, members in self.auxiliary:
+            self.cp.AddHint(var, bool(chosen[members].any()))
 
     def pin_literals(self) -> list[cp_model.IntVar]:
         return [self.x[p] for p in self.pairs.pinned_pairs()]

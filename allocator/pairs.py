@@ -9,7 +9,7 @@ the "why not" explanations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -86,6 +86,12 @@ class Pairs:
 
     def __len__(self) -> int:
         return len(self.h)
+
+    def subset(self, idx: np.ndarray) -> Pairs:
+        """The pairs at positions `idx` (same data, same per-pair values)."""
+        arrays = {f.name: getattr(self, f.name)[idx] for f in fields(self)
+                  if isinstance(getattr(self, f.name), np.ndarray)}
+        return replace(self, **arrays)
 
     def index(self) -> dict[tuple[int, int], int]:
         return {(int(a), int(b)): p for p, (a, b) in enumerate(zip(self.h, self.d, strict=True))}

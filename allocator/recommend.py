@@ -13,16 +13,15 @@ import numpy as np
 from pydantic import BaseModel
 
 from allocator.data import build_round_data
-from allocator.greedy import greedy_choice
 from allocator.lexicographic import solve_tiers
 from allocator.model import AllocationModel
 from allocator.pairs import candidate_pairs, pair_rejections
 from allocator.reasons import rule_text
+from allocator.warmstart import warm_start
 from models.problems import InputError, Problem
 from models.scenario import Scenario
 
 COMPARED = ["deadline_breaches", "deadline_days_over", "priority_waiting", "fit"]
-TIERS = ["deadlines", "priority_waiting", "fit"]
 
 
 class Option(BaseModel):
@@ -58,8 +57,8 @@ def recommend(scenario: Scenario, household_id: str, top: int = 5) -> list[Optio
     pairs = candidate_pairs(data)
     settings = scenario.policy.solver
     base_model = AllocationModel(data, pairs)
-    hint = greedy_choice(data, pairs, round_rules=True)
-    base = solve_tiers(base_model, settings, hint=hint, tiers=TIERS)
+    hint = warm_start(data, pairs)
+    base = solve_tiers(base_model, settings, hint=hint, tiers=COMPARED)
     base_values = _values(base)
     holder = {int(pairs.d[p]): data.household_ids[int(pairs.h[p])] for p in np.flatnonzero(base.chosen)}
     options = []
@@ -68,7 +67,7 @@ def recommend(scenario: Scenario, household_id: str, top: int = 5) -> list[Optio
         model = AllocationModel(data, pairs)
         model.cp.Add(model.x[int(p)] == 1)
         try:
-            result = solve_tiers(model, settings, hint=None, tiers=TIERS)
+            result = solve_tiers(model, settings, hint=None, tiers=COMPARED)
         except InputError:
             continue  # the pin clashes with locked pairs under the round rules
         values = _values(result)

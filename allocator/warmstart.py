@@ -11,21 +11,24 @@ candidates. The same flow without round rules and with tier-2 values only gives 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from allocator.data import RoundData
 from allocator.pairs import Pairs
 from allocator.round_state import RoundState
-from allocator.rules import r7_temporary
+from allocator.rules import r5_spread, r7_temporary
+from allocator.rules.r6_separation import ACTIVE, RECOVERY
 
 
-def _stack(high: np.ndarray, low: np.ndarray, matches: int) -> np.ndarray:
+def _stack(high: np.ndarray, low: np.ndarray, matches: int, limit: int) -> np.ndarray:
     """high × W + low with W above any total of `matches` lows: sums then compare by
     high first. Magnitudes are checked in Python integers before numpy could wrap."""
     low_max = int(np.abs(low).max(initial=0))
     scale = low_max * matches + 1
-    if int(np.abs(high).max(initial=0)) * scale + low_max >= 2**62 // max(1, matches):
+    if int(np.abs(high).max(initial=0)) * scale + low_max >= limit:
         raise OverflowError("pair values too large for an exact lexicographic flow")
     return high.astype(np.int64) * scale + low.astype(np.int64)
 
@@ -41,10 +44,13 @@ def pair_values(data: RoundData, pairs: Pairs, *, with_fit: bool = True) -> np.n
     days_saved = np.where(due, over - pairs.late, 0).astype(np.int64)
     on_time = (due & (pairs.late == 0)).astype(np.int64)
     housing = pairs.housing.astype(np.int64)
+    # OR-Tools' min-cost flow refuses arc costs whose products with the node count could
+    # overflow (BAD_COST_RANGE), so each pair's value stays below 2^62 / nodes.
+    limit = 2**62 // (data.H + data.D + 2) // max(1, matches)
     for fit in (True, False) if with_fit else (False,):
         try:
-            value = _stack(housing, -pairs.fit, matches) if fit else housing
-            return _stack(on_time, _stack(days_saved, value, matches), matches)
+            value = _stack(housing, -pairs.fit, matches, limit) if fit else housing
+            return _stack(on_time, _stack(days_saved, value, matches, limit), matches, limit)
         except OverflowError:
             continue
     raise OverflowError("pair values too large for an exact lexicographic flow")
@@ -115,11 +121,62 @@ def repair(data: RoundData, pairs: Pairs, chosen: np.ndarray, values: np.ndarray
     return out
 
 
-def warm_start(data: RoundData, pairs: Pairs) -> np.ndarray:
-    """A complete, feasible proposal (pins kept) to hint CP-SAT with."""
-    values = pair_values(data, pairs)
-    fixed = np.array(pairs.pinned_pairs(), dtype=np.int64)
-    return repair(data, pairs, flow_assignment(data, pairs, values, fixed), values, fixed)
+def _bans(data: RoundData, pairs: Pairs, chosen: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Pairs to ban after a flow that broke round rules (bool per pair):
+    - over a building cap or district quota: the lowest-value excess high-need households
+      are banned from that building or district;
+    - a separation scope receiving both active users and households in recovery: the kind
+      bringing less value is banned from the scope."""
+    ban = np.zeros(len(pairs), dtype=bool)
+    idx = np.flatnonzero(chosen)
+    h, d = pairs.h[idx], pairs.d[idx]
+    high = data.high_need[h]
+    for groups, headroom, of_pair in (
+            (data.d_building[d], r5_spread.building_headroom(data), data.d_building[pairs.d]),
+            (data.d_district[d], r5_spread.district_headroom(data), data.d_district[pairs.d])):
+        counts = np.bincount(groups[high], minlength=len(headroom))
+        for g in np.flatnonzero(counts > headroom):
+            members = idx[high & (groups == g)]
+            excess = members[np.argsort(values[members], kind="stable")][: counts[g] - headroom[g]]
+            losers = np.isin(pairs.h, pairs.h[excess])
+            ban |= losers & (of_pair == g) & data.high_need[pairs.h]
+    if data.policy.separation.mode == "hard":
+        scope = data.b_scope[data.d_building[d]]
+        substance = data.substance[h]
+        scope_of_pair = data.b_scope[data.d_building[pairs.d]]
+        for s in np.unique(scope):
+            here = scope == s
+            active = values[idx[here & (substance == ACTIVE)]].sum()
+            recovery = values[idx[here & (substance == RECOVERY)]].sum()
+            if active and recovery:
+                loser = RECOVERY if active >= recovery else ACTIVE
+                ban |= (scope_of_pair == s) & (data.substance[pairs.h] == loser)
+    return ban
+
+
+def warm_start(data: RoundData, pairs: Pairs, fixed: np.ndarray | None = None,
+               seconds: float = 10.0, rounds: int = 25) -> np.ndarray:
+    """A complete, feasible proposal to hint CP-SAT with: pins and `fixed` pairs kept;
+    the rest by min-cost flow, re-run with bans while it breaks round rules (each flow
+    re-optimises the whole assignment around the bans), then repaired greedily."""
+    fixed_pairs = np.union1d(np.array(pairs.pinned_pairs(), dtype=np.int64),
+                             np.zeros(0, dtype=np.int64) if fixed is None else fixed)
+    try:
+        values = pair_values(data, pairs)
+    except OverflowError:
+        values = pairs.housing.astype(np.int64)
+    stop = time.monotonic() + seconds
+    banned = np.zeros(len(pairs), dtype=bool)
+    banned[fixed_pairs] = False
+    chosen = flow_assignment(data, pairs, values, fixed_pairs)
+    for _ in range(rounds):
+        ban = _bans(data, pairs, chosen, values)
+        ban[fixed_pairs] = False
+        if not (ban & ~banned).any() or time.monotonic() > stop:
+            break
+        banned |= ban
+        chosen = flow_assignment(data, pairs, np.where(banned, 0, values), fixed_pairs)
+    return repair(data, pairs, chosen, values, fixed_pairs)
 
 
 def assignment_bound(data: RoundData, pairs: Pairs) -> dict[str, int]:

@@ -83,3 +83,5 @@ def build(m: AllocationModel) -> None:
                 m.cp.AddImplication(m.x[p], active_may_move_in)
             for p in recovery:
                 m.cp.AddImplication(m.x[p], active_may_move_in.Not())
+            # Its value in a given proposal: true exactly when an active user moves in.
+            m.auxiliary.append((active_may_move_in, active))
