@@ -24,6 +24,16 @@ def _fail_input(error: InputError) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
+def _load(path: Path):  # type: ignore[no-untyped-def]
+    """Read a scenario; loader warnings (e.g. skipped non-vacant Kobo rows) go to stderr."""
+    from allocator.io.load import read_scenario
+
+    loaded = read_scenario(path)
+    for message in loaded.warnings:
+        click.echo(f"advarsel: {message}", err=True)
+    return loaded.scenario
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="boligtildeling")
 def main() -> None:
@@ -34,10 +44,8 @@ def main() -> None:
 @click.argument("scenario", type=click.Path(path_type=Path))
 def validate(scenario: Path) -> None:
     """Validate SCENARIO (file or folder); list every problem; exit 0 or 2."""
-    from allocator.io.load import load_scenario
-
     try:
-        loaded = load_scenario(scenario)
+        loaded = _load(scenario)
     except InputError as error:
         _fail_input(error)
     click.echo(
@@ -53,10 +61,10 @@ def validate(scenario: Path) -> None:
 def check(scenario: Path, proposal: Path, as_json: bool) -> None:
     """Check PROPOSAL against every hard rule; exit 0 (none broken), 1 (broken), 2 (bad input)."""
     from allocator.checker import check_proposal
-    from allocator.io.load import load_proposal, load_scenario
+    from allocator.io.load import load_proposal
 
     try:
-        loaded = load_scenario(scenario)
+        loaded = _load(scenario)
         result = load_proposal(proposal)
     except InputError as error:
         _fail_input(error)
@@ -84,12 +92,11 @@ def check(scenario: Path, proposal: Path, as_json: bool) -> None:
 def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | None,
             method: str, quiet: bool) -> None:
     """Propose an allocation for SCENARIO and write it to --out."""
-    from allocator.io.load import load_scenario
     from allocator.io.write import write_json_atomic, write_text_atomic
     from allocator.solve import propose as run_propose
 
     try:
-        loaded = load_scenario(scenario)
+        loaded = _load(scenario)
         result = run_propose(loaded, method=method, time_limit_s=time_limit)
     except InputError as error:
         _fail_input(error)
@@ -113,11 +120,10 @@ def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | 
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def recommend(scenario: Path, household: str, top: int, as_json: bool) -> None:
     """The best dwellings for HOUSEHOLD, with the objective change of each."""
-    from allocator.io.load import load_scenario
     from allocator.recommend import recommend as run_recommend
 
     try:
-        loaded = load_scenario(scenario)
+        loaded = _load(scenario)
         options = run_recommend(loaded, household, top=top)
     except InputError as error:
         _fail_input(error)
@@ -128,6 +134,171 @@ def recommend(scenario: Path, household: str, top: int, as_json: bool) -> None:
         click.echo(f"Ingen ledige boliger passer for {household}.")
     for rank, option in enumerate(options, start=1):
         click.echo(option.render(rank))
+
+
+@main.command()
+@click.option("--input", "input_path", type=click.Path(path_type=Path), required=True,
+              help="The scenario (file or folder).")
+@click.option("--output", "output_dir", type=click.Path(path_type=Path), required=True,
+              help="Folder that receives the output set (replaced as one set).")
+@click.option("--time-limit", type=float, default=None,
+              help="Seconds for the whole solve (overrides policy solver.time_limit_s).")
+@click.option("--log-file", type=click.Path(path_type=Path), default=None,
+              help="Append JSON-lines logs here (default: standard error).")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
+              default="info", show_default=True)
+def batch(input_path: Path, output_dir: Path, time_limit: float | None, log_file: Path | None,
+          log_level: str) -> None:
+    """Solve INPUT and publish proposal.json, matches.csv, reservations.json, run.json.
+
+    Exit codes: 0 written; 3 written, with temporary-housing (R7) breaches; 2 bad input,
+    nothing written; 4 no proposal within the time limit, nothing written; 1 internal error.
+    See docs/batch.md.
+    """
+    from allocator.batch import EXIT_INTERNAL, run_batch
+    from allocator.logs import EventLog
+
+    log = EventLog.open(log_file, log_level)
+    try:
+        result = run_batch(input_path, output_dir, time_limit_s=time_limit, log=log)
+    except Exception as error:  # keep the contract: exit 1, one log line, no traceback noise
+        log.event("batch.end", level="error", status="internal_error",
+                  exit_code=EXIT_INTERNAL, error=type(error).__name__)
+        click.echo(f"internal error: {type(error).__name__}: {error}", err=True)
+        sys.exit(EXIT_INTERNAL)
+    finally:
+        log.close()
+    if result.problems:
+        click.echo(InputError(result.problems).render(), err=True)
+    click.echo(result.message, err=result.exit_code not in (0, 3))
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("schemas"),
+              show_default=True, help="Folder for the *.vN.schema.json files.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 if the files differ from the models.")
+def schemas(out: Path, check_only: bool) -> None:
+    """Generate the published JSON Schemas (scenario, proposal, reservations, batch run)."""
+    from allocator.api.schemas import stale, write_schemas
+
+    if check_only:
+        differ = stale(out)
+        for name in differ:
+            click.echo(f"out of date: {out / name}", err=True)
+        sys.exit(EXIT_VIOLATIONS if differ else EXIT_OK)
+    for path in write_schemas(out):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (localhost only by default).")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--time-limit", type=float, default=None,
+              help="Cap on each solve's time limit in seconds (env ALLOCATOR_API_TIME_LIMIT_S).")
+@click.option("--max-jobs", type=int, default=None,
+              help="Solves at once (env ALLOCATOR_API_MAX_CONCURRENT_JOBS).")
+@click.option("--log-file", type=click.Path(path_type=Path), default=None,
+              help="Append JSON-lines logs here (default: standard error).")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
+              default=None, help="Default info (env ALLOCATOR_API_LOG_LEVEL).")
+def api(host: str, port: int, time_limit: float | None, max_jobs: int | None,
+        log_file: Path | None, log_level: str | None) -> None:
+    """Serve the HTTP API (uvicorn). Tokens come from ALLOCATOR_API_TOKENS (comma-separated)."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from allocator.api import create_app
+    from allocator.api.settings import ENV_TOKENS, ApiSettings
+
+    try:
+        settings = ApiSettings.from_env(time_limit_s=time_limit, max_concurrent_jobs=max_jobs,
+                                        log_file=log_file, log_level=log_level)
+    except ValidationError as error:
+        # Only field and message: the input could be a token.
+        reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                            for e in error.errors())
+        click.echo(f"bad API settings: {reasons}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if not settings.tokens:
+        click.echo(f"set {ENV_TOKENS} to one or more bearer tokens (comma-separated)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}; the API speaks plain HTTP, so put it "
+                   "behind a TLS proxy", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, access_log=False,
+                log_level="warning")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--database", default=None,
+              help="SQLAlchemy URL (sqlite:///file.db or postgresql://...); default "
+                   "$ALLOCATOR_DATABASE_URL, else SQLite in the user data directory.")
+@click.option("--scenario", type=click.Path(path_type=Path), default=None,
+              help="Scenario for the first round on an empty database (default: the bundled "
+                   "example week).")
+def serve(host: str, port: int, database: str | None, scenario: Path | None) -> None:
+    """Start the web app for the allocation meeting (tildelingsmøtet)."""
+    from allocator.web.server import run
+
+    run(host=host, port=port, database=database, scenario=scenario)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(exists=True, path_type=Path))
+@click.option("--weeks", type=click.IntRange(1, 520), default=52, show_default=True,
+              help="Weekly rounds to replay.")
+@click.option("--policy", "policies", multiple=True, metavar="NAME|FILE",
+              help="'default', 'greedy' or a policy YAML file; repeat to compare "
+                   "[default: --policy default --policy greedy].")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seeds the municipality and every random stream.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Folder for kpis.parquet/csv, summary, plots/ and report.html.")
+@click.option("--time-limit", type=float, default=5.0, show_default=True,
+              help="Solver seconds per round (rounds usually prove optimal in < 0.3 s).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="CP-SAT workers per round (1 is fastest and deterministic here).")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Flow config when SCENARIO is a plain scenario "
+                                 "[default: scenarios/municipality/drammen.yaml].")
+@click.option("--save-rounds", is_flag=True,
+              help="Also write each week's round and proposal under OUT/rounds/.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def replay(scenario: Path, weeks: int, policies: tuple[str, ...], seed: int, out: Path,
+           time_limit: float, workers: int, config: Path | None, save_rounds: bool,
+           quiet: bool) -> None:
+    """Replay WEEKS weekly rounds of SCENARIO under each policy and compare them.
+
+    SCENARIO is a municipality config (kind: municipality, e.g.
+    scenarios/municipality/drammen.yaml), a folder holding one, or a normal scenario whose
+    round becomes day 0. See docs/replay.md. Exit codes: 0 written, 2 bad input.
+    """
+    from pydantic import ValidationError
+
+    from allocator.replay import Settings, load_source, resolve_all, run_replay
+    from allocator.replay.report import summary_lines, write_outputs
+
+    try:
+        specs = resolve_all(policies)
+        municipality = load_source(scenario, seed=seed, config=config)
+    except InputError as error:
+        _fail_input(error)
+    except ValidationError as error:
+        click.echo(f"{scenario}: bad municipality config:\n{error}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    settings = Settings(weeks=weeks, seed=seed, time_limit_s=time_limit, workers=workers,
+                        progress=not quiet,
+                        rounds_dir=out / "rounds" if save_rounds else None)
+    result = run_replay(municipality, specs, settings)
+    paths = write_outputs(result, out)
+    for line in summary_lines(result):
+        click.echo(line)
+    click.echo(f"wrote {len(paths)} files to {out} (report: {paths['report.html']})")
 
 
 if __name__ == "__main__":

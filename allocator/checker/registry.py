@@ -1,0 +1,50 @@
+"""The explicit, ordered list of every hard rule the checker states.
+
+``PAIR_RULES`` follows the table of docs/rules.md row by row: its order is the order in
+which explanations name the rules that reject a pair. ``ROUND_RULES`` are the rules over
+the whole round. R5 has no pairwise part; R2, R3, R4 and R8 have no round part.
+"""
+
+from __future__ import annotations
+
+from allocator.checker import (
+    r1_assignment,
+    r2_size,
+    r3_location,
+    r4_school,
+    r5_spread,
+    r6_separation,
+    r7_temporary,
+    r8_needs,
+    r9_timing,
+)
+from allocator.checker.base import PairRule, RoundRule
+
+PAIR_RULES: tuple[PairRule, ...] = (
+    *r1_assignment.PAIR_RULES,   # forbidden_pair
+    *r2_size.PAIR_RULES,         # crowding, too_few_bedrooms, too_many_bedrooms
+    *r3_location.PAIR_RULES,     # excluded_district, not_acceptable_district
+    *r4_school.PAIR_RULES,       # school_continuity
+    *r6_separation.PAIR_RULES,   # site_profile, site_gender, site_age
+    *r7_temporary.PAIR_RULES,    # temporary_family
+    *r8_needs.PAIR_RULES,        # wheelchair, step_free, staffed, adapted, youth, rent_limit
+)
+
+ROUND_RULES: tuple[RoundRule, ...] = (
+    *r1_assignment.ROUND_RULES,  # duplicates, unknown ids, pinned, unmatched/empty lists
+    *r5_spread.ROUND_RULES,      # building_cap, district_quota
+    *r6_separation.ROUND_RULES,  # separation
+    *r7_temporary.ROUND_RULES,   # breach_list
+    *r9_timing.ROUND_RULES,      # move_in
+)
+
+PAIR_CODES: tuple[str, ...] = tuple(rule.code for rule in PAIR_RULES)
+
+ROUND_CODES: tuple[str, ...] = (
+    "duplicate_household", "duplicate_dwelling", "unknown_id", "pinned_missing",
+    "unmatched_list", "empty_list", "building_cap", "district_quota", "separation",
+    "breach_list", "move_in",
+)
+
+CODE_ORDER: dict[str, int] = {code: i for i, code in enumerate(PAIR_CODES + ROUND_CODES)}
+"""Tie-break for sorting violations of one rule, household and dwelling."""
