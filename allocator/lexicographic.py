@@ -65,24 +65,28 @@ def _gap(objective: float, bound: float) -> float:
 
 
 def _results(stage: Stage, status: str, chosen: np.ndarray | None, bound: int | None,
-             elapsed: float) -> list[TierResult]:
+             elapsed: float, m_matches: int = 1,
+             proven: set[str] | None = None) -> list[TierResult]:
     """Per-component results of a stage: values evaluated on the solution; the leading
-    component's bound from the stage bound (all bounds equal the values when optimal)."""
+    component's bound from the stage bound (all bounds equal the values when optimal).
+    Components in `proven` were proven optimal elsewhere and are held, so they are
+    OPTIMAL whatever the stage's status."""
     out = []
     for k, c in enumerate(stage.components):
         value = None if chosen is None else c.value(chosen)
         b: int | None = None
-        if status == "OPTIMAL":
+        own = "OPTIMAL" if proven and c.name in proven and value is not None else status
+        if own == "OPTIMAL":
             b = value
         elif k == 0 and bound is not None:
             # gain_0·S_0 + Σ_j gain_j·S_j <= bound and gain_j >= low_j, so
             # gain_0 <= (bound - Σ_j low_j·S_j) / S_0.
             rest = sum(low * scale for low, scale in zip(stage.lows[1:], stage.scales[1:],
                                                           strict=True))
-            best_gain = (bound - rest) // stage.scales[0]
+            best_gain = min((bound - rest) // stage.scales[0], c.span(m_matches)[1])
             b = c.constant + (best_gain if c.sense == "max" else -best_gain)
         gap = None if value is None or b is None else _gap(value, b)
-        out.append(TierResult(name=c.name, status=status, objective=value, bound=b, gap=gap,
+        out.append(TierResult(name=c.name, status=own, objective=value, bound=b, gap=gap,
                               wall_time_s=round(elapsed, 4) if k == 0 else 0.0))
     return out
 
@@ -90,10 +94,13 @@ def _results(stage: Stage, status: str, chosen: np.ndarray | None, bound: int | 
 def solve_tiers(m: AllocationModel, settings: SolverSettings,
                 time_limit_s: float | None = None,
                 hint: np.ndarray | None = None,
-                tiers: list[str] | None = None) -> LexResult:
+                tiers: list[str] | None = None,
+                proven: set[str] | None = None) -> LexResult:
     """Solve the stages in order; `tiers` (component names) limits which are optimised,
     the others are reported SKIPPED. `time_limit_s` (default: the policy's) is the budget
-    for all stages together."""
+    for all stages together. A stage whose components are all in `proven` (the hint is
+    known to be optimal for them, e.g. from the deadlines-first sub-solve) is held at the
+    hint's value without a solve."""
     budget = time_limit_s if time_limit_s is not None else settings.time_limit_s
     deadline = time.monotonic() + budget
     n = len(m.x)
@@ -109,6 +116,10 @@ def solve_tiers(m: AllocationModel, settings: SolverSettings,
             results += _results(stage, "OPTIMAL", chosen, None, 0.0)
             continue
         objective = m.objective(stage)
+        if have_solution and proven and all(c.name in proven for c in stage.components):
+            results += _results(stage, "OPTIMAL", chosen, None, 0.0)
+            m.cp.Add(objective >= int(stage.gain()[chosen].sum()))
+            continue
         m.cp.Maximize(objective)
         if have_solution:
             m.add_hint(chosen)
@@ -131,7 +142,7 @@ def solve_tiers(m: AllocationModel, settings: SolverSettings,
         bound = math.floor(solver.BestObjectiveBound() + 1e-6)
         chosen = np.array([solver.BooleanValue(v) for v in m.x], dtype=bool)
         have_solution = True
-        results += _results(stage, status, chosen, bound, elapsed)
+        results += _results(stage, status, chosen, bound, elapsed, m.matches, proven)
         # Hold this stage one-sided (an equality on a large weighted sum hurts CP-SAT's
         # propagation badly; "no worse than found" keeps the same optimal set).
         m.cp.Add(objective >= value)

@@ -93,6 +93,19 @@ class Pairs:
                   if isinstance(getattr(self, f.name), np.ndarray)}
         return replace(self, **arrays)
 
+    def best_per_side(self, values: np.ndarray, per_household: int, per_dwelling: int,
+                      keep: np.ndarray | None = None) -> np.ndarray:
+        """Positions of each household's `per_household` and each dwelling's `per_dwelling`
+        highest-value pairs, plus those in `keep` (sorted). For whole-stock rounds, where
+        the full pair set is too large for the model."""
+        mask = np.zeros(len(self), dtype=bool) if keep is None else keep.copy()
+        for side, k in ((self.h, per_household), (self.d, per_dwelling)):
+            order = np.lexsort((-values, side))
+            sorted_side = side[order]
+            rank = np.arange(len(order)) - np.searchsorted(sorted_side, sorted_side, side="left")
+            mask[order[rank < k]] = True
+        return np.flatnonzero(mask)
+
     def index(self) -> dict[tuple[int, int], int]:
         return {(int(a), int(b)): p for p, (a, b) in enumerate(zip(self.h, self.d, strict=True))}
 
