@@ -1,0 +1,159 @@
+"""The weekly flow: what happens between two allocation meetings, and after one.
+
+Before round k (k >= 1), for the week just past, in this order:
+
+1. withdrawals: a waiting household leaves the list (found housing, moved away);
+2. temporary housing: homeless and crisis-centre households enter temporary housing
+   (``situation.since`` = that day: the R7 clock of a family starts);
+3. move-outs: tenants give notice; the dwelling joins the list, free after a release delay,
+   and the building's residents counts drop at once;
+4. arrivals: new approvals (applications x grant share), approved during the week.
+
+After round k: each offer is declined with a probability (the dwelling stays on the list;
+the household is not offered it again; the decline may lapse the approval) or accepted
+(the household moves in; residents counts rise, so next week's spread and separation
+rules see it).
+
+Every draw comes from ``Streams``: arrivals and move-outs from per-week streams that
+nothing policy-dependent consumes; household events from streams keyed by household.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from allocator.replay.state import Placement, World
+from allocator.replay.streams import (
+    ARRIVALS,
+    DECLINES,
+    TEMPORARY,
+    VACANCIES,
+    WITHDRAWALS,
+    Streams,
+)
+from models import Category, Household
+from models.proposal import Proposal
+from models.scenario import SituationKind
+
+ENTERS_TEMPORARY = (SituationKind.homeless, SituationKind.crisis_centre)
+
+
+@dataclass
+class WeekEvents:
+    """What the flow did this week; the KPIs and the common-random-number test read it."""
+
+    withdrawn: list[str] = field(default_factory=list)
+    entered_temporary: list[str] = field(default_factory=list)
+    moveout_draws: list[str] = field(default_factory=list)
+    moved_out: list[str] = field(default_factory=list)
+    arrivals: list[Household] = field(default_factory=list)
+    accepted: list[Placement] = field(default_factory=list)
+    declined: list[str] = field(default_factory=list)
+    lapsed: list[str] = field(default_factory=list)
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """Knuth's method: exact and cheap for weekly means of a few dozen."""
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def before_round(world: World, streams: Streams, week: int, as_of: dt.date) -> WeekEvents:
+    """The week before round ``week`` (nothing happens before round 0: day 0 as generated)."""
+    events = WeekEvents()
+    if week == 0:
+        return events
+    withdraw(world, streams, week, as_of, events)
+    enter_temporary(world, streams, week, as_of, events)
+    move_out(world, streams, week, as_of, events)
+    arrive(world, streams, week, as_of, events)
+    world.update_situations(as_of)
+    return events
+
+
+def withdraw(world: World, streams: Streams, week: int, as_of: dt.date,
+             events: WeekEvents) -> None:
+    p = world.flow.withdraw_per_week
+    for hid in list(world.waiting):
+        rng = streams.keyed(WITHDRAWALS, week, hid)
+        if rng.random() < p:
+            world.leave_list(hid, as_of - dt.timedelta(days=rng.randint(1, 7)))
+            events.withdrawn.append(hid)
+
+
+def enter_temporary(world: World, streams: Streams, week: int, as_of: dt.date,
+                    events: WeekEvents) -> None:
+    rates = world.flow.enter_temporary
+    for hid, h in list(world.waiting.items()):
+        if h.situation.kind not in ENTERS_TEMPORARY or hid in world.temp_home:
+            continue
+        rng = streams.keyed(TEMPORARY, week, hid)
+        if rng.random() < (rates.family if h.children else rates.single):
+            since = as_of - dt.timedelta(days=rng.randint(1, 7))
+            world.set_temporary(hid, max(since, h.approved_on))
+            events.entered_temporary.append(hid)
+
+
+def move_out(world: World, streams: Streams, week: int, as_of: dt.date,
+             events: WeekEvents) -> None:
+    """One uniform per dwelling (in stock order) decides notice; one delay per notice.
+    The draws do not depend on occupancy, so every policy sees the same notices; a notice
+    on a dwelling that stands empty under this policy has no effect."""
+    u = streams.week_array(VACANCIES, week, len(world.order))
+    rng = streams.week(VACANCIES, week)
+    low, high = world.flow.release_days
+    for i in np.flatnonzero(u < world.moveout_p):
+        did = world.order[int(i)]
+        release = as_of + dt.timedelta(days=rng.randint(low, high))
+        events.moveout_draws.append(did)
+        if did in world.tenants and world.tenants[did].household is None:
+            world.vacate(did, release)
+            events.moved_out.append(did)
+
+
+def arrive(world: World, streams: Streams, week: int, as_of: dt.date,
+           events: WeekEvents) -> None:
+    """Applications ~ Poisson(mean monthly x 12/52), each granted with the grant share."""
+    flow = world.flow
+    rng = streams.week(ARRIVALS, week)
+    low, high = flow.applications_per_month
+    applications = poisson(rng, (low + high) / 2 * 12 / 52)
+    approved = sum(rng.random() < flow.grant_share for _ in range(applications))
+    for k in range(approved):
+        approved_on = as_of - dt.timedelta(days=rng.randint(1, 7))
+        h = world.factory.draw(rng, f"A{week:03d}-{k + 1:02d}", approved_on)
+        world.waiting[h.id] = h
+        events.arrivals.append(h)
+
+
+def after_round(world: World, streams: Streams, week: int, proposal: Proposal,
+                events: WeekEvents) -> None:
+    """Offers go out; each is declined or accepted (see module docstring)."""
+    flow = world.flow
+    for match in proposal.matches:
+        h = world.waiting.get(match.household)
+        if h is None:
+            continue
+        rng = streams.keyed(DECLINES, week, match.household)
+        declines, lapses = rng.random(), rng.random()
+        if declines < flow.decline_probability:
+            events.declined.append(match.household)
+            world.declined.add((match.household, match.dwelling))
+            if lapses < flow.lapse_on_decline:
+                world.leave_list(match.household, match.move_in)
+                events.lapsed.append(match.household)
+            continue
+        events.accepted.append(world.place(h, match.dwelling, match.move_in))
+
+
+def housed(events: WeekEvents) -> list[Placement]:
+    """Accepted offers of a permanent (non-temporary) dwelling."""
+    return [p for p in events.accepted if p.dwelling.category is not Category.temporary]

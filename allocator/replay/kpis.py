@@ -1,0 +1,150 @@
+"""Per-week and whole-replay KPIs, with their bokmål labels.
+
+Why here and not in the proposal: a proposal knows one round; the replay knows what
+happened afterwards (declines, who actually moved in, how long they had waited) and the
+whole stock (the dissimilarity index over every tenant, not only this round's moves).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from allocator.checker import Violation
+from allocator.replay.flow import WeekEvents, housed
+from allocator.replay.state import World
+from models.proposal import Proposal
+from models.scenario import Scenario
+
+# KPI column -> (bokmål label, bokmål description). Plots and report follow this order;
+# docs/replay.md describes each column in English.
+KPI_LABELS: dict[str, tuple[str, str]] = {
+    "waiting": ("Ventende husstander", "husstander med vedtak på listen ved møtet"),
+    "vacancies": ("Ledige boliger på listen", "boliger på ukens liste"),
+    "housed": ("Bosatt i varig bolig", "aksepterte tilbud om bolig som ikke er midlertidig"),
+    "wait_p50": ("Ventetid for bosatte, median (dager)",
+                 "dager fra vedtak til innflytting for dem som ble bosatt denne uken"),
+    "wait_p90": ("Ventetid for bosatte, 90-persentil (dager)",
+                 "dager fra vedtak til innflytting for dem som ble bosatt denne uken"),
+    "families_in_temporary": ("Barnefamilier i midlertidig bolig",
+                              "ventende barnefamilier i midlertidig botilbud ved møtet"),
+    "due_families": ("Barnefamilier med frist nå (R7)",
+                     "familier som må ut av midlertidig bolig før neste runde kan flytte dem"),
+    "breaches": ("Brudd på 3-månedersgrensen",
+                 "familier med frist som ikke får bolig i tide denne runden (R7)"),
+    "days_over": ("Dager over 3-månedersgrensen", "summert over bruddene denne runden"),
+    "dissimilarity": ("Segregeringsindeks (Duncan)",
+                      "husstander med store behov mot alle leietakere, fordelt på bydeler, "
+                      "etter uken (0 = jevnt spredt)"),
+    "vacancy_days": ("Tomgangsdager",
+                     "dager fra ledig til innflytting for boliger som ble leid ut"),
+    "declines": ("Avslåtte tilbud", "tilbud husstanden takket nei til"),
+    "violations": ("Regelbrudd funnet av kontrollen",
+                   "brudd på harde regler som den uavhengige kontrollen fant i ukens forslag"),
+}
+
+SUMMARY_LABELS: dict[str, str] = {
+    "policy": "Policy",
+    "method": "Metode",
+    "weeks": "Uker",
+    "housed": "Bosatt i varig bolig",
+    "waiting_mean": "Ventende, snitt",
+    "waiting_min": "Ventende, min",
+    "waiting_max": "Ventende, maks",
+    "waiting_end": "Ventende ved slutt",
+    "wait_p50": "Ventetid median (dager)",
+    "wait_p90": "Ventetid 90-persentil (dager)",
+    "breaches": "Brudd (familie-uker)",
+    "families_breached": "Familier over grensen",
+    "days_over": "Dager over grensen",
+    "dissimilarity_end": "Segregeringsindeks ved slutt",
+    "vacancy_days": "Tomgangsdager",
+    "vacancies_mean": "Ledige per uke, snitt",
+    "declines": "Avslåtte tilbud",
+    "lapsed": "Bortfalt etter avslag",
+    "violations": "Regelbrudd",
+    "solve_s": "Løsetid totalt (s)",
+    "wall_s": "Tid totalt (s)",
+}
+
+
+def percentile(values: list[int], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def week_row(*, policy: str, method: str, week: int, as_of: dt.date, scenario: Scenario,
+             proposal: Proposal, violations: list[Violation], events: WeekEvents,
+             world: World, solve_s: float, wall_s: float) -> dict[str, Any]:
+    """One row of kpis.parquet: one policy, one week."""
+    let = housed(events)
+    waits = [(p.move_in - p.household.approved_on).days for p in let]
+    k = proposal.kpis
+    by_rule = Counter(v.rule for v in violations)
+    return {
+        "policy": policy, "method": method, "week": week, "as_of": as_of,
+        "waiting": len(scenario.households), "waiting_end": len(world.waiting),
+        "vacancies": len(scenario.dwellings), "arrivals": len(events.arrivals),
+        "moved_out": len(events.moved_out), "withdrawn": len(events.withdrawn),
+        "entered_temporary": len(events.entered_temporary),
+        "offers": len(proposal.matches), "accepted": len(events.accepted),
+        "housed": len(let), "to_temporary": len(events.accepted) - len(let),
+        "declines": len(events.declined), "lapsed": len(events.lapsed),
+        "empty": len(proposal.empty_dwellings),
+        "wait_p50": percentile(waits, 50), "wait_p90": percentile(waits, 90),
+        "families_in_temporary": sum(1 for h in scenario.households if h.children
+                                     and h.situation.kind.value == "temporary"),
+        "due_families": k.due_families, "due_housed": k.due_housed,
+        "breaches": k.breaches, "days_over": k.days_over,
+        "dissimilarity": _round(world.dissimilarity(), 4),
+        "vacancy_days": sum(max(0, (p.move_in - p.available_from).days) for p in let),
+        "violations": len(violations),
+        "violation_rules": ";".join(f"{r}:{n}" for r, n in sorted(by_rule.items())),
+        "status": proposal.run.status, "solve_s": round(proposal.run.wall_time_s, 4),
+        "wall_s": round(wall_s, 4),
+    }
+
+
+@dataclass
+class PolicyTotals:
+    """What only the whole run knows: every housed household's wait, who breached."""
+
+    waits: list[int] = field(default_factory=list)
+    breached: set[str] = field(default_factory=set)
+
+    def add(self, events: WeekEvents, proposal: Proposal) -> None:
+        self.waits += [(p.move_in - p.household.approved_on).days for p in housed(events)]
+        self.breached |= {b.household for b in proposal.breaches}
+
+
+def summary_row(policy: str, method: str, rows: list[dict[str, Any]],
+                totals: PolicyTotals) -> dict[str, Any]:
+    """One line of the summary table: a policy's year."""
+    def col(name: str) -> list[Any]:
+        return [r[name] for r in rows]
+
+    waiting = col("waiting")
+    last = rows[-1] if rows else {}
+    return {
+        "policy": policy, "method": method, "weeks": len(rows),
+        "housed": sum(col("housed")),
+        "waiting_mean": round(float(np.mean(waiting)), 1) if waiting else None,
+        "waiting_min": min(waiting, default=None), "waiting_max": max(waiting, default=None),
+        "waiting_end": last.get("waiting_end"),
+        "wait_p50": percentile(totals.waits, 50), "wait_p90": percentile(totals.waits, 90),
+        "breaches": sum(col("breaches")), "families_breached": len(totals.breached),
+        "days_over": sum(col("days_over")),
+        "dissimilarity_end": last.get("dissimilarity"),
+        "vacancy_days": sum(col("vacancy_days")),
+        "vacancies_mean": round(float(np.mean(col("vacancies"))), 1) if rows else None,
+        "declines": sum(col("declines")), "lapsed": sum(col("lapsed")),
+        "violations": sum(col("violations")),
+        "solve_s": round(sum(col("solve_s")), 2), "wall_s": round(sum(col("wall_s")), 2),
+    }

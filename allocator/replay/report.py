@@ -1,0 +1,166 @@
+"""Write a replay's outputs: KPI tables (Parquet + CSV), one PNG per KPI, an HTML report.
+
+Why these formats: analysts load Parquet into pandas/R/Excel-with-Power-Query with types
+intact, CSV opens anywhere, the PNGs go into slides, and the HTML report (bokmål, plots
+embedded) can be mailed as one file.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from allocator.io.write import write_json_atomic, write_text_atomic
+from allocator.replay.kpis import KPI_LABELS, SUMMARY_LABELS
+from allocator.replay.runner import ReplayResult
+from allocator.solve import versions
+from scenarios.municipality import calibration_rows
+
+PLOT_KPIS = list(KPI_LABELS)
+
+
+def frames(result: ReplayResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-week KPIs, one summary row per policy)."""
+    kpis = pd.DataFrame(result.kpis())
+    if not kpis.empty:
+        kpis["as_of"] = pd.to_datetime(kpis["as_of"])
+    return kpis, pd.DataFrame(result.summary())
+
+
+def calibration(result: ReplayResult, kpis: pd.DataFrame) -> list[dict[str, Any]]:
+    """Published figures against the generated municipality and the replayed flow."""
+    m = result.municipality
+    if m.origin != "generated":
+        return []
+    rows = calibration_rows(m)
+    p = m.config.published
+    flow = kpis[kpis["week"] > 0] if not kpis.empty else kpis
+    if flow.empty:
+        return rows
+    low, high = p.applications_per_month
+    arrivals = flow.groupby("policy")["arrivals"].mean().iloc[0]
+    rows.append({"figure": "Nye vedtak per uke",
+                 "published": f"{low * 12 / 52 * p.grant_share:.1f}–"
+                              f"{high * 12 / 52 * p.grant_share:.1f} "
+                              f"({low}–{high} søknader/mnd, ca. halvparten innvilget)",
+                 "generated": f"{arrivals:.1f}"})
+    for policy, g in kpis.groupby("policy", sort=False):
+        rows.append({"figure": f"Ventende husstander ({policy})",
+                     "published": "{}–{}".format(*p.waiting),
+                     "generated": f"{g['waiting'].min()}–{g['waiting'].max()} "
+                                  f"(snitt {g['waiting'].mean():.0f})"})
+        rows.append({"figure": f"Ledige boliger på listen per uke ({policy})",
+                     "published": "{:g}–{:g}".format(*p.vacancies_per_week),
+                     "generated": f"snitt {g['vacancies'].mean():.1f} (nye oppsigelser "
+                                  f"{g['moved_out'][g['week'] > 0].mean():.1f})"})
+    return rows
+
+
+def plot_kpi(kpis: pd.DataFrame, kpi: str, path: Path) -> None:
+    """One KPI over the weeks, one line per policy (Agg canvas; no pyplot state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.5, 3.4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for policy, g in kpis.groupby("policy", sort=False):
+        ax.plot(g["week"], g[kpi].astype(float), marker="o", markersize=2.5, linewidth=1.4,
+                label=str(policy))
+    label, _ = KPI_LABELS[kpi]
+    ax.set_title(label, fontsize=11)
+    ax.set_xlabel("Uke")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+
+
+def write_outputs(result: ReplayResult, out: Path) -> dict[str, Path]:
+    """Every output file under ``out``; returns them by name."""
+    out = Path(out)
+    plots = out / "plots"
+    plots.mkdir(parents=True, exist_ok=True)
+    kpis, summary = frames(result)
+    paths = {"kpis.parquet": out / "kpis.parquet", "kpis.csv": out / "kpis.csv",
+             "summary.parquet": out / "summary.parquet", "summary.csv": out / "summary.csv",
+             "report.html": out / "report.html", "run.json": out / "run.json"}
+    kpis.to_parquet(paths["kpis.parquet"], index=False)
+    write_text_atomic(paths["kpis.csv"], kpis.to_csv(index=False))
+    summary.to_parquet(paths["summary.parquet"], index=False)
+    write_text_atomic(paths["summary.csv"], summary.to_csv(index=False))
+    images: dict[str, str] = {}
+    for kpi in PLOT_KPIS:
+        if kpis.empty or kpi not in kpis:
+            continue
+        png = plots / f"{kpi}.png"
+        plot_kpi(kpis, kpi, png)
+        paths[f"plots/{kpi}.png"] = png
+        images[kpi] = base64.b64encode(png.read_bytes()).decode("ascii")
+    cal = calibration(result, kpis)
+    if cal:
+        paths["calibration.csv"] = out / "calibration.csv"
+        write_text_atomic(paths["calibration.csv"], pd.DataFrame(cal).to_csv(index=False))
+    write_text_atomic(paths["report.html"], render_html(result, summary, images, cal))
+    write_json_atomic(paths["run.json"], run_info(result))
+    return paths
+
+
+def run_info(result: ReplayResult) -> dict[str, Any]:
+    s, m = result.settings, result.municipality
+    return {
+        "municipality": m.config.name if m.origin == "generated" else m.origin,
+        "synthetic": m.config.synthetic if m.origin == "generated" else None,
+        "start": m.start.isoformat(), "weeks": s.weeks, "seed": s.seed,
+        "time_limit_s_per_round": s.time_limit_s, "workers": s.workers,
+        "policies": [{"name": r.spec.name, "method": r.spec.method, "source": r.spec.source,
+                      "wall_s": round(r.wall_s, 2)} for r in result.runs],
+        "versions": versions(),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _fmt(value: Any) -> str:
+    """Numbers for people: indices with three decimals, counts whole, the rest one."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if isinstance(value, float):
+        if abs(value) < 1:
+            return f"{value:.3f}".replace(".", ",")
+        text = f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
+        return text.replace(".", ",")
+    return str(value)
+
+
+def render_html(result: ReplayResult, summary: pd.DataFrame, images: dict[str, str],
+                cal: list[dict[str, Any]]) -> str:
+    env = Environment(loader=PackageLoader("allocator.replay", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]))
+    env.filters["fmt"] = _fmt
+    rows = summary.to_dict("records")
+    table = [(SUMMARY_LABELS.get(col, col), [r[col] for r in rows])
+             for col in summary.columns if col not in ("policy",)]
+    m = result.municipality
+    return env.get_template("replay.html.j2").render(
+        info=run_info(result), policies=[r["policy"] for r in rows], table=table,
+        images=[(k, KPI_LABELS[k][0], KPI_LABELS[k][1], v) for k, v in images.items()],
+        calibration=cal, municipality=m, buildings=len(m.buildings),
+        dwellings=len(m.dwellings),
+        run_json=json.dumps(run_info(result), indent=1, ensure_ascii=False))
+
+
+def summary_lines(result: ReplayResult) -> list[str]:
+    """The summary table as plain text (the CLI prints it at the end)."""
+    _, summary = frames(result)
+    cols = ["policy", "housed", "waiting_mean", "waiting_max", "wait_p50", "wait_p90",
+            "breaches", "families_breached", "days_over", "dissimilarity_end",
+            "vacancy_days", "declines", "violations", "wall_s"]
+    view = summary[[c for c in cols if c in summary]]
+    return view.to_string(index=False, float_format=lambda v: f"{v:.3g}" if abs(v) < 1
+                          else f"{v:.1f}").splitlines()
