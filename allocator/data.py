@@ -140,8 +140,10 @@ class RoundData:
     def building_cap(self) -> np.ndarray:
         """R5: max(min_cap, floor(share * units)) per building."""
         s = self.policy.spread
-        return np.maximum(s.building_min_cap,
-                          np.floor(s.building_max_share * self.b_units + 1e-9).astype(np.int64))
+        return np.maximum(
+            s.building_min_cap,
+            np.floor(s.building_max_share * self.b_units + 1e-9).astype(np.int64),
+        )
 
 
 def build_round_data(scenario: Scenario) -> RoundData:
@@ -155,11 +157,17 @@ def build_round_data(scenario: Scenario) -> RoundData:
     district_index = {t.id: i for i, t in enumerate(ts)}
     building_index = {b.id: i for i, b in enumerate(bs)}
 
-    zones = sorted({z for b in bs for z in (b.school_zone_primary, b.school_zone_lower_secondary)
-                    if z is not None}
-                   | {a.from_zone for a in scenario.school_access}
-                   | {a.to_zone for a in scenario.school_access}
-                   | {c.school_zone for h in hs for c in h.children if c.school_zone is not None})
+    zones = sorted(
+        {
+            z
+            for b in bs
+            for z in (b.school_zone_primary, b.school_zone_lower_secondary)
+            if z is not None
+        }
+        | {a.from_zone for a in scenario.school_access}
+        | {a.to_zone for a in scenario.school_access}
+        | {c.school_zone for h in hs for c in h.children if c.school_zone is not None}
+    )
     zone_index = {z: i for i, z in enumerate(zones)}
     travel = np.full((len(zones), len(zones)), np.inf)
     np.fill_diagonal(travel, 0.0)
@@ -167,8 +175,10 @@ def build_round_data(scenario: Scenario) -> RoundData:
         i, j = zone_index[a.from_zone], zone_index[a.to_zone]
         travel[i, j] = min(travel[i, j], a.minutes)
 
-    scope_key = [(b.cluster if p.separation.scope == "cluster" and b.cluster else f"building:{b.id}")
-                 for b in bs]
+    scope_key = [
+        (b.cluster if p.separation.scope == "cluster" and b.cluster else f"building:{b.id}")
+        for b in bs
+    ]
     scope_index = {k: i for i, k in enumerate(dict.fromkeys(scope_key))}
 
     w = p.weights
@@ -197,8 +207,11 @@ def build_round_data(scenario: Scenario) -> RoundData:
     if p.school.mode == "hard":
         for i, h in enumerate(hs):
             for c in h.children:
-                if (c.keep_school and c.school_zone is not None
-                        and p.school.min_age <= c.age <= p.school.max_age):
+                if (
+                    c.keep_school
+                    and c.school_zone is not None
+                    and p.school.min_age <= c.age <= p.school.max_age
+                ):
                     kept_h.append(i)
                     kept_lower.append(c.age > p.school.primary_max_age)
                     kept_zone.append(zone_index[c.school_zone])
@@ -209,11 +222,15 @@ def build_round_data(scenario: Scenario) -> RoundData:
     def opt_float(values: list) -> np.ndarray:
         return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
 
-    waiting = np.minimum(np.array([(scenario.as_of - h.approved_on).days for h in hs],
-                                  dtype=np.int64), w.waiting_cap_days)
+    waiting = np.minimum(
+        np.array([(scenario.as_of - h.approved_on).days for h in hs], dtype=np.int64),
+        w.waiting_cap_days,
+    )
     priority = arr([h.priority for h in hs])
-    housing_points = (np.array([w.priority_points[int(q)] for q in priority], dtype=np.int64)
-                      + w.waiting_points_per_day * waiting)
+    housing_points = (
+        np.array([w.priority_points[int(q)] for q in priority], dtype=np.int64)
+        + w.waiting_points_per_day * waiting
+    )
 
     return RoundData(
         scenario=scenario,
@@ -231,8 +248,10 @@ def build_round_data(scenario: Scenario) -> RoundData:
         applicant_age=arr([h.main_applicant.age for h in hs]),
         applicant_gender=arr([GENDER_CODES[h.main_applicant.gender] for h in hs]),
         substance=arr([SUBSTANCE_CODES[h.substance_use] for h in hs]),
-        high_need=arr([h.high_need or (active_high and h.substance_use is SubstanceUse.active)
-                       for h in hs], bool),
+        high_need=arr(
+            [h.high_need or (active_high and h.substance_use is SubstanceUse.active) for h in hs],
+            bool,
+        ),
         priority=priority,
         approved=arr([day(h.approved_on) for h in hs]),
         ready=arr(ready),
@@ -259,10 +278,17 @@ def build_round_data(scenario: Scenario) -> RoundData:
         ready_on=arr([day(d.available_from) + d.board_approval_days for d in ds]),
         available=arr([day(d.available_from) for d in ds]),
         b_district=arr([district_index[b.district] for b in bs]),
-        b_zone_primary=arr([zone_index.get(b.school_zone_primary, -1)
-                            if b.school_zone_primary else -1 for b in bs]),
-        b_zone_lower=arr([zone_index.get(b.school_zone_lower_secondary, -1)
-                          if b.school_zone_lower_secondary else -1 for b in bs]),
+        b_zone_primary=arr(
+            [zone_index.get(b.school_zone_primary, -1) if b.school_zone_primary else -1 for b in bs]
+        ),
+        b_zone_lower=arr(
+            [
+                zone_index.get(b.school_zone_lower_secondary, -1)
+                if b.school_zone_lower_secondary
+                else -1
+                for b in bs
+            ]
+        ),
         b_scope=arr([scope_index[k] for k in scope_key]),
         b_units=arr([b.units for b in bs]),
         b_high_need=arr([b.residents.high_need for b in bs]),
@@ -273,8 +299,9 @@ def build_round_data(scenario: Scenario) -> RoundData:
         b_min_age=arr([-1 if b.min_age is None else b.min_age for b in bs]),
         b_max_age=arr([10**6 if b.max_age is None else b.max_age for b in bs]),
         burden=arr([t.burden for t in ts], float),
-        max_new_high_need=arr([-1 if t.max_new_high_need is None else t.max_new_high_need
-                               for t in ts]),
+        max_new_high_need=arr(
+            [-1 if t.max_new_high_need is None else t.max_new_high_need for t in ts]
+        ),
         travel=travel,
         children=Children(arr(kept_h), arr(kept_lower, bool), arr(kept_zone)),
         household_index={h.id: i for i, h in enumerate(hs)},

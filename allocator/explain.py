@@ -59,8 +59,10 @@ class Explainer:
         if len(hs_order):
             splits = np.split(hs_order, np.flatnonzero(np.diff(pairs.h[hs_order])) + 1)
             self.pairs_by_household = {int(pairs.h[g[0]]): g for g in splits}
-        self.pinned = {(data.household_index[p.household], data.dwelling_index[p.dwelling]):
-                       p.reason for p in data.scenario.locks.pinned}
+        self.pinned = {
+            (data.household_index[p.household], data.dwelling_index[p.dwelling]): p.reason
+            for p in data.scenario.locks.pinned
+        }
 
     # -- matches -------------------------------------------------------------------------
     def score(self, p: int) -> ScoreParts:
@@ -89,22 +91,28 @@ class Explainer:
             note = self.pinned[(h, d)]
             out.append(reason("pinned", reason_suffix=f": {note}" if note else ""))
         if data.due[h]:
-            common = dict(move_in=str(date_of(P.move_in[p])), deadline=str(date_of(data.deadline[h])))
+            common = dict(
+                move_in=str(date_of(P.move_in[p])), deadline=str(date_of(data.deadline[h]))
+            )
             if P.late[p] > 0:
                 out.append(reason("due_family_late", days_over=int(P.late[p]), **common))
             else:
                 out.append(reason("due_family_on_time", **common))
         waiting = (data.scenario.as_of - hh.approved_on).days
-        out.append(reason("priority", priority=hh.priority, waiting_days=waiting,
-                          points=int(P.housing[p])))
+        out.append(
+            reason("priority", priority=hh.priority, waiting_days=waiting, points=int(P.housing[p]))
+        )
         if hh.preferred_districts:
             rank = int(P.preference_rank[p])
             if rank < len(hh.preferred_districts):
                 out.append(reason("preferred_district", rank=rank + 1, district=district))
             else:
                 out.append(reason("outside_wishes", district=district))
-        if hh.children and any(c.keep_school for c in hh.children) and \
-                np.isin(h, data.children.household):
+        if (
+            hh.children
+            and any(c.keep_school for c in hh.children)
+            and np.isin(h, data.children.household)
+        ):
             out.append(reason("school_kept", minutes=int(P.school_minutes[p])))
         needs = [k for k, v in hh.needs.model_dump().items() if v]
         if needs:
@@ -129,13 +137,25 @@ class Explainer:
             if self.state.broken_by(u, d, leaving=h, leaving_from=d):
                 continue
             due = bool(data.due[u])
-            key = (-int(due and P.late[q] == 0), (int(P.late[q]) - int(over[u])) if due else 0,
-                   -int(P.housing[q]), int(P.fit[q]), int(data.order[u]), int(P.tie_jitter[q]))
+            key = (
+                -int(due and P.late[q] == 0),
+                (int(P.late[q]) - int(over[u])) if due else 0,
+                -int(P.housing[q]),
+                int(P.fit[q]),
+                int(data.order[u]),
+                int(P.tie_jitter[q]),
+            )
             ranked.append((key, u, q))
         ranked.sort()
-        return [Alternate(rank=i + 1, household=data.household_ids[u],
-                          move_in=date_of(P.move_in[q]), reason=reason("alternate"))
-                for i, (_, u, q) in enumerate(ranked[:k])]
+        return [
+            Alternate(
+                rank=i + 1,
+                household=data.household_ids[u],
+                move_in=date_of(P.move_in[q]),
+                reason=reason("alternate"),
+            )
+            for i, (_, u, q) in enumerate(ranked[:k])
+        ]
 
     def matches(self) -> list[Match]:
         data, P = self.data, self.pairs
@@ -143,12 +163,17 @@ class Explainer:
         out = []
         for p in sorted(self.chosen_idx, key=lambda q: data.dwelling_ids[int(P.d[q])]):
             h, d = int(P.h[p]), int(P.d[p])
-            out.append(Match(
-                household=data.household_ids[h], dwelling=data.dwelling_ids[d],
-                move_in=date_of(P.move_in[p]), pinned=(h, d) in self.pinned,
-                score=self.score(p), reasons=self.match_reasons(p),
-                alternates=self.alternates(p, k),
-            ))
+            out.append(
+                Match(
+                    household=data.household_ids[h],
+                    dwelling=data.dwelling_ids[d],
+                    move_in=date_of(P.move_in[p]),
+                    pinned=(h, d) in self.pinned,
+                    score=self.score(p),
+                    reasons=self.match_reasons(p),
+                    alternates=self.alternates(p, k),
+                )
+            )
         return out
 
     # -- unmatched households and empty dwellings -----------------------------------------
@@ -156,7 +181,9 @@ class Explainer:
         data, P = self.data, self.pairs
         out = []
         missing = [h for h in range(data.H) if h not in self.d_of_h]
-        no_pairs = np.array([h for h in missing if h not in self.pairs_by_household], dtype=np.int64)
+        no_pairs = np.array(
+            [h for h in missing if h not in self.pairs_by_household], dtype=np.int64
+        )
         rejection: dict[int, np.ndarray] = {}
         for hs in blocks(data, no_pairs):
             codes = rejection_codes(data, hs)
@@ -164,43 +191,70 @@ class Explainer:
         for h in missing:
             hid = data.household_ids[h]
             if h in rejection:
-                blocking = [Blocking(dwelling=data.dwelling_ids[j], rule=RULE_OF_CODE[CODES[n - 1]],
-                                     code=CODES[n - 1])
-                            for j, n in enumerate(rejection[h])]
+                blocking = [
+                    Blocking(
+                        dwelling=data.dwelling_ids[j],
+                        rule=RULE_OF_CODE[CODES[n - 1]],
+                        code=CODES[n - 1],
+                    )
+                    for j, n in enumerate(rejection[h])
+                ]
                 counts = Counter(b.code for b in blocking)
-                out.append(Unmatched(
-                    household=hid,
-                    reason=reason("no_feasible_dwelling",
-                                  summary=_summary(counts) or "ingen ledige boliger",
-                                  counts=dict(counts)),
-                    blocking_rules=sorted(blocking, key=lambda b: b.dwelling)[:MAX_LISTED]))
+                out.append(
+                    Unmatched(
+                        household=hid,
+                        reason=reason(
+                            "no_feasible_dwelling",
+                            summary=_summary(counts) or "ingen ledige boliger",
+                            counts=dict(counts),
+                        ),
+                        blocking_rules=sorted(blocking, key=lambda b: b.dwelling)[:MAX_LISTED],
+                    )
+                )
                 continue
             taken, blocked = [], Counter()
             for q in self.pairs_by_household[h]:
                 d = int(P.d[q])
                 if d in self.h_of_d:
-                    taken.append({"dwelling": data.dwelling_ids[d],
-                                  "household": data.household_ids[self.h_of_d[d]]})
+                    taken.append(
+                        {
+                            "dwelling": data.dwelling_ids[d],
+                            "household": data.household_ids[self.h_of_d[d]],
+                        }
+                    )
                 else:
                     blocked.update(self.state.broken_by(h, d) or ["objective"])
             taken.sort(key=lambda t: t["dwelling"])
             if taken:
                 summary = ", ".join(f"{t['dwelling']} → {t['household']}" for t in taken[:5])
-                out.append(Unmatched(household=hid, reason=reason(
-                    "outranked", summary=summary + (" …" if len(taken) > 5 else ""),
-                    dwellings=len(taken)), outranked_by=taken[:MAX_LISTED]))
+                out.append(
+                    Unmatched(
+                        household=hid,
+                        reason=reason(
+                            "outranked",
+                            summary=summary + (" …" if len(taken) > 5 else ""),
+                            dwellings=len(taken),
+                        ),
+                        outranked_by=taken[:MAX_LISTED],
+                    )
+                )
             else:
                 rules = ", ".join(rule_text(c) for c in sorted(blocked))
-                out.append(Unmatched(household=hid, reason=reason(
-                    "blocked_by_round_rules", rules=rules, codes=sorted(blocked))))
+                out.append(
+                    Unmatched(
+                        household=hid,
+                        reason=reason("blocked_by_round_rules", rules=rules, codes=sorted(blocked)),
+                    )
+                )
         return out
 
     def empty_dwellings(self) -> list[EmptyDwelling]:
         data, P = self.data, self.pairs
         out = []
         empty = [d for d in range(data.D) if d not in self.h_of_d]
-        no_candidates = np.array([d for d in empty if len(self.pairs_by_dwelling.get(d, [])) == 0],
-                                 dtype=np.int64)
+        no_candidates = np.array(
+            [d for d in empty if len(self.pairs_by_dwelling.get(d, [])) == 0], dtype=np.int64
+        )
         counts = np.zeros((len(CODES) + 1, data.D), dtype=np.int64)
         if len(no_candidates):
             for hs in blocks(data):
@@ -211,21 +265,39 @@ class Explainer:
             did = data.dwelling_ids[d]
             candidates = self.pairs_by_dwelling.get(d)
             if candidates is None or len(candidates) == 0:
-                by_code = Counter({CODES[n - 1]: int(c) for n, c in enumerate(counts[:, d])
-                                   if n > 0 and c > 0})
-                out.append(EmptyDwelling(dwelling=did, reason=reason(
-                    "no_eligible_household", summary=_summary(by_code) or "ingen søkere",
-                    counts=dict(by_code))))
+                by_code = Counter(
+                    {CODES[n - 1]: int(c) for n, c in enumerate(counts[:, d]) if n > 0 and c > 0}
+                )
+                out.append(
+                    EmptyDwelling(
+                        dwelling=did,
+                        reason=reason(
+                            "no_eligible_household",
+                            summary=_summary(by_code) or "ingen søkere",
+                            counts=dict(by_code),
+                        ),
+                    )
+                )
                 continue
             free = [int(P.h[q]) for q in candidates if int(P.h[q]) not in self.d_of_h]
             if not free:
-                out.append(EmptyDwelling(dwelling=did, reason=reason(
-                    "candidates_placed_elsewhere", candidates=len(candidates))))
+                out.append(
+                    EmptyDwelling(
+                        dwelling=did,
+                        reason=reason("candidates_placed_elsewhere", candidates=len(candidates)),
+                    )
+                )
                 continue
-            blocked = Counter(c for u in free for c in (self.state.broken_by(u, d) or ["objective"]))
+            blocked = Counter(
+                c for u in free for c in (self.state.broken_by(u, d) or ["objective"])
+            )
             rules = ", ".join(rule_text(c) for c in sorted(blocked))
-            out.append(EmptyDwelling(dwelling=did, reason=reason(
-                "candidates_blocked", rules=rules, codes=sorted(blocked))))
+            out.append(
+                EmptyDwelling(
+                    dwelling=did,
+                    reason=reason("candidates_blocked", rules=rules, codes=sorted(blocked)),
+                )
+            )
         return out
 
     # -- breaches and KPIs ----------------------------------------------------------------
@@ -238,28 +310,45 @@ class Explainer:
             deadline = date_of(data.deadline[h])
             p = self.p_of_h.get(h)
             if p is None:
-                out.append(Breach(household=data.household_ids[h], deadline=deadline,
-                                  days_over=int(over[h]),
-                                  reason=reason("no_dwelling_in_time", days_over=int(over[h]))))
+                out.append(
+                    Breach(
+                        household=data.household_ids[h],
+                        deadline=deadline,
+                        days_over=int(over[h]),
+                        reason=reason("no_dwelling_in_time", days_over=int(over[h])),
+                    )
+                )
             elif P.late[p] > 0:
-                out.append(Breach(household=data.household_ids[h], deadline=deadline,
-                                  days_over=int(P.late[p]),
-                                  dwelling=data.dwelling_ids[int(P.d[p])],
-                                  reason=reason("moved_in_late", days_over=int(P.late[p]))))
+                out.append(
+                    Breach(
+                        household=data.household_ids[h],
+                        deadline=deadline,
+                        days_over=int(P.late[p]),
+                        dwelling=data.dwelling_ids[int(P.d[p])],
+                        reason=reason("moved_in_late", days_over=int(P.late[p])),
+                    )
+                )
         return sorted(out, key=lambda b: b.household)
 
     def kpis(self, breaches: list[Breach]) -> Kpis:
         data, P = self.data, self.pairs
         idx = self.chosen_idx
         before, after = kpi.dissimilarity_before_after(data, P.h[idx], P.d[idx])
-        waits = [(data.scenario.as_of - data.scenario.households[int(h)].approved_on).days
-                 for h in P.h[idx]]
+        waits = [
+            (data.scenario.as_of - data.scenario.households[int(h)].approved_on).days
+            for h in P.h[idx]
+        ]
         due = np.flatnonzero(data.due)
         return Kpis(
-            households=data.H, vacancies=data.D, housed=len(idx),
-            unmatched=data.H - len(idx), empty_dwellings=data.D - len(idx),
-            due_families=len(due), due_housed=sum(1 for h in due if int(h) in self.d_of_h),
-            breaches=len(breaches), days_over=sum(b.days_over for b in breaches),
+            households=data.H,
+            vacancies=data.D,
+            housed=len(idx),
+            unmatched=data.H - len(idx),
+            empty_dwellings=data.D - len(idx),
+            due_families=len(due),
+            due_housed=sum(1 for h in due if int(h) in self.d_of_h),
+            breaches=len(breaches),
+            days_over=sum(b.days_over for b in breaches),
             dissimilarity_before=None if before is None else round(before, 4),
             dissimilarity_after=None if after is None else round(after, 4),
             vacancy_days=int(P.vacancy_days[idx].sum()),
@@ -271,6 +360,11 @@ class Explainer:
 def assemble(data: RoundData, pairs: Pairs, chosen: np.ndarray, run: RunInfo) -> Proposal:
     e = Explainer(data, pairs, chosen)
     breaches = e.breaches()
-    return Proposal(run=run, matches=e.matches(), unmatched=e.unmatched(),
-                    empty_dwellings=e.empty_dwellings(), breaches=breaches,
-                    kpis=e.kpis(breaches))
+    return Proposal(
+        run=run,
+        matches=e.matches(),
+        unmatched=e.unmatched(),
+        empty_dwellings=e.empty_dwellings(),
+        breaches=breaches,
+        kpis=e.kpis(breaches),
+    )

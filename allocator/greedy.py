@@ -21,8 +21,11 @@ def greedy_choice(data: RoundData, pairs: Pairs, *, round_rules: bool = False) -
 
     chosen = np.zeros(len(pairs), dtype=bool)
     taken_h: set[int] = set()
-    state = RoundState(data, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)) \
-        if round_rules else None
+    state = (
+        RoundState(data, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        if round_rules
+        else None
+    )
     pinned = pairs.pinned_pairs()
     for p in pinned:
         chosen[p] = True

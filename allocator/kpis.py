@@ -17,7 +17,9 @@ def dissimilarity(high_need: np.ndarray, everyone: np.ndarray) -> float | None:
     return float(0.5 * np.abs(high_need / total_high - everyone / total).sum())
 
 
-def dissimilarity_before_after(data: RoundData, h: np.ndarray, d: np.ndarray) -> tuple[float | None, float | None]:
+def dissimilarity_before_after(
+    data: RoundData, h: np.ndarray, d: np.ndarray
+) -> tuple[float | None, float | None]:
     """Municipal households per district: occupied units (units minus this round's
     vacancies) before; plus the new placements after."""
     T = len(data.district_ids)

@@ -46,8 +46,9 @@ class LexResult:
 LARGE_MODEL = 50_000
 
 
-def _solver(settings: SolverSettings, seconds: float, variables: int = 0,
-            workers: int | None = None) -> cp_model.CpSolver:
+def _solver(
+    settings: SolverSettings, seconds: float, variables: int = 0, workers: int | None = None
+) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = workers or settings.workers
@@ -64,9 +65,15 @@ def _gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
-def _results(stage: Stage, status: str, chosen: np.ndarray | None, bound: int | None,
-             elapsed: float, m_matches: int = 1,
-             proven: set[str] | None = None) -> list[TierResult]:
+def _results(
+    stage: Stage,
+    status: str,
+    chosen: np.ndarray | None,
+    bound: int | None,
+    elapsed: float,
+    m_matches: int = 1,
+    proven: set[str] | None = None,
+) -> list[TierResult]:
     """Per-component results of a stage: values evaluated on the solution; the leading
     component's bound from the stage bound (all bounds equal the values when optimal).
     Components in `proven` were proven optimal elsewhere and are held, so they are
@@ -81,21 +88,33 @@ def _results(stage: Stage, status: str, chosen: np.ndarray | None, bound: int | 
         elif k == 0 and bound is not None:
             # gain_0·S_0 + Σ_j gain_j·S_j <= bound and gain_j >= low_j, so
             # gain_0 <= (bound - Σ_j low_j·S_j) / S_0.
-            rest = sum(low * scale for low, scale in zip(stage.lows[1:], stage.scales[1:],
-                                                          strict=True))
+            rest = sum(
+                low * scale for low, scale in zip(stage.lows[1:], stage.scales[1:], strict=True)
+            )
             best_gain = min((bound - rest) // stage.scales[0], c.span(m_matches)[1])
             b = c.constant + (best_gain if c.sense == "max" else -best_gain)
         gap = None if value is None or b is None else _gap(value, b)
-        out.append(TierResult(name=c.name, status=own, objective=value, bound=b, gap=gap,
-                              wall_time_s=round(elapsed, 4) if k == 0 else 0.0))
+        out.append(
+            TierResult(
+                name=c.name,
+                status=own,
+                objective=value,
+                bound=b,
+                gap=gap,
+                wall_time_s=round(elapsed, 4) if k == 0 else 0.0,
+            )
+        )
     return out
 
 
-def solve_tiers(m: AllocationModel, settings: SolverSettings,
-                time_limit_s: float | None = None,
-                hint: np.ndarray | None = None,
-                tiers: list[str] | None = None,
-                proven: set[str] | None = None) -> LexResult:
+def solve_tiers(
+    m: AllocationModel,
+    settings: SolverSettings,
+    time_limit_s: float | None = None,
+    hint: np.ndarray | None = None,
+    tiers: list[str] | None = None,
+    proven: set[str] | None = None,
+) -> LexResult:
     """Solve the stages in order; `tiers` (component names) limits which are optimised,
     the others are reported SKIPPED. `time_limit_s` (default: the policy's) is the budget
     for all stages together. A stage whose components are all in `proven` (the hint is
@@ -162,11 +181,25 @@ def _infeasible_pins(m: AllocationModel, settings: SolverSettings) -> InputError
     core = set(solver.SufficientAssumptionsForInfeasibility())
     pins = m.data.scenario.locks.pinned
     problems = [
-        Problem(table="locks.pinned", index=i, location=f"locks.pinned[{i}]", field="dwelling",
-                value=pin.dwelling,
-                expected=("pins that can hold together; with the other listed pins this one "
-                          "breaks a round rule (R5 building cap or district quota, R6 separation)"))
-        for i, (pin, lit) in enumerate(zip(pins, literals, strict=True)) if lit.Index() in core
-    ] or [Problem(table="locks.pinned", field="", value=None,
-                  expected="pins that can hold together under R5 and R6")]
+        Problem(
+            table="locks.pinned",
+            index=i,
+            location=f"locks.pinned[{i}]",
+            field="dwelling",
+            value=pin.dwelling,
+            expected=(
+                "pins that can hold together; with the other listed pins this one "
+                "breaks a round rule (R5 building cap or district quota, R6 separation)"
+            ),
+        )
+        for i, (pin, lit) in enumerate(zip(pins, literals, strict=True))
+        if lit.Index() in core
+    ] or [
+        Problem(
+            table="locks.pinned",
+            field="",
+            value=None,
+            expected="pins that can hold together under R5 and R6",
+        )
+    ]
     return InputError(problems)

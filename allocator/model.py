@@ -55,9 +55,11 @@ class Component:
     def span(self, matches: int) -> tuple[int, int]:
         """(lowest, highest) total gain any proposal of at most `matches` pairs can have."""
         g = self.gain
-        pos, neg = g[g > 0], -g[g < 0]
-        top = (lambda a: int(np.sort(a)[-matches:].sum()) if len(a) else 0)
-        return -top(neg), top(pos)
+
+        def top(a: np.ndarray) -> int:
+            return int(np.sort(a)[-matches:].sum()) if len(a) else 0
+
+        return -top(-g[g < 0]), top(g[g > 0])
 
     def value(self, chosen: np.ndarray) -> int:
         return int(self.constant + int(self.weights[chosen].sum()))
@@ -112,7 +114,7 @@ def _pack(components: list[Component], matches: int) -> list[Stage]:
 def _stage(parts: list[tuple[Component, int, int]]) -> Stage:
     scales = []
     for k in range(len(parts)):
-        scales.append(math.prod(w for _, w, _ in parts[k + 1:]))
+        scales.append(math.prod(w for _, w, _ in parts[k + 1 :]))
     return Stage(tuple(c for c, _, _ in parts), tuple(scales), tuple(low for _, _, low in parts))
 
 

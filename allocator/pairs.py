@@ -14,8 +14,19 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from allocator.data import RoundData
-from allocator.rules import CODE_NUMBER, CODES, PAIRWISE, ROUND_FILTERS, RULE_OF_CODE
-from allocator.rules import r2_size, r3_location, r4_school, r5_spread, r7_temporary, r9_timing
+from allocator.rules import (
+    CODE_NUMBER,
+    CODES,
+    PAIRWISE,
+    ROUND_FILTERS,
+    RULE_OF_CODE,
+    r2_size,
+    r3_location,
+    r4_school,
+    r5_spread,
+    r7_temporary,
+    r9_timing,
+)
 from models.problems import InputError, Problem
 
 #: Cells (households × dwellings) evaluated at once; bounds memory to a few hundred MB.
@@ -49,7 +60,7 @@ def blocks(data: RoundData, hs: np.ndarray | None = None):  # type: ignore[no-un
     hs = np.arange(data.H) if hs is None else hs
     size = max(1, BLOCK_CELLS // max(1, data.D))
     for start in range(0, len(hs), size):
-        yield hs[start:start + size]
+        yield hs[start : start + size]
 
 
 def pair_rejections(data: RoundData, h: int) -> list[list[str]]:
@@ -89,12 +100,20 @@ class Pairs:
 
     def subset(self, idx: np.ndarray) -> Pairs:
         """The pairs at positions `idx` (same data, same per-pair values)."""
-        arrays = {f.name: getattr(self, f.name)[idx] for f in fields(self)
-                  if isinstance(getattr(self, f.name), np.ndarray)}
+        arrays = {
+            f.name: getattr(self, f.name)[idx]
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
         return replace(self, **arrays)
 
-    def best_per_side(self, values: np.ndarray, per_household: int, per_dwelling: int,
-                      keep: np.ndarray | None = None) -> np.ndarray:
+    def best_per_side(
+        self,
+        values: np.ndarray,
+        per_household: int,
+        per_dwelling: int,
+        keep: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Positions of each household's `per_household` and each dwelling's `per_dwelling`
         highest-value pairs, plus those in `keep` (sorted). For whole-stock rounds, where
         the full pair set is too large for the model."""
@@ -112,8 +131,10 @@ class Pairs:
     def pinned_pairs(self) -> list[int]:
         lookup = self.index()
         s = self.data.scenario
-        return [lookup[(self.data.household_index[p.household], self.data.dwelling_index[p.dwelling])]
-                for p in s.locks.pinned]
+        return [
+            lookup[(self.data.household_index[p.household], self.data.dwelling_index[p.dwelling])]
+            for p in s.locks.pinned
+        ]
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -139,11 +160,19 @@ def _check_pins(data: RoundData) -> None:
         hi, di = data.household_index[pin.household], data.dwelling_index[pin.dwelling]
         rejected = pair_rejections(data, hi)[di]
         if rejected:
-            problems.append(Problem(
-                table="locks.pinned", index=i, field="dwelling", value=pin.dwelling,
-                location=f"locks.pinned[{i}]",
-                expected=(f"a dwelling household {pin.household} may have; the pin breaks "
-                          + ", ".join(f"{RULE_OF_CODE[c]} {c}" for c in rejected))))
+            problems.append(
+                Problem(
+                    table="locks.pinned",
+                    index=i,
+                    field="dwelling",
+                    value=pin.dwelling,
+                    location=f"locks.pinned[{i}]",
+                    expected=(
+                        f"a dwelling household {pin.household} may have; the pin breaks "
+                        + ", ".join(f"{RULE_OF_CODE[c]} {c}" for c in rejected)
+                    ),
+                )
+            )
     if problems:
         raise InputError(problems)
 
@@ -168,12 +197,12 @@ def candidate_pairs(data: RoundData) -> Pairs:
         keep &= ~mask
     _check_pins(data)
     h, d = h[keep].astype(np.int64), d[keep].astype(np.int64)
-    return _with_objective_parts(data, h, d,
-                                 {c: int(rejected[CODE_NUMBER[c]]) for c in CODES})
+    return _with_objective_parts(data, h, d, {c: int(rejected[CODE_NUMBER[c]]) for c in CODES})
 
 
-def _with_objective_parts(data: RoundData, h: np.ndarray, d: np.ndarray,
-                          rejected: dict[str, int]) -> Pairs:
+def _with_objective_parts(
+    data: RoundData, h: np.ndarray, d: np.ndarray, rejected: dict[str, int]
+) -> Pairs:
     w = data.policy.weights
     move_in = r9_timing.move_in(data, h, d)
     rank = r3_location.preference_rank(data, h, d)
@@ -182,13 +211,30 @@ def _with_objective_parts(data: RoundData, h: np.ndarray, d: np.ndarray,
     vdays = r9_timing.vacancy_days(data, d, move_in)
     vloss = r9_timing.vacancy_rent_loss(data, d, vdays)
     conc = r5_spread.concentration_cost(data, h, d)
-    fit = (w.preference * rank + w.spare_bedroom * spare + w.school_travel_minute * minutes
-           + np.rint(w.vacancy_per_rent_day * vloss).astype(np.int64) + conc)
-    jitter = _mix(_id_hashes(data.household_ids)[h] ^ (_id_hashes(data.dwelling_ids)[d] << np.uint64(1)))
+    fit = (
+        w.preference * rank
+        + w.spare_bedroom * spare
+        + w.school_travel_minute * minutes
+        + np.rint(w.vacancy_per_rent_day * vloss).astype(np.int64)
+        + conc
+    )
+    jitter = _mix(
+        _id_hashes(data.household_ids)[h] ^ (_id_hashes(data.dwelling_ids)[d] << np.uint64(1))
+    )
     return Pairs(
-        data=data, h=h, d=d, move_in=move_in,
+        data=data,
+        h=h,
+        d=d,
+        move_in=move_in,
         late=r7_temporary.late_days(data, h, move_in),
-        housing=data.housing_points[h], preference_rank=rank, spare_bedrooms=spare,
-        school_minutes=minutes, vacancy_days=vdays, vacancy_rent_loss=vloss,
-        concentration=conc, fit=fit.astype(np.int64), tie_jitter=jitter, rejected=rejected,
+        housing=data.housing_points[h],
+        preference_rank=rank,
+        spare_bedrooms=spare,
+        school_minutes=minutes,
+        vacancy_days=vdays,
+        vacancy_rent_loss=vloss,
+        concentration=conc,
+        fit=fit.astype(np.int64),
+        tie_jitter=jitter,
+        rejected=rejected,
     )

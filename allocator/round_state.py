@@ -21,14 +21,18 @@ class RoundState:
         S = int(data.b_scope.max(initial=-1)) + 1
         high = data.high_need[h]
         self.building_room = r5_spread.building_headroom(data) - np.bincount(
-            data.d_building[d[high]], minlength=B)
+            data.d_building[d[high]], minlength=B
+        )
         self.district_room = r5_spread.district_headroom(data) - np.bincount(
-            data.d_district[d[high]], minlength=T)
+            data.d_district[d[high]], minlength=T
+        )
         scope_of_d = data.b_scope[data.d_building[d]]
         self.active = np.bincount(data.b_scope, weights=data.b_active, minlength=S) + np.bincount(
-            scope_of_d[data.substance[h] == ACTIVE], minlength=S)
-        self.recovery = np.bincount(data.b_scope, weights=data.b_recovery, minlength=S) + np.bincount(
-            scope_of_d[data.substance[h] == RECOVERY], minlength=S)
+            scope_of_d[data.substance[h] == ACTIVE], minlength=S
+        )
+        self.recovery = np.bincount(
+            data.b_scope, weights=data.b_recovery, minlength=S
+        ) + np.bincount(scope_of_d[data.substance[h] == RECOVERY], minlength=S)
 
     def place(self, u: int, dwelling: int) -> None:
         """Record one more placement (greedy construction)."""
@@ -41,8 +45,9 @@ class RoundState:
         self.active[s] += data.substance[u] == ACTIVE
         self.recovery[s] += data.substance[u] == RECOVERY
 
-    def broken_by(self, u: int, dwelling: int, leaving: int | None = None,
-                  leaving_from: int | None = None) -> list[str]:
+    def broken_by(
+        self, u: int, dwelling: int, leaving: int | None = None, leaving_from: int | None = None
+    ) -> list[str]:
         """Round-rule codes broken by placing u in `dwelling`, after `leaving` moves out of
         `leaving_from` (a declined offer)."""
         data = self.data
@@ -65,7 +70,8 @@ class RoundState:
             if district_room < 1:
                 broken.append("district_quota")
         if data.policy.separation.mode == "hard" and (
-                (data.substance[u] == ACTIVE and recovery > 0)
-                or (data.substance[u] == RECOVERY and active > 0)):
+            (data.substance[u] == ACTIVE and recovery > 0)
+            or (data.substance[u] == RECOVERY and active > 0)
+        ):
             broken.append("separation")
         return broken

@@ -14,15 +14,13 @@ from typing import Literal
 import numpy as np
 
 import allocator
-from allocator.data import build_round_data
+from allocator.data import RoundData, build_round_data
 from allocator.explain import assemble
 from allocator.greedy import greedy_choice
 from allocator.hashing import policy_sha256, run_id, scenario_sha256
 from allocator.lexicographic import LexResult, solve_tiers
 from allocator.model import AllocationModel
-from allocator.pairs import candidate_pairs
-from allocator.data import RoundData
-from allocator.pairs import Pairs
+from allocator.pairs import Pairs, candidate_pairs
 from allocator.warmstart import pair_values, warm_start
 from models.proposal import Proposal, RunInfo
 
@@ -71,9 +69,13 @@ def optimise(model: AllocationModel, settings, time_limit_s: float | None = None
         pinned[pairs.pinned_pairs()] = True
         sub_idx = np.flatnonzero(data.due[pairs.h] | pinned)
         sub = pairs.subset(sub_idx)
-        first = solve_tiers(AllocationModel(data, sub), settings, budget / 3,
-                            hint=warm_start(data, sub),
-                            tiers=["deadline_breaches", "deadline_days_over"])
+        first = solve_tiers(
+            AllocationModel(data, sub),
+            settings,
+            budget / 3,
+            hint=warm_start(data, sub),
+            tiers=["deadline_breaches", "deadline_days_over"],
+        )
         fixed = sub_idx[first.chosen]
         hint = warm_start(data, pairs, fixed)
         deadline_parts = [c for c in model.components if c.name.startswith("deadline_")]
@@ -82,21 +84,30 @@ def optimise(model: AllocationModel, settings, time_limit_s: float | None = None
             proven = {c.name for c in deadline_parts}
     else:
         hint = warm_start(data, pairs)
-    return solve_tiers(model, settings, budget - (time.monotonic() - started), hint=hint,
-                       proven=proven)
+    return solve_tiers(
+        model, settings, budget - (time.monotonic() - started), hint=hint, proven=proven
+    )
 
 
 def versions() -> dict[str, str]:
     import ortools
     import pydantic
 
-    return {"allocator": allocator.__version__, "ortools": ortools.__version__,
-            "pydantic": pydantic.VERSION, "numpy": np.__version__,
-            "python": platform.python_version()}
+    return {
+        "allocator": allocator.__version__,
+        "ortools": ortools.__version__,
+        "pydantic": pydantic.VERSION,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
 
 
-def propose(scenario, method: Method = "cp-sat", time_limit_s: float | None = None,  # type: ignore[no-untyped-def]
-            created_at: str | None = None) -> Proposal:
+def propose(
+    scenario,
+    method: Method = "cp-sat",
+    time_limit_s: float | None = None,  # type: ignore[no-untyped-def]
+    created_at: str | None = None,
+) -> Proposal:
     """Solve one round and explain it. Raises InputError for pins that break hard rules."""
     started = time.monotonic()
     data = build_round_data(scenario)
@@ -117,13 +128,24 @@ def propose(scenario, method: Method = "cp-sat", time_limit_s: float | None = No
     input_sha, policy_sha = scenario_sha256(scenario), policy_sha256(scenario.policy)
     run = RunInfo(
         id=run_id(input_sha, policy_sha, method),
-        created_at=created_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        as_of=scenario.as_of, input_sha256=input_sha, policy_sha256=policy_sha,
-        policy_name=scenario.policy.name, method=method, versions=versions(),
-        seed=settings.seed, workers=settings.workers, status=status, tiers=lex.tiers,
-        sizes={"households": data.H, "dwellings": data.D, "pairs": all_pairs,
-               "model_pairs": len(pairs),
-               **{f"rejected_{k}": v for k, v in pairs.rejected.items() if v}},
+        created_at=created_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        as_of=scenario.as_of,
+        input_sha256=input_sha,
+        policy_sha256=policy_sha,
+        policy_name=scenario.policy.name,
+        method=method,
+        versions=versions(),
+        seed=settings.seed,
+        workers=settings.workers,
+        status=status,
+        tiers=lex.tiers,
+        sizes={
+            "households": data.H,
+            "dwellings": data.D,
+            "pairs": all_pairs,
+            "model_pairs": len(pairs),
+            **{f"rejected_{k}": v for k, v in pairs.rejected.items() if v},
+        },
         wall_time_s=0.0,
     )
     proposal = assemble(data, pairs, lex.chosen, run)

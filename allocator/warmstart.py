@@ -56,8 +56,9 @@ def pair_values(data: RoundData, pairs: Pairs, *, with_fit: bool = True) -> np.n
     raise OverflowError("pair values too large for an exact lexicographic flow")
 
 
-def flow_assignment(data: RoundData, pairs: Pairs, values: np.ndarray,
-                    fixed: np.ndarray | None = None) -> np.ndarray:
+def flow_assignment(
+    data: RoundData, pairs: Pairs, values: np.ndarray, fixed: np.ndarray | None = None
+) -> np.ndarray:
     """Max-value matching over the candidate pairs (round rules ignored); pairs in `fixed`
     are forced in. Returns a bool per pair."""
     chosen = np.zeros(len(pairs), dtype=bool)
@@ -76,12 +77,25 @@ def flow_assignment(data: RoundData, pairs: Pairs, values: np.ndarray,
     smcf = min_cost_flow.SimpleMinCostFlow()
     tails = np.concatenate([np.full(H, source), pairs.h[use], H + np.arange(D), [source]])
     heads = np.concatenate([np.arange(H), H + pairs.d[use], np.full(D, sink), [sink]])
-    caps = np.concatenate([np.ones(H, dtype=np.int64), np.ones(len(use), dtype=np.int64),
-                           np.ones(D, dtype=np.int64), [flow]])
-    costs = np.concatenate([np.zeros(H, dtype=np.int64), -values[use].astype(np.int64),
-                            np.zeros(D, dtype=np.int64), [0]])
-    smcf.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
-                                              caps, costs)
+    caps = np.concatenate(
+        [
+            np.ones(H, dtype=np.int64),
+            np.ones(len(use), dtype=np.int64),
+            np.ones(D, dtype=np.int64),
+            [flow],
+        ]
+    )
+    costs = np.concatenate(
+        [
+            np.zeros(H, dtype=np.int64),
+            -values[use].astype(np.int64),
+            np.zeros(D, dtype=np.int64),
+            [0],
+        ]
+    )
+    smcf.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), caps, costs
+    )
     supplies = np.zeros(H + D + 2, dtype=np.int64)
     supplies[source], supplies[sink] = flow, -flow
     smcf.set_nodes_supplies(np.arange(H + D + 2, dtype=np.int32), supplies)
@@ -93,8 +107,13 @@ def flow_assignment(data: RoundData, pairs: Pairs, values: np.ndarray,
     return chosen
 
 
-def repair(data: RoundData, pairs: Pairs, chosen: np.ndarray, values: np.ndarray,
-           fixed: np.ndarray | None = None) -> np.ndarray:
+def repair(
+    data: RoundData,
+    pairs: Pairs,
+    chosen: np.ndarray,
+    values: np.ndarray,
+    fixed: np.ndarray | None = None,
+) -> np.ndarray:
     """Keep the chosen pairs (best value first) while the round rules allow, then fill
     free dwellings with the best remaining candidates that the rules allow."""
     state = RoundState(data, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
@@ -108,7 +127,7 @@ def repair(data: RoundData, pairs: Pairs, chosen: np.ndarray, values: np.ndarray
         taken_h[h] = taken_d[d] = True
         state.place(h, d)
 
-    for p in (fixed if fixed is not None else []):
+    for p in fixed if fixed is not None else []:
         take(int(p))
     by_value = np.argsort(-values, kind="stable")
     for group in (by_value[chosen[by_value]], by_value):
@@ -132,8 +151,9 @@ def _bans(data: RoundData, pairs: Pairs, chosen: np.ndarray, values: np.ndarray)
     h, d = pairs.h[idx], pairs.d[idx]
     high = data.high_need[h]
     for groups, headroom, of_pair in (
-            (data.d_building[d], r5_spread.building_headroom(data), data.d_building[pairs.d]),
-            (data.d_district[d], r5_spread.district_headroom(data), data.d_district[pairs.d])):
+        (data.d_building[d], r5_spread.building_headroom(data), data.d_building[pairs.d]),
+        (data.d_district[d], r5_spread.district_headroom(data), data.d_district[pairs.d]),
+    ):
         counts = np.bincount(groups[high], minlength=len(headroom))
         for g in np.flatnonzero(counts > headroom):
             members = idx[high & (groups == g)]
@@ -154,13 +174,20 @@ def _bans(data: RoundData, pairs: Pairs, chosen: np.ndarray, values: np.ndarray)
     return ban
 
 
-def warm_start(data: RoundData, pairs: Pairs, fixed: np.ndarray | None = None,
-               seconds: float = 10.0, rounds: int = 25) -> np.ndarray:
+def warm_start(
+    data: RoundData,
+    pairs: Pairs,
+    fixed: np.ndarray | None = None,
+    seconds: float = 10.0,
+    rounds: int = 25,
+) -> np.ndarray:
     """A complete, feasible proposal to hint CP-SAT with: pins and `fixed` pairs kept;
     the rest by min-cost flow, re-run with bans while it breaks round rules (each flow
     re-optimises the whole assignment around the bans), then repaired greedily."""
-    fixed_pairs = np.union1d(np.array(pairs.pinned_pairs(), dtype=np.int64),
-                             np.zeros(0, dtype=np.int64) if fixed is None else fixed)
+    fixed_pairs = np.union1d(
+        np.array(pairs.pinned_pairs(), dtype=np.int64),
+        np.zeros(0, dtype=np.int64) if fixed is None else fixed,
+    )
     try:
         values = pair_values(data, pairs)
     except OverflowError:
@@ -187,8 +214,15 @@ def assignment_bound(data: RoundData, pairs: Pairs) -> dict[str, int]:
     over = r7_temporary.unmatched_days_over(data)
     due = np.flatnonzero(data.due)
     matched_due = {int(pairs.h[p]): int(p) for p in np.flatnonzero(chosen) if data.due[pairs.h[p]]}
-    breaches = sum(1 for h in due if int(h) not in matched_due or pairs.late[matched_due[int(h)]] > 0)
-    days = sum(int(over[h]) if int(h) not in matched_due else int(pairs.late[matched_due[int(h)]])
-               for h in due)
-    return {"deadline_breaches": breaches, "deadline_days_over": days,
-            "priority_waiting": int(pairs.housing[chosen].sum())}
+    breaches = sum(
+        1 for h in due if int(h) not in matched_due or pairs.late[matched_due[int(h)]] > 0
+    )
+    days = sum(
+        int(over[h]) if int(h) not in matched_due else int(pairs.late[matched_due[int(h)]])
+        for h in due
+    )
+    return {
+        "deadline_breaches": breaches,
+        "deadline_days_over": days,
+        "priority_waiting": int(pairs.housing[chosen].sum()),
+    }

@@ -185,7 +185,7 @@ FEATURES: dict[str, Callable[[Scenario], bool]] = {
     "4+ bedrooms": lambda s: any(d.bedrooms >= 4 for d in s.dwellings),
     "rooms missing": lambda s: any(d.rooms is None for d in s.dwellings),
     "area missing": lambda s: any(d.area_m2 is None for d in s.dwellings),
-    **{f"{c.value} dwelling": (lambda c: lambda s: any(d.category is c for d in s.dwellings))(c)
+    **{f"{c.value} dwelling": (lambda c: lambda s: any(d.category is c for d in s.dwellings))(c)  # noqa: B023
        for c in Category},
     "active use": lambda s: any(h.substance_use is SubstanceUse.active for h in s.households),
     "recovery": lambda s: any(h.substance_use is SubstanceUse.recovery for h in s.households),
@@ -226,7 +226,7 @@ FEATURES: dict[str, Callable[[Scenario], bool]] = {
     "forbidden pair": lambda s: bool(s.locks.forbidden),
     "large household (6+)": lambda s: any(h.persons >= 6 for h in s.households),
     "youth main applicant": lambda s: any(h.main_applicant.age <= 25 for h in s.households),
-    **{f"priority {k}": (lambda k: lambda s: any(h.priority == k for h in s.households))(k)
+    **{f"priority {k}": (lambda k: lambda s: any(h.priority == k for h in s.households))(k)  # noqa: B023
        for k in (1, 2, 3)},
 }
 

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 
 from hypothesis import HealthCheck, given, settings
 
-from allocator.checker import check_proposal, pair_violations
-from allocator.checker import facts
+from allocator.checker import check_proposal, facts, pair_violations
 from allocator.solve import propose
 from models.proposal import Breach, EmptyDwelling, Match, Proposal, Reason, RunInfo, Unmatched
 from models.scenario import Scenario
@@ -19,8 +18,9 @@ from scenarios.random_scenario import scenario_strategy
 RUN = RunInfo(id="brute", as_of=dt.date(2026, 1, 1), input_sha256="-", policy_sha256="-")
 
 
-def _assignments(options: list[list[str | None]], used: frozenset[str] = frozenset(),
-                 i: int = 0) -> Iterator[list[str | None]]:
+def _assignments(
+    options: list[list[str | None]], used: frozenset[str] = frozenset(), i: int = 0
+) -> Iterator[list[str | None]]:
     if i == len(options):
         yield []
         return
@@ -41,15 +41,31 @@ def _proposal(s: Scenario, chosen: list[str | None]) -> Proposal:
         if over > 0:
             limit = facts.deadline(h, s.policy)
             assert limit is not None
-            breaches.append(Breach(household=h.id, deadline=limit, days_over=over,
-                                   dwelling=d, reason=Reason(code="x")))
+            breaches.append(
+                Breach(
+                    household=h.id,
+                    deadline=limit,
+                    days_over=over,
+                    dwelling=d,
+                    reason=Reason(code="x"),
+                )
+            )
     used = {d for d in chosen if d}
     return Proposal(
-        run=RUN.model_copy(update={"as_of": s.as_of}), matches=matches, breaches=breaches,
-        unmatched=[Unmatched(household=h.id, reason=Reason(code="x"))
-                   for h, d in zip(s.households, chosen, strict=True) if d is None],
-        empty_dwellings=[EmptyDwelling(dwelling=d.id, reason=Reason(code="x"))
-                         for d in s.dwellings if d.id not in used])
+        run=RUN.model_copy(update={"as_of": s.as_of}),
+        matches=matches,
+        breaches=breaches,
+        unmatched=[
+            Unmatched(household=h.id, reason=Reason(code="x"))
+            for h, d in zip(s.households, chosen, strict=True)
+            if d is None
+        ],
+        empty_dwellings=[
+            EmptyDwelling(dwelling=d.id, reason=Reason(code="x"))
+            for d in s.dwellings
+            if d.id not in used
+        ],
+    )
 
 
 def _tier_values(s: Scenario, p: Proposal) -> tuple[int, int, int]:
@@ -65,8 +81,10 @@ def _tier_values(s: Scenario, p: Proposal) -> tuple[int, int, int]:
 
 
 def best_by_enumeration(s: Scenario) -> tuple[int, int, int]:
-    options = [[None, *[d.id for d in s.dwellings if not pair_violations(s, h.id, d.id)]]
-               for h in s.households]
+    options = [
+        [None, *[d.id for d in s.dwellings if not pair_violations(s, h.id, d.id)]]
+        for h in s.households
+    ]
     best = None
     for chosen in _assignments(options):
         p = _proposal(s, chosen)
@@ -85,8 +103,11 @@ def test_solver_matches_brute_force_on_tiers_1_and_2(s: Scenario) -> None:
     tiers = {t.name: t for t in proposal.run.tiers}
     assert all(t.status == "OPTIMAL" for t in tiers.values())
     expected = best_by_enumeration(s)
-    got = (int(tiers["deadline_breaches"].objective), int(tiers["deadline_days_over"].objective),
-           -int(tiers["priority_waiting"].objective))
+    got = (
+        int(tiers["deadline_breaches"].objective),
+        int(tiers["deadline_days_over"].objective),
+        -int(tiers["priority_waiting"].objective),
+    )
     assert got == expected
     # The reported proposal itself carries those values.
     assert _tier_values(s, proposal) == expected

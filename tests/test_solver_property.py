@@ -51,5 +51,8 @@ def _rebuild_lists(scenario, proposal: Proposal) -> None:  # type: ignore[no-unt
     from models.proposal import Reason, Unmatched
 
     housed = {m.household for m in proposal.matches}
-    proposal.unmatched = [Unmatched(household=h.id, reason=Reason(code="outranked"))
-                          for h in scenario.households if h.id not in housed]
+    proposal.unmatched = [
+        Unmatched(household=h.id, reason=Reason(code="outranked"))
+        for h in scenario.households
+        if h.id not in housed
+    ]

@@ -21,8 +21,11 @@ def reject_crowding(data: RoundData, hs: np.ndarray) -> np.ndarray:
     few_rooms = (rooms < persons) | ((persons == 1) & (rooms == 1))
     small = area < data.policy.occupancy.min_area_per_person * persons
     rooms_known, area_known = ~np.isnan(rooms), ~np.isnan(area)
-    return np.where(rooms_known & area_known, few_rooms & small,
-                    np.where(rooms_known, few_rooms, np.where(area_known, small, False)))
+    return np.where(
+        rooms_known & area_known,
+        few_rooms & small,
+        np.where(rooms_known, few_rooms, np.where(area_known, small, False)),
+    )
 
 
 def reject_too_few_bedrooms(data: RoundData, hs: np.ndarray) -> np.ndarray:

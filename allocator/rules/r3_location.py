@@ -27,8 +27,9 @@ def reject_excluded(data: RoundData, hs: np.ndarray) -> np.ndarray:
 def reject_not_acceptable(data: RoundData, hs: np.ndarray) -> np.ndarray:
     """Hard: only acceptable districts, when the household lists any."""
     households = data.scenario.households
-    restricted = np.array([households[int(h)].acceptable_districts is not None for h in hs],
-                          dtype=bool)
+    restricted = np.array(
+        [households[int(h)].acceptable_districts is not None for h in hs], dtype=bool
+    )
     ok = _district_matrix(data, hs, "acceptable_districts")[:, data.d_district]
     return restricted[:, None] & ~ok
 

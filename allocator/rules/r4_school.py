@@ -22,12 +22,15 @@ def travel_minutes(data: RoundData, hs: np.ndarray) -> np.ndarray:
     keep = rows >= 0
     if not keep.any():
         return out
-    zone_of_level = np.where(c.lower_secondary[keep][:, None],
-                             data.b_zone_lower[data.d_building][None, :],
-                             data.b_zone_primary[data.d_building][None, :])
+    zone_of_level = np.where(
+        c.lower_secondary[keep][:, None],
+        data.b_zone_lower[data.d_building][None, :],
+        data.b_zone_primary[data.d_building][None, :],
+    )
     child_zone = c.zone[keep][:, None]
-    minutes = np.where(zone_of_level >= 0,
-                       data.travel[np.maximum(zone_of_level, 0), child_zone], np.inf)
+    minutes = np.where(
+        zone_of_level >= 0, data.travel[np.maximum(zone_of_level, 0), child_zone], np.inf
+    )
     np.maximum.at(out, rows[keep], minutes)
     return out
 

@@ -48,16 +48,19 @@ def reject_full_district(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.nd
 def concentration_cost(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Soft: `concentration * burden` points for each high-need placement."""
     burden = data.burden[data.d_district[d]]
-    return np.where(data.high_need[h],
-                    np.rint(data.policy.weights.concentration * burden), 0).astype(np.int64)
+    return np.where(
+        data.high_need[h], np.rint(data.policy.weights.concentration * burden), 0
+    ).astype(np.int64)
 
 
 def build(m: AllocationModel) -> None:
     """Hard: building caps and district quotas, added only where they can bind."""
     data, pairs = m.data, m.pairs
     high = np.flatnonzero(data.high_need[pairs.h])
-    for groups, headroom in ((data.d_building[pairs.d[high]], building_headroom(data)),
-                             (data.d_district[pairs.d[high]], district_headroom(data))):
+    for groups, headroom in (
+        (data.d_building[pairs.d[high]], building_headroom(data)),
+        (data.d_district[pairs.d[high]], district_headroom(data)),
+    ):
         for g in np.unique(groups):
             members = high[groups == g]
             # Only a cap below the number of distinct dwellings involved can bind.

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from allocator.data import GENDER_CODES, PROFILE_CODES, SITE_GENDER_CODES, SUBSTANCE_CODES, RoundData
+from allocator.data import (
+    GENDER_CODES,
+    PROFILE_CODES,
+    SITE_GENDER_CODES,
+    SUBSTANCE_CODES,
+    RoundData,
+)
 from models.scenario import Profile, SubstanceUse
 
 if TYPE_CHECKING:
@@ -26,16 +32,18 @@ def reject_profile(data: RoundData, hs: np.ndarray) -> np.ndarray:
     """Hard: active_use sites take only active users; recovery sites only recovery."""
     profile = data.b_profile[data.d_building][None, :]
     substance = data.substance[hs][:, None]
-    return (((profile == PROFILE_CODES[Profile.active_use]) & (substance != ACTIVE))
-            | ((profile == PROFILE_CODES[Profile.recovery]) & (substance != RECOVERY)))
+    return ((profile == PROFILE_CODES[Profile.active_use]) & (substance != ACTIVE)) | (
+        (profile == PROFILE_CODES[Profile.recovery]) & (substance != RECOVERY)
+    )
 
 
 def reject_gender(data: RoundData, hs: np.ndarray) -> np.ndarray:
     """Hard: women-only sites take female main applicants only; men-only likewise."""
     site = data.b_gender[data.d_building][None, :]
     gender = data.applicant_gender[hs][:, None]
-    return (((site == SITE_GENDER_CODES["women"]) & (gender != GENDER_CODES["female"]))
-            | ((site == SITE_GENDER_CODES["men"]) & (gender != GENDER_CODES["male"])))
+    return ((site == SITE_GENDER_CODES["women"]) & (gender != GENDER_CODES["female"])) | (
+        (site == SITE_GENDER_CODES["men"]) & (gender != GENDER_CODES["male"])
+    )
 
 
 def reject_age(data: RoundData, hs: np.ndarray) -> np.ndarray:

@@ -51,6 +51,8 @@ def build(m: AllocationModel) -> tuple[list[cp_model.LinearExprT], list[cp_model
         ps = m.pairs_of_household.get(int(h), [])
         on_time = [p for p in ps if pairs.late[p] == 0]
         breaches.append(1 - sum(m.x[p] for p in on_time))
-        days_over.append(int(unmatched_over[h]) * (1 - sum(m.x[p] for p in ps))
-                         + sum(int(pairs.late[p]) * m.x[p] for p in ps if pairs.late[p] > 0))
+        days_over.append(
+            int(unmatched_over[h]) * (1 - sum(m.x[p] for p in ps))
+            + sum(int(pairs.late[p]) * m.x[p] for p in ps if pairs.late[p] > 0)
+        )
     return breaches, days_over
