@@ -12,7 +12,7 @@ import numpy as np
 from allocator import kpis as kpi
 from allocator.data import RoundData
 from allocator.pairs import Pairs, blocks, rejection_codes
-from allocator.reasons import reason, rule_text
+from allocator.reasons import NEED_TEXT, reason, rule_text
 from allocator.round_state import RoundState
 from allocator.rules import CODES, RULE_OF_CODE, r7_temporary
 from models.proposal import (
@@ -85,7 +85,8 @@ class Explainer:
         data, P = self.data, self.pairs
         h, d = int(P.h[p]), int(P.d[p])
         hh = data.scenario.households[h]
-        district = data.district_ids[data.d_district[d]]
+        district_id = data.district_ids[data.d_district[d]]
+        district = data.scenario.districts[data.d_district[d]].name or district_id
         out = []
         if (h, d) in self.pinned:
             note = self.pinned[(h, d)]
@@ -105,9 +106,10 @@ class Explainer:
         if hh.preferred_districts:
             rank = int(P.preference_rank[p])
             if rank < len(hh.preferred_districts):
-                out.append(reason("preferred_district", rank=rank + 1, district=district))
+                out.append(reason("preferred_district", rank=rank + 1, district=district,
+                                  district_id=district_id))
             else:
-                out.append(reason("outside_wishes", district=district))
+                out.append(reason("outside_wishes", district=district, district_id=district_id))
         if (
             hh.children
             and any(c.keep_school for c in hh.children)
@@ -116,7 +118,8 @@ class Explainer:
             out.append(reason("school_kept", minutes=int(P.school_minutes[p])))
         needs = [k for k, v in hh.needs.model_dump().items() if v]
         if needs:
-            out.append(reason("needs_met", needs=", ".join(needs)))
+            out.append(reason("needs_met", needs=", ".join(NEED_TEXT[k] for k in needs),
+                              codes=needs))
         if P.spare_bedrooms[p] > 0:
             out.append(reason("spare_bedrooms", spare=int(P.spare_bedrooms[p])))
         out.append(reason("competition", candidates=len(self.pairs_by_dwelling.get(d, []))))
@@ -232,7 +235,7 @@ class Explainer:
                         household=hid,
                         reason=reason(
                             "outranked",
-                            summary=summary + (" …" if len(taken) > 5 else ""),
+                            summary=summary + (" m.fl." if len(taken) > 5 else ""),
                             dwellings=len(taken),
                         ),
                         outranked_by=taken[:MAX_LISTED],

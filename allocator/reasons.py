@@ -67,6 +67,11 @@ TEXT: dict[str, str] = {
 }
 
 
+#: Needs in bokmål (reason texts); the JSON keeps the field names.
+NEED_TEXT: dict[str, str] = {"wheelchair": "rullestoltilpasset", "step_free": "trinnfri",
+                             "staffed": "bemanning", "adapted": "tilrettelagt"}
+
+
 def rule_text(code: str, **params: Any) -> str:
     template = RULE_TEXT.get(code, code)
     try:

@@ -14,7 +14,7 @@ TIER_TEXT = {"deadline_breaches": "1a. Brudd på 3-månedersgrensen (min)",
              "deadline_days_over": "1b. Dager over grensen (min)",
              "priority_waiting": "2. Prioritet og ventetid (maks)",
              "fit": "3. Tilpasning: ønsker, soverom, skolevei, tomgang, belastning (min)",
-             "tiebreak": "4. Likhetsbrudd: ansiennitet (maks)"}
+             "tiebreak": "4. Likhetsbrudd: ansiennitet, deretter fast loddtrekning (min)"}
 
 
 def _fmt(value: float | None) -> str:
