@@ -85,7 +85,8 @@ def check(scenario: Path, proposal: Path, as_json: bool) -> None:
               help="Where to write the proposal JSON.")
 @click.option("--report", type=click.Path(path_type=Path), default=None,
               help="Also write a Norwegian HTML report.")
-@click.option("--time-limit", type=float, default=None, help="Seconds per solve (overrides policy).")
+@click.option("--time-limit", type=float, default=None,
+              help="Seconds for the whole solve (overrides the policy).")
 @click.option("--method", type=click.Choice(["cp-sat", "greedy"]), default="cp-sat",
               show_default=True, help="The optimiser, or the manual-meeting greedy baseline.")
 @click.option("--quiet", is_flag=True, help="No summary on standard output.")

@@ -23,6 +23,7 @@ from models.proposal import (
     Kpis,
     Match,
     Proposal,
+    Reason,
     RunInfo,
     ScoreParts,
     Unmatched,
@@ -34,6 +35,12 @@ MAX_LISTED = 40
 
 def date_of(day: int) -> dt.date:
     return dt.date.fromordinal(int(day))
+
+
+def _blocked(code: str, blocked: Counter[str]) -> Reason:
+    """A reason naming the round rules (or the objective) that kept candidates out."""
+    rules = ", ".join(rule_text(c) for c in sorted(blocked))
+    return reason(code, rules=rules, codes=sorted(blocked))
 
 
 def _summary(counts: Counter[str]) -> str:
@@ -242,12 +249,8 @@ class Explainer:
                     )
                 )
             else:
-                rules = ", ".join(rule_text(c) for c in sorted(blocked))
                 out.append(
-                    Unmatched(
-                        household=hid,
-                        reason=reason("blocked_by_round_rules", rules=rules, codes=sorted(blocked)),
-                    )
+                    Unmatched(household=hid, reason=_blocked("blocked_by_round_rules", blocked))
                 )
         return out
 
@@ -294,13 +297,7 @@ class Explainer:
             blocked = Counter(
                 c for u in free for c in (self.state.broken_by(u, d) or ["objective"])
             )
-            rules = ", ".join(rule_text(c) for c in sorted(blocked))
-            out.append(
-                EmptyDwelling(
-                    dwelling=did,
-                    reason=reason("candidates_blocked", rules=rules, codes=sorted(blocked)),
-                )
-            )
+            out.append(EmptyDwelling(dwelling=did, reason=_blocked("candidates_blocked", blocked)))
         return out
 
     # -- breaches and KPIs ----------------------------------------------------------------

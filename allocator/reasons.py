@@ -32,6 +32,10 @@ RULE_TEXT: dict[str, str] = {
     "building_cap": "bygget har nådd taket for husstander med store behov",
     "district_quota": "bydelens kvote for nye husstander med store behov er brukt opp",
     "separation": "aktiv rus og rusfrie/i bedring skal ikke bo i samme bygg",
+    # Not a rule: housing the candidate would make a higher tier worse (e.g. a due family
+    # moving in later than the next round could move it gives more days over the cap).
+    "objective": "tildelingen ville gjort et høyere prioritert mål dårligere "
+                 "(f.eks. flere dager over 3-månedersfristen)",
 }
 
 TEXT: dict[str, str] = {

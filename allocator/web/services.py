@@ -1,0 +1,326 @@
+"""Round services: create and (re-)solve rounds, record the meeting's decisions, publish.
+
+Every change writes an `AuditEntry` in the same transaction as the change itself. Actions
+the round's state does not allow raise `ActionError` with a bokmål message for the user.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from allocator.hashing import policy_sha256, scenario_sha256
+from allocator.recommend import why_not
+from allocator.web.ledger import Ledger, build_ledger, effective_scenario
+from allocator.web.stability import propose_stable
+from allocator.web.tables import AuditEntry, Decision, ProposalRun, Round, User, utcnow
+from models.problems import InputError
+from models.proposal import Proposal
+from models.scenario import Scenario
+
+ANSWERS = ("accepted", "declined")
+_round_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+_registry_lock = threading.Lock()
+
+
+class ActionError(Exception):
+    """An action the round's state does not allow; the message is shown to the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@contextmanager
+def round_lock(round_id: int) -> Iterator[None]:
+    """Serialise changes to one round within this process (PostgreSQL also locks the row)."""
+    with _registry_lock:
+        lock = _round_locks[round_id]
+    with lock:
+        yield
+
+
+# -- reading -------------------------------------------------------------------------------
+def snapshot(round_: Round) -> Scenario:
+    return Scenario.model_validate(round_.scenario_json)
+
+
+def decisions(db: Session, round_id: int) -> list[Decision]:
+    return list(db.scalars(select(Decision).where(Decision.round_id == round_id)
+                           .order_by(Decision.id)))
+
+
+def proposals(db: Session, round_id: int) -> list[ProposalRun]:
+    return list(db.scalars(select(ProposalRun).where(ProposalRun.round_id == round_id)
+                           .order_by(ProposalRun.seq)))
+
+
+def latest(db: Session, round_id: int) -> ProposalRun | None:
+    return db.scalars(select(ProposalRun).where(ProposalRun.round_id == round_id)
+                      .order_by(ProposalRun.seq.desc()).limit(1)).first()
+
+
+def parsed(run: ProposalRun) -> Proposal:
+    return Proposal.model_validate(run.proposal_json)
+
+
+def is_stale(run: ProposalRun | None, ledger: Ledger) -> bool:
+    """True when decisions changed the locks after `run` was solved."""
+    return run is not None and run.locks_json != ledger.summary()
+
+
+def lock_round(db: Session, round_id: int) -> Round:
+    round_ = db.get(Round, round_id, with_for_update=True)
+    if round_ is None:
+        raise LookupError(round_id)
+    return round_
+
+
+# -- audit ---------------------------------------------------------------------------------
+def audit(db: Session, actor: User | None, action: str, *, round_id: int | None = None,
+          entity: str = "", entity_id: str | int = "", before: Any = None,
+          after: Any = None, username: str | None = None) -> None:
+    db.add(AuditEntry(user_id=actor.id if actor else None,
+                      username=username or (actor.username if actor else "system"),
+                      action=action, round_id=round_id, entity=entity,
+                      entity_id=str(entity_id), before=before, after=after))
+
+
+def decision_json(d: Decision) -> dict[str, Any]:
+    return {"id": d.id, "kind": d.kind, "household": d.household, "dwelling": d.dwelling,
+            "reason": d.reason, "proposal_id": d.proposal_id,
+            "created_at": d.created_at.isoformat() if d.created_at else None,
+            "created_by": d.created_by,
+            "revoked_at": d.revoked_at.isoformat() if d.revoked_at else None,
+            "revoked_by": d.revoked_by}
+
+
+# -- rounds and solving --------------------------------------------------------------------
+def create_round(db: Session, scenario: Scenario, *, name: str, source: str,
+                 actor: User | None, time_limit_s: float | None = None) -> Round:
+    """Store the scenario snapshot, import its locks as decisions, solve the first proposal."""
+    round_ = Round(name=name, as_of=scenario.as_of, status="draft", source=source,
+                   scenario_json=scenario.model_dump(mode="json"),
+                   policy_json=scenario.policy.model_dump(mode="json"),
+                   input_sha256=scenario_sha256(scenario),
+                   policy_sha256=policy_sha256(scenario.policy),
+                   created_by=actor.id if actor else None)
+    db.add(round_)
+    db.flush()
+    audit(db, actor, "round.create", round_id=round_.id, entity="round", entity_id=round_.id,
+          after={"name": name, "as_of": str(scenario.as_of), "source": source,
+                 "input_sha256": round_.input_sha256, "policy_sha256": round_.policy_sha256,
+                 "households": len(scenario.households), "dwellings": len(scenario.dwellings)})
+    imported = [Decision(round_id=round_.id, kind="pin", household=p.household,
+                         dwelling=p.dwelling, reason=p.reason or "Festet i innlest runde",
+                         created_by=actor.id if actor else None)
+                for p in scenario.locks.pinned]
+    imported += [Decision(round_id=round_.id, kind="forbid", household=f.household,
+                          dwelling=f.dwelling, reason=f.reason,
+                          created_by=actor.id if actor else None)
+                 for f in scenario.locks.forbidden]
+    db.add_all(imported)
+    db.flush()
+    for d in imported:
+        audit(db, actor, f"decision.{d.kind}", round_id=round_.id, entity="decision",
+              entity_id=d.id, after=decision_json(d) | {"imported": True})
+    solve(db, round_, actor, time_limit_s=time_limit_s)
+    return round_
+
+
+def solve(db: Session, round_: Round, actor: User | None,
+          time_limit_s: float | None = None) -> ProposalRun:
+    """Solve the round with its decisions as locks, keeping the previous proposal stable."""
+    _require_draft(round_)
+    ledger = build_ledger(decisions(db, round_.id))
+    try:
+        scenario = effective_scenario(snapshot(round_), ledger)
+    except ValueError as error:
+        raise ActionError(f"Beslutningene kan ikke holde samtidig: {error}") from error
+    previous = latest(db, round_.id)
+    kept_from = ([(m["household"], m["dwelling"]) for m in previous.proposal_json["matches"]]
+                 if previous else [])
+    try:
+        proposal = propose_stable(scenario, kept_from, time_limit_s=time_limit_s)
+    except InputError as error:
+        raise ActionError(_pin_clash_text(scenario, error)) from error
+    run = ProposalRun(round_id=round_.id, seq=(previous.seq + 1) if previous else 1,
+                      run_id=proposal.run.id, status=proposal.run.status,
+                      input_sha256=proposal.run.input_sha256,
+                      run_json=proposal.run.model_dump(mode="json"),
+                      proposal_json=proposal.model_dump(mode="json"),
+                      locks_json=ledger.summary(),
+                      previous_id=previous.id if previous else None,
+                      created_by=actor.id if actor else None)
+    db.add(run)
+    db.flush()
+    new_pairs = {(m.household, m.dwelling) for m in proposal.matches}
+    audit(db, actor, "proposal.solve", round_id=round_.id, entity="proposal", entity_id=run.id,
+          before=({"proposal": previous.seq, "run_id": previous.run_id,
+                   "matches": len(kept_from)} if previous else None),
+          after={"proposal": run.seq, "run_id": run.run_id, "status": run.status,
+                 "matches": len(new_pairs), "kept": len(new_pairs & set(kept_from)),
+                 "locks": run.locks_json})
+    return run
+
+
+def _pin_clash_text(scenario: Scenario, error: InputError) -> str:
+    pins = scenario.locks.pinned
+    named = [f"{pins[p.index].household}–{pins[p.index].dwelling}" for p in error.problems
+             if p.table == "locks.pinned" and p.index is not None and p.index < len(pins)]
+    if named:
+        return ("Festingene kan ikke holde samtidig under reglene for spredning og skjerming "
+                f"(R5/R6): {', '.join(named)}. Opphev en av dem og løs på nytt.")
+    problems = "; ".join(p.render() for p in error.problems)
+    return f"Runden kan ikke løses med disse låsene: {problems}"
+
+
+def publish(db: Session, round_: Round, actor: User) -> None:
+    """Mark the round as decided; it is read-only afterwards."""
+    _require_draft(round_)
+    run = latest(db, round_.id)
+    if run is None:
+        raise ActionError("Runden har ikke noe forslag ennå.")
+    if is_stale(run, build_ledger(decisions(db, round_.id))):
+        raise ActionError("Beslutninger er endret etter siste forslag. "
+                          "Løs på nytt før publisering.")
+    round_.status, round_.published_at = "published", utcnow()
+    round_.published_by = actor.id
+    audit(db, actor, "round.publish", round_id=round_.id, entity="round", entity_id=round_.id,
+          before={"status": "draft"}, after={"status": "published", "proposal": run.seq,
+                                             "run_id": run.run_id})
+
+
+# -- decisions -----------------------------------------------------------------------------
+def _require_draft(round_: Round) -> None:
+    if round_.status != "draft":
+        raise ActionError("Runden er publisert og kan ikke endres.")
+
+
+def _context(db: Session, round_: Round, household: str, dwelling: str | None
+             ) -> tuple[Scenario, Ledger]:
+    _require_draft(round_)
+    scenario = snapshot(round_)
+    if household not in scenario.household_by_id():
+        raise ActionError(f"Ukjent husstand: {household}.")
+    if dwelling is not None and dwelling not in scenario.dwelling_by_id():
+        raise ActionError(f"Ukjent bolig: {dwelling}.")
+    ledger = build_ledger(decisions(db, round_.id))
+    if household in ledger.lapsed:
+        raise ActionError(f"Tilsagnet til {household} har falt bort.")
+    return scenario, ledger
+
+
+def _record(db: Session, round_: Round, actor: User, kind: str, household: str,
+            dwelling: str | None, reason: str = "") -> Decision:
+    run = latest(db, round_.id)
+    decision = Decision(round_id=round_.id, kind=kind, household=household, dwelling=dwelling,
+                        reason=reason, proposal_id=run.id if run else None, created_by=actor.id)
+    db.add(decision)
+    db.flush()
+    audit(db, actor, f"decision.{kind}", round_id=round_.id, entity="decision",
+          entity_id=decision.id, after=decision_json(decision))
+    return decision
+
+
+def pin(db: Session, round_: Round, actor: User, household: str, dwelling: str,
+        reason: str = "") -> Decision:
+    """Lock a pair into every following proposal."""
+    scenario, ledger = _context(db, round_, household, dwelling)
+    pair = (household, dwelling)
+    if pair in ledger.locked_pins():
+        raise ActionError(f"{household} er allerede festet til {dwelling}.")
+    if pair in ledger.declined:
+        raise ActionError(f"{household} har takket nei til {dwelling}.")
+    if pair in ledger.forbids:
+        raise ActionError(f"Paret {household}–{dwelling} er forbudt. Opphev forbudet først.")
+    other = ledger.dwelling_of_household(household)
+    if other is not None:
+        raise ActionError(f"{household} er allerede festet til {other}. Opphev den låsen først.")
+    holder = ledger.holder_of_dwelling(dwelling)
+    if holder is not None:
+        raise ActionError(f"{dwelling} er allerede festet til {holder}. Opphev den låsen først.")
+    blocked = why_not(effective_scenario(scenario, ledger), household).get(dwelling)
+    if blocked:
+        raise ActionError(f"{household} kan ikke få {dwelling}: " + "; ".join(blocked) + ".")
+    return _record(db, round_, actor, "pin", household, dwelling, reason.strip())
+
+
+def forbid(db: Session, round_: Round, actor: User, household: str, dwelling: str,
+           reason: str) -> Decision:
+    """Keep a pair out of every following proposal; a reason is required."""
+    _, ledger = _context(db, round_, household, dwelling)
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise ActionError("Skriv en begrunnelse for forbudet.")
+    pair = (household, dwelling)
+    if pair in ledger.locked_pins():
+        raise ActionError(f"{household}–{dwelling} er festet eller har et tilbud. "
+                          "Opphev det først.")
+    if pair in ledger.locked_forbids():
+        raise ActionError(f"{household}–{dwelling} er allerede forbudt.")
+    return _record(db, round_, actor, "forbid", household, dwelling, reason)
+
+
+def offer_sent(db: Session, round_: Round, actor: User, household: str,
+               dwelling: str) -> Decision:
+    """Record that the offer letter for a proposed pair was sent (the pair is then locked)."""
+    _, ledger = _context(db, round_, household, dwelling)
+    run = latest(db, round_.id)
+    if run is None or not any(m["household"] == household and m["dwelling"] == dwelling
+                              for m in run.proposal_json["matches"]):
+        raise ActionError("Tilbud kan bare registreres for et par i gjeldende forslag.")
+    for (h, d) in list(ledger.open_offers) + list(ledger.accepted):
+        if h == household:
+            raise ActionError(f"{household} har allerede et tilbud på {d}.")
+        if d == dwelling:
+            raise ActionError(f"{dwelling} er allerede tilbudt {h}.")
+    holder = ledger.holder_of_dwelling(dwelling)
+    if holder not in (None, household):
+        raise ActionError(f"{dwelling} er festet til {holder}.")
+    return _record(db, round_, actor, "offer_sent", household, dwelling)
+
+
+def answer(db: Session, round_: Round, actor: User, household: str, dwelling: str,
+           result: str, lapse: bool = False, reason: str = "") -> list[Decision]:
+    """Record the household's answer; a decline forbids the pair and may lapse the approval."""
+    _, ledger = _context(db, round_, household, dwelling)
+    if result not in ANSWERS:
+        raise ActionError("Svaret må være akseptert eller avslått.")
+    if (household, dwelling) not in ledger.open_offers:
+        raise ActionError(f"Det finnes ikke noe ubesvart tilbud til {household} på {dwelling}.")
+    if lapse and result != "declined":
+        raise ActionError("Tilsagnet kan bare falle bort ved avslag.")
+    made = [_record(db, round_, actor, result, household, dwelling, reason.strip())]
+    if lapse:
+        made.append(_record(db, round_, actor, "approval_lapsed", household, None,
+                            f"Tilsagnet falt bort etter avslag på {dwelling}."))
+    return made
+
+
+def revoke(db: Session, round_: Round, actor: User, decision_id: int) -> Decision:
+    """Withdraw a decision (kept, marked as withdrawn, and audited)."""
+    _require_draft(round_)
+    decision = db.get(Decision, decision_id)
+    if decision is None or decision.round_id != round_.id:
+        raise ActionError("Ukjent beslutning.")
+    if not decision.active:
+        raise ActionError("Beslutningen er allerede opphevet.")
+    if decision.kind == "offer_sent":
+        answered = [d for d in decisions(db, round_.id)
+                    if d.active and d.kind in ANSWERS and d.id > decision.id
+                    and (d.household, d.dwelling) == (decision.household, decision.dwelling)]
+        if answered:
+            raise ActionError("Tilbudet er besvart. Opphev svaret først.")
+    before = decision_json(decision)
+    decision.revoked_at, decision.revoked_by = utcnow(), actor.id
+    db.flush()
+    audit(db, actor, "decision.revoke", round_id=round_.id, entity="decision",
+          entity_id=decision.id, before=before, after=decision_json(decision))
+    return decision
