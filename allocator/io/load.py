@@ -45,6 +45,7 @@ from typing import Annotated, Any
 from openpyxl.workbook.workbook import Workbook
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from allocator.hashing import policy_sha256, scenario_sha256
 from allocator.io.documents import read_tree
 from allocator.io.fields import leaf_columns
 from allocator.io.kobo import KOBO_BUILDING_ZONES, KoboRow, read_kobo
@@ -59,7 +60,6 @@ from allocator.io.tables import (
     read_sheet,
     to_record,
 )
-from allocator.hashing import policy_sha256, scenario_sha256
 from models.policy import Policy
 from models.problems import InputError, Problem
 from models.proposal import Proposal
