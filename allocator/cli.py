@@ -302,5 +302,96 @@ def replay(scenario: Path, weeks: int, policies: tuple[str, ...], seed: int, out
     click.echo(f"wrote {len(paths)} files to {out} (report: {paths['report.html']})")
 
 
+@main.command()
+@click.option("--tiers", default="week,city,example,horizon", show_default=True,
+              help="Comma-separated tiers from benchmarks/instances.yaml "
+                   "(week, city, example, horizon, stock).")
+@click.option("--time-limit", type=float, default=None,
+              help="CP-SAT (and HiGHS) seconds per tier [default: the tier's].")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="CP-SAT workers [default: the policy's solver.workers].")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("benchmarks/results"),
+              show_default=True, help="Folder for results.json and summary.md.")
+@click.option("--no-highs", is_flag=True, help="Skip the HiGHS comparison.")
+def bench(tiers: str, time_limit: float | None, workers: int | None, out: Path,
+          no_highs: bool) -> None:
+    """Run the performance benchmarks (as `python -m benchmarks`; see benchmarks/README.md).
+
+    Exit codes: 0 every tier done and checked; 1 a tier failed; 3 an instance changed.
+    """
+    from benchmarks.__main__ import main_with
+    from benchmarks.runner import Options
+
+    sys.exit(main_with(Options(tiers=[t for t in tiers.split(",") if t], time_limit=time_limit,
+                               workers=workers, out=out, highs=not no_highs)))
+
+
+@main.command()
+@click.argument("grid", required=False, type=click.Path(exists=True, dir_okay=False,
+                                                        path_type=Path))
+@click.option("--price-of-rules", "price_of_rules", is_flag=True,
+              help="Use the built-in grid sweeps/price_of_rules.yaml (instead of GRID).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:8786",
+              help="A running Dask scheduler [default: a LocalCluster on this machine].")
+@click.option("--workers", type=click.IntRange(0, 64), default=2, show_default=True,
+              help="LocalCluster worker processes (one thread each); 0 runs the cells one "
+                   "by one in this process, without Dask.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder [default: sweep-results/GRID-NAME].")
+@click.option("--resume", is_flag=True, help="Skip cells whose result file exists.")
+@click.option("--weeks", type=click.IntRange(1, 520), default=None,
+              help="Override the grid's weeks per cell.")
+@click.option("--seeds", type=click.IntRange(1, 10_000), default=None,
+              help="Override the grid's seeds with 0..N-1.")
+@click.option("--time-limit", type=float, default=None,
+              help="Override the grid's solver seconds per round.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep(grid: Path | None, price_of_rules: bool, scheduler: str | None, workers: int,
+          out: Path | None, resume: bool, weeks: int | None, seeds: int | None,
+          time_limit: float | None, quiet: bool) -> None:
+    """Run a grid of policies x seeds x scenarios (one replay per cell) on Dask.
+
+    Results: OUT/cells/*.parquet and OUT/weeks/*.parquet (one file per cell), paired
+    comparisons against the baseline in OUT/comparison.csv and OUT/report.html. See
+    docs/sweep.md. Exit codes: 0 every cell done; 1 some cells failed after one retry
+    (listed in OUT/failures.json); 2 bad input, or results exist without --resume.
+    """
+    from allocator.sweep import SweepExists, client_for, load_grid, price_of_rules_grid, run_sweep
+    from allocator.sweep.runner import pending
+
+    if (grid is None) == (not price_of_rules):
+        click.echo("give either GRID or --price-of-rules", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    try:
+        loaded = price_of_rules_grid() if grid is None else load_grid(grid)
+    except InputError as error:
+        _fail_input(error)
+    loaded = loaded.with_overrides(weeks=weeks, seeds=seeds, time_limit_s=time_limit)
+    out = out or Path("sweep-results") / loaded.name
+    cells = len(loaded.cells())
+    where = scheduler or (f"LocalCluster, {workers} workers" if workers else "this process")
+    click.echo(f"{loaded.name}: {cells} cells ({len(loaded.policies)} policies x "
+               f"{len(loaded.seeds)} seeds x {len(loaded.sources)} scenarios, "
+               f"{loaded.weeks} weeks) on {where} -> {out}", err=True)
+    try:
+        pending(loaded.cells(), out, resume)  # before a cluster starts: fail fast
+        if scheduler is None and workers == 0:
+            outcome = run_sweep(loaded, out, resume=resume, progress=not quiet)
+        else:
+            with client_for(scheduler, workers) as client:
+                outcome = run_sweep(loaded, out, client=client, resume=resume,
+                                    progress=not quiet)
+    except SweepExists as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(f"{len(outcome.done)} run, {len(outcome.skipped)} skipped (done before), "
+               f"{len(outcome.failures)} failed, {len(outcome.retried)} needed a retry; "
+               f"{outcome.wall_s:.1f} s; report: {out / 'report.html'}")
+    for failure in outcome.failures:
+        click.echo(f"FAILED {failure.cell.label()} ({failure.cell.id}): {failure.errors[-1]}",
+                   err=True)
+    sys.exit(EXIT_OK if outcome.ok else EXIT_VIOLATIONS)
+
+
 if __name__ == "__main__":
     main()

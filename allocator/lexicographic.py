@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from allocator.model import AllocationModel, Stage
+from allocator.model import AllocationModel, Stage, pack
 from models.policy import Solver as SolverSettings
 from models.problems import InputError, Problem
 from models.proposal import TierResult
@@ -114,31 +114,60 @@ def solve_tiers(
     hint: np.ndarray | None = None,
     tiers: list[str] | None = None,
     proven: set[str] | None = None,
+    relaxation: dict[str, int] | None = None,
 ) -> LexResult:
     """Solve the stages in order; `tiers` (component names) limits which are optimised,
     the others are reported SKIPPED. `time_limit_s` (default: the policy's) is the budget
-    for all stages together. A stage whose components are all in `proven` (the hint is
-    known to be optimal for them, e.g. from the deadlines-first sub-solve) is held at the
-    hint's value without a solve."""
+    for all stages together.
+
+    A component is proven optimal without CP-SAT's proof when it is in `proven` (e.g. by
+    the deadlines-first sub-solve), or when the solution attains the `relaxation` bound
+    (the lexicographic optimum with the round rules dropped) on it and on every component
+    before it: no proposal can do better. A stage whose components are all proven is held
+    at the current solution's value without a solve.
+
+    Objectives are maximised in "gain" form (see allocator.model.Component.gain)."""
+
+    def certified(solution: np.ndarray) -> set[str]:
+        out = set(proven or ())
+        for c in m.components:
+            if relaxation is None or c.name not in relaxation:
+                break
+            if c.value(solution) != relaxation[c.name]:
+                break
+            out.add(c.name)
+        return out
+
     budget = time_limit_s if time_limit_s is not None else settings.time_limit_s
     deadline = time.monotonic() + budget
     n = len(m.x)
     chosen = np.zeros(n, dtype=bool) if hint is None else hint.copy()
     results: list[TierResult] = []
     have_solution = hint is not None
-    for stage in m.stages:
-        if tiers is not None and not any(c.name in tiers for c in stage.components):
-            results += [TierResult(name=c.name, status="SKIPPED") for c in stage.components]
-            continue
+    wanted = [c for c in m.components if tiers is None or c.name in tiers]
+    skipped = [c for c in m.components if c not in wanted]
+    # The stages are re-packed from what remains after each step, so components that
+    # get proven (and held) free room for the ones below them in the same solve.
+    remaining = list(wanted)
+    while remaining:
         start = time.monotonic()
+        if have_solution:
+            done = certified(chosen)
+            held = []
+            while remaining and remaining[0].name in done:
+                held.append(remaining.pop(0))
+            for c in held:
+                m.hold(c, c.value(chosen))
+            if held:
+                results += _results(pack(held, m.matches)[0], "OPTIMAL", chosen, None, 0.0)
+            if not remaining:
+                break
+        stage = m.stages_for(remaining)[0]
+        remaining = remaining[len(stage.components) :]
         if stage.constant:
             results += _results(stage, "OPTIMAL", chosen, None, 0.0)
             continue
         objective = m.objective(stage)
-        if have_solution and proven and all(c.name in proven for c in stage.components):
-            results += _results(stage, "OPTIMAL", chosen, None, 0.0)
-            m.cp.Add(objective >= int(stage.gain()[chosen].sum()))
-            continue
         m.cp.Maximize(objective)
         if have_solution:
             m.add_hint(chosen)
@@ -147,30 +176,35 @@ def solve_tiers(
         status = STATUS[code]
         elapsed = time.monotonic() - start
         if code == cp_model.INFEASIBLE:
-            raise _infeasible_pins(m, settings)
+            raise infeasible_pins(m, settings)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             results += _results(stage, status, chosen if have_solution else None, None, elapsed)
             if have_solution:
                 # Keep the starting solution's level so later stages stay consistent.
-                value = int(stage.gain()[chosen].sum())
-                m.cp.Add(objective >= value)
+                m.cp.Add(objective >= int(stage.gain()[chosen].sum()))
             continue
         # Objectives are integral; CP-SAT reports floats, so round, and round the bound
         # down (a maximisation bound stays valid).
         value = round(solver.ObjectiveValue())
         bound = math.floor(solver.BestObjectiveBound() + 1e-6)
-        chosen = np.array([solver.BooleanValue(v) for v in m.x], dtype=bool)
+        found = np.array([solver.BooleanValue(v) for v in m.x], dtype=bool)
+        # Unless proven optimal, a solution that does not beat the hint on this stage may
+        # still be far worse on the stages below it: keep the hint then.
+        if not have_solution or code == cp_model.OPTIMAL or value > int(stage.gain()[chosen].sum()):
+            chosen = found
+        value = int(stage.gain()[chosen].sum())
         have_solution = True
-        results += _results(stage, status, chosen, bound, elapsed, m.matches, proven)
+        results += _results(stage, status, chosen, bound, elapsed, m.matches, certified(chosen))
         # Hold this stage one-sided (an equality on a large weighted sum hurts CP-SAT's
         # propagation badly; "no worse than found" keeps the same optimal set).
         m.cp.Add(objective >= value)
+    results += [TierResult(name=c.name, status="SKIPPED") for c in skipped]
     if tiers is None and not any(c.name == "tiebreak" for c in m.components):
         results.append(TierResult(name="tiebreak", status="SKIPPED"))
     return LexResult(chosen=chosen, tiers=results)
 
 
-def _infeasible_pins(m: AllocationModel, settings: SolverSettings) -> InputError:
+def infeasible_pins(m: AllocationModel, settings: SolverSettings) -> InputError:
     """Only pins can make the model infeasible (the empty proposal satisfies every other
     rule). Find which pins clash, with assumptions on a pin-free copy (one worker)."""
     free = AllocationModel(m.data, m.pairs, with_pins=False)

@@ -95,7 +95,7 @@ def _group(keys: np.ndarray) -> dict[int, list[int]]:
     return {int(keys[g[0]]): g.tolist() for g in np.split(order, bounds)}
 
 
-def _pack(components: list[Component], matches: int) -> list[Stage]:
+def pack(components: list[Component], matches: int) -> list[Stage]:
     """Greedily pack consecutive components into stages whose range stays below 2^52."""
     stages: list[Stage] = []
     current: list[tuple[Component, int, int]] = []  # component, range + 1, low
@@ -137,7 +137,6 @@ class AllocationModel:
             r1_assignment.pin(self)
         self.matches = max(1, min(data.H, data.D))
         self.components = self._components()
-        self.stages = _pack(self.components, self.matches)
 
     def _components(self) -> list[Component]:
         data, pairs = self.data, self.pairs
@@ -170,9 +169,26 @@ class AllocationModel:
         jitter = (pairs.tie_jitter % np.uint64(1 << bits)).astype(np.int64)
         return data.order[pairs.h].astype(np.int64) * (1 << bits) + jitter
 
+    @property
+    def stages(self) -> list[Stage]:
+        """All components packed into stages (before anything is proven or held)."""
+        return pack(self.components, self.matches)
+
+    def stages_for(self, components: list[Component]) -> list[Stage]:
+        """The components packed into stages (the first one is solved next)."""
+        return pack(components, self.matches)
+
     def objective(self, stage: Stage) -> cp_model.LinearExprT:
         """The stage's packed objective, to maximise."""
         return cp_model.LinearExpr.WeightedSum(self.x, [int(g) for g in stage.gain()])
+
+    def hold(self, component: Component, value: int) -> None:
+        """Keep a component no worse than `value` from now on."""
+        expr = cp_model.LinearExpr.WeightedSum(self.x, [int(w) for w in component.weights])
+        if component.sense == "min":
+            self.cp.Add(expr <= value - component.constant)
+        else:
+            self.cp.Add(expr >= value - component.constant)
 
     def add_hint(self, chosen: np.ndarray) -> None:
         """Hint a complete solution: every pair and every auxiliary variable. CP-SAT treats

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from allocator.data import RoundData
+from allocator.data import SUBSTANCE_CODES, RoundData
 from allocator.rules import (
     CODE_NUMBER,
     CODES,
@@ -28,6 +28,7 @@ from allocator.rules import (
     r9_timing,
 )
 from models.problems import InputError, Problem
+from models.scenario import SubstanceUse
 
 #: Cells (households × dwellings) evaluated at once; bounds memory to a few hundred MB.
 BLOCK_CELLS = 4_000_000
@@ -124,6 +125,31 @@ class Pairs:
             rank = np.arange(len(order)) - np.searchsorted(sorted_side, sorted_side, side="left")
             mask[order[rank < k]] = True
         return np.flatnonzero(mask)
+
+    def undominated(self, keep_per_dwelling: int) -> np.ndarray:
+        """Positions of the pairs that can be in the lexicographic optimum (sorted).
+
+        A *plain* pair — household not high-need, no substance use, not due, not pinned —
+        is dropped when at least `keep_per_dwelling` other plain pairs of the same dwelling
+        are strictly better by (housing points, fit, approval rank). With
+        `keep_per_dwelling >= D`, one of those is unmatched in any proposal, and swapping it
+        in breaks no round rule (plain households count in no cap, quota or separation)
+        while improving the objective lexicographically (the tie-break ranks by approval
+        first): so the optimum never uses the dropped pair. Exact, not a heuristic."""
+        data = self.data
+        pinned = np.zeros(len(self), dtype=bool)
+        pinned[self.pinned_pairs()] = True
+        plain = (~data.high_need[self.h]
+                 & (data.substance[self.h] == SUBSTANCE_CODES[SubstanceUse.none])
+                 & ~data.due[self.h] & ~pinned)
+        keep = ~plain
+        idx = np.flatnonzero(plain)
+        order = idx[np.lexsort((data.order[self.h[idx]], self.fit[idx], -self.housing[idx],
+                                self.d[idx]))]
+        d_sorted = self.d[order]
+        rank = np.arange(len(order)) - np.searchsorted(d_sorted, d_sorted, side="left")
+        keep[order[rank < keep_per_dwelling]] = True
+        return np.flatnonzero(keep)
 
     def index(self) -> dict[tuple[int, int], int]:
         return {(int(a), int(b)): p for p, (a, b) in enumerate(zip(self.h, self.d, strict=True))}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import time
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -18,11 +19,13 @@ from allocator.data import RoundData, build_round_data
 from allocator.explain import assemble
 from allocator.greedy import greedy_choice
 from allocator.hashing import policy_sha256, run_id, scenario_sha256
-from allocator.lexicographic import LexResult, solve_tiers
+from allocator.lexicographic import LexResult, infeasible_pins, solve_tiers
 from allocator.model import AllocationModel
 from allocator.pairs import Pairs, candidate_pairs
-from allocator.warmstart import pair_values, warm_start
+from allocator.warmstart import keeps_round_rules, pair_values, relaxation, warm_start
+from models.policy import Solver as SolverSettings
 from models.proposal import Proposal, RunInfo
+from models.scenario import Scenario
 
 Method = Literal["cp-sat", "greedy"]
 
@@ -53,18 +56,36 @@ def sparsified(data: RoundData, pairs: Pairs) -> Pairs:
     return pairs.subset(pairs.best_per_side(values, KEEP_PER_HOUSEHOLD, KEEP_PER_DWELLING, keep))
 
 
-def optimise(model: AllocationModel, settings, time_limit_s: float | None = None) -> LexResult:  # type: ignore[no-untyped-def]
-    """Hint CP-SAT with a complete, feasible proposal, then solve the stages.
+def optimise(
+    model: AllocationModel,
+    settings: SolverSettings,
+    time_limit_s: float | None = None,
+    exact: bool = True,
+) -> LexResult:
+    """Start CP-SAT from a complete, feasible proposal, then solve what is left to prove.
 
-    On large models the deadline tier is first solved exactly on a small model of the due
-    families' pairs (plus pins): removing placements never breaks a round rule, so its
-    optimum is the whole round's tier-1 optimum. The flow warm start is then built around
-    those placements, so CP-SAT starts at the tier-1 optimum with a good tier 2."""
+    1. The relaxation (allocator.warmstart.relaxation: the model's own lexicographic
+       objective as a min-cost flow, round rules dropped) bounds every component it
+       covers. When its choice keeps the round rules it is the optimum for those
+       components, and often no CP-SAT solve is needed beyond the tie-break.
+    2. Otherwise, on large models the deadline tier is first solved exactly on the due
+       families' pairs (plus pins): removing placements never breaks a round rule, so its
+       optimum is the whole round's. The flow warm start is then built around those
+       placements.
+    3. The stages run from that hint; components the hint attains the relaxation on are
+       held without a solve.
+
+    `exact` says the model holds every candidate pair (not sparsified), so the
+    relaxation is a valid certificate."""
     data, pairs = model.data, model.pairs
     budget = time_limit_s if time_limit_s is not None else settings.time_limit_s
     started = time.monotonic()
-    fixed, proven = None, None
-    if len(pairs) >= DEADLINES_FIRST and data.due.any():
+    bounds, relaxed = relaxation(model)
+    certificate = bounds if exact else None
+    proven = None
+    if keeps_round_rules(data, pairs, relaxed):
+        hint = relaxed
+    elif len(pairs) >= DEADLINES_FIRST and data.due.any():
         pinned = np.zeros(len(pairs), dtype=bool)
         pinned[pairs.pinned_pairs()] = True
         sub_idx = np.flatnonzero(data.due[pairs.h] | pinned)
@@ -76,16 +97,24 @@ def optimise(model: AllocationModel, settings, time_limit_s: float | None = None
             hint=warm_start(data, sub),
             tiers=["deadline_breaches", "deadline_days_over"],
         )
-        fixed = sub_idx[first.chosen]
-        hint = warm_start(data, pairs, fixed)
+        hint = warm_start(data, pairs, sub_idx[first.chosen])
         deadline_parts = [c for c in model.components if c.name.startswith("deadline_")]
         sub_values = {t.name: t.objective for t in first.tiers if t.status == "OPTIMAL"}
         if all(sub_values.get(c.name) == c.value(hint) for c in deadline_parts):
             proven = {c.name for c in deadline_parts}
     else:
         hint = warm_start(data, pairs)
+    if not keeps_round_rules(data, pairs, hint):
+        # The warm start keeps every round rule except where pins force it not to: the
+        # pins clash. Name them (CP-SAT with assumptions) rather than certify anything.
+        raise infeasible_pins(model, settings)
     return solve_tiers(
-        model, settings, budget - (time.monotonic() - started), hint=hint, proven=proven
+        model,
+        settings,
+        budget - (time.monotonic() - started),
+        hint=hint,
+        proven=proven,
+        relaxation=certificate,
     )
 
 
@@ -102,29 +131,42 @@ def versions() -> dict[str, str]:
     }
 
 
+#: Extends the model before solving (e.g. the meeting's stability tier); returns extra
+#: counts for the run block's `sizes`.
+ModelHook = Callable[[AllocationModel], dict[str, int]]
+
+
 def propose(
-    scenario,
+    scenario: Scenario,
     method: Method = "cp-sat",
-    time_limit_s: float | None = None,  # type: ignore[no-untyped-def]
+    time_limit_s: float | None = None,
     created_at: str | None = None,
+    model_hook: ModelHook | None = None,
 ) -> Proposal:
     """Solve one round and explain it. Raises InputError for pins that break hard rules."""
     started = time.monotonic()
     data = build_round_data(scenario)
     pairs = candidate_pairs(data)
     all_pairs = len(pairs)
-    pairs = sparsified(data, pairs)
+    pairs = sparsified(data, pairs)  # what the proposal is explained with
+    exact = len(pairs) == all_pairs
     build_s = time.monotonic() - started
     settings = scenario.policy.solver
+    model_idx = np.arange(len(pairs))
+    extra_sizes: dict[str, int] = {}
     if method == "greedy":
-        chosen = greedy_choice(data, pairs)
-        lex = LexResult(chosen=chosen, tiers=[])
+        lex = LexResult(chosen=greedy_choice(data, pairs), tiers=[])
         status = "FEASIBLE"
     else:
-        model = AllocationModel(data, pairs)
+        if exact and model_hook is None:
+            model_idx = pairs.undominated(data.D + settings.alternates)
+        model = AllocationModel(data, pairs.subset(model_idx))
+        extra_sizes = model_hook(model) if model_hook else {}
         build_s = time.monotonic() - started
-        lex = optimise(model, settings, time_limit_s)
+        lex = optimise(model, settings, time_limit_s, exact)
         status = lex.status
+    chosen = np.zeros(len(pairs), dtype=bool)
+    chosen[model_idx[lex.chosen]] = True
     input_sha, policy_sha = scenario_sha256(scenario), policy_sha256(scenario.policy)
     run = RunInfo(
         id=run_id(input_sha, policy_sha, method),
@@ -143,12 +185,13 @@ def propose(
             "households": data.H,
             "dwellings": data.D,
             "pairs": all_pairs,
-            "model_pairs": len(pairs),
+            "model_pairs": len(model_idx),
             **{f"rejected_{k}": v for k, v in pairs.rejected.items() if v},
         },
         wall_time_s=0.0,
     )
-    proposal = assemble(data, pairs, lex.chosen, run)
+    proposal = assemble(data, pairs, chosen, run)
     proposal.run.wall_time_s = round(time.monotonic() - started, 3)
     proposal.run.sizes["build_ms"] = int(build_s * 1000)
+    proposal.run.sizes.update(extra_sizes)
     return proposal

@@ -12,6 +12,7 @@ candidates. The same flow without round rules and with tier-2 values only gives 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -21,6 +22,9 @@ from allocator.pairs import Pairs
 from allocator.round_state import RoundState
 from allocator.rules import r5_spread, r7_temporary
 from allocator.rules.r6_separation import ACTIVE, RECOVERY
+
+if TYPE_CHECKING:
+    from allocator.model import AllocationModel
 
 
 def _stack(high: np.ndarray, low: np.ndarray, matches: int, limit: int) -> np.ndarray:
@@ -206,23 +210,66 @@ def warm_start(
     return repair(data, pairs, chosen, values, fixed_pairs)
 
 
+def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
+    """The lexicographic optimum of the model's own objective components with the round
+    rules (R5, R6) dropped, over as many leading components as stack exactly in 62 bits,
+    pins kept: (component values, the flow's choice). No proposal beats these values in
+    this order, so a proposal that attains them is proven optimal on them; when the flow's
+    choice itself keeps the round rules, it *is* the optimum."""
+    data, pairs = model.data, model.pairs
+    matches = max(1, min(data.H, data.D))
+    limit = 2**62 // (data.H + data.D + 2) // matches
+    used = [model.components[0]]
+    value = used[0].gain.astype(np.int64)
+    for c in model.components[1:]:
+        try:
+            value = _stack(value, c.gain, matches, limit)
+        except OverflowError:
+            break
+        used.append(c)
+    fixed = np.array(pairs.pinned_pairs(), dtype=np.int64)
+    chosen = flow_assignment(data, pairs, value, fixed)
+    return {c.name: c.value(chosen) for c in used}, chosen
+
+
+def keeps_round_rules(data: RoundData, pairs: Pairs, chosen: np.ndarray) -> bool:
+    """True when the chosen pairs break no building cap, district quota or separation."""
+    return not _bans(data, pairs, chosen, pairs.housing.astype(np.int64)).any()
+
+
 def assignment_bound(data: RoundData, pairs: Pairs) -> dict[str, int]:
     """The relaxation bound: the lexicographic optimum of (breaches, days over, housing
     points) over the candidate pairs with the round rules (R5, R6) and pins dropped.
-    No proposal can do better on these tiers, in this order."""
-    chosen = flow_assignment(data, pairs, pair_values(data, pairs, with_fit=False))
-    over = r7_temporary.unmatched_days_over(data)
-    due = np.flatnonzero(data.due)
-    matched_due = {int(pairs.h[p]): int(p) for p in np.flatnonzero(chosen) if data.due[pairs.h[p]]}
-    breaches = sum(
-        1 for h in due if int(h) not in matched_due or pairs.late[matched_due[int(h)]] > 0
-    )
-    days = sum(
-        int(over[h]) if int(h) not in matched_due else int(pairs.late[matched_due[int(h)]])
-        for h in due
-    )
-    return {
-        "deadline_breaches": breaches,
-        "deadline_days_over": days,
-        "priority_waiting": int(pairs.housing[chosen].sum()),
-    }
+    No proposal can do better on these tiers, in this order. When the three tiers cannot
+    be stacked exactly (whole-stock sizes), the deadline tiers and housing points are
+    bounded by two separate flows; the housing bound then ignores tier 1 (weaker, still
+    valid)."""
+
+    def deadline_values(chosen: np.ndarray) -> dict[str, int]:
+        over = r7_temporary.unmatched_days_over(data)
+        due = np.flatnonzero(data.due)
+        matched = {int(pairs.h[p]): int(p) for p in np.flatnonzero(chosen) if data.due[pairs.h[p]]}
+        return {
+            "deadline_breaches": sum(
+                1 for h in due if int(h) not in matched or pairs.late[matched[int(h)]] > 0
+            ),
+            "deadline_days_over": sum(
+                int(over[h]) if int(h) not in matched else int(pairs.late[matched[int(h)]])
+                for h in due
+            ),
+        }
+
+    try:
+        chosen = flow_assignment(data, pairs, pair_values(data, pairs, with_fit=False))
+        return {**deadline_values(chosen), "priority_waiting": int(pairs.housing[chosen].sum())}
+    except OverflowError:
+        pass
+    matches = max(1, min(data.H, data.D))
+    limit = 2**62 // (data.H + data.D + 2) // matches
+    over = r7_temporary.unmatched_days_over(data)[pairs.h]
+    due = data.due[pairs.h]
+    days_saved = np.where(due, over - pairs.late, 0).astype(np.int64)
+    on_time = (due & (pairs.late == 0)).astype(np.int64)
+    deadlines = flow_assignment(data, pairs, _stack(on_time, days_saved, matches, limit))
+    housing = flow_assignment(data, pairs, pairs.housing.astype(np.int64))
+    return {**deadline_values(deadlines), "priority_waiting": int(pairs.housing[housing].sum())}

@@ -21,29 +21,18 @@ so in ``run.sizes["stability_tier"] = 0`` (the tests require 1).
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import logging
-import time
 from collections.abc import Iterable
 
 import numpy as np
-from ortools.sat.python import cp_model
 
-from allocator.data import build_round_data
-from allocator.explain import assemble
-from allocator.hashing import policy_sha256, run_id, scenario_sha256
-from allocator.lexicographic import solve_tiers
-from allocator.model import AllocationModel
-from allocator.pairs import candidate_pairs
-from allocator.solve import propose, versions
-from models.proposal import Proposal, RunInfo
+from allocator.model import AllocationModel, Component
+from allocator.solve import propose
+from models.proposal import Proposal
 from models.scenario import Scenario
 
 #: The stability objective is solved right after this one.
 STABILITY_AFTER = "priority_waiting"
 STABILITY_TIER = "stability"
-log = logging.getLogger(__name__)
 
 
 def _kept_pairs(model: AllocationModel, previous: Iterable[tuple[str, str]]) -> list[int]:
@@ -59,41 +48,15 @@ def _kept_pairs(model: AllocationModel, previous: Iterable[tuple[str, str]]) -> 
 
 def add_stability_tier(model: AllocationModel, previous: Iterable[tuple[str, str]]) -> int:
     """Insert the stability objective after `STABILITY_AFTER`; return how many previous
-    matches can be kept at most. Raises NotImplementedError for an unknown model layout."""
+    matches can be kept at most."""
     keep = _kept_pairs(model, previous)
-    if hasattr(model, "components") and hasattr(model, "stages"):
-        from allocator.model import Component, _pack  # packed-components layout
-
-        weights = np.zeros(len(model.pairs), dtype=np.int64)
-        weights[keep] = 1
-        components = list(model.components)
-        at = [c.name for c in components].index(STABILITY_AFTER) + 1
-        components.insert(at, Component(STABILITY_TIER, "max", 0, weights))
-        model.components = components
-        model.stages = _pack(components, model.matches)
-        return len(keep)
-    if hasattr(model, "tiers"):
-        from allocator.model import Tier  # type: ignore[attr-defined]  # older layout
-
-        expr = cp_model.LinearExpr.Sum([model.x[p] for p in keep]) if keep else 0
-        extra = ({"parts": ((STABILITY_TIER, 1),)}
-                 if "parts" in {f.name for f in dataclasses.fields(Tier)} else {})
-        names = [t.name for t in model.tiers]
-        model.tiers.insert(names.index(STABILITY_AFTER) + 1,
-                           Tier(STABILITY_TIER, "max", expr, not keep, **extra))
-        return len(keep)
-    raise NotImplementedError("unknown AllocationModel objective layout")
-
-
-def _hint(data, pairs) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """A feasible starting proposal (the flow warm start where available)."""
-    try:
-        from allocator.warmstart import warm_start
-    except ImportError:
-        from allocator.greedy import greedy_choice
-
-        return greedy_choice(data, pairs, round_rules=True)
-    return warm_start(data, pairs)
+    weights = np.zeros(len(model.pairs), dtype=np.int64)
+    weights[keep] = 1
+    components = list(model.components)
+    at = [c.name for c in components].index(STABILITY_AFTER) + 1
+    components.insert(at, Component(STABILITY_TIER, "max", 0, weights))
+    model.components = components
+    return len(keep)
 
 
 def propose_stable(scenario: Scenario, previous: Iterable[tuple[str, str]] = (),
@@ -103,34 +66,12 @@ def propose_stable(scenario: Scenario, previous: Iterable[tuple[str, str]] = (),
     previous = list(previous)
     if not previous:
         return propose(scenario, time_limit_s=time_limit_s, created_at=created_at)
-    started = time.monotonic()
-    data = build_round_data(scenario)
-    pairs = candidate_pairs(data)
-    model = AllocationModel(data, pairs)
-    try:
-        keepable = add_stability_tier(model, previous)
-    except NotImplementedError:
-        log.warning("stability tier unavailable for this model layout; plain re-solve")
-        proposal = propose(scenario, time_limit_s=time_limit_s, created_at=created_at)
-        proposal.run.sizes["stability_tier"] = 0
-        return _count_kept(proposal, previous)
-    build_s = time.monotonic() - started
-    settings = scenario.policy.solver
-    lex = solve_tiers(model, settings, time_limit_s, hint=_hint(data, pairs))
-    input_sha, policy_sha = scenario_sha256(scenario), policy_sha256(scenario.policy)
-    run = RunInfo(
-        id=run_id(input_sha, policy_sha, "cp-sat"),
-        created_at=created_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        as_of=scenario.as_of, input_sha256=input_sha, policy_sha256=policy_sha,
-        policy_name=scenario.policy.name, method="cp-sat", versions=versions(),
-        seed=settings.seed, workers=settings.workers, status=lex.status, tiers=lex.tiers,
-        sizes={"households": data.H, "dwellings": data.D, "pairs": len(pairs),
-               "stability_tier": 1, "stability_keepable": keepable,
-               **{f"rejected_{k}": v for k, v in pairs.rejected.items() if v}},
-    )
-    proposal = assemble(data, pairs, lex.chosen, run)
-    proposal.run.wall_time_s = round(time.monotonic() - started, 3)
-    proposal.run.sizes["build_ms"] = int(build_s * 1000)
+
+    def stability(model: AllocationModel) -> dict[str, int]:
+        return {"stability_tier": 1, "stability_keepable": add_stability_tier(model, previous)}
+
+    proposal = propose(scenario, time_limit_s=time_limit_s, created_at=created_at,
+                       model_hook=stability)
     return _count_kept(proposal, previous)
 
 
