@@ -138,34 +138,27 @@ class Explainer:
         lexicographic objective as the proposal (deadline, priority and waiting, fit, tie)."""
         data, P = self.data, self.pairs
         h, d = int(P.h[p]), int(P.d[p])
-        ranked = []
-        over = r7_temporary.unmatched_days_over(data)
-        for q in self.pairs_by_dwelling.get(d, []):
-            u = int(P.h[q])
-            if u == h or u in self.d_of_h:
+        q = np.asarray(self.pairs_by_dwelling.get(d, []), dtype=np.int64)
+        u = P.h[q]
+        due = data.due[u]
+        over = r7_temporary.unmatched_days_over(data)[u]
+        # Best first: due and on time, fewer days over, more housing points, better fit,
+        # earlier approval, then the fixed jitter (np.lexsort: last key is primary).
+        order = np.lexsort((P.tie_jitter[q], data.order[u], P.fit[q], -P.housing[q],
+                            np.where(due, P.late[q] - over, 0),
+                            -(due & (P.late[q] == 0)).astype(np.int64)))
+        out: list[Alternate] = []
+        for i in order:
+            candidate, pair = int(u[i]), int(q[i])
+            if candidate == h or candidate in self.d_of_h:
                 continue
-            if self.state.broken_by(u, d, leaving=h, leaving_from=d):
+            if self.state.broken_by(candidate, d, leaving=h, leaving_from=d):
                 continue
-            due = bool(data.due[u])
-            key = (
-                -int(due and P.late[q] == 0),
-                (int(P.late[q]) - int(over[u])) if due else 0,
-                -int(P.housing[q]),
-                int(P.fit[q]),
-                int(data.order[u]),
-                int(P.tie_jitter[q]),
-            )
-            ranked.append((key, u, q))
-        ranked.sort()
-        return [
-            Alternate(
-                rank=i + 1,
-                household=data.household_ids[u],
-                move_in=date_of(P.move_in[q]),
-                reason=reason("alternate"),
-            )
-            for i, (_, u, q) in enumerate(ranked[:k])
-        ]
+            out.append(Alternate(rank=len(out) + 1, household=data.household_ids[candidate],
+                                 move_in=date_of(P.move_in[pair]), reason=reason("alternate")))
+            if len(out) == k:
+                break
+        return out
 
     def matches(self) -> list[Match]:
         data, P = self.data, self.pairs

@@ -158,8 +158,8 @@ def solve_tiers(
                 held.append(remaining.pop(0))
             for c in held:
                 m.hold(c, c.value(chosen))
-            if held:
-                results += _results(pack(held, m.matches)[0], "OPTIMAL", chosen, None, 0.0)
+            for part in pack(held, m.matches) if held else []:
+                results += _results(part, "OPTIMAL", chosen, None, 0.0)
             if not remaining:
                 break
         stage = m.stages_for(remaining)[0]
@@ -167,8 +167,7 @@ def solve_tiers(
         if stage.constant:
             results += _results(stage, "OPTIMAL", chosen, None, 0.0)
             continue
-        objective = m.objective(stage)
-        m.cp.Maximize(objective)
+        m.maximise(stage)
         if have_solution:
             m.add_hint(chosen)
         solver = _solver(settings, deadline - time.monotonic(), n)
@@ -181,23 +180,23 @@ def solve_tiers(
             results += _results(stage, status, chosen if have_solution else None, None, elapsed)
             if have_solution:
                 # Keep the starting solution's level so later stages stay consistent.
-                m.cp.Add(objective >= int(stage.gain()[chosen].sum()))
+                m.hold_stage(stage, chosen)
             continue
         # Objectives are integral; CP-SAT reports floats, so round, and round the bound
         # down (a maximisation bound stays valid).
         value = round(solver.ObjectiveValue())
         bound = math.floor(solver.BestObjectiveBound() + 1e-6)
-        found = np.array([solver.BooleanValue(v) for v in m.x], dtype=bool)
+        found = np.asarray(solver.response_proto.solution, dtype=np.int64)[m.x_index] > 0
         # Unless proven optimal, a solution that does not beat the hint on this stage may
         # still be far worse on the stages below it: keep the hint then.
-        if not have_solution or code == cp_model.OPTIMAL or value > int(stage.gain()[chosen].sum()):
+        improved = value > int(stage.gain()[chosen].sum())
+        if not have_solution or code == cp_model.OPTIMAL or improved:
             chosen = found
-        value = int(stage.gain()[chosen].sum())
         have_solution = True
         results += _results(stage, status, chosen, bound, elapsed, m.matches, certified(chosen))
         # Hold this stage one-sided (an equality on a large weighted sum hurts CP-SAT's
         # propagation badly; "no worse than found" keeps the same optimal set).
-        m.cp.Add(objective >= value)
+        m.hold_stage(stage, chosen)
     results += [TierResult(name=c.name, status="SKIPPED") for c in skipped]
     if tiers is None and not any(c.name == "tiebreak" for c in m.components):
         results.append(TierResult(name="tiebreak", status="SKIPPED"))

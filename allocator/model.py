@@ -126,7 +126,8 @@ class AllocationModel:
         self.pairs = pairs
         self.cp = cp_model.CpModel()
         n = len(pairs)
-        self.x = [self.cp.NewBoolVar(f"x_{i}") for i in range(n)]
+        self.x = [self.cp.new_bool_var("") for _ in range(n)]
+        self.x_index = np.array([v.index for v in self.x], dtype=np.int64)
         self.pairs_of_household = _group(pairs.h)
         self.pairs_of_dwelling = _group(pairs.d)
         #: Auxiliary Booleans with the pairs whose choice makes them true (for full hints).
@@ -150,18 +151,19 @@ class AllocationModel:
             Component("priority_waiting", "max", 0, pairs.housing.astype(np.int64)),
             Component("fit", "min", 0, pairs.fit.astype(np.int64)),
         ]
-        tie = self._tie_weights(out[-1])
+        tie = self._tie_weights()
         if tie is not None:
             out.append(Component("tiebreak", "min", 0, tie))
         return out
 
-    def _tie_weights(self, fit: Component) -> np.ndarray | None:
+    def _tie_weights(self) -> np.ndarray | None:
         """Tie value per pair (lower is preferred): the approval rank in the high bits and
         as many pseudo-random bits as fit beside the fit component in one stage (20 at
         most); None when not even the rank fits (whole-stock sizes)."""
         data, pairs = self.data, self.pairs
-        low, high = fit.span(self.matches)
-        room = 52 - math.ceil(math.log2(high - low + 2))
+        # The fit range over *all* candidate pairs (not just this model's), so a reduced
+        # model breaks ties exactly like the full one.
+        room = 52 - math.ceil(math.log2(pairs.fit_max * self.matches + 2))
         room -= math.ceil(math.log2(self.matches + 1)) + math.ceil(math.log2(data.H + 1))
         if room < 0:
             return None
@@ -178,26 +180,47 @@ class AllocationModel:
         """The components packed into stages (the first one is solved next)."""
         return pack(components, self.matches)
 
-    def objective(self, stage: Stage) -> cp_model.LinearExprT:
-        """The stage's packed objective, to maximise."""
-        return cp_model.LinearExpr.WeightedSum(self.x, [int(g) for g in stage.gain()])
+    # The methods below write the model proto directly: through the expression API a
+    # 300,000-term objective or hint costs seconds of Python; this costs milliseconds.
+
+    def _terms(self, weights: np.ndarray) -> tuple[list[int], list[int]]:
+        nonzero = np.flatnonzero(weights)
+        return self.x_index[nonzero].tolist(), weights[nonzero].astype(np.int64).tolist()
+
+    def maximise(self, stage: Stage) -> None:
+        """Make the stage's packed gain the objective (maximised)."""
+        self.cp.clear_objective()
+        objective = self.cp.proto.objective
+        variables, coefficients = self._terms(stage.gain())
+        objective.vars.extend(variables)
+        objective.coeffs.extend([-c for c in coefficients])  # the proto minimises
+        objective.scaling_factor = -1.0
+
+    def _at_least(self, weights: np.ndarray, value: int) -> None:
+        constraint = self.cp.proto.constraints.add()
+        variables, coefficients = self._terms(weights)
+        constraint.linear.vars.extend(variables)
+        constraint.linear.coeffs.extend(coefficients)
+        constraint.linear.domain.extend([int(value), np.iinfo(np.int64).max])
+
+    def hold_stage(self, stage: Stage, chosen: np.ndarray) -> None:
+        """Keep the stage's gain no worse than the chosen proposal's from now on."""
+        gain = stage.gain()
+        self._at_least(gain, int(gain[chosen].sum()))
 
     def hold(self, component: Component, value: int) -> None:
         """Keep a component no worse than `value` from now on."""
-        expr = cp_model.LinearExpr.WeightedSum(self.x, [int(w) for w in component.weights])
-        if component.sense == "min":
-            self.cp.Add(expr <= value - component.constant)
-        else:
-            self.cp.Add(expr >= value - component.constant)
+        self._at_least(component.gain, (value - component.constant) * (
+            1 if component.sense == "max" else -1))
 
     def add_hint(self, chosen: np.ndarray) -> None:
         """Hint a complete solution: every pair and every auxiliary variable. CP-SAT treats
         a complete, feasible hint specially; a partial one it may not use at all."""
-        self.cp.ClearHints()
-        for var, value in zip(self.x, chosen, strict=True):
-            self.cp.AddHint(var, bool(value))
-        for var, members in self.auxiliary:
-            self.cp.AddHint(var, bool(chosen[members].any()))
+        self.cp.clear_hints()
+        hint = self.cp.proto.solution_hint
+        hint.vars.extend(self.x_index.tolist() + [v.index for v, _ in self.auxiliary])
+        hint.values.extend(chosen.astype(np.int64).tolist()
+                           + [int(chosen[members].any()) for _, members in self.auxiliary])
 
     def pin_literals(self) -> list[cp_model.IntVar]:
         return [self.x[p] for p in self.pairs.pinned_pairs()]

@@ -95,6 +95,9 @@ class Pairs:
     fit: np.ndarray  # tier-3 cost, whole points
     tie_jitter: np.ndarray  # fixed pseudo-random 62-bit integer per pair (ties only)
     rejected: dict[str, int] = field(default_factory=dict)  # code -> pairs rejected
+    #: Largest fit cost over all candidate pairs (kept by `subset`, so a reduced model
+    #: sizes its tie-break exactly like the full one and breaks ties the same way).
+    fit_max: int = 0
 
     def __len__(self) -> int:
         return len(self.h)
@@ -155,12 +158,14 @@ class Pairs:
         return {(int(a), int(b)): p for p, (a, b) in enumerate(zip(self.h, self.d, strict=True))}
 
     def pinned_pairs(self) -> list[int]:
-        lookup = self.index()
-        s = self.data.scenario
-        return [
-            lookup[(self.data.household_index[p.household], self.data.dwelling_index[p.dwelling])]
-            for p in s.locks.pinned
-        ]
+        """Positions of the pinned pairs (a pin that is not a candidate is an input error,
+        raised in `candidate_pairs`)."""
+        data = self.data
+        out = []
+        for pin in data.scenario.locks.pinned:
+            h, d = data.household_index[pin.household], data.dwelling_index[pin.dwelling]
+            out.append(int(np.flatnonzero((self.h == h) & (self.d == d))[0]))
+        return out
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -263,4 +268,5 @@ def _with_objective_parts(
         fit=fit.astype(np.int64),
         tie_jitter=jitter,
         rejected=rejected,
+        fit_max=int(fit.max(initial=0)),
     )

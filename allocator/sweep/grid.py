@@ -172,11 +172,11 @@ def resolve_grid(spec: GridFile, folder: Path, origin: str = "") -> Grid:
             problems += [p.model_copy(update={"location": f"scenarios.{k} {p.location}".strip()})
                          for p in error.problems]
     policies: list[tuple[PolicyEntry, Policy, str]] = []
-    for k, item in enumerate(spec.policies):
-        entry = item if isinstance(item, PolicyEntry) else \
-            PolicyEntry(name=Path(item).stem, base=item)
+    for k, raw in enumerate(spec.policies):
+        policy_entry = raw if isinstance(raw, PolicyEntry) else \
+            PolicyEntry(name=Path(raw).stem, base=raw)
         try:
-            policies.append(build_policy(entry, folder))
+            policies.append(build_policy(policy_entry, folder))
         except InputError as error:
             problems += [p.model_copy(update={"location": f"policies.{k} {p.location}".strip()})
                          for p in error.problems]
