@@ -115,6 +115,7 @@ def solve_tiers(
     tiers: list[str] | None = None,
     proven: set[str] | None = None,
     relaxation: dict[str, int] | None = None,
+    settled: dict[str, TierResult] | None = None,
 ) -> LexResult:
     """Solve the stages in order; `tiers` (component names) limits which are optimised,
     the others are reported SKIPPED. `time_limit_s` (default: the policy's) is the budget
@@ -125,6 +126,11 @@ def solve_tiers(
     (the lexicographic optimum with the round rules dropped) on it and on every component
     before it: no proposal can do better. A stage whose components are all proven is held
     at the current solution's value without a solve.
+
+    Components in `settled` were optimised elsewhere (the deadlines-first sub-solve, when
+    it could not prove optimality): they are held at the hint's values and reported with
+    that solve's status and bound, never re-solved on the full model (where CP-SAT may
+    trade everything below them for them).
 
     Objectives are maximised in "gain" form (see allocator.model.Component.gain)."""
 
@@ -160,8 +166,15 @@ def solve_tiers(
                 m.hold(c, c.value(chosen))
             for part in pack(held, m.matches) if held else []:
                 results += _results(part, "OPTIMAL", chosen, None, 0.0)
+            while remaining and settled and remaining[0].name in settled:
+                c = remaining.pop(0)
+                held.append(c)
+                m.hold(c, c.value(chosen))
+                results.append(settled[c.name].model_copy(update={"objective": c.value(chosen)}))
             if not remaining:
                 break
+            if held:
+                continue  # re-check certificates before packing the next stage
         stage = m.stages_for(remaining)[0]
         remaining = remaining[len(stage.components) :]
         if stage.constant:

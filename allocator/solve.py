@@ -82,7 +82,7 @@ def optimise(
     started = time.monotonic()
     bounds, relaxed = relaxation(model)
     certificate = bounds if exact else None
-    proven = None
+    proven, settled = None, None
     if keeps_round_rules(data, pairs, relaxed):
         hint = relaxed
     elif len(pairs) >= DEADLINES_FIRST and data.due.any():
@@ -99,9 +99,12 @@ def optimise(
         )
         hint = warm_start(data, pairs, sub_idx[first.chosen])
         deadline_parts = [c for c in model.components if c.name.startswith("deadline_")]
-        sub_values = {t.name: t.objective for t in first.tiers if t.status == "OPTIMAL"}
-        if all(sub_values.get(c.name) == c.value(hint) for c in deadline_parts):
-            proven = {c.name for c in deadline_parts}
+        sub = {t.name: t for t in first.tiers}
+        if all(sub[c.name].objective == c.value(hint) for c in deadline_parts):
+            if all(sub[c.name].status == "OPTIMAL" for c in deadline_parts):
+                proven = {c.name for c in deadline_parts}
+            else:
+                settled = {c.name: sub[c.name] for c in deadline_parts}
     else:
         hint = warm_start(data, pairs)
     if not keeps_round_rules(data, pairs, hint):
@@ -115,6 +118,7 @@ def optimise(
         hint=hint,
         proven=proven,
         relaxation=certificate,
+        settled=settled,
     )
 
 

@@ -67,13 +67,14 @@ class SweepOutcome:
 
 def make_client(scheduler: str | None = None, workers: int = 2) -> Any:
     """A client for ``scheduler`` (tcp://host:8786), or for a new LocalCluster: ``workers``
-    processes of one thread each, no dashboard, loopback only."""
+    processes of one thread each on loopback; scheduler and dashboard on free ports (no
+    clash with another cluster on 8786/8787)."""
     from distributed import Client, LocalCluster
 
     if scheduler:
         return Client(scheduler)
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, host="127.0.0.1",
+                           dashboard_address=":0", host="127.0.0.1",
                            silence_logs=logging.CRITICAL)  # failures are reported by us
     return Client(cluster)
 
