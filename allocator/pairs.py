@@ -111,23 +111,15 @@ class Pairs:
         }
         return replace(self, **arrays)
 
-    def best_per_side(
-        self,
-        values: np.ndarray,
-        per_household: int,
-        per_dwelling: int,
-        keep: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Positions of each household's `per_household` and each dwelling's `per_dwelling`
-        highest-value pairs, plus those in `keep` (sorted). For whole-stock rounds, where
-        the full pair set is too large for the model."""
-        mask = np.zeros(len(self), dtype=bool) if keep is None else keep.copy()
-        for side, k in ((self.h, per_household), (self.d, per_dwelling)):
-            order = np.lexsort((-values, side))
-            sorted_side = side[order]
-            rank = np.arange(len(order)) - np.searchsorted(sorted_side, sorted_side, side="left")
-            mask[order[rank < k]] = True
-        return np.flatnonzero(mask)
+    def best_per_group(self, group: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+        """Bool per pair: among the pairs of each `group` value (a household or a dwelling),
+        the `k` with the highest `values`. For whole-stock rounds."""
+        order = np.lexsort((-values, group))
+        sorted_group = group[order]
+        rank = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group, side="left")
+        mask = np.zeros(len(self), dtype=bool)
+        mask[order[rank < k]] = True
+        return mask
 
     def undominated(self, keep_per_dwelling: int) -> np.ndarray:
         """Positions of the pairs that can be in the lexicographic optimum (sorted).
@@ -254,17 +246,17 @@ def _with_objective_parts(
     )
     return Pairs(
         data=data,
-        h=h,
-        d=d,
-        move_in=move_in,
-        late=r7_temporary.late_days(data, h, move_in),
+        h=h.astype(np.int32),
+        d=d.astype(np.int32),
+        move_in=move_in.astype(np.int32),
+        late=r7_temporary.late_days(data, h, move_in).astype(np.int32),
         housing=data.housing_points[h],
-        preference_rank=rank,
-        spare_bedrooms=spare,
-        school_minutes=minutes,
-        vacancy_days=vdays,
+        preference_rank=rank.astype(np.int32),
+        spare_bedrooms=spare.astype(np.int32),
+        school_minutes=minutes.astype(np.int32),
+        vacancy_days=vdays.astype(np.int32),
         vacancy_rent_loss=vloss,
-        concentration=conc,
+        concentration=conc.astype(np.int32),
         fit=fit.astype(np.int64),
         tie_jitter=jitter,
         rejected=rejected,

@@ -42,9 +42,13 @@ KEEP_PER_DWELLING = 12
 
 
 def sparsified(data: RoundData, pairs: Pairs) -> Pairs:
-    """The pairs the model gets: all of them, or for whole-stock rounds each household's and
-    each dwelling's best by the warm start's lexicographic pair value, plus pins and the
-    pairs of due families (tier 1 stays exact)."""
+    """The pairs the model gets: all of them, or for whole-stock rounds
+    - each household's best dwellings by the lexicographic pair value (its own wishes),
+    - each dwelling's best households by pair value (who deserves it most), and
+    - each dwelling's best-fitting households (fit cost): pair values are dominated by the
+      household's housing points, so without this every dwelling would keep the same few
+      top-priority households and the kept pairs could not form a large matching;
+    plus pins and every pair of a due family (tier 1 stays exact)."""
     if len(pairs) <= SPARSIFY_ABOVE:
         return pairs
     keep = data.due[pairs.h].copy()
@@ -52,8 +56,11 @@ def sparsified(data: RoundData, pairs: Pairs) -> Pairs:
     try:
         values = pair_values(data, pairs)
     except OverflowError:
-        values = pairs.housing.astype(np.int64) * (int(pairs.fit.max(initial=0)) + 1) - pairs.fit
-    return pairs.subset(pairs.best_per_side(values, KEEP_PER_HOUSEHOLD, KEEP_PER_DWELLING, keep))
+        values = pairs.housing.astype(np.int64) * (pairs.fit_max + 1) - pairs.fit
+    keep |= pairs.best_per_group(pairs.h, values, KEEP_PER_HOUSEHOLD)
+    keep |= pairs.best_per_group(pairs.d, values, KEEP_PER_DWELLING)
+    keep |= pairs.best_per_group(pairs.d, -pairs.fit, KEEP_PER_DWELLING)
+    return pairs.subset(np.flatnonzero(keep))
 
 
 def optimise(
