@@ -39,6 +39,7 @@ DEADLINES_FIRST = 20_000
 SPARSIFY_ABOVE = 1_500_000
 KEEP_PER_HOUSEHOLD = 12
 KEEP_PER_DWELLING = 12
+KEEP_RANDOM = 6
 
 
 def sparsified(data: RoundData, pairs: Pairs) -> Pairs:
@@ -48,6 +49,7 @@ def sparsified(data: RoundData, pairs: Pairs) -> Pairs:
     - each dwelling's best-fitting households (fit cost): pair values are dominated by the
       household's housing points, so without this every dwelling would keep the same few
       top-priority households and the kept pairs could not form a large matching;
+    - a few pseudo-random pairs on each side;
     plus pins and every pair of a due family (tier 1 stays exact)."""
     if len(pairs) <= SPARSIFY_ABOVE:
         return pairs
@@ -60,6 +62,12 @@ def sparsified(data: RoundData, pairs: Pairs) -> Pairs:
     keep |= pairs.best_per_group(pairs.h, values, KEEP_PER_HOUSEHOLD)
     keep |= pairs.best_per_group(pairs.d, values, KEEP_PER_DWELLING)
     keep |= pairs.best_per_group(pairs.d, -pairs.fit, KEEP_PER_DWELLING)
+    # A few pseudo-random pairs per household and per dwelling (the fixed per-pair hash):
+    # a random sparse bipartite graph of this degree holds a near-perfect matching, which
+    # the preference-driven picks above alone do not (they crowd the popular dwellings).
+    spread = (pairs.tie_jitter >> np.uint64(2)).astype(np.int64)
+    keep |= pairs.best_per_group(pairs.h, spread, KEEP_RANDOM)
+    keep |= pairs.best_per_group(pairs.d, spread, KEEP_RANDOM)
     return pairs.subset(np.flatnonzero(keep))
 
 
