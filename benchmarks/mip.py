@@ -1,0 +1,169 @@
+"""The tier-2 stage as a plain MIP, built from the Pairs arrays, for HiGHS.
+
+Columns: one binary per candidate pair, then one binary `y` per separation scope that has
+both active users and households in recovery among its pairs. Rows, as in the CP-SAT model
+(allocator/rules, allocator/model.py):
+
+- R1: at most one pair per household and per dwelling; pins fixed to 1 (column bounds);
+- R5: per ordinary building and per district, Σ high-need pairs <= headroom, where it can
+  bind (headroom below the number of distinct dwellings involved);
+- R6: x_active <= y and x_recovery <= 1 - y per mixed scope;
+- tier 1 held: every component before `objective` no worse than CP-SAT's value.
+
+Objective: maximise the `objective` component (housing points). Only numpy is needed to
+read the saved arrays, so the HiGHS child never imports ortools.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from allocator.model import AllocationModel
+from allocator.rules import r5_spread
+from allocator.rules.r6_separation import ACTIVE, RECOVERY
+
+
+@dataclass(frozen=True)
+class Mip:
+    """max cost·x s.t. row_lower <= A x <= row_upper, col_lower <= x <= col_upper, x binary;
+    A in CSR form (starts, index, value)."""
+
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    starts: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    n_pairs: int
+
+    @property
+    def rows(self) -> int:
+        return len(self.row_lower)
+
+    def save(self, path: Path) -> None:
+        arrays: dict[str, Any] = {k: np.asarray(v) for k, v in asdict(self).items()}
+        np.savez(path, **arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> Mip:
+        with np.load(path) as f:
+            arrays: dict[str, Any] = {k: f[k] for k in f.files}
+        arrays["n_pairs"] = int(arrays["n_pairs"])
+        return cls(**arrays)
+
+
+class _Rows:
+    def __init__(self) -> None:
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+
+    def add(self, cols: np.ndarray, vals: np.ndarray | float, lower: float, upper: float) -> None:
+        self.cols.append(np.asarray(cols, dtype=np.int32))
+        self.vals.append(np.broadcast_to(np.asarray(vals, dtype=np.float64), len(cols)).copy())
+        self.lower.append(lower)
+        self.upper.append(upper)
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lengths = np.array([len(c) for c in self.cols], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        index = np.concatenate(self.cols) if self.cols else np.zeros(0, dtype=np.int32)
+        value = np.concatenate(self.vals) if self.vals else np.zeros(0)
+        return starts, index, value
+
+
+def _groups(keys: np.ndarray) -> list[np.ndarray]:
+    order = np.argsort(keys, kind="stable")
+    bounds = np.flatnonzero(np.diff(keys[order])) + 1
+    return [g for g in np.split(order, bounds) if len(g)] if len(keys) else []
+
+
+def scopes(model: AllocationModel) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(active pairs, recovery pairs) per separation scope that has both."""
+    data, pairs = model.data, model.pairs
+    if data.policy.separation.mode == "off":
+        return []
+    scope = data.b_scope[data.d_building[pairs.d]]
+    substance = data.substance[pairs.h]
+    out = []
+    for members in _groups(scope):
+        active = members[substance[members] == ACTIVE]
+        recovery = members[substance[members] == RECOVERY]
+        if len(active) and len(recovery):
+            out.append((np.sort(active), np.sort(recovery)))
+    return out
+
+
+def build(model: AllocationModel, held: dict[str, int], objective: str = "priority_waiting",
+          ) -> Mip:
+    """The stage of `objective` with the components before it held at `held` values."""
+    data, pairs = model.data, model.pairs
+    n = len(pairs)
+    mixed = scopes(model)
+    rows = _Rows()
+    for keys in (pairs.h, pairs.d):
+        for g in _groups(keys):
+            if len(g) > 1:
+                rows.add(g, 1.0, -np.inf, 1.0)
+    high = np.flatnonzero(data.high_need[pairs.h])
+    for groups, headroom in ((data.d_building[pairs.d[high]], r5_spread.building_headroom(data)),
+                             (data.d_district[pairs.d[high]], r5_spread.district_headroom(data))):
+        for g in _groups(groups):
+            members = high[g]
+            cap = int(headroom[groups[g[0]]])
+            if cap < len(np.unique(pairs.d[members])):
+                rows.add(members, 1.0, -np.inf, float(cap))
+    for s, (active, recovery) in enumerate(mixed):
+        y = n + s
+        for p in active:
+            rows.add(np.array([p, y]), np.array([1.0, -1.0]), -np.inf, 0.0)
+        for p in recovery:
+            rows.add(np.array([p, y]), np.array([1.0, 1.0]), -np.inf, 1.0)
+    names = [c.name for c in model.components]
+    if objective not in names:
+        raise ValueError(f"no component {objective!r} in the model ({names})")
+    target = model.components[names.index(objective)]
+    for c in model.components[: names.index(objective)]:
+        if c.name not in held or not np.any(c.weights):
+            continue
+        nz = np.flatnonzero(c.weights)
+        limit = float(held[c.name] - c.constant)
+        lower, upper = (-np.inf, limit) if c.sense == "min" else (limit, np.inf)
+        rows.add(nz, c.weights[nz].astype(np.float64), lower, upper)
+    starts, index, value = rows.csr()
+    cols = n + len(mixed)
+    col_lower = np.zeros(cols)
+    col_lower[pairs.pinned_pairs()] = 1.0
+    cost = np.zeros(cols)
+    cost[:n] = target.gain
+    return Mip(cost=cost, col_lower=col_lower, col_upper=np.ones(cols),
+               row_lower=np.array(rows.lower), row_upper=np.array(rows.upper),
+               starts=starts, index=index, value=value, n_pairs=n)
+
+
+def complete(model: AllocationModel, mip: Mip, chosen: np.ndarray) -> np.ndarray:
+    """A full MIP column vector for a proposal: y true where an active user moves in."""
+    x = np.zeros(len(mip.cost))
+    x[: mip.n_pairs] = chosen
+    for s, (active, _) in enumerate(scopes(model)):
+        x[mip.n_pairs + s] = float(chosen[active].any())
+    return x
+
+
+def violated_rows(mip: Mip, x: np.ndarray, tol: float = 1e-6) -> int:
+    """Rows and column bounds that `x` breaks (0 for CP-SAT's proposal, or the MIP is not
+    the same model)."""
+    activity = np.add.reduceat(mip.value * x[mip.index], mip.starts[:-1]) \
+        if len(mip.index) else np.zeros(mip.rows)
+    empty = mip.starts[:-1] == mip.starts[1:]
+    activity[empty] = 0.0
+    rows = int(((activity < mip.row_lower - tol) | (activity > mip.row_upper + tol)).sum())
+    cols = int(((x < mip.col_lower - tol) | (x > mip.col_upper + tol)).sum())
+    return rows + cols
