@@ -42,7 +42,8 @@ class LexResult:
 
 
 #: Above this many pair variables, presolve's probing costs more than it gives (measured
-#: at 2,000 × 500: probing alone took ~10 s of a 30 s budget; benchmarks/README.md, "Presolve probing").
+#: at 2,000 × 500: probing alone took ~10 s of a 30 s budget; see "Presolve probing" in
+#: benchmarks/README.md).
 LARGE_MODEL = 50_000
 
 
