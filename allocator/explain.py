@@ -11,7 +11,7 @@ import numpy as np
 
 from allocator import kpis as kpi
 from allocator.data import RoundData
-from allocator.pairs import Pairs, blocks, rejection_codes
+from allocator.pairs import Pairs, blocks, group_positions, rejection_codes
 from allocator.reasons import NEED_TEXT, reason, rule_text
 from allocator.round_state import RoundState
 from allocator.rules import CODES, RULE_OF_CODE, r7_temporary
@@ -56,16 +56,8 @@ class Explainer:
         self.d_of_h = {int(pairs.h[p]): int(pairs.d[p]) for p in self.chosen_idx}
         self.p_of_h = {int(pairs.h[p]): int(p) for p in self.chosen_idx}
         self.state = RoundState(data, pairs.h[self.chosen_idx], pairs.d[self.chosen_idx])
-        order = np.argsort(pairs.d, kind="stable")
-        self.pairs_by_dwelling: dict[int, np.ndarray] = {}
-        if len(order):
-            splits = np.split(order, np.flatnonzero(np.diff(pairs.d[order])) + 1)
-            self.pairs_by_dwelling = {int(pairs.d[g[0]]): g for g in splits}
-        hs_order = np.argsort(pairs.h, kind="stable")
-        self.pairs_by_household: dict[int, np.ndarray] = {}
-        if len(hs_order):
-            splits = np.split(hs_order, np.flatnonzero(np.diff(pairs.h[hs_order])) + 1)
-            self.pairs_by_household = {int(pairs.h[g[0]]): g for g in splits}
+        self.pairs_by_dwelling = group_positions(pairs.d)
+        self.pairs_by_household = group_positions(pairs.h)
         self.pinned = {
             (data.household_index[p.household], data.dwelling_index[p.dwelling]): p.reason
             for p in data.scenario.locks.pinned

@@ -29,7 +29,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from allocator.data import RoundData
-from allocator.pairs import Pairs
+from allocator.pairs import Pairs, group_positions
 from allocator.rules import ROUND_CONSTRAINTS, r1_assignment, r7_temporary
 
 #: Largest objective range a stage may have (integers stay exact in a double).
@@ -86,15 +86,6 @@ class Stage:
         return not any(np.any(c.weights) for c in self.components)
 
 
-def _group(keys: np.ndarray) -> dict[int, list[int]]:
-    """Indices of `keys` grouped by value, in index order (vectorised)."""
-    if len(keys) == 0:
-        return {}
-    order = np.argsort(keys, kind="stable")
-    bounds = np.flatnonzero(np.diff(keys[order])) + 1
-    return {int(keys[g[0]]): g.tolist() for g in np.split(order, bounds)}
-
-
 def pack(components: list[Component], matches: int) -> list[Stage]:
     """Greedily pack consecutive components into stages whose range stays below 2^52."""
     stages: list[Stage] = []
@@ -128,8 +119,8 @@ class AllocationModel:
         n = len(pairs)
         self.x = [self.cp.new_bool_var("") for _ in range(n)]
         self.x_index = np.array([v.index for v in self.x], dtype=np.int64)
-        self.pairs_of_household = _group(pairs.h)
-        self.pairs_of_dwelling = _group(pairs.d)
+        self.pairs_of_household = group_positions(pairs.h)
+        self.pairs_of_dwelling = group_positions(pairs.d)
         #: Auxiliary Booleans with the pairs whose choice makes them true (for full hints).
         self.auxiliary: list[tuple[cp_model.IntVar, np.ndarray]] = []
         for build in ROUND_CONSTRAINTS:

@@ -34,6 +34,16 @@ from models.scenario import SubstanceUse
 BLOCK_CELLS = 4_000_000
 
 
+def group_positions(keys: np.ndarray) -> dict[int, np.ndarray]:
+    """Positions of `keys` grouped by value, each group in position order (vectorised):
+    the pairs of each household (keys = pairs.h) or of each dwelling (keys = pairs.d)."""
+    if len(keys) == 0:
+        return {}
+    order = np.argsort(keys, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(keys[order])) + 1)
+    return {int(keys[g[0]]): g for g in groups}
+
+
 def first_rejection(data: RoundData, hs: np.ndarray) -> np.ndarray:
     """(len(hs), D) int: 0 when the pair passes every pairwise rule, else the number of the
     first rule (in registry order) that rejects it."""
