@@ -81,7 +81,8 @@ class RoundData:
     max_rent: np.ndarray  # inf when no limit
     family: np.ndarray
     deadline: np.ndarray  # NO_DAY when not a family in temporary housing
-    due: np.ndarray
+    due: np.ndarray  # family past its deadline by the next round: a breach unless housed
+    ranked_due: np.ndarray  # the due families tier 1 ranks first (none when R7 is off)
     housing_points: np.ndarray  # tier-2 weight of housing the household
     order: np.ndarray  # rank by (approved_on, id): tie-breaking
     # dwellings (length D)
@@ -193,6 +194,7 @@ def build_round_data(scenario: Scenario) -> RoundData:
             deadlines.append(NO_DAY)
     deadline = np.array(deadlines, dtype=np.int64)
     next_round = as_of + p.round_days + p.offer_lead_days
+    due = (deadline != NO_DAY) & (deadline < next_round)
 
     ready = []
     for h in hs:
@@ -262,7 +264,8 @@ def build_round_data(scenario: Scenario) -> RoundData:
         max_rent=np.array([np.inf if h.max_rent is None else h.max_rent for h in hs], float),
         family=arr([h.is_family for h in hs], bool),
         deadline=deadline,
-        due=(deadline != NO_DAY) & (deadline < next_round),
+        due=due,
+        ranked_due=due if p.temporary.mode == "hard" else np.zeros_like(due),
         housing_points=housing_points,
         order=order,
         d_building=arr([building_index[d.building] for d in ds]),

@@ -132,7 +132,7 @@ class Explainer:
         h, d = int(P.h[p]), int(P.d[p])
         q = np.asarray(self.pairs_by_dwelling.get(d, []), dtype=np.int64)
         u = P.h[q]
-        due = data.due[u]
+        due = data.ranked_due[u]
         over = r7_temporary.unmatched_days_over(data)[u]
         # Best first: due and on time, fewer days over, more housing points, better fit,
         # earlier approval, then the fixed jitter (np.lexsort: last key is primary).

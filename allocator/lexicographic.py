@@ -212,6 +212,9 @@ def solve_tiers(
         # propagation badly; "no worse than found" keeps the same optimal set).
         m.hold_stage(stage, chosen)
     results += [TierResult(name=c.name, status="SKIPPED") for c in skipped]
+    # Measured, not optimised (tier 1 with R7 off): reported first, with its value.
+    results[:0] = [TierResult(name=c.name, status="SKIPPED", objective=c.value(chosen))
+                   for c in m.unranked]
     if tiers is None and not any(c.name == "tiebreak" for c in m.components):
         results.append(TierResult(name="tiebreak", status="SKIPPED"))
     return LexResult(chosen=chosen, tiers=results)

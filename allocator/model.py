@@ -109,6 +109,50 @@ def _stage(parts: list[tuple[Component, int, int]]) -> Stage:
     return Stage(tuple(c for c, _, _ in parts), tuple(scales), tuple(low for _, _, low in parts))
 
 
+def objective(data: RoundData, pairs: Pairs) -> tuple[list[Component], list[Component]]:
+    """(components optimised in order, components only measured). Tier 1 (R7) is only
+    measured when `temporary.mode` is off: its breaches are still reported."""
+    deadlines = _deadline_components(data, pairs)
+    ranked = data.policy.temporary.mode == "hard"
+    out = [
+        *(deadlines if ranked else []),
+        Component("priority_waiting", "max", 0, pairs.housing.astype(np.int64)),
+        Component("fit", "min", 0, pairs.fit.astype(np.int64)),
+    ]
+    tie = _tie_weights(data, pairs)
+    if tie is not None:
+        out.append(Component("tiebreak", "min", 0, tie))
+    return out, [] if ranked else deadlines
+
+
+def _deadline_components(data: RoundData, pairs: Pairs) -> list[Component]:
+    """Tier 1 (R7): breaches and days over of the due families."""
+    due = data.due[pairs.h]
+    over = r7_temporary.unmatched_days_over(data)
+    on_time = (due & (pairs.late == 0)).astype(np.int64)
+    days_saved = np.where(due, over[pairs.h] - pairs.late, 0).astype(np.int64)
+    return [
+        Component("deadline_breaches", "min", int(data.due.sum()), -on_time),
+        Component("deadline_days_over", "min", int(over.sum()), -days_saved),
+    ]
+
+
+def _tie_weights(data: RoundData, pairs: Pairs) -> np.ndarray | None:
+    """Tie value per pair (lower is preferred): the approval rank in the high bits and
+    as many pseudo-random bits as fit beside the fit component in one stage (20 at
+    most); None when not even the rank fits (whole-stock sizes)."""
+    matches = max(1, min(data.H, data.D))
+    # The fit range over *all* candidate pairs (not just this model's), so a reduced
+    # model breaks ties exactly like the full one.
+    room = 52 - math.ceil(math.log2(pairs.fit_max * matches + 2))
+    room -= math.ceil(math.log2(matches + 1)) + math.ceil(math.log2(data.H + 1))
+    if room < 0:
+        return None
+    bits = min(TIE_RANDOM_BITS, room)
+    jitter = (pairs.tie_jitter % np.uint64(1 << bits)).astype(np.int64)
+    return data.order[pairs.h].astype(np.int64) * (1 << bits) + jitter
+
+
 class AllocationModel:
     """Builds the CP-SAT model once; the solve loop only swaps objectives."""
 
@@ -128,39 +172,9 @@ class AllocationModel:
         if with_pins:
             r1_assignment.pin(self)
         self.matches = max(1, min(data.H, data.D))
-        self.components = self._components()
-
-    def _components(self) -> list[Component]:
-        data, pairs = self.data, self.pairs
-        due = data.due[pairs.h]
-        over = r7_temporary.unmatched_days_over(data)
-        on_time = (due & (pairs.late == 0)).astype(np.int64)
-        days_saved = np.where(due, over[pairs.h] - pairs.late, 0).astype(np.int64)
-        out = [
-            Component("deadline_breaches", "min", int(data.due.sum()), -on_time),
-            Component("deadline_days_over", "min", int(over.sum()), -days_saved),
-            Component("priority_waiting", "max", 0, pairs.housing.astype(np.int64)),
-            Component("fit", "min", 0, pairs.fit.astype(np.int64)),
-        ]
-        tie = self._tie_weights()
-        if tie is not None:
-            out.append(Component("tiebreak", "min", 0, tie))
-        return out
-
-    def _tie_weights(self) -> np.ndarray | None:
-        """Tie value per pair (lower is preferred): the approval rank in the high bits and
-        as many pseudo-random bits as fit beside the fit component in one stage (20 at
-        most); None when not even the rank fits (whole-stock sizes)."""
-        data, pairs = self.data, self.pairs
-        # The fit range over *all* candidate pairs (not just this model's), so a reduced
-        # model breaks ties exactly like the full one.
-        room = 52 - math.ceil(math.log2(pairs.fit_max * self.matches + 2))
-        room -= math.ceil(math.log2(self.matches + 1)) + math.ceil(math.log2(data.H + 1))
-        if room < 0:
-            return None
-        bits = min(TIE_RANDOM_BITS, room)
-        jitter = (pairs.tie_jitter % np.uint64(1 << bits)).astype(np.int64)
-        return data.order[pairs.h].astype(np.int64) * (1 << bits) + jitter
+        #: The lexicographic objective, and components measured but not optimised (tier 1
+        #: when `temporary.mode` is off).
+        self.components, self.unranked = objective(data, pairs)
 
     @property
     def stages(self) -> list[Stage]:

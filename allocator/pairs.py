@@ -49,6 +49,8 @@ def first_rejection(data: RoundData, hs: np.ndarray) -> np.ndarray:
     first rule (in registry order) that rejects it."""
     code = np.zeros((len(hs), data.D), dtype=np.int16)
     for number, rule in enumerate(PAIRWISE, start=1):
+        if not rule.enabled(data.policy):
+            continue
         rejected = rule.reject(data, hs)
         code[(code == 0) & rejected] = number
     return code
@@ -78,7 +80,8 @@ def pair_rejections(data: RoundData, h: int) -> list[list[str]]:
     """For one household: per dwelling, every code that rejects the pair (pairwise rules
     and round filters), in registry order. Used for explanations and recommendations."""
     hs = np.array([h])
-    per_rule = [rule.reject(data, hs)[0] for rule in PAIRWISE]
+    per_rule = [rule.reject(data, hs)[0] if rule.enabled(data.policy)
+                else np.zeros(data.D, dtype=bool) for rule in PAIRWISE]
     d = np.arange(data.D)
     per_filter = [f.reject(data, np.full(data.D, h), d) for f in ROUND_FILTERS]
     codes = [r.code for r in (*PAIRWISE, *ROUND_FILTERS)]

@@ -100,10 +100,10 @@ def optimise(
     proven, settled = None, None
     if keeps_round_rules(data, pairs, relaxed):
         hint = relaxed
-    elif len(pairs) >= DEADLINES_FIRST and data.due.any():
+    elif len(pairs) >= DEADLINES_FIRST and data.ranked_due.any():
         pinned = np.zeros(len(pairs), dtype=bool)
         pinned[pairs.pinned_pairs()] = True
-        sub_idx = np.flatnonzero(data.due[pairs.h] | pinned)
+        sub_idx = np.flatnonzero(data.ranked_due[pairs.h] | pinned)
         sub = pairs.subset(sub_idx)
         first = solve_tiers(
             AllocationModel(data, sub),

@@ -44,7 +44,7 @@ def pair_values(data: RoundData, pairs: Pairs, *, with_fit: bool = True) -> np.n
     only while the total stays exactly representable in 62 bits."""
     matches = max(1, min(data.H, data.D))
     over = r7_temporary.unmatched_days_over(data)[pairs.h]
-    due = data.due[pairs.h]
+    due = data.ranked_due[pairs.h]
     days_saved = np.where(due, over - pairs.late, 0).astype(np.int64)
     on_time = (due & (pairs.late == 0)).astype(np.int64)
     housing = pairs.housing.astype(np.int64)
@@ -247,8 +247,9 @@ def assignment_bound(data: RoundData, pairs: Pairs) -> dict[str, int]:
 
     def deadline_values(chosen: np.ndarray) -> dict[str, int]:
         over = r7_temporary.unmatched_days_over(data)
-        due = np.flatnonzero(data.due)
-        matched = {int(pairs.h[p]): int(p) for p in np.flatnonzero(chosen) if data.due[pairs.h[p]]}
+        due = np.flatnonzero(data.ranked_due)
+        matched = {int(pairs.h[p]): int(p) for p in np.flatnonzero(chosen)
+                   if data.ranked_due[pairs.h[p]]}
         return {
             "deadline_breaches": sum(
                 1 for h in due if int(h) not in matched or pairs.late[matched[int(h)]] > 0
@@ -267,7 +268,7 @@ def assignment_bound(data: RoundData, pairs: Pairs) -> dict[str, int]:
     matches = max(1, min(data.H, data.D))
     limit = 2**62 // (data.H + data.D + 2) // matches
     over = r7_temporary.unmatched_days_over(data)[pairs.h]
-    due = data.due[pairs.h]
+    due = data.ranked_due[pairs.h]
     days_saved = np.where(due, over - pairs.late, 0).astype(np.int64)
     on_time = (due & (pairs.late == 0)).astype(np.int64)
     deadlines = flow_assignment(data, pairs, _stack(on_time, days_saved, matches, limit))

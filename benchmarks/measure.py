@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from allocator.data import RoundData
-from allocator.model import AllocationModel, Component
+from allocator.model import AllocationModel, Component, objective
 from allocator.pairs import Pairs
 from benchmarks.trace import SolveRecord, Trace, decode
 from models.proposal import Proposal
@@ -61,8 +61,8 @@ def tier2_found(trace: Trace, final: int | None) -> float | None:
         stage = record.stage
         if stage is None or TIER2 not in [c.name for c in stage.components]:
             continue
-        for t, objective, _ in record.solutions:
-            if decode(stage, objective)[TIER2] >= final:
+        for t, value, _ in record.solutions:
+            if decode(stage, value)[TIER2] >= final:
                 return t
     return first_proposal(trace)
 
@@ -106,11 +106,9 @@ def component_values(model: AllocationModel, chosen: np.ndarray) -> dict[str, in
 
 def components_for(data: RoundData, pairs: Pairs) -> list[Component]:
     """The model's objective components over `pairs` (e.g. every candidate pair, for the
-    greedy baseline), without building a CP-SAT model."""
-    shell = AllocationModel.__new__(AllocationModel)
-    shell.data, shell.pairs = data, pairs
-    shell.matches = max(1, min(data.H, data.D))
-    return shell._components()
+    greedy baseline), measured ones first, without building a CP-SAT model."""
+    ranked, measured = objective(data, pairs)
+    return measured + ranked
 
 
 def chosen_in(data: RoundData, pairs: Pairs, proposal: Proposal) -> np.ndarray:

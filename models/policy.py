@@ -23,6 +23,21 @@ class Occupancy(_Section):
     crowding: Literal["hard", "off"] = Field(
         "hard", description="'off' relaxes the SSB crowding ban (analysts' what-if only)."
     )
+    bedrooms: Literal["hard", "off"] = Field(
+        "hard",
+        description="'off' drops the bedroom band (too few and too many bedrooms); spare "
+        "bedrooms still cost in the fit tier (analysts' what-if only).",
+    )
+
+
+class Location(_Section):
+    """R3: excluded and acceptable districts (preferred districts are always soft)."""
+
+    mode: Literal["hard", "off"] = Field(
+        "hard",
+        description="'off' ignores excluded and acceptable districts; preferred districts "
+        "still rank in the fit tier (analysts' what-if only: exclusions protect safety).",
+    )
 
 
 class School(_Section):
@@ -57,7 +72,14 @@ class Separation(_Section):
     """R6: keep active substance use apart from households in recovery."""
 
     scope: Literal["building", "cluster"] = "building"
-    mode: Literal["hard", "off"] = "hard"
+    mode: Literal["hard", "off"] = Field(
+        "hard", description="'off' lets active use and recovery share a scope."
+    )
+    sites: Literal["hard", "off"] = Field(
+        "hard",
+        description="'off' ignores site profiles (active use / recovery sites), women- and "
+        "men-only sites and age bands (analysts' what-if only).",
+    )
 
 
 class Temporary(_Section):
@@ -65,6 +87,23 @@ class Temporary(_Section):
 
     max_days: int = Field(90, ge=1)
     allow_families: bool = False
+    mode: Literal["hard", "off"] = Field(
+        "hard",
+        description="'off' drops the deadline tier (due families get no precedence) and "
+        "lets families into temporary dwellings as allow_families does; breaches of "
+        "max_days are still listed. A due family is still never moved to another temporary "
+        "dwelling: that would not end its stay (analysts' what-if only).",
+    )
+
+
+class Needs(_Section):
+    """R8: needs and dwelling categories."""
+
+    mode: Literal["hard", "off"] = Field(
+        "hard",
+        description="'off' ignores wheelchair, step-free, staffed, adapted, youth and rent "
+        "limit rules (analysts' what-if only).",
+    )
 
 
 class Solver(_Section):
@@ -121,9 +160,11 @@ class Policy(_Section):
     offer_lead_days: int = Field(14, ge=0)
     youth_max_age: int = Field(25, ge=16)
     occupancy: Occupancy = Field(default_factory=Occupancy)
+    location: Location = Field(default_factory=Location)
     school: School = Field(default_factory=School)
     spread: Spread = Field(default_factory=Spread)
     separation: Separation = Field(default_factory=Separation)
     temporary: Temporary = Field(default_factory=Temporary)
+    needs: Needs = Field(default_factory=Needs)
     solver: Solver = Field(default_factory=Solver)
     weights: Weights = Field(default_factory=Weights)

@@ -4,10 +4,13 @@ by the independent checker (a second statement of every rule)."""
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from allocator.checker import check_proposal
 from allocator.solve import propose
+from allocator.sweep.relax import FAMILIES, deep_merge, relax
 from models.proposal import Proposal
+from models.scenario import Scenario
 from scenarios.random_scenario import scenario_strategy
 
 
@@ -35,6 +38,21 @@ def test_solver_proposals_pass_the_checker(scenario) -> None:  # type: ignore[no
             _rebuild_lists(scenario, swapped)
             violations = [v for v in check_proposal(scenario, swapped) if v.code != "breach_list"]
             assert violations == [], "\n".join(v.render() for v in violations)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario_strategy(max_households=20, max_dwellings=30),
+       st.lists(st.sampled_from(FAMILIES), min_size=1, max_size=3, unique=True))
+def test_relaxed_policies_pass_the_checker_under_the_same_policy(  # type: ignore[no-untyped-def]
+        scenario, families) -> None:
+    """Rule families switched off (the price-of-rules switches): the solver and the checker
+    read the same switches, so the proposal still breaks nothing that remains in force."""
+    update, _ = relax(families)
+    policy = deep_merge(scenario.policy.model_dump(mode="json"), update)
+    relaxed = Scenario.model_validate({**scenario.model_dump(mode="json"), "policy": policy})
+    proposal = propose(relaxed)
+    assert proposal.run.status == "OPTIMAL"
+    _no_violations(proposal, relaxed)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

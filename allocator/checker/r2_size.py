@@ -26,19 +26,20 @@ def crowding(ctx: Context, h: Household, d: Dwelling) -> str | None:
 
 
 def too_few_bedrooms(ctx: Context, h: Household, d: Dwelling) -> str | None:
-    """R2: ``bedrooms >= bedrooms_needed``."""
+    """R2 (``occupancy.bedrooms == hard``): ``bedrooms >= bedrooms_needed``."""
     need = facts.bedrooms_needed(h)
-    if d.bedrooms >= need:
+    if ctx.policy.occupancy.bedrooms != "hard" or d.bedrooms >= need:
         return None
     return (f"household {h.id} ({h.adults} adult(s), {len(h.children)} child(ren)) needs "
             f"{need} bedroom(s); dwelling {d.id} has {d.bedrooms}")
 
 
 def too_many_bedrooms(ctx: Context, h: Household, d: Dwelling) -> str | None:
-    """R2: ``bedrooms <= bedrooms_needed + max_extra_bedrooms`` (large flats are scarce)."""
+    """R2 (``occupancy.bedrooms == hard``): ``bedrooms <= bedrooms_needed +
+    max_extra_bedrooms`` (large flats are scarce)."""
     need = facts.bedrooms_needed(h)
     extra = ctx.policy.occupancy.max_extra_bedrooms
-    if d.bedrooms <= need + extra:
+    if ctx.policy.occupancy.bedrooms != "hard" or d.bedrooms <= need + extra:
         return None
     return (f"dwelling {d.id} has {d.bedrooms} bedroom(s); household {h.id} needs {need} "
             f"and at most {extra} spare bedroom(s) are allowed")

@@ -8,20 +8,23 @@ from models.scenario import Dwelling, Household
 
 
 def excluded_district(ctx: Context, h: Household, d: Dwelling) -> str | None:
-    """R3: the dwelling's district is in ``excluded_districts`` (e.g. safety)."""
+    """R3 (``location.mode == hard``): the dwelling's district is in
+    ``excluded_districts`` (e.g. safety)."""
     district = ctx.building_of(d).district
-    if district not in h.excluded_districts:
+    if ctx.policy.location.mode != "hard" or district not in h.excluded_districts:
         return None
     return f"dwelling {d.id} is in district {district}, which household {h.id} excludes"
 
 
 def not_acceptable_district(ctx: Context, h: Household, d: Dwelling) -> str | None:
-    """R3: ``acceptable_districts`` is given and does not hold the dwelling's district.
+    """R3 (``location.mode == hard``): ``acceptable_districts`` is given and does not hold
+    the dwelling's district.
 
     An empty list is "given": no district is acceptable.
     """
     district = ctx.building_of(d).district
-    if h.acceptable_districts is None or district in h.acceptable_districts:
+    if (ctx.policy.location.mode != "hard" or h.acceptable_districts is None
+            or district in h.acceptable_districts):
         return None
     accepted = ", ".join(h.acceptable_districts) or "none"
     return (f"dwelling {d.id} is in district {district}; household {h.id} accepts only "

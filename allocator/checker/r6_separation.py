@@ -13,7 +13,10 @@ from models.scenario import Dwelling, Household, Profile, SubstanceUse
 
 
 def site_profile(ctx: Context, h: Household, d: Dwelling) -> str | None:
-    """R6: ``active_use`` sites take only active users, ``recovery`` sites only recovery."""
+    """R6 (``separation.sites == hard``): ``active_use`` sites take only active users,
+    ``recovery`` sites only recovery."""
+    if ctx.policy.separation.sites != "hard":
+        return None
     b = ctx.building_of(d)
     wanted = {Profile.active_use: SubstanceUse.active,
               Profile.recovery: SubstanceUse.recovery}.get(b.profile)
@@ -24,9 +27,10 @@ def site_profile(ctx: Context, h: Household, d: Dwelling) -> str | None:
 
 
 def site_gender(ctx: Context, h: Household, d: Dwelling) -> str | None:
-    """R6: a women's site takes a female main applicant, a men's site a male one."""
+    """R6 (``separation.sites == hard``): a women's site takes a female main applicant, a
+    men's site a male one."""
     b = ctx.building_of(d)
-    if b.gender is None:
+    if ctx.policy.separation.sites != "hard" or b.gender is None:
         return None
     wanted = "female" if b.gender == "women" else "male"
     if h.main_applicant.gender == wanted:
@@ -37,7 +41,10 @@ def site_gender(ctx: Context, h: Household, d: Dwelling) -> str | None:
 
 
 def site_age(ctx: Context, h: Household, d: Dwelling) -> str | None:
-    """R6: the main applicant's age lies in the building's ``[min_age, max_age]``."""
+    """R6 (``separation.sites == hard``): the main applicant's age lies in the building's
+    ``[min_age, max_age]``."""
+    if ctx.policy.separation.sites != "hard":
+        return None
     b = ctx.building_of(d)
     age = h.main_applicant.age
     too_young = b.min_age is not None and age < b.min_age

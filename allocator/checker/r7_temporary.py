@@ -15,11 +15,13 @@ from models.scenario import Category, Dwelling, Household
 
 def temporary_family(ctx: Context, h: Household, d: Dwelling) -> str | None:
     """R7: a family never goes to a temporary dwelling, unless the policy allows families
-    and the family is not due (a due family must leave temporary housing)."""
+    (``allow_families``, or ``temporary.mode == off``) and the family is not due (a due
+    family must leave temporary housing)."""
     if d.category is not Category.temporary or not facts.is_family(h):
         return None
     s = ctx.scenario
-    if not s.policy.temporary.allow_families:
+    t = s.policy.temporary
+    if not (t.allow_families or t.mode == "off"):
         return (f"dwelling {d.id} is temporary housing and household {h.id} is a family "
                 f"with {len(h.children)} child(ren); the policy does not allow families there")
     if facts.is_due(h, s):

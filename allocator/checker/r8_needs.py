@@ -1,15 +1,25 @@
-"""R8 needs and dwelling categories: wheelchair, step-free, staffed, adapted, youth, rent."""
+"""R8 needs and dwelling categories: wheelchair, step-free, staffed, adapted, youth, rent.
+
+All off when ``needs.mode`` is off."""
 
 from __future__ import annotations
 
 from allocator.checker import facts
 from allocator.checker.base import PairRule
 from allocator.checker.context import Context
+from models.policy import Policy
 from models.scenario import Category, Dwelling, Household
+
+
+def _on(policy: Policy) -> bool:
+    """R8 is checked unless ``needs.mode`` is off (analysts' what-if)."""
+    return policy.needs.mode == "hard"
 
 
 def wheelchair(ctx: Context, h: Household, d: Dwelling) -> str | None:
     """R8: a wheelchair user gets a wheelchair dwelling."""
+    if not _on(ctx.policy):
+        return None
     if not h.needs.wheelchair or d.wheelchair:
         return None
     return f"household {h.id} needs a wheelchair dwelling; dwelling {d.id} is not one"
@@ -17,6 +27,8 @@ def wheelchair(ctx: Context, h: Household, d: Dwelling) -> str | None:
 
 def step_free(ctx: Context, h: Household, d: Dwelling) -> str | None:
     """R8: step-free means an elevator or a known floor <= 1."""
+    if not _on(ctx.policy):
+        return None
     if not h.needs.step_free or facts.step_free_access(d):
         return None
     floor = "an unknown floor" if d.floor is None else f"floor {d.floor}"
@@ -26,6 +38,8 @@ def step_free(ctx: Context, h: Household, d: Dwelling) -> str | None:
 
 def staffed(ctx: Context, h: Household, d: Dwelling) -> str | None:
     """R8: staffed dwellings are exactly for households that need staff."""
+    if not _on(ctx.policy):
+        return None
     is_staffed = d.category is Category.staffed
     if h.needs.staffed == is_staffed:
         return None
@@ -37,6 +51,8 @@ def staffed(ctx: Context, h: Household, d: Dwelling) -> str | None:
 
 def adapted(ctx: Context, h: Household, d: Dwelling) -> str | None:
     """R8: a household needing an adapted dwelling gets category ``adapted``."""
+    if not _on(ctx.policy):
+        return None
     if not h.needs.adapted or d.category is Category.adapted:
         return None
     return (f"household {h.id} needs an adapted dwelling; dwelling {d.id} is "
@@ -45,6 +61,8 @@ def adapted(ctx: Context, h: Household, d: Dwelling) -> str | None:
 
 def youth(ctx: Context, h: Household, d: Dwelling) -> str | None:
     """R8: youth dwellings take main applicants aged ``<= youth_max_age``."""
+    if not _on(ctx.policy):
+        return None
     limit = ctx.policy.youth_max_age
     if d.category is not Category.youth or h.main_applicant.age <= limit:
         return None
@@ -54,6 +72,8 @@ def youth(ctx: Context, h: Household, d: Dwelling) -> str | None:
 
 def rent_limit(ctx: Context, h: Household, d: Dwelling) -> str | None:
     """R8: rent within the household's Nav rent limit, when one is set."""
+    if not _on(ctx.policy):
+        return None
     if h.max_rent is None or d.rent <= h.max_rent:
         return None
     return f"dwelling {d.id} rents for {d.rent:g}; household {h.id} may pay at most {h.max_rent:g}"

@@ -2,9 +2,11 @@
 
 PAIRWISE rules decide whether a household–dwelling pair may be matched at all; their order
 is the order of docs/rules.md, so the first rule that rejects a pair names it in "why not"
-explanations. ROUND_FILTERS are round-level rules whose outcome for a pair is already known
-from existing residents (a full building, a zero quota, an existing mix). ROUND rules add
-constraints over several pairs to the CP-SAT model.
+explanations. A rule whose policy switch is "off" (analysts' what-if) is skipped as if it
+did not exist; `enabled` reads the switch. ROUND_FILTERS are round-level rules whose
+outcome for a pair is already known from existing residents (a full building, a zero
+quota, an existing mix). ROUND rules add constraints over several pairs to the CP-SAT
+model.
 """
 
 from __future__ import annotations
@@ -25,9 +27,15 @@ from allocator.rules import (
     r7_temporary,
     r8_needs,
 )
+from models.policy import Policy
 
 PairwiseFn = Callable[[RoundData, np.ndarray], np.ndarray]
+SwitchFn = Callable[[Policy], bool]
 FilterFn = Callable[[RoundData, np.ndarray, np.ndarray], np.ndarray]
+
+
+def _always(policy: Policy) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class PairRule:
     code: str
     rule: str
     reject: PairwiseFn
+    enabled: SwitchFn = _always
 
 
 @dataclass(frozen=True)
@@ -44,24 +53,48 @@ class PairFilter:
     reject: FilterFn
 
 
+def _crowding(p: Policy) -> bool:
+    return p.occupancy.crowding == "hard"
+
+
+def _bedrooms(p: Policy) -> bool:
+    return p.occupancy.bedrooms == "hard"
+
+
+def _location(p: Policy) -> bool:
+    return p.location.mode == "hard"
+
+
+def _school(p: Policy) -> bool:
+    return p.school.mode == "hard"
+
+
+def _sites(p: Policy) -> bool:
+    return p.separation.sites == "hard"
+
+
+def _needs(p: Policy) -> bool:
+    return p.needs.mode == "hard"
+
+
 PAIRWISE: tuple[PairRule, ...] = (
     PairRule("forbidden_pair", "R1", r1_assignment.reject_forbidden),
-    PairRule("crowding", "R2", r2_size.reject_crowding),
-    PairRule("too_few_bedrooms", "R2", r2_size.reject_too_few_bedrooms),
-    PairRule("too_many_bedrooms", "R2", r2_size.reject_too_many_bedrooms),
-    PairRule("excluded_district", "R3", r3_location.reject_excluded),
-    PairRule("not_acceptable_district", "R3", r3_location.reject_not_acceptable),
-    PairRule("school_continuity", "R4", r4_school.reject_school),
-    PairRule("site_profile", "R6", r6_separation.reject_profile),
-    PairRule("site_gender", "R6", r6_separation.reject_gender),
-    PairRule("site_age", "R6", r6_separation.reject_age),
+    PairRule("crowding", "R2", r2_size.reject_crowding, _crowding),
+    PairRule("too_few_bedrooms", "R2", r2_size.reject_too_few_bedrooms, _bedrooms),
+    PairRule("too_many_bedrooms", "R2", r2_size.reject_too_many_bedrooms, _bedrooms),
+    PairRule("excluded_district", "R3", r3_location.reject_excluded, _location),
+    PairRule("not_acceptable_district", "R3", r3_location.reject_not_acceptable, _location),
+    PairRule("school_continuity", "R4", r4_school.reject_school, _school),
+    PairRule("site_profile", "R6", r6_separation.reject_profile, _sites),
+    PairRule("site_gender", "R6", r6_separation.reject_gender, _sites),
+    PairRule("site_age", "R6", r6_separation.reject_age, _sites),
     PairRule("temporary_family", "R7", r7_temporary.reject_temporary_family),
-    PairRule("wheelchair", "R8", r8_needs.reject_wheelchair),
-    PairRule("step_free", "R8", r8_needs.reject_step_free),
-    PairRule("staffed", "R8", r8_needs.reject_staffed),
-    PairRule("adapted", "R8", r8_needs.reject_adapted),
-    PairRule("youth", "R8", r8_needs.reject_youth),
-    PairRule("rent_limit", "R8", r8_needs.reject_rent),
+    PairRule("wheelchair", "R8", r8_needs.reject_wheelchair, _needs),
+    PairRule("step_free", "R8", r8_needs.reject_step_free, _needs),
+    PairRule("staffed", "R8", r8_needs.reject_staffed, _needs),
+    PairRule("adapted", "R8", r8_needs.reject_adapted, _needs),
+    PairRule("youth", "R8", r8_needs.reject_youth, _needs),
+    PairRule("rent_limit", "R8", r8_needs.reject_rent, _needs),
 )
 
 ROUND_FILTERS: tuple[PairFilter, ...] = (

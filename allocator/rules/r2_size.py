@@ -14,8 +14,6 @@ from allocator.data import RoundData
 def reject_crowding(data: RoundData, hs: np.ndarray) -> np.ndarray:
     """Hard (SSB): fewer rooms than persons (or one person in one room) AND under
     `min_area_per_person` m² per person; a missing measure leaves the other to decide."""
-    if data.policy.occupancy.crowding == "off":
-        return np.zeros((len(hs), data.D), dtype=bool)
     persons = data.persons[hs][:, None]
     rooms, area = data.rooms[None, :], data.area[None, :]
     few_rooms = (rooms < persons) | ((persons == 1) & (rooms == 1))

@@ -1,8 +1,9 @@
 """Scenario transforms: relax a rule family by changing the households a replay sees.
 
-Why: R3 (location) and most of R8 (needs) have no policy switch. Clearing the fields the
-rule reads switches the rule off for the whole replay, honestly: no KPI reads these fields,
-so the only effect is that the solver may place households where the rule forbade it. The
+Why: the policy switches (``location.mode``, ``needs.mode``) turn a rule off for everyone;
+a transform changes what the households ask for instead, for grids such as "what if
+applicants stated no exclusions". No KPI reads these fields, so the only effect is that
+the solver may place households where the rule forbade it. The
 transform is applied to the day-0 waiting list and to every weekly arrival *after* it is
 drawn, so the random streams (common random numbers) are consumed exactly as without it.
 
