@@ -225,7 +225,7 @@ def infeasible_pins(m: AllocationModel, settings: SolverSettings) -> InputError:
     rule). Find which pins clash, with assumptions on a pin-free copy (one worker)."""
     free = AllocationModel(m.data, m.pairs, with_pins=False)
     literals = free.pin_literals()
-    free.cp.AddAssumptions(literals)
+    free.cp.add_assumptions(literals)
     solver = _solver(settings, settings.time_limit_s, workers=1)
     solver.Solve(free.cp)
     core = set(solver.SufficientAssumptionsForInfeasibility())

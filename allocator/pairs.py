@@ -84,7 +84,7 @@ def pair_rejections(data: RoundData, h: int) -> list[list[str]]:
                 else np.zeros(data.D, dtype=bool) for rule in PAIRWISE]
     d = np.arange(data.D)
     per_filter = [f.reject(data, np.full(data.D, h), d) for f in ROUND_FILTERS]
-    codes = [r.code for r in (*PAIRWISE, *ROUND_FILTERS)]
+    codes = list(CODES)
     masks = per_rule + per_filter
     return [[codes[k] for k, mask in enumerate(masks) if mask[j]] for j in range(data.D)]
 

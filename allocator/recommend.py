@@ -83,7 +83,7 @@ def recommend(scenario: Scenario, household_id: str, top: int = 5) -> list[Optio
     for p in np.flatnonzero(pairs.h == h):
         d = int(pairs.d[p])
         model = AllocationModel(data, pairs)
-        model.cp.Add(model.x[int(p)] == 1)
+        model.cp.add(model.x[int(p)] == 1)
         try:
             result = solve_tiers(model, settings, hint=None, tiers=COMPARED)
         except InputError:

@@ -40,6 +40,9 @@ SPARSIFY_ABOVE = 1_500_000
 KEEP_PER_HOUSEHOLD = 12
 KEEP_PER_DWELLING = 12
 KEEP_RANDOM = 6
+#: Share of the time limit kept back for explaining the proposal (reasons, alternates):
+#: the limit is the budget of the whole `propose` call, not only of the solve.
+EXPLAIN_SHARE = 0.03
 
 
 def sparsified(data: RoundData, pairs: Pairs) -> Pairs:
@@ -93,7 +96,7 @@ def optimise(
     `exact` says the model holds every candidate pair (not sparsified), so the
     relaxation is a valid certificate."""
     data, pairs = model.data, model.pairs
-    budget = time_limit_s if time_limit_s is not None else settings.time_limit_s
+    budget = max(0.0, time_limit_s if time_limit_s is not None else settings.time_limit_s)
     started = time.monotonic()
     bounds, relaxed = relaxation(model)
     certificate = bounds if exact else None
@@ -114,12 +117,12 @@ def optimise(
         )
         hint = warm_start(data, pairs, sub_idx[first.chosen])
         deadline_parts = [c for c in model.components if c.name.startswith("deadline_")]
-        sub = {t.name: t for t in first.tiers}
-        if all(sub[c.name].objective == c.value(hint) for c in deadline_parts):
-            if all(sub[c.name].status == "OPTIMAL" for c in deadline_parts):
+        found = {t.name: t for t in first.tiers}
+        if all(found[c.name].objective == c.value(hint) for c in deadline_parts):
+            if all(found[c.name].status == "OPTIMAL" for c in deadline_parts):
                 proven = {c.name for c in deadline_parts}
             else:
-                settled = {c.name: sub[c.name] for c in deadline_parts}
+                settled = {c.name: found[c.name] for c in deadline_parts}
     else:
         hint = warm_start(data, pairs)
     if not keeps_round_rules(data, pairs, hint):
@@ -162,7 +165,11 @@ def propose(
     created_at: str | None = None,
     model_hook: ModelHook | None = None,
 ) -> Proposal:
-    """Solve one round and explain it. Raises InputError for pins that break hard rules."""
+    """Solve one round and explain it. Raises InputError for pins that break hard rules.
+
+    `time_limit_s` (default: the policy's `solver.time_limit_s`) bounds the whole call:
+    the solver gets what is left after building the pairs and model, less a small share
+    for the explanations."""
     started = time.monotonic()
     data = build_round_data(scenario)
     pairs = candidate_pairs(data)
@@ -182,7 +189,8 @@ def propose(
         model = AllocationModel(data, pairs.subset(model_idx))
         extra_sizes = model_hook(model) if model_hook else {}
         build_s = time.monotonic() - started
-        lex = optimise(model, settings, time_limit_s, exact)
+        limit = time_limit_s if time_limit_s is not None else settings.time_limit_s
+        lex = optimise(model, settings, limit * (1 - EXPLAIN_SHARE) - build_s, exact)
         status = lex.status
     chosen = np.zeros(len(pairs), dtype=bool)
     chosen[model_idx[lex.chosen]] = True

@@ -18,13 +18,14 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from allocator.data import RoundData
+from allocator.lexflow import flow_cost_limit, lexicographic_matching
 from allocator.pairs import Pairs
 from allocator.round_state import RoundState
 from allocator.rules import r5_spread, r7_temporary
 from allocator.rules.r6_separation import ACTIVE, RECOVERY
 
 if TYPE_CHECKING:
-    from allocator.model import AllocationModel
+    from allocator.model import AllocationModel, Component
 
 
 def _stack(high: np.ndarray, low: np.ndarray, matches: int, limit: int) -> np.ndarray:
@@ -50,7 +51,7 @@ def pair_values(data: RoundData, pairs: Pairs, *, with_fit: bool = True) -> np.n
     housing = pairs.housing.astype(np.int64)
     # OR-Tools' min-cost flow refuses arc costs whose products with the node count could
     # overflow (BAD_COST_RANGE), so each pair's value stays below 2^62 / nodes.
-    limit = 2**62 // (data.H + data.D + 2) // max(1, matches)
+    limit = flow_cost_limit(data.H, data.D)
     for fit in (True, False) if with_fit else (False,):
         try:
             value = _stack(housing, -pairs.fit, matches, limit) if fit else housing
@@ -212,23 +213,35 @@ def warm_start(
 
 def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
     """The lexicographic optimum of the model's own objective components with the round
-    rules (R5, R6) dropped, over as many leading components as stack exactly in 62 bits,
-    pins kept: (component values, the flow's choice). No proposal beats these values in
-    this order, so a proposal that attains them is proven optimal on them; when the flow's
-    choice itself keeps the round rules, it *is* the optimum."""
+    rules (R5, R6) dropped, pins kept: (component values, the flow's choice). Components
+    are stacked into as few flow levels as 62-bit costs allow, each level solved on the
+    optimal face of the ones before (allocator.lexflow). No proposal beats these values
+    in this order, so a proposal that attains them is proven optimal on them; when the
+    flow's choice itself keeps the round rules, it *is* the optimum."""
     data, pairs = model.data, model.pairs
     matches = max(1, min(data.H, data.D))
-    limit = 2**62 // (data.H + data.D + 2) // matches
-    used = [model.components[0]]
-    value = used[0].gain.astype(np.int64)
-    for c in model.components[1:]:
-        try:
-            value = _stack(value, c.gain, matches, limit)
-        except OverflowError:
+    limit = flow_cost_limit(data.H, data.D)
+    levels: list[np.ndarray] = []
+    used: list[Component] = []
+    value: np.ndarray | None = None
+    for c in model.components:
+        gain = c.gain.astype(np.int64)
+        if value is not None:
+            try:
+                value = _stack(value, gain, matches, limit)
+                used.append(c)
+                continue
+            except OverflowError:
+                levels.append(value)
+        if int(np.abs(gain).max(initial=0)) >= limit:
+            value = None
             break
+        value = gain
         used.append(c)
+    if value is not None:
+        levels.append(value)
     fixed = np.array(pairs.pinned_pairs(), dtype=np.int64)
-    chosen = flow_assignment(data, pairs, value, fixed)
+    chosen = lexicographic_matching(data.H, data.D, pairs.h, pairs.d, levels, fixed)
     return {c.name: c.value(chosen) for c in used}, chosen
 
 
@@ -266,7 +279,7 @@ def assignment_bound(data: RoundData, pairs: Pairs) -> dict[str, int]:
     except OverflowError:
         pass
     matches = max(1, min(data.H, data.D))
-    limit = 2**62 // (data.H + data.D + 2) // matches
+    limit = flow_cost_limit(data.H, data.D)
     over = r7_temporary.unmatched_days_over(data)[pairs.h]
     due = data.ranked_due[pairs.h]
     days_saved = np.where(due, over - pairs.late, 0).astype(np.int64)

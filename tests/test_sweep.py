@@ -125,6 +125,7 @@ def test_outputs_and_paired_comparison(swept: Path, grid: Grid) -> None:
     html = (swept / "report.html").read_text(encoding="utf-8")
     assert 'lang="nb"' in html and "Hva koster og hva gir hver regel?" in html
     assert html.count("data:image/png;base64,") == 6
+    assert "spread.building_cap: off, spread.district_quota: off" in html  # what "off" means
     assert len(list((swept / "plots").glob("*.png"))) == 6
 
 

@@ -105,8 +105,10 @@ ROUND_FILTERS: tuple[PairFilter, ...] = (
 
 ROUND_CONSTRAINTS = (r1_assignment.build, r5_spread.build, r6_separation.build)
 
+#: Every rule a pair can be rejected by, in explanation order.
+REJECTING: tuple[PairRule | PairFilter, ...] = (*PAIRWISE, *ROUND_FILTERS)
 #: code -> rule number, for every code a pair can be rejected with.
-RULE_OF_CODE: dict[str, str] = {r.code: r.rule for r in (*PAIRWISE, *ROUND_FILTERS)}
+RULE_OF_CODE: dict[str, str] = {r.code: r.rule for r in REJECTING}
 #: 1-based position of each code; 0 means "allowed".
-CODE_NUMBER: dict[str, int] = {r.code: i + 1 for i, r in enumerate((*PAIRWISE, *ROUND_FILTERS))}
-CODES: tuple[str, ...] = tuple(r.code for r in (*PAIRWISE, *ROUND_FILTERS))
+CODE_NUMBER: dict[str, int] = {r.code: i + 1 for i, r in enumerate(REJECTING)}
+CODES: tuple[str, ...] = tuple(r.code for r in REJECTING)

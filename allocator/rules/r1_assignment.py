@@ -32,10 +32,10 @@ def build(m: AllocationModel) -> None:
     for group in (m.pairs_of_household, m.pairs_of_dwelling):
         for pairs in group.values():
             if len(pairs) > 1:
-                m.cp.AddAtMostOne(m.x[p] for p in pairs)
+                m.cp.add_at_most_one(m.x[p] for p in pairs)
 
 
 def pin(m: AllocationModel) -> None:
     """Hard: every pinned pair is in the proposal."""
     for p in m.pairs.pinned_pairs():
-        m.cp.Add(m.x[p] == 1)
+        m.cp.add(m.x[p] == 1)

@@ -65,4 +65,4 @@ def build(m: AllocationModel) -> None:
             members = high[groups == g]
             # Only a cap below the number of distinct dwellings involved can bind.
             if headroom[g] < len(np.unique(pairs.d[members])):
-                m.cp.Add(sum(m.x[p] for p in members) <= int(headroom[g]))
+                m.cp.add(sum(m.x[p] for p in members) <= int(headroom[g]))

@@ -86,10 +86,10 @@ def build(m: AllocationModel) -> None:
         active = np.flatnonzero((scope == s) & (substance == ACTIVE))
         recovery = np.flatnonzero((scope == s) & (substance == RECOVERY))
         if len(active) and len(recovery):
-            active_may_move_in = m.cp.NewBoolVar(f"scope{s}_active")
+            active_may_move_in = m.cp.new_bool_var(f"scope{s}_active")
             for p in active:
-                m.cp.AddImplication(m.x[p], active_may_move_in)
+                m.cp.add_implication(m.x[p], active_may_move_in)
             for p in recovery:
-                m.cp.AddImplication(m.x[p], active_may_move_in.Not())
+                m.cp.add_implication(m.x[p], active_may_move_in.Not())
             # Its value in a given proposal: true exactly when an active user moves in.
             m.auxiliary.append((active_may_move_in, active))

@@ -113,8 +113,7 @@ class Grid:
 
     @staticmethod
     def _transforms(entry: PolicyEntry) -> tuple[str, ...]:
-        _, implied = relax(entry.relax)
-        return implied + tuple(t for t in entry.transforms if t not in implied)
+        return tuple(dict.fromkeys(entry.transforms))
 
     def with_overrides(self, *, weeks: int | None = None, seeds: int | None = None,
                        time_limit_s: float | None = None) -> Grid:
@@ -204,7 +203,7 @@ def build_policy(entry: PolicyEntry, folder: Path) -> tuple[PolicyEntry, Policy,
     if base not in ("default", "greedy"):
         base = str((folder / base) if not Path(base).is_absolute() else Path(base))
     spec = resolve(base)
-    update, _ = relax(entry.relax)
+    update = relax(entry.relax)
     tree = deep_merge(spec.policy.model_dump(mode="python"), update)
     tree = deep_merge(tree, entry.set)
     tree["name"] = entry.name

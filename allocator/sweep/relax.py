@@ -22,8 +22,7 @@ class Relaxation:
 
     family: RuleFamily
     label: str  # bokmål, for the report
-    policy: dict[str, Any]  # deep-merged onto the policy
-    transforms: tuple[str, ...] = ()  # scenario transforms (allocator.sweep.transforms)
+    policy: dict[str, dict[str, Any]]  # deep-merged onto the policy
     remains: str = ""  # bokmål: what stays in force ("" = the whole family is off)
 
 
@@ -61,13 +60,16 @@ def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def relax(families: list[RuleFamily] | tuple[RuleFamily, ...]
-          ) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """(policy update, scenario transforms) that switch the families off."""
+def relax(families: list[RuleFamily] | tuple[RuleFamily, ...]) -> dict[str, Any]:
+    """The policy update that switches the families off."""
     update: dict[str, Any] = {}
-    transforms: list[str] = []
     for family in families:
-        r = RELAXATIONS[family]
-        update = deep_merge(update, r.policy)
-        transforms += [t for t in r.transforms if t not in transforms]
-    return update, tuple(transforms)
+        update = deep_merge(update, RELAXATIONS[family].policy)
+    return update
+
+
+def switches(family: RuleFamily) -> str:
+    """The family's switches as text, e.g. ``occupancy.crowding: off, ...`` (for reports)."""
+    return ", ".join(f"{section}.{key}: {value}"
+                     for section, values in RELAXATIONS[family].policy.items()
+                     for key, value in values.items())

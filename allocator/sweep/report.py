@@ -15,7 +15,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from allocator.sweep.grid import Grid
-from allocator.sweep.relax import RELAXATIONS
+from allocator.sweep.relax import RELAXATIONS, switches
 from allocator.sweep.stats import KPIS, t_interval
 
 
@@ -121,7 +121,7 @@ def render(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame,
     labels = policy_labels(grid)
     relaxed = sorted({f for e, _, _ in grid.policies for f in e.relax})
     notes = [{"family": f, "label": RELAXATIONS[f].label, "remains": RELAXATIONS[f].remains,
-              "transforms": ", ".join(RELAXATIONS[f].transforms)} for f in relaxed]
+              "switches": switches(f)} for f in relaxed]
     return env.get_template("sweep.html.j2").render(
         grid=grid.describe(), info=info, kpis=[(k, v[0]) for k, v in KPIS.items()],
         baseline=grid.baseline, baseline_label=labels.get(grid.baseline, grid.baseline),
