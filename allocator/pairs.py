@@ -9,6 +9,7 @@ the "why not" explanations.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -124,16 +125,6 @@ class Pairs:
         }
         return replace(self, **arrays)
 
-    def best_per_group(self, group: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
-        """Bool per pair: among the pairs of each `group` value (a household or a dwelling),
-        the `k` with the highest `values`. For whole-stock rounds."""
-        order = np.lexsort((-values, group))
-        sorted_group = group[order]
-        rank = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group, side="left")
-        mask = np.zeros(len(self), dtype=bool)
-        mask[order[rank < k]] = True
-        return mask
-
     def undominated(self, keep_per_dwelling: int) -> np.ndarray:
         """Positions of the pairs that can be in the lexicographic optimum (sorted).
 
@@ -215,25 +206,43 @@ def _check_pins(data: RoundData) -> None:
 
 def candidate_pairs(data: RoundData) -> Pairs:
     """Every pair passing the pairwise rules and the round filters, with its objective parts."""
-    hs_parts, ds_parts = [], []
-    rejected = np.zeros(len(CODES) + 1, dtype=np.int64)
+    return concat_pairs(data, list(candidate_blocks(data)))
+
+
+def candidate_blocks(data: RoundData) -> Iterator[Pairs]:
+    """The candidate pairs one block of households at a time (sorted by household, then
+    dwelling), each block with its own rejection counts: whole-stock rounds select from
+    them without holding every pair (allocator.sparse). Pins are checked first."""
+    _check_pins(data)
     for hs in blocks(data):
         code = first_rejection(data, hs)
-        rejected += np.bincount(code.ravel(), minlength=len(CODES) + 1)
+        counts = np.bincount(code.ravel(), minlength=len(CODES) + 1)
         rows, cols = np.nonzero(code == 0)
-        hs_parts.append(hs[rows])
-        ds_parts.append(cols)
-    h = np.concatenate(hs_parts) if hs_parts else np.zeros(0, dtype=np.int64)
-    d = np.concatenate(ds_parts) if ds_parts else np.zeros(0, dtype=np.int64)
+        h, d = hs[rows].astype(np.int64), cols.astype(np.int64)
+        keep = np.ones(len(h), dtype=bool)
+        for f in ROUND_FILTERS:
+            mask = keep & f.reject(data, h, d)
+            counts[CODE_NUMBER[f.code]] += int(mask.sum())
+            keep &= ~mask
+        rejected = {c: int(counts[CODE_NUMBER[c]]) for c in CODES}
+        yield _with_objective_parts(data, h[keep], d[keep], rejected)
 
-    keep = np.ones(len(h), dtype=bool)
-    for f in ROUND_FILTERS:
-        mask = keep & f.reject(data, h, d)
-        rejected[CODE_NUMBER[f.code]] += int(mask.sum())
-        keep &= ~mask
-    _check_pins(data)
-    h, d = h[keep].astype(np.int64), d[keep].astype(np.int64)
-    return _with_objective_parts(data, h, d, {c: int(rejected[CODE_NUMBER[c]]) for c in CODES})
+
+def concat_pairs(data: RoundData, parts: list[Pairs]) -> Pairs:
+    """The parts as one Pairs (in order), rejection counts summed, the largest fit_max."""
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return _with_objective_parts(data, empty, empty, {c: 0 for c in CODES})
+    if len(parts) == 1:
+        return parts[0]
+    arrays = {
+        f.name: np.concatenate([getattr(p, f.name) for p in parts])
+        for f in fields(Pairs)
+        if isinstance(getattr(parts[0], f.name), np.ndarray)
+    }
+    rejected = {c: sum(p.rejected.get(c, 0) for p in parts) for c in CODES}
+    return replace(parts[0], **arrays, rejected=rejected,
+                   fit_max=max(p.fit_max for p in parts))
 
 
 def _with_objective_parts(

@@ -61,6 +61,33 @@ def pair_values(data: RoundData, pairs: Pairs, *, with_fit: bool = True) -> np.n
     raise OverflowError("pair values too large for an exact lexicographic flow")
 
 
+def hint_values(data: RoundData, pairs: Pairs) -> np.ndarray:
+    """`pair_values` when they stack exactly; otherwise (whole-stock sizes) the best
+    approximation that does: due families on time first, then housing points (then fit
+    when it still fits). A pair that would add days over the 3-month cap (a due family
+    moving in later than the next round could manage) is never worth taking."""
+    try:
+        return pair_values(data, pairs)
+    except OverflowError:
+        pass
+    matches = max(1, min(data.H, data.D))
+    limit = flow_cost_limit(data.H, data.D)
+    due = data.ranked_due[pairs.h]
+    over = r7_temporary.unmatched_days_over(data)[pairs.h]
+    on_time = (due & (pairs.late == 0)).astype(np.int64)
+    housing = pairs.housing.astype(np.int64)
+    worse = due & (pairs.late > over)
+    for attempt in (
+        lambda: _stack(on_time, _stack(housing, -pairs.fit, matches, limit), matches, limit),
+        lambda: _stack(on_time, housing, matches, limit),
+    ):
+        try:
+            return np.where(worse, 0, attempt())
+        except OverflowError:
+            continue
+    return np.where(worse, 0, housing)
+
+
 def flow_assignment(
     data: RoundData, pairs: Pairs, values: np.ndarray, fixed: np.ndarray | None = None
 ) -> np.ndarray:
@@ -135,7 +162,9 @@ def repair(
     for p in fixed if fixed is not None else []:
         take(int(p))
     by_value = np.argsort(-values, kind="stable")
-    for group in (by_value[chosen[by_value]], by_value):
+    # Fill only with pairs worth matching: a non-positive value (e.g. a due family moving
+    # in later than the next round could manage) would make the hint worse, not better.
+    for group in (by_value[chosen[by_value]], by_value[values[by_value] > 0]):
         for p in group:
             h, d = int(pairs.h[p]), int(pairs.d[p])
             if taken_h[h] or taken_d[d]:
@@ -184,7 +213,7 @@ def warm_start(
     pairs: Pairs,
     fixed: np.ndarray | None = None,
     seconds: float = 10.0,
-    rounds: int = 25,
+    rounds: int = 50,
 ) -> np.ndarray:
     """A complete, feasible proposal to hint CP-SAT with: pins and `fixed` pairs kept;
     the rest by min-cost flow, re-run with bans while it breaks round rules (each flow
@@ -193,10 +222,7 @@ def warm_start(
         np.array(pairs.pinned_pairs(), dtype=np.int64),
         np.zeros(0, dtype=np.int64) if fixed is None else fixed,
     )
-    try:
-        values = pair_values(data, pairs)
-    except OverflowError:
-        values = pairs.housing.astype(np.int64)
+    values = hint_values(data, pairs)
     stop = time.monotonic() + seconds
     banned = np.zeros(len(pairs), dtype=bool)
     banned[fixed_pairs] = False

@@ -22,10 +22,11 @@ def _span(trace: Trace, name: str) -> float | None:
 
 
 def build_times(trace: Trace) -> dict[str, float | None]:
-    """Seconds for round data, candidate pairs, sparsifying (whole-stock rounds), the
-    CP-SAT model (and, for information, the relaxation and warm start inside optimise);
-    `total_s` from the start of the data to the end of the whole round's model."""
-    parts = {k: _span(trace, k) for k in ("data", "pairs", "sparsified", "model",
+    """Seconds for round data, the model's pairs (candidate pairs, and the selection of
+    whole-stock rounds made while generating them), the CP-SAT model (and, for
+    information, the relaxation and warm start inside optimise); `total_s` from the start
+    of the data to the end of the whole round's model."""
+    parts = {k: _span(trace, k) for k in ("data", "pairs", "model",
                                           "relaxation", "warm_start")}
     data, model = trace.spans.get("data"), trace.spans.get("model")
     total = None if data is None or model is None else model[1] - data[0]

@@ -1,10 +1,11 @@
 """Instrument one `propose()` call without touching the solver modules.
 
 Inside `traced()`, the names `allocator.solve` looks up at call time are wrapped:
-`build_round_data`, `candidate_pairs`, `AllocationModel` (a subclass that remembers which
+`build_round_data`, `model_pairs` (candidate pairs and, for whole-stock rounds, the
+selection; records how many were kept), `AllocationModel` (a subclass that remembers which
 stage each solve optimises: it wraps whichever of `maximise` / `objective` the model has),
 `optimise` and `solve_tiers` (entered on the whole round's model = the first complete
-proposal, its hint, exists), plus timers on `sparsified`, `relaxation`, `warm_start` and
+proposal, its hint, exists), plus timers on `relaxation`, `warm_start` and
 `assignment_bound` when present. `CpSolver.solve` (which `Solve` calls) gets a solution
 callback recording (time, objective, bound) of every solution. Only the benchmark child
 process does this; the overhead is a Python call per solution.
@@ -26,7 +27,7 @@ import allocator.solve as solve_module
 from allocator.model import AllocationModel, Stage
 
 #: Steps of propose() timed when allocator.solve has them.
-OPTIONAL = ("sparsified", "relaxation", "warm_start", "assignment_bound")
+OPTIONAL = ("relaxation", "warm_start", "assignment_bound")
 #: AllocationModel methods that set a stage's objective (the first Stage argument counts).
 STAGE_SETTERS = ("maximise", "objective")
 
@@ -87,7 +88,7 @@ def traced() -> Iterator[Trace]:
     trace = Trace()
     by_cp: dict[int, int] = {}
     saved = {name: getattr(solve_module, name) for name in
-             ("build_round_data", "candidate_pairs", "AllocationModel", "optimise", "solve_tiers",
+             ("build_round_data", "model_pairs", "AllocationModel", "optimise", "solve_tiers",
               *OPTIONAL) if hasattr(solve_module, name)}
     original_solve = cp_model.CpSolver.solve
 
@@ -140,18 +141,16 @@ def traced() -> Iterator[Trace]:
 
     try:
         solve_module.build_round_data = _timed(trace, "data", saved["build_round_data"])
-        solve_module.candidate_pairs = _timed(trace, "pairs", saved["candidate_pairs"])
+        timed_pairs = _timed(trace, "pairs", saved["model_pairs"])
+
+        def model_pairs(data: Any) -> Any:
+            pairs, total = timed_pairs(data)
+            trace.sparsified = (total, len(pairs))
+            return pairs, total
+        solve_module.model_pairs = model_pairs
         for name in OPTIONAL:
             if name in saved:
                 setattr(solve_module, name, _timed(trace, name, saved[name]))
-        if "sparsified" in saved:
-            timed_sparsified = solve_module.sparsified
-
-            def sparsified(data: Any, pairs: Any, *args: Any, **kwargs: Any) -> Any:
-                out = timed_sparsified(data, pairs, *args, **kwargs)
-                trace.sparsified = (len(pairs), len(out))
-                return out
-            solve_module.sparsified = sparsified
         solve_module.AllocationModel = traced_model  # type: ignore[misc, assignment]
         solve_module.optimise = optimise
         solve_module.solve_tiers = solve_tiers  # type: ignore[assignment]
