@@ -191,6 +191,10 @@ def solve_tiers(
         if code == cp_model.INFEASIBLE:
             raise infeasible_pins(m, settings)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if have_solution and code == cp_model.UNKNOWN:
+                # Out of time before improving on the starting solution: that solution is
+                # still a feasible proposal at this stage's level, just not proven.
+                status = "FEASIBLE"
             results += _results(stage, status, chosen if have_solution else None, None, elapsed)
             if have_solution:
                 # Keep the starting solution's level so later stages stay consistent.

@@ -58,3 +58,20 @@ def test_approximate_warm_start_keeps_round_rules_and_fixed_tier_one(s: Scenario
     assert breaches.value(approx) <= breaches.value(exact)
     assert (breaches.value(approx), days.value(approx)) <= (breaches.value(exact),
                                                             days.value(exact))
+
+
+def test_a_stage_out_of_time_keeps_the_starting_solution_as_feasible() -> None:
+    from allocator.lexicographic import solve_tiers
+    from scenarios.sized_round import sized_round
+
+    s = sized_round(seed=5, dwellings=40, households=300)
+    data = build_round_data(s)
+    pairs = candidate_pairs(data)
+    model = AllocationModel(data, pairs)
+    hint = warm_start(data, pairs)
+    # No time at all: CP-SAT stops before improving on (or even reading) the hint.
+    settings = s.policy.solver.model_copy(update={"deterministic_time": 1e-9})
+    result = solve_tiers(model, settings, 0.01, hint=hint)
+    assert result.status in ("OPTIMAL", "FEASIBLE")
+    assert all(t.objective is not None for t in result.tiers if t.status != "SKIPPED")
+    assert (result.chosen == hint).all() or result.status == "OPTIMAL"
