@@ -53,28 +53,17 @@ class PairFilter:
     reject: FilterFn
 
 
-def _crowding(p: Policy) -> bool:
-    return p.occupancy.crowding == "hard"
+def _hard(section: str, switch: str) -> SwitchFn:
+    """The rule is on while `policy.<section>.<switch>` is "hard"."""
+    return lambda p: getattr(getattr(p, section), switch) == "hard"
 
 
-def _bedrooms(p: Policy) -> bool:
-    return p.occupancy.bedrooms == "hard"
-
-
-def _location(p: Policy) -> bool:
-    return p.location.mode == "hard"
-
-
-def _school(p: Policy) -> bool:
-    return p.school.mode == "hard"
-
-
-def _sites(p: Policy) -> bool:
-    return p.separation.sites == "hard"
-
-
-def _needs(p: Policy) -> bool:
-    return p.needs.mode == "hard"
+_crowding = _hard("occupancy", "crowding")
+_bedrooms = _hard("occupancy", "bedrooms")
+_location = _hard("location", "mode")
+_school = _hard("school", "mode")
+_sites = _hard("separation", "sites")
+_needs = _hard("needs", "mode")
 
 
 PAIRWISE: tuple[PairRule, ...] = (
