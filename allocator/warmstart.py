@@ -61,6 +61,15 @@ def pair_values(data: RoundData, pairs: Pairs, *, with_fit: bool = True) -> np.n
     raise OverflowError("pair values too large for an exact lexicographic flow")
 
 
+def exact_values(data: RoundData, pairs: Pairs) -> bool:
+    """Do the tiers stack exactly into flow costs (every round below whole-stock size)?"""
+    try:
+        pair_values(data, pairs, with_fit=False)
+    except OverflowError:
+        return False
+    return True
+
+
 def hint_values(data: RoundData, pairs: Pairs) -> np.ndarray:
     """`pair_values` when they stack exactly; otherwise (whole-stock sizes) the best
     approximation that does: due families on time first, then housing points (then fit
