@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -235,7 +236,7 @@ def concat_pairs(data: RoundData, parts: list[Pairs]) -> Pairs:
         return _with_objective_parts(data, empty, empty, {c: 0 for c in CODES})
     if len(parts) == 1:
         return parts[0]
-    arrays = {
+    arrays: dict[str, Any] = {
         f.name: np.concatenate([getattr(p, f.name) for p in parts])
         for f in fields(Pairs)
         if isinstance(getattr(parts[0], f.name), np.ndarray)

@@ -53,10 +53,10 @@ def expected_breaches(ctx: Context, proposal: Proposal) -> dict[str, _Expected]:
             continue
         limit = facts.deadline(h, s.policy)
         assert limit is not None  # due implies a deadline
-        d = first.get(h.id)
-        over = facts.days_over(h, d, s)
+        moved_to = first.get(h.id)
+        over = facts.days_over(h, moved_to, s)
         if over > 0:
-            out[h.id] = _Expected(limit, over, d.id if d is not None else None)
+            out[h.id] = _Expected(limit, over, moved_to.id if moved_to is not None else None)
     return out
 
 
