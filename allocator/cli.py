@@ -109,7 +109,7 @@ def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | 
     if not quiet:
         from allocator.report import summary_lines
 
-        for line in summary_lines(result):
+        for line in summary_lines(result, loaded.policy.rules_off()):
             click.echo(line)
         click.echo(f"wrote {out}" + (f" and {report}" if report else ""))
 

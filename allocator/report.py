@@ -32,14 +32,19 @@ def render_report(scenario: Scenario, proposal: Proposal) -> str:
                       autoescape=select_autoescape(["html", "j2"]))
     template = env.get_template("report.html.j2")
     return template.render(p=proposal, s=scenario, fmt=_fmt, pct=_pct,
-                           status_text=STATUS_TEXT, tier_text=TIER_TEXT)
+                           status_text=STATUS_TEXT, tier_text=TIER_TEXT,
+                           rules_off=scenario.policy.rules_off())
 
 
-def summary_lines(proposal: Proposal) -> list[str]:
+def summary_lines(proposal: Proposal, rules_off: list[str] | None = None) -> list[str]:
+    """The console summary; `rules_off` (the policy's switches set to off) comes first,
+    so an analysis run is never mistaken for a meeting proposal."""
     k, r = proposal.kpis, proposal.run
     tiers = ", ".join(f"{t.name}={_fmt(t.objective)} ({t.status}, gap {_pct(t.gap)})"
                       for t in r.tiers if t.status != "SKIPPED")
     return [
+        *([f"WARNING: rules switched off in this policy: {', '.join(rules_off)}"]
+          if rules_off else []),
         f"run {r.id} [{r.method}] status {r.status} in {r.wall_time_s} s",
         f"housed {k.housed} of {k.households} households in {k.vacancies} vacancies; "
         f"due families housed {k.due_housed}/{k.due_families}; breaches {k.breaches} "

@@ -168,3 +168,12 @@ class Policy(_Section):
     needs: Needs = Field(default_factory=Needs)
     solver: Solver = Field(default_factory=Solver)
     weights: Weights = Field(default_factory=Weights)
+
+    def rules_off(self) -> list[str]:
+        """The rule switches set to "off" (e.g. ``needs.mode``): analysts' what-ifs that a
+        proposal for a real meeting must make visible."""
+        return [f"{name}.{key}"
+                for name, section in self
+                if isinstance(section, _Section)
+                for key, value in section
+                if value == "off"]

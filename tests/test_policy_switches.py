@@ -150,3 +150,19 @@ def test_temporary_off_still_keeps_a_due_family_out_of_temporary_housing() -> No
     with pytest.raises(InputError) as error:
         propose(_forced(s, ("FAMILY", "W1")))
     assert "temporary_family" in error.value.render()
+
+
+def test_a_policy_with_rules_off_says_so_in_summary_and_report() -> None:
+    from allocator.report import render_report, summary_lines
+
+    pieces = CASES["needs.mode=off (wheelchair, step-free, rent)"][1]
+    strict = scenario(**pieces)
+    assert strict.policy.rules_off() == []
+    relaxed = _with_policy(strict, {"needs": {"mode": "off"}, "location": {"mode": "off"}})
+    assert relaxed.policy.rules_off() == ["location.mode", "needs.mode"]
+    proposal = propose(relaxed)
+    lines = summary_lines(proposal, relaxed.policy.rules_off())
+    assert lines[0] == "WARNING: rules switched off in this policy: location.mode, needs.mode"
+    html = render_report(relaxed, proposal)
+    assert "Regler slått av i denne policyen:</b> location.mode, needs.mode" in html
+    assert "Regler slått av" not in render_report(strict, propose(strict))
