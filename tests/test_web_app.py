@@ -215,3 +215,14 @@ def test_allocator_serve(tmp_path: Path) -> None:
     _stop(process)
     output = "".join(lines)
     assert "Demobrukere" not in output and "opprettet fra" not in output
+
+
+def test_round_with_rules_switched_off_is_marked_as_an_analysis(app: FastAPI) -> None:  # noqa: F811
+    relaxed = SCENARIO.model_copy(update={"policy": SCENARIO.policy.model_copy(
+        update={"needs": SCENARIO.policy.needs.model_copy(update={"mode": "off"})})})
+    with app.state.core.tx() as db:
+        round_id = services.create_round(db, relaxed, name="Analyse", source="test",
+                                         actor=None, time_limit_s=10).id
+    client = Client(app, "analytiker")
+    assert "Regler slått av i regelsettet: needs.mode" in client.get(f"/rounds/{round_id}").text
+    assert "Regler slått av" not in client.get("/rounds/1").text

@@ -87,6 +87,7 @@ def round_page(request: Request, round_id: int, current: Viewer) -> Response:
         decisions=list(reversed(decided)), users=users, ledger=ledger,
         stale=services.is_stale(run, ledger), households=households,
         summary=household_summary, policy_name=scenario.policy.name,
+        rules_off=scenario.policy.rules_off(),
         can_act=draft and current.can(ACT), can_publish=draft and current.can(PUBLISH))
 
 
