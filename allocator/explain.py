@@ -132,13 +132,11 @@ class Explainer:
         h, d = int(P.h[p]), int(P.d[p])
         q = np.asarray(self.pairs_by_dwelling.get(d, []), dtype=np.int64)
         u = P.h[q]
-        due = data.ranked_due[u]
-        over = r7_temporary.unmatched_days_over(data)[u]
+        on_time, days_saved = r7_temporary.deadline_gains(data, u, P.late[q], data.ranked_due)
         # Best first: due and on time, fewer days over, more housing points, better fit,
         # earlier approval, then the fixed jitter (np.lexsort: last key is primary).
         order = np.lexsort((P.tie_jitter[q], data.order[u], P.fit[q], -P.housing[q],
-                            np.where(due, P.late[q] - over, 0),
-                            -(due & (P.late[q] == 0)).astype(np.int64)))
+                            -days_saved, -on_time))
         out: list[Alternate] = []
         for i in order:
             candidate, pair = int(u[i]), int(q[i])

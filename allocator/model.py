@@ -127,10 +127,8 @@ def objective(data: RoundData, pairs: Pairs) -> tuple[list[Component], list[Comp
 
 def _deadline_components(data: RoundData, pairs: Pairs) -> list[Component]:
     """Tier 1 (R7): breaches and days over of the due families."""
-    due = data.due[pairs.h]
+    on_time, days_saved = r7_temporary.deadline_gains(data, pairs.h, pairs.late, data.due)
     over = r7_temporary.unmatched_days_over(data)
-    on_time = (due & (pairs.late == 0)).astype(np.int64)
-    days_saved = np.where(due, over[pairs.h] - pairs.late, 0).astype(np.int64)
     return [
         Component("deadline_breaches", "min", int(data.due.sum()), -on_time),
         Component("deadline_days_over", "min", int(over.sum()), -days_saved),

@@ -45,6 +45,20 @@ def _repair_seconds(budget: float) -> float:
     return min(60.0, max(10.0, 0.1 * budget))
 
 
+def _attains(model: AllocationModel, bounds: dict[str, int] | None, chosen: np.ndarray,
+             through: str = "priority_waiting") -> bool:
+    """Does `chosen` attain the relaxation bound on every component up to `through`?
+    Then no other hint can be better there."""
+    if bounds is None:
+        return False
+    for c in model.components:
+        if bounds.get(c.name) != c.value(chosen):
+            return False
+        if c.name == through:
+            return True
+    return False
+
+
 def optimise(
     model: AllocationModel,
     settings: SolverSettings,
@@ -87,7 +101,7 @@ def optimise(
             tiers=["deadline_breaches", "deadline_days_over"],
         )
         hint = warm_start(data, pairs, sub_idx[first.chosen], seconds=_repair_seconds(budget))
-        if exact_values(data, pairs):
+        if exact_values(data, pairs) and not _attains(model, certificate, hint):
             # Fixing the sub-solve's placements (one of many tier-1 optima, chosen by
             # CP-SAT's timing) can cost tier 2; the unfixed warm start often reaches the
             # same tier 1 without that cost (measured on the horizon benchmark: 699,967 vs

@@ -44,10 +44,7 @@ def pair_values(data: RoundData, pairs: Pairs, *, with_fit: bool = True) -> np.n
     exceeds the largest possible total of the tiers below it. The fit tier is included
     only while the total stays exactly representable in 62 bits."""
     matches = max(1, min(data.H, data.D))
-    over = r7_temporary.unmatched_days_over(data)[pairs.h]
-    due = data.ranked_due[pairs.h]
-    days_saved = np.where(due, over - pairs.late, 0).astype(np.int64)
-    on_time = (due & (pairs.late == 0)).astype(np.int64)
+    on_time, days_saved = r7_temporary.deadline_gains(data, pairs.h, pairs.late, data.ranked_due)
     housing = pairs.housing.astype(np.int64)
     # OR-Tools' min-cost flow refuses arc costs whose products with the node count could
     # overflow (BAD_COST_RANGE), so each pair's value stays below 2^62 / nodes.
@@ -81,11 +78,9 @@ def hint_values(data: RoundData, pairs: Pairs) -> np.ndarray:
         pass
     matches = max(1, min(data.H, data.D))
     limit = flow_cost_limit(data.H, data.D)
-    due = data.ranked_due[pairs.h]
-    over = r7_temporary.unmatched_days_over(data)[pairs.h]
-    on_time = (due & (pairs.late == 0)).astype(np.int64)
+    on_time, days_saved = r7_temporary.deadline_gains(data, pairs.h, pairs.late, data.ranked_due)
     housing = pairs.housing.astype(np.int64)
-    worse = due & (pairs.late > over)
+    worse = days_saved < 0
     for attempt in (
         lambda: _stack(on_time, _stack(housing, -pairs.fit, matches, limit), matches, limit),
         lambda: _stack(on_time, housing, matches, limit),
@@ -315,10 +310,7 @@ def assignment_bound(data: RoundData, pairs: Pairs) -> dict[str, int]:
         pass
     matches = max(1, min(data.H, data.D))
     limit = flow_cost_limit(data.H, data.D)
-    over = r7_temporary.unmatched_days_over(data)[pairs.h]
-    due = data.ranked_due[pairs.h]
-    days_saved = np.where(due, over - pairs.late, 0).astype(np.int64)
-    on_time = (due & (pairs.late == 0)).astype(np.int64)
+    on_time, days_saved = r7_temporary.deadline_gains(data, pairs.h, pairs.late, data.ranked_due)
     deadlines = flow_assignment(data, pairs, _stack(on_time, days_saved, matches, limit))
     housing = flow_assignment(data, pairs, pairs.housing.astype(np.int64))
     return {**deadline_values(deadlines), "priority_waiting": int(pairs.housing[housing].sum())}

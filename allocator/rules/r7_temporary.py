@@ -33,6 +33,18 @@ def unmatched_days_over(data: RoundData) -> np.ndarray:
     return np.where(data.due, data.next_round_move_in - data.deadline, 0)
 
 
+def deadline_gains(data: RoundData, h: np.ndarray, late: np.ndarray, due: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair (household `h`, `late` days past its deadline): (1 when it moves a due
+    family in on time, days over saved against leaving it for the next round). `due` is
+    `data.due` to measure tier 1, or `data.ranked_due` to rank by it. The days saved are
+    negative when moving in now is later than waiting would be."""
+    is_due = due[h]
+    on_time = (is_due & (late == 0)).astype(np.int64)
+    days_saved = np.where(is_due, unmatched_days_over(data)[h] - late, 0).astype(np.int64)
+    return on_time, days_saved
+
+
 def late_days(data: RoundData, h: np.ndarray, move_in: np.ndarray) -> np.ndarray:
     """Days past the deadline per pair (0 for households that are not due)."""
     return np.where(data.due[h], np.maximum(0, move_in - data.deadline[h]), 0)
