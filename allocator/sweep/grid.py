@@ -158,6 +158,12 @@ def load_grid(path: Path) -> Grid:
     return resolve_grid(spec, path.parent, str(path))
 
 
+def _under(where: str, error: InputError) -> list[Problem]:
+    """The error's problems, located under the grid entry `where` (e.g. ``policies.2``)."""
+    return [p.model_copy(update={"location": f"{where} {p.location}".strip()})
+            for p in error.problems]
+
+
 def resolve_grid(spec: GridFile, folder: Path, origin: str = "") -> Grid:
     """Load every scenario and build every policy of ``spec`` (paths relative to folder)."""
     problems: list[Problem] = []
@@ -168,8 +174,7 @@ def resolve_grid(spec: GridFile, folder: Path, origin: str = "") -> Grid:
         try:
             sources.append(load_source_spec(entry, folder))
         except InputError as error:
-            problems += [p.model_copy(update={"location": f"scenarios.{k} {p.location}".strip()})
-                         for p in error.problems]
+            problems += _under(f"scenarios.{k}", error)
     policies: list[tuple[PolicyEntry, Policy, str]] = []
     for k, raw in enumerate(spec.policies):
         policy_entry = raw if isinstance(raw, PolicyEntry) else \
@@ -177,8 +182,7 @@ def resolve_grid(spec: GridFile, folder: Path, origin: str = "") -> Grid:
         try:
             policies.append(build_policy(policy_entry, folder))
         except InputError as error:
-            problems += [p.model_copy(update={"location": f"policies.{k} {p.location}".strip()})
-                         for p in error.problems]
+            problems += _under(f"policies.{k}", error)
     names = [e.name for e, _, _ in policies]
     for name in {n for n in names if names.count(n) > 1}:
         problems.append(Problem(file=origin, field="name", value=name,
