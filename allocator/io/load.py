@@ -68,6 +68,8 @@ from models.scenario import (
     Child,
     District,
     Dwelling,
+    ExpectedHousehold,
+    ExpectedVacancy,
     ForbiddenPair,
     Household,
     Id,
@@ -75,6 +77,7 @@ from models.scenario import (
     PinnedPair,
     Scenario,
     SchoolAccess,
+    SchoolZone,
     reference_problems,
 )
 
@@ -94,12 +97,16 @@ TABLE_MODELS: dict[str, type[BaseModel]] = {
     "dwellings": Dwelling,
     "households": Household,
     "school_access": SchoolAccess,
+    "school_zones": SchoolZone,
+    "expected_vacancies": ExpectedVacancy,
+    "expected_households": ExpectedHousehold,
     "locks.pinned": PinnedPair,
     "locks.forbidden": ForbiddenPair,
     "children": ChildRow,
 }
 TOP_KEYS = ("as_of", "policy", "districts", "buildings", "dwellings", "households",
-            "school_access", "locks", "children", "tables")
+            "school_access", "school_zones", "expected_vacancies", "expected_households",
+            "locks", "children", "tables")
 SCENARIO_FILES = ("scenario.yaml", "scenario.yml", "scenario.json")
 TREE_SUFFIXES = (".json", ".yaml", ".yml")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -195,7 +202,8 @@ def read_scenario(path: str | Path) -> Loaded:
     _workbook_shorthand(top.get("tables"), context)
     raws = {table: _read_table(table, top, context) for table in TABLE_MODELS}
     _fill_zones(raws["buildings"], context)
-    _attach_children(raws["households"], raws.pop("children"), context)
+    _attach_children([*raws["households"], *raws["expected_households"]], raws.pop("children"),
+                     context)
     tables = {table: _validate(table, rows, context) for table, rows in raws.items()}
     context.problems += _reference_problems(_stand_in(as_of or dt.date.max, tables), context,
                                             tables)
@@ -663,7 +671,8 @@ def _placeholder(annotation: Any) -> Any:
 def _tables_tree(tables: Mapping[str, _Table]) -> dict[str, Any]:
     return {
         **{name: tables[name].records for name in
-           ("districts", "buildings", "dwellings", "households", "school_access")},
+           ("districts", "buildings", "dwellings", "households", "school_access",
+            "school_zones", "expected_vacancies", "expected_households")},
         "locks": {"pinned": tables["locks.pinned"].records,
                   "forbidden": tables["locks.forbidden"].records},
     }
