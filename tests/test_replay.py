@@ -79,6 +79,7 @@ def test_optimiser_never_breaks_a_hard_rule(result: ReplayResult) -> None:
     optimiser = result.runs[0]
     assert [r["week"] for r in optimiser.rows] == list(range(WEEKS))
     assert all(r["violations"] == 0 for r in optimiser.rows)
+    assert all(r["unequal_pairs"] == 0 for r in optimiser.rows)  # equal cases: rules decide
     assert all(r["status"] == "OPTIMAL" for r in optimiser.rows)
     assert sum(r["offers"] for r in optimiser.rows) > 0
     for row in optimiser.rows:

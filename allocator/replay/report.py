@@ -239,7 +239,7 @@ def summary_lines(results: Results) -> list[str]:
     summary = mean_over_seeds(summary)
     cols = ["policy", "housed", "waiting_mean", "waiting_max", "wait_p50", "wait_p90",
             "breaches", "families_breached", "days_over", "dissimilarity_end",
-            "vacancy_days", "declines", "violations", "wall_s"]
+            "vacancy_days", "declines", "violations", "unequal_pairs", "wall_s"]
     view = summary[[c for c in cols if c in summary]]
     return view.to_string(index=False, float_format=lambda v: f"{v:.3g}" if abs(v) < 1
                           else f"{v:.1f}").splitlines()
