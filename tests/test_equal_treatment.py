@@ -88,7 +88,7 @@ def test_fit_tier_separates_by_preferred_district() -> None:
     assert pair.separator == "fit" and pair.codes == ("preference_rank",)
     assert pair.housed.fit_cost is not None and pair.unhoused.fit_cost is not None
     assert pair.housed.fit_cost < pair.unhoused.fit_cost
-    assert "ønsket bydel nr. 1 (0 trinn) mot utenfor ønskene (1 trinn)" in pair.text
+    assert "ønsket bydel: nr. 1 (0 trinn) mot utenfor ønskene (1 trinn)" in pair.text
 
 
 def test_building_cap_separates_when_the_other_would_break_it() -> None:

@@ -388,9 +388,9 @@ def _fit_differences(a: Household, b: Household, A: Side, B: Side) -> str:
         if x == y:
             continue
         if name == "preference_rank":
-            out.append(f"{label} {_wish(a, x)} mot {_wish(b, y)}")
+            out.append(f"{label}: {_wish(a, x)} mot {_wish(b, y)}")
         else:
-            out.append(f"{label} {x}{unit} mot {y}{unit}")
+            out.append(f"{label}: {x}{unit} mot {y}{unit}")
     return "; ".join(out) or "samme deler, ulik sum"
 
 
