@@ -38,9 +38,9 @@ import numpy as np
 from allocator.checker import Violation, check_proposal, pair_violations
 from allocator.checker.registry import PAIR_CODES
 from allocator.data import NO_DAY, RoundData, build_round_data
-from allocator.pairs import Pairs, candidate_pairs
+from allocator.pairs import Pairs, candidate_pairs, rejection_codes
 from allocator.reasons import rule_text
-from allocator.rules import r7_temporary, r9_timing
+from allocator.rules import CODES, r7_temporary, r9_timing
 from models.proposal import Match, Proposal, ScoreParts
 from models.scenario import Household, Locks, Scenario
 
@@ -287,6 +287,15 @@ class _Judge:
         ]
         return list(dict.fromkeys(v.code for v in new))
 
+    def filtered(self, b: Household, dwelling: str) -> list[str]:
+        """The round filter that keeps the pair out of the candidates (a rule over the whole
+        round whose outcome the existing residents already decide), if any: a second
+        statement of what ``broken_by_swap`` finds, so a filter is never taken for a fit."""
+        data = self.data
+        hi, di = data.household_index[b.id], data.dwelling_index[dwelling]
+        number = int(rejection_codes(data, np.array([hi]))[0, di])
+        return [CODES[number - 1]] if number else []
+
     # -- the verdict ----------------------------------------------------------------------
     def pair(self, m: Match, a: Household, b: Household) -> EqualPair:
         d = m.dwelling
@@ -319,7 +328,7 @@ class _Judge:
                 ("forbidden_pair",),
                 f"Tildelingsmøtet har sperret {b.id} fra boligen{_suffix(lock)}.",
             )
-        broken = self.broken_by_swap(m, b)
+        broken = self.broken_by_swap(m, b) or self.filtered(b, d)
         if broken:
             rules = "; ".join(rule_text(c) for c in broken)
             return verdict(
@@ -328,8 +337,8 @@ class _Judge:
                 f"Med {b.id} i boligen ville en regel for hele runden blitt brutt: {rules}.",
             )
         (on_a, saved_a), (on_b, saved_b) = self.tier1(a, A.late_days), self.tier1(b, B.late_days)
-        fit_a = A.fit_cost if A.fit_cost is not None else 0
-        fit_b = B.fit_cost if B.fit_cost is not None else 0
+        assert A.fit_cost is not None and B.fit_cost is not None  # both pairs are candidates
+        fit_a, fit_b = A.fit_cost, B.fit_cost
         # The swap against the proposal, tier by tier: > 0 the proposal is better.
         steps: list[tuple[Separator, int]] = [
             ("deadline", on_a - on_b),
