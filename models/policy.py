@@ -121,6 +121,17 @@ class Deadlines(_Section):
     weights: ClockWeights = Field(default_factory=ClockWeights)
 
 
+class Lookahead(_Section):
+    """The weekly round with the coming weeks in view (off while `weeks` is 0): this
+    week's offers are chosen so that fewer households miss a deadline clock in the next
+    `weeks` weeks, over `futures` sampled futures (known future vacancies and households,
+    and the scenario's forecast rates), with common random numbers from `seed`."""
+
+    weeks: int = Field(0, ge=0, le=26, description="Weeks ahead; 0 = off.")
+    futures: int = Field(8, ge=1, le=64, description="Sampled futures.")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
 class Needs(_Section):
     """R8: needs and dwelling categories."""
 
@@ -191,6 +202,7 @@ class Policy(_Section):
     separation: Separation = Field(default_factory=Separation)
     temporary: Temporary = Field(default_factory=Temporary)
     deadlines: Deadlines = Field(default_factory=Deadlines)
+    lookahead: Lookahead = Field(default_factory=Lookahead)
     needs: Needs = Field(default_factory=Needs)
     solver: Solver = Field(default_factory=Solver)
     weights: Weights = Field(default_factory=Weights)

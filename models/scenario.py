@@ -273,6 +273,37 @@ class ExpectedHousehold(Household):
     certainty: float = Field(1.0, gt=0, le=1, description="Probability that it joins then.")
 
 
+class VacancyRate(Record):
+    """Vacancies of one kind expected per week, for what is not known yet (estimated from
+    the municipality's own history: `allocator estimate-rates`). A sampled vacancy is a
+    dwelling like `dwelling` (its building, size, category, rent), free `notice_days` after
+    the round that lists it."""
+
+    dwelling: Dwelling
+    per_week: float = Field(..., gt=0, le=50)
+    notice_days: int = Field(30, ge=0, le=365)
+
+
+class ArrivalRate(Record):
+    """Households of one kind expected to join the list per week, with a deadline clock
+    `deadline_after_days` after joining (a release from prison or an institution, a
+    refugee's agreed arrival). Households without a clock in the coming weeks are not
+    forecast: the look-ahead plans for deadlines only."""
+
+    household: Household
+    per_week: float = Field(..., gt=0, le=50)
+    deadline_after_days: int = Field(..., ge=0, le=730)
+
+
+class Forecast(Record):
+    """Rates for what is not known, read by the look-ahead policy (`policy.lookahead`)."""
+
+    vacancies: list[VacancyRate] = Field(default_factory=list)
+    arrivals: list[ArrivalRate] = Field(default_factory=list)
+    history_weeks: int | None = Field(None, ge=1, description="Weeks the rates were estimated "
+                                      "from (for the record).")
+
+
 class SchoolAccess(Record):
     from_zone: Id
     to_zone: Id
@@ -310,6 +341,7 @@ class Scenario(Record):
     locks: Locks = Field(default_factory=Locks)
     expected_vacancies: list[ExpectedVacancy] = Field(default_factory=list)
     expected_households: list[ExpectedHousehold] = Field(default_factory=list)
+    forecast: Forecast | None = None
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Scenario:
@@ -391,6 +423,15 @@ def reference_problems(s: Scenario) -> list[Problem]:
             problems.append(Problem(table="expected_vacancies", index=i, field="available_from",
                                     value=str(v.available_from),
                                     expected=f"a date after as_of {s.as_of}"))
+    if s.forecast is not None:
+        for i, rate in enumerate(s.forecast.vacancies):
+            unknown("forecast.vacancies", i, "dwelling.building", rate.dwelling.building,
+                    buildings, "building")
+        for i, arrival in enumerate(s.forecast.arrivals):
+            for field in ("excluded_districts", "preferred_districts"):
+                for d_id in getattr(arrival.household, field):
+                    unknown("forecast.arrivals", i, f"household.{field}", d_id, districts,
+                            "district")
     for i, e in enumerate(s.expected_households):
         if e.joins_on <= s.as_of:
             problems.append(Problem(table="expected_households", index=i, field="joins_on",

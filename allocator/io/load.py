@@ -71,6 +71,7 @@ from models.scenario import (
     Dwelling,
     ExpectedHousehold,
     ExpectedVacancy,
+    Forecast,
     ForbiddenPair,
     Household,
     Id,
@@ -107,7 +108,7 @@ TABLE_MODELS: dict[str, type[BaseModel]] = {
 }
 TOP_KEYS = ("as_of", "policy", "districts", "buildings", "dwellings", "households",
             "school_access", "school_zones", "expected_vacancies", "expected_households",
-            "locks", "children", "tables")
+            "forecast", "locks", "children", "tables")
 SCENARIO_FILES = ("scenario.yaml", "scenario.yml", "scenario.json")
 TREE_SUFFIXES = (".json", ".yaml", ".yml")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -200,6 +201,7 @@ def read_scenario(path: str | Path) -> Loaded:
             context.problem("$", str(key), key, "a top-level key: " + ", ".join(TOP_KEYS))
     as_of = _as_of(top, context)
     policy = _policy(top.get("policy"), context)
+    forecast = _forecast(top.get("forecast"), context)
     _workbook_shorthand(top.get("tables"), context)
     raws = {table: _read_table(table, top, context) for table in TABLE_MODELS}
     _fill_zones(raws["buildings"], context)
@@ -211,7 +213,7 @@ def read_scenario(path: str | Path) -> Loaded:
     if context.problems or as_of is None or policy is None or not all(
             t.valid for t in tables.values()):
         raise InputError(_ordered(context.problems, [context.label, *context.files]))
-    scenario = _assemble(as_of, policy, tables)
+    scenario = _assemble(as_of, policy, tables, forecast)
     # What propose would refuse beyond the records (pins against every rule), at its row.
     context.problems += _placed(scenario_problems(scenario), context, tables)
     if context.problems:
@@ -303,15 +305,28 @@ def _policy(spec: Any, context: _Context) -> Policy | None:
     """The inline policy, or the policy file it names; None when it has problems."""
     if spec is None:
         return Policy()
+    return _object_or_file(Policy, "policy", spec, context)  # type: ignore[no-any-return]
+
+
+def _forecast(spec: Any, context: _Context) -> Forecast | None:
+    """The inline forecast rates, or the file it names (``allocator estimate-rates``)."""
+    if spec is None:
+        return None
+    return _object_or_file(Forecast, "forecast", spec, context)  # type: ignore[no-any-return]
+
+
+def _object_or_file(model: type[BaseModel], key: str, spec: Any, context: _Context) -> Any:
+    """An inline object for `key`, or the name of a .yaml/.json file next to the scenario
+    holding it; None when it has problems (recorded in `context`)."""
     if isinstance(spec, str):
         path, label = context.here(spec)
         if not path.is_file():
-            context.problem("$.policy", "policy", spec,
-                            f"a policy file (.yaml, .json) next to the scenario; {label} "
+            context.problem(f"$.{key}", key, spec,
+                            f"a {key} file (.yaml, .json) next to the scenario; {label} "
                             "does not exist")
             return None
         if path.suffix.lower() not in TREE_SUFFIXES:
-            context.problem("$.policy", "policy", spec, "a policy file ending .yaml, .yml, .json")
+            context.problem(f"$.{key}", key, spec, f"a {key} file ending .yaml, .yml, .json")
             return None
         document = read_tree(path, label)
         context.problems += document.problems
@@ -319,12 +334,12 @@ def _policy(spec: Any, context: _Context) -> Policy | None:
             return None
         spec, origin = ({} if document.tree is None else document.tree), Origin(label, "$")
     elif isinstance(spec, dict):
-        origin = Origin(context.label, "$.policy")
+        origin = Origin(context.label, f"$.{key}")
     else:
-        context.problem("$.policy", "policy", spec,
-                        "a policy object, or the name of a policy file next to the scenario")
+        context.problem(f"$.{key}", key, spec,
+                        f"a {key} object, or the name of a {key} file next to the scenario")
         return None
-    checked = _check(Policy, spec, origin)
+    checked = _check(model, spec, origin)
     context.problems += checked.problems
     return checked.record
 
@@ -684,9 +699,10 @@ def _tables_tree(tables: Mapping[str, _Table]) -> dict[str, Any]:
     }
 
 
-def _assemble(as_of: dt.date, policy: Policy, tables: Mapping[str, _Table]) -> Scenario:
+def _assemble(as_of: dt.date, policy: Policy, tables: Mapping[str, _Table],
+              forecast: Forecast | None = None) -> Scenario:
     """The scenario of valid records (references are checked separately)."""
-    data = {"as_of": as_of, "policy": policy, **_tables_tree(tables)}
+    data = {"as_of": as_of, "policy": policy, **_tables_tree(tables), "forecast": forecast}
     return Scenario.model_validate(data, context={"skip_references": True})
 
 
