@@ -96,7 +96,7 @@ class Temporary(_Section):
     )
 
 
-class Needs(_Section):
+class NeedsRules(_Section):
     """R8: needs and dwelling categories."""
 
     mode: Literal["hard", "off"] = Field(
@@ -165,7 +165,7 @@ class Policy(_Section):
     spread: Spread = Field(default_factory=Spread)
     separation: Separation = Field(default_factory=Separation)
     temporary: Temporary = Field(default_factory=Temporary)
-    needs: Needs = Field(default_factory=Needs)
+    needs: NeedsRules = Field(default_factory=NeedsRules)
     solver: Solver = Field(default_factory=Solver)
     weights: Weights = Field(default_factory=Weights)
 
