@@ -57,27 +57,56 @@ from models.scenario import Category, Dwelling, Id
 
 #: Kobo's dwelling import template, in order (docs/kobo.md maps each column).
 TEMPLATE_COLUMNS = (
-    "kommunenummer", "gnrbnr", "festenummer", "seksjonsnummer", "bruksenhetsnummer",
-    "gatenavn", "husnummer", "husbokstav", "postnummer", "ekstrareferanse", "koboboligtype",
-    "underkategoriboligtype", "kobodisposisjonsform", "boligeiersnavn",
-    "boligeiersorganisasjonsnummer", "boligeiersmobilnummer", "boligstatus", "statusdato",
-    "manedsleie", "malernummerstrom", "malernummervann", "depositum", "errullestoltilpasset",
-    "antallsoverom", "skolekretsbarneskole", "skolekretsungdomsskole", "ovriginformasjon",
-    "kvalifiserermvakompensasjon", "erbofellesskap", "erdognbemannet", "harpersonalbase",
-    "hovedsoker", "leieforholdertidsubegrenset", "leieforholdstartdato", "leieforholdsluttdato",
+    "kommunenummer",
+    "gnrbnr",
+    "festenummer",
+    "seksjonsnummer",
+    "bruksenhetsnummer",
+    "gatenavn",
+    "husnummer",
+    "husbokstav",
+    "postnummer",
+    "ekstrareferanse",
+    "koboboligtype",
+    "underkategoriboligtype",
+    "kobodisposisjonsform",
+    "boligeiersnavn",
+    "boligeiersorganisasjonsnummer",
+    "boligeiersmobilnummer",
+    "boligstatus",
+    "statusdato",
+    "manedsleie",
+    "malernummerstrom",
+    "malernummervann",
+    "depositum",
+    "errullestoltilpasset",
+    "antallsoverom",
+    "skolekretsbarneskole",
+    "skolekretsungdomsskole",
+    "ovriginformasjon",
+    "kvalifiserermvakompensasjon",
+    "erbofellesskap",
+    "erdognbemannet",
+    "harpersonalbase",
+    "hovedsoker",
+    "leieforholdertidsubegrenset",
+    "leieforholdstartdato",
+    "leieforholdsluttdato",
 )
 
 #: Our dwelling field -> the columns it is read from directly, first non-empty wins. The
 #: template's own columns come first; the older export's names follow as aliases.
-DIRECT_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "bedrooms": ("antallsoverom",),
-    "rent": ("manedsleie",),
-    "wheelchair": ("errullestoltilpasset",),
-    "rooms": ("antallrom",),
-    "area_m2": ("bruksareal", "p-areal"),
-    "elevator": ("heis",),
-    "board_approval_days": ("styregodkjenningsdager",),
-})
+DIRECT_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "bedrooms": ("antallsoverom",),
+        "rent": ("manedsleie",),
+        "wheelchair": ("errullestoltilpasset",),
+        "rooms": ("antallrom",),
+        "area_m2": ("bruksareal", "p-areal"),
+        "elevator": ("heis",),
+        "board_approval_days": ("styregodkjenningsdager",),
+    }
+)
 #: Id columns, first non-empty wins, before the id built from building + bruksenhetsnummer.
 #: ``koboid`` and ``leverandorboligid`` are no template columns: the Bolig API form keys on
 #: them (allocator.io.kobo_api).
@@ -96,42 +125,93 @@ LEASE_END_COLUMN = "leieforholdsluttdato"
 LEASE_OPEN_ENDED_COLUMN = "leieforholdertidsubegrenset"
 
 #: Building field -> Kobo column (zones live on the building in our model).
-KOBO_BUILDING_ZONES: Mapping[str, str] = MappingProxyType({
-    "school_zone_primary": "skolekretsbarneskole",
-    "school_zone_lower_secondary": "skolekretsungdomsskole",
-})
+KOBO_BUILDING_ZONES: Mapping[str, str] = MappingProxyType(
+    {
+        "school_zone_primary": "skolekretsbarneskole",
+        "school_zone_lower_secondary": "skolekretsungdomsskole",
+    }
+)
 
 #: ``boligstatus`` words (folded, see ``fold``) that make a row one of this round's vacancies.
-VACANT_STATUSES = frozenset({
-    "ledig", "klar for innflytting", "klar for tildeling", "ledig for tildeling",
-    "ledig for utleie",
-})
+VACANT_STATUSES = frozenset(
+    {
+        "ledig",
+        "klar for innflytting",
+        "klar for tildeling",
+        "ledig for tildeling",
+        "ledig for utleie",
+    }
+)
 #: Statuses of a let dwelling: with a lease end date it is a known future vacancy.
 LET_STATUSES = frozenset({"utleid", "oppsagt"})
 
 #: The usual Kobo dwelling types and sub-types -> our category. A municipality edits this
 #: with ``categories:`` (its rows add to and override these); keys are folded (``fold``).
-DEFAULT_CATEGORIES: Mapping[str, Category] = MappingProxyType({
-    **dict.fromkeys(
-        ("ordinaer bolig", "ordinaer utleiebolig", "utleiebolig", "kommunal bolig",
-         "kommunal utleiebolig", "komm.bolig", "gjennomgangsbolig", "flyktningbolig",
-         "flyktningebolig", "bolig for flyktninger", "rus og psykiatribolig",
-         "rus- og psykiatribolig", "psykiatribolig", "rusbolig", "bofellesskap",
-         "familiebolig", "leie til eie"), Category.ordinary),
-    **dict.fromkeys(
-        ("midlertidig bolig", "midlertidig botilbud", "akuttbolig", "nodbolig", "krisebolig",
-         "hospits"), Category.temporary),
-    **dict.fromkeys(
-        ("bemannet bolig", "bolig med bemanning", "bolig med heldogns omsorg",
-         "heldogns omsorgsbolig", "omsorgsbolig med heldogns bemanning",
-         "samlokalisert bolig med bemanning", "bofellesskap med bemanning", "barnebolig",
-         "avlastningsbolig"), Category.staffed),
-    **dict.fromkeys(
-        ("omsorgsbolig", "trygdebolig", "seniorbolig", "eldrebolig", "tilrettelagt bolig",
-         "tilpasset bolig", "rullestolbolig", "bolig for personer med funksjonsnedsettelse"),
-        Category.adapted),
-    **dict.fromkeys(("ungdomsbolig", "studentbolig", "startbolig for ungdom"), Category.youth),
-})
+DEFAULT_CATEGORIES: Mapping[str, Category] = MappingProxyType(
+    {
+        **dict.fromkeys(
+            (
+                "ordinaer bolig",
+                "ordinaer utleiebolig",
+                "utleiebolig",
+                "kommunal bolig",
+                "kommunal utleiebolig",
+                "komm.bolig",
+                "gjennomgangsbolig",
+                "flyktningbolig",
+                "flyktningebolig",
+                "bolig for flyktninger",
+                "rus og psykiatribolig",
+                "rus- og psykiatribolig",
+                "psykiatribolig",
+                "rusbolig",
+                "bofellesskap",
+                "familiebolig",
+                "leie til eie",
+            ),
+            Category.ordinary,
+        ),
+        **dict.fromkeys(
+            (
+                "midlertidig bolig",
+                "midlertidig botilbud",
+                "akuttbolig",
+                "nodbolig",
+                "krisebolig",
+                "hospits",
+            ),
+            Category.temporary,
+        ),
+        **dict.fromkeys(
+            (
+                "bemannet bolig",
+                "bolig med bemanning",
+                "bolig med heldogns omsorg",
+                "heldogns omsorgsbolig",
+                "omsorgsbolig med heldogns bemanning",
+                "samlokalisert bolig med bemanning",
+                "bofellesskap med bemanning",
+                "barnebolig",
+                "avlastningsbolig",
+            ),
+            Category.staffed,
+        ),
+        **dict.fromkeys(
+            (
+                "omsorgsbolig",
+                "trygdebolig",
+                "seniorbolig",
+                "eldrebolig",
+                "tilrettelagt bolig",
+                "tilpasset bolig",
+                "rullestolbolig",
+                "bolig for personer med funksjonsnedsettelse",
+            ),
+            Category.adapted,
+        ),
+        **dict.fromkeys(("ungdomsbolig", "studentbolig", "startbolig for ungdom"), Category.youth),
+    }
+)
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 _UNIT = re.compile(r"([HUKL])(\d{2})(\d{2})", re.IGNORECASE)
@@ -199,8 +279,12 @@ class KoboSource:
 
     @classmethod
     def of_sheet(cls, sheet: Sheet) -> KoboSource:
-        return cls(file=sheet.file, header=frozenset(sheet.header), records=sheet.records,
-                   locate=sheet.location)
+        return cls(
+            file=sheet.file,
+            header=frozenset(sheet.header),
+            records=sheet.records,
+            locate=sheet.location,
+        )
 
 
 # --- the companion table and the category table ------------------------------------------
@@ -223,11 +307,18 @@ class DwellingDetails(BaseModel):
 
 
 #: Companion columns: ours, and the Kobo register's names for the same fields.
-DETAIL_ALIASES: Mapping[str, str] = MappingProxyType({
-    "bruksareal": "area_m2", "p-areal": "area_m2", "antallrom": "rooms", "heis": "elevator",
-    "etasjenummer": "floor", "styregodkjenningsdager": "board_approval_days",
-    "boligid": "id", "bolig": "id",
-})
+DETAIL_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "bruksareal": "area_m2",
+        "p-areal": "area_m2",
+        "antallrom": "rooms",
+        "heis": "elevator",
+        "etasjenummer": "floor",
+        "styregodkjenningsdager": "board_approval_days",
+        "boligid": "id",
+        "bolig": "id",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -239,12 +330,12 @@ class Detail:
     columns: dict[str, str]
 
 
-def read_side_sheet(path: Path, label: str, sheet: str | None = None
-                    ) -> tuple[Sheet | None, list[Problem]]:
+def read_side_sheet(
+    path: Path, label: str, sheet: str | None = None
+) -> tuple[Sheet | None, list[Problem]]:
     """A companion or category table: CSV, or an Excel sheet (``sheet`` or the only one)."""
     if path.suffix.lower() not in (".csv", *EXCEL_SUFFIXES):
-        return None, [Problem(file=label, value=path.suffix,
-                              expected="a .csv or .xlsx table")]
+        return None, [Problem(file=label, value=path.suffix, expected="a .csv or .xlsx table")]
     if path.suffix.lower() == ".csv":
         return read_csv(path, label)
     book, problems = open_workbook(path, label)
@@ -252,8 +343,14 @@ def read_side_sheet(path: Path, label: str, sheet: str | None = None
         return None, problems
     titles = [t for t in book.sheetnames if sheet is None or t.strip().lower() == sheet.lower()]
     if len(titles) != 1:
-        return None, [Problem(file=label, field="sheet", value=sheet,
-                              expected="the sheet to read: " + ", ".join(book.sheetnames))]
+        return None, [
+            Problem(
+                file=label,
+                field="sheet",
+                value=sheet,
+                expected="the sheet to read: " + ", ".join(book.sheetnames),
+            )
+        ]
     return read_sheet(book, titles[0], label)
 
 
@@ -263,22 +360,33 @@ def read_details(sheet: Sheet) -> tuple[dict[str, Detail], list[Problem]]:
     known = set(DwellingDetails.model_fields) | set(DETAIL_ALIASES)
     for name in sheet.header:
         if name and name not in known:
-            problems.append(Problem(
-                file=sheet.file, location=sheet.location(1), field=name, value=name,
-                expected="a column of the Kobo companion table: " + ", ".join(
-                    sorted(DwellingDetails.model_fields))))
+            problems.append(
+                Problem(
+                    file=sheet.file,
+                    location=sheet.location(1),
+                    field=name,
+                    value=name,
+                    expected="a column of the Kobo companion table: "
+                    + ", ".join(sorted(DwellingDetails.model_fields)),
+                )
+            )
     if "id" not in {DETAIL_ALIASES.get(n, n) for n in sheet.header}:
-        problems.append(Problem(file=sheet.file, location=sheet.location(1), field="id",
-                                expected="a column id: the dwelling id as the Kobo mapping "
-                                         "builds it (docs/kobo.md)"))
+        problems.append(
+            Problem(
+                file=sheet.file,
+                location=sheet.location(1),
+                field="id",
+                expected="a column id: the dwelling id as the Kobo mapping "
+                "builds it (docs/kobo.md)",
+            )
+        )
         return {}, problems
     specs = leaf_columns(DwellingDetails)
     found: dict[str, Detail] = {}
     for number, cells in sheet.records():
         renamed = {DETAIL_ALIASES.get(k, k): v for k, v in cells.items() if k in known}
         columns = {DETAIL_ALIASES.get(k, k): k for k in cells if k in known}
-        origin = Origin(sheet.file, sheet.location(number), flat=True, columns=columns,
-                        cells=cells)
+        origin = Origin(sheet.file, sheet.location(number), flat=True, columns=columns, cells=cells)
         raw = to_record(renamed, specs)
         try:
             values = DwellingDetails.model_validate(raw)
@@ -287,15 +395,19 @@ def read_details(sheet: Sheet) -> tuple[dict[str, Detail], list[Problem]]:
             continue
         if values.id in found:
             earlier = found[values.id].origin.location
-            problems.append(origin.problem(
-                "id", values.id, f"each dwelling once in the companion table (also {earlier})"))
+            problems.append(
+                origin.problem(
+                    "id", values.id, f"each dwelling once in the companion table (also {earlier})"
+                )
+            )
             continue
         found[values.id] = Detail(values, origin, columns)
     return found, problems
 
 
-def read_categories(spec: Any, folder: Path, where: str, label: str
-                    ) -> tuple[dict[str, Category], list[Problem], list[str]]:
+def read_categories(
+    spec: Any, folder: Path, where: str, label: str
+) -> tuple[dict[str, Category], list[Problem], list[str]]:
     """The dwelling-type table: the defaults, with the municipality's rows added on top.
 
     ``spec`` is an inline mapping ``{Omsorgsbolig: adapted, ...}`` or a CSV/Excel file with
@@ -310,17 +422,34 @@ def read_categories(spec: Any, folder: Path, where: str, label: str
         for key, value in spec.items():
             category = _category(value)
             if category is None:
-                problems.append(Problem(file=label, location=f"{where}.categories",
-                                        field=str(key), value=value,
-                                        expected=f"one of: {choices}"))
+                problems.append(
+                    Problem(
+                        file=label,
+                        location=f"{where}.categories",
+                        field=str(key),
+                        value=value,
+                        expected=f"one of: {choices}",
+                    )
+                )
             else:
                 table[fold(str(key))] = category
         return table, problems, []
     if not isinstance(spec, str) or not spec.strip():
-        return table, [Problem(file=label, location=f"{where}.categories", field="categories",
-                               value=spec, expected="a mapping {Kobo type: category} or the "
-                                                    "name of a CSV/Excel table next to the "
-                                                    "scenario")], []
+        return (
+            table,
+            [
+                Problem(
+                    file=label,
+                    location=f"{where}.categories",
+                    field="categories",
+                    value=spec,
+                    expected="a mapping {Kobo type: category} or the "
+                    "name of a CSV/Excel table next to the "
+                    "scenario",
+                )
+            ],
+            [],
+        )
     path = folder / spec
     side_label = str(path)
     sheet, problems = read_side_sheet(path, side_label)
@@ -328,21 +457,39 @@ def read_categories(spec: Any, folder: Path, where: str, label: str
         return table, problems, [side_label]
     for needed in ("boligtype", "category"):
         if needed not in sheet.header:
-            problems.append(Problem(file=side_label, location=sheet.location(1), field=needed,
-                                    expected="the columns boligtype and category"))
+            problems.append(
+                Problem(
+                    file=side_label,
+                    location=sheet.location(1),
+                    field=needed,
+                    expected="the columns boligtype and category",
+                )
+            )
     if problems:
         return table, problems, [side_label]
     for number, cells in sheet.records():
         kind, word = cells.get("boligtype", ""), cells.get("category", "")
         category = _category(word)
         if not kind:
-            problems.append(Problem(file=side_label, location=sheet.location(number),
-                                    field="boligtype", value=kind,
-                                    expected="a Kobo dwelling type or sub-type"))
+            problems.append(
+                Problem(
+                    file=side_label,
+                    location=sheet.location(number),
+                    field="boligtype",
+                    value=kind,
+                    expected="a Kobo dwelling type or sub-type",
+                )
+            )
         elif category is None:
-            problems.append(Problem(file=side_label, location=sheet.location(number),
-                                    field="category", value=word,
-                                    expected=f"one of: {choices}"))
+            problems.append(
+                Problem(
+                    file=side_label,
+                    location=sheet.location(number),
+                    field="category",
+                    value=word,
+                    expected=f"one of: {choices}",
+                )
+            )
         else:
             table[fold(kind)] = category
     return table, problems, [side_label]
@@ -362,8 +509,17 @@ def known_columns() -> set[str]:
     """Every Kobo column the mapping reads."""
     names = {c for sources in DIRECT_COLUMNS.values() for c in sources}
     names |= set(ID_COLUMNS) | set(BUILDING_COLUMNS) | set(ADDRESS_COLUMNS) | set(FLOOR_COLUMNS)
-    names |= {UNIT_COLUMN, STATUS_COLUMN, STATUS_DATE_COLUMN, LEGACY_VACANT_FROM, SHARED_COLUMN,
-              LEASE_END_COLUMN, LEASE_OPEN_ENDED_COLUMN, *TYPE_COLUMNS, *STAFFED_COLUMNS}
+    names |= {
+        UNIT_COLUMN,
+        STATUS_COLUMN,
+        STATUS_DATE_COLUMN,
+        LEGACY_VACANT_FROM,
+        SHARED_COLUMN,
+        LEASE_END_COLUMN,
+        LEASE_OPEN_ENDED_COLUMN,
+        *TYPE_COLUMNS,
+        *STAFFED_COLUMNS,
+    }
     return names | set(KOBO_BUILDING_ZONES.values())
 
 
@@ -398,8 +554,10 @@ def floor_of(unit: str, top_main_floor: int = 1) -> int | None:
     return max(top_main_floor, 1) + number
 
 
-UNIT_WORDS = ("a bruksenhetsnummer like H0201: H (hovedetasje), U (underetasje), K (kjeller) "
-              "or L (loft), two digits for the floor and two for the unit")
+UNIT_WORDS = (
+    "a bruksenhetsnummer like H0201: H (hovedetasje), U (underetasje), K (kjeller) "
+    "or L (loft), two digits for the floor and two for the unit"
+)
 
 
 def building_id(cells: Mapping[str, str]) -> str:
@@ -409,9 +567,12 @@ def building_id(cells: Mapping[str, str]) -> str:
     return _SPACES.sub(" ", " ".join(parts)).strip()
 
 
-def read_kobo(source: KoboSource | Sheet, categories: Mapping[str, Category] | None = None,
-              details: Mapping[str, Detail] | None = None, as_of: dt.date | None = None
-              ) -> KoboTable:
+def read_kobo(
+    source: KoboSource | Sheet,
+    categories: Mapping[str, Category] | None = None,
+    details: Mapping[str, Detail] | None = None,
+    as_of: dt.date | None = None,
+) -> KoboTable:
     """Map Kobo rows to dwelling cells: vacancies, future vacancies, problems, warnings."""
     if isinstance(source, Sheet):
         source = KoboSource.of_sheet(source)
@@ -430,6 +591,7 @@ class _Mapper:
     undated: int = 0
     unknown_subtypes: Counter[str] = field(default_factory=Counter)
     used_details: set[str] = field(default_factory=set)
+    id_trouble: bool = False
 
     def run(self) -> KoboTable:
         self.result.problems = self._missing_columns()
@@ -456,9 +618,15 @@ class _Mapper:
     # -- columns and rows ------------------------------------------------------------------
 
     def _problem(self, number: int, column: str, value: Any, expected: str) -> None:
-        self.result.problems.append(Problem(
-            file=self.source.file, location=self.source.locate(number),
-            field=self.source.label(column), value=value, expected=expected))
+        self.result.problems.append(
+            Problem(
+                file=self.source.file,
+                location=self.source.locate(number),
+                field=self.source.label(column),
+                value=value,
+                expected=expected,
+            )
+        )
 
     def _missing_columns(self) -> list[Problem]:
         header = self.source.header
@@ -466,26 +634,43 @@ class _Mapper:
         problems = []
         for target, sources in needed.items():
             if not any(s in header for s in sources):
-                problems.append(self._header_problem(
-                    sources[0], f"a Kobo column {' or '.join(sources)} (the dwelling's "
-                                f"{target})"))
+                problems.append(
+                    self._header_problem(
+                        sources[0],
+                        f"a Kobo column {' or '.join(sources)} (the dwelling's {target})",
+                    )
+                )
         if not any(c in header for c in (UNIT_COLUMN, *ID_COLUMNS)):
-            problems.append(self._header_problem(
-                UNIT_COLUMN, "a Kobo column bruksenhetsnummer or ekstrareferanse (to name "
-                             "each dwelling)"))
+            problems.append(
+                self._header_problem(
+                    UNIT_COLUMN,
+                    "a Kobo column bruksenhetsnummer or ekstrareferanse (to name each dwelling)",
+                )
+            )
         if not any(c in header for c in (*BUILDING_COLUMNS, "gatenavn", "gnrbnr")):
-            problems.append(self._header_problem(
-                "gatenavn", "the Kobo columns gnrbnr, gatenavn, husnummer, husbokstav (to "
-                            "name each building)"))
+            problems.append(
+                self._header_problem(
+                    "gatenavn",
+                    "the Kobo columns gnrbnr, gatenavn, husnummer, husbokstav (to "
+                    "name each building)",
+                )
+            )
         if STATUS_COLUMN in header and not {STATUS_DATE_COLUMN, LEGACY_VACANT_FROM} & header:
-            problems.append(self._header_problem(
-                STATUS_DATE_COLUMN, "a Kobo column statusdato (when a vacant dwelling is "
-                                    "free)"))
+            problems.append(
+                self._header_problem(
+                    STATUS_DATE_COLUMN, "a Kobo column statusdato (when a vacant dwelling is free)"
+                )
+            )
         return problems
 
     def _header_problem(self, column: str, expected: str) -> Problem:
-        return Problem(file=self.source.file, location=self.source.locate(1),
-                       field=self.source.label(column), value=None, expected=expected)
+        return Problem(
+            file=self.source.file,
+            location=self.source.locate(1),
+            field=self.source.label(column),
+            value=None,
+            expected=expected,
+        )
 
     def _top_main_floors(self, records: list[tuple[int, dict[str, str]]]) -> dict[str, int]:
         """Each building's highest H floor in the file, from which loft floors count."""
@@ -505,8 +690,9 @@ class _Mapper:
                 return str(id_text(cells[column])), column
         return building_id(cells), "gatenavn"
 
-    def _map_row(self, number: int, cells: dict[str, str], top_floor: Mapping[str, int],
-                 vacant: bool) -> KoboRow:
+    def _map_row(
+        self, number: int, cells: dict[str, str], top_floor: Mapping[str, int], vacant: bool
+    ) -> KoboRow:
         mapped: dict[str, str] = {}
         columns: dict[str, str] = {}
 
@@ -517,8 +703,12 @@ class _Mapper:
         building, building_column = self._building(cells)
         put("building", building, building_column)
         if not building:
-            self._problem(number, "gatenavn", "", "an address (gnrbnr, gatenavn, husnummer, "
-                                                  "husbokstav) naming the building")
+            self._problem(
+                number,
+                "gatenavn",
+                "",
+                "an address (gnrbnr, gatenavn, husnummer, husbokstav) naming the building",
+            )
         self._id(number, cells, building, put)
         for target, sources in DIRECT_COLUMNS.items():
             source = next((s for s in sources if cells.get(s)), sources[0])
@@ -531,33 +721,60 @@ class _Mapper:
         else:
             put("available_from", "", LEASE_END_COLUMN)
         self._apply_details(mapped, columns)
+        if vacant and not mapped.get("rooms"):
+            self.missing["rooms"] += 1
         self._default_rooms(cells, mapped, columns)
         if vacant:
             for target in ("area_m2", "elevator", "floor"):
                 if not mapped.get(target):
                     self.missing[target] += 1
-        zones = {target: cells[column] for target, column in KOBO_BUILDING_ZONES.items()
-                 if cells.get(column)}
+        zones = {
+            target: cells[column]
+            for target, column in KOBO_BUILDING_ZONES.items()
+            if cells.get(column)
+        }
         source_cells = {self.source.label(k): v for k, v in cells.items()}
-        return KoboRow(row=number, cells=mapped, columns=columns, source_cells=source_cells,
-                       building=building, zones=zones)
+        return KoboRow(
+            row=number,
+            cells=mapped,
+            columns=columns,
+            source_cells=source_cells,
+            building=building,
+            zones=zones,
+        )
 
-    def _id(self, number: int, cells: Mapping[str, str], building: str,
-            put: Callable[[str, str, str], None]) -> None:
+    def _id(
+        self,
+        number: int,
+        cells: Mapping[str, str],
+        building: str,
+        put: Callable[[str, str, str], None],
+    ) -> None:
         for column in ID_COLUMNS:
             if cells.get(column):
                 put("id", str(id_text(cells[column])), column)
                 return
         unit = cells.get(UNIT_COLUMN, "").strip().upper()
         if not unit:
-            self._problem(number, UNIT_COLUMN, "", f"{UNIT_WORDS} (H0101 for a house with "
-                                                   "one dwelling), or an ekstrareferanse")
+            self.id_trouble = True
+            self._problem(
+                number,
+                UNIT_COLUMN,
+                "",
+                f"{UNIT_WORDS} (H0101 for a house with one dwelling), or an ekstrareferanse",
+            )
             put("id", "", UNIT_COLUMN)
             return
         put("id", f"{building} {unit}" if building else unit, UNIT_COLUMN)
 
-    def _floor(self, number: int, cells: Mapping[str, str], building: str,
-               top_floor: Mapping[str, int], put: Callable[[str, str, str], None]) -> None:
+    def _floor(
+        self,
+        number: int,
+        cells: Mapping[str, str],
+        building: str,
+        top_floor: Mapping[str, int],
+        put: Callable[[str, str, str], None],
+    ) -> None:
         explicit = next((c for c in FLOOR_COLUMNS if cells.get(c)), None)
         if explicit is not None:
             put("floor", cells[explicit], explicit)
@@ -568,11 +785,13 @@ class _Mapper:
         floor = floor_of(unit, top_floor.get(building, 1))
         if floor is None:
             self._problem(number, UNIT_COLUMN, unit, UNIT_WORDS)
+            self.id_trouble = True
             return
         put("floor", str(floor), UNIT_COLUMN)
 
-    def _category(self, number: int, cells: Mapping[str, str],
-                  put: Callable[[str, str, str], None]) -> None:
+    def _category(
+        self, number: int, cells: Mapping[str, str], put: Callable[[str, str, str], None]
+    ) -> None:
         """Staffed when Kobo says so; else the type table, the sub-type before the type."""
         for column in STAFFED_COLUMNS:
             text = cells.get(column, "")
@@ -593,12 +812,17 @@ class _Mapper:
                 self.unknown_subtypes[sub] += 1
         elif main or sub:
             column, value = (TYPE_COLUMNS[1], main) if main else (TYPE_COLUMNS[0], sub)
-            self._problem(number, column, value,
-                          "a dwelling type of the category table (dwellings.categories in "
-                          "the scenario; docs/kobo.md lists the defaults)")
+            self._problem(
+                number,
+                column,
+                value,
+                "a dwelling type of the category table (dwellings.categories in "
+                "the scenario; docs/kobo.md lists the defaults)",
+            )
 
-    def _available_from(self, number: int, cells: Mapping[str, str],
-                        put: Callable[[str, str, str], None]) -> None:
+    def _available_from(
+        self, number: int, cells: Mapping[str, str], put: Callable[[str, str, str], None]
+    ) -> None:
         for column in (LEGACY_VACANT_FROM, STATUS_DATE_COLUMN):
             if cells.get(column):
                 put("available_from", cells[column], column)
@@ -619,11 +843,13 @@ class _Mapper:
             value = getattr(detail.values, target)
             if value is not None:
                 mapped[target] = str(value).lower() if isinstance(value, bool) else str(value)
-                columns[target] = f"{detail.columns[target]} ({detail.origin.file}, " \
-                                  f"{detail.origin.location})"
+                columns[target] = (
+                    f"{detail.columns[target]} ({detail.origin.file}, {detail.origin.location})"
+                )
 
-    def _default_rooms(self, cells: Mapping[str, str], mapped: dict[str, str],
-                       columns: dict[str, str]) -> None:
+    def _default_rooms(
+        self, cells: Mapping[str, str], mapped: dict[str, str], columns: dict[str, str]
+    ) -> None:
         """Rooms = bedrooms + the living room; in a bofellesskap the living room is shared,
         so the unit's own rooms are its bedrooms (at least 1)."""
         if mapped.get("rooms"):
@@ -634,7 +860,6 @@ class _Mapper:
         shared = _yes_no(cells.get(SHARED_COLUMN, "")) is True
         mapped["rooms"] = str(max(1, bedrooms) if shared else bedrooms + 1)
         columns["rooms"] = self.source.label(DIRECT_COLUMNS["bedrooms"][0])
-        self.missing["rooms"] += 1
 
     def _future(self, row: KoboRow, number: int, cells: Mapping[str, str]) -> None:
         text = cells[LEASE_END_COLUMN]
@@ -649,13 +874,19 @@ class _Mapper:
         self.result.future.append(FutureVacancy(row, end + dt.timedelta(days=1), open_ended))
 
     def _unknown_detail_ids(self) -> None:
+        """Companion ids the Kobo file lacks; not when its own ids are broken (an echo)."""
+        if self.id_trouble:
+            return
         known = {r.cells.get("id") for r in self.result.rows}
         known |= {f.row.cells.get("id") for f in self.result.future}
         all_ids = known | self._skipped_ids()
         for dwelling_id, detail in self.details.items():
             if dwelling_id not in all_ids:
-                self.result.problems.append(detail.origin.problem(
-                    "id", dwelling_id, f"the id of a dwelling in {self.source.file}"))
+                self.result.problems.append(
+                    detail.origin.problem(
+                        "id", dwelling_id, f"the id of a dwelling in {self.source.file}"
+                    )
+                )
 
     def _skipped_ids(self) -> set[str]:
         """Ids of rows that are no vacancies (a companion table may list every dwelling)."""
@@ -674,27 +905,31 @@ class _Mapper:
             return
         said = {
             "area_m2": "mangler bruksareal (area_m2): trangboddhet (R2) vurderes bare etter "
-                       "antall rom",
+            "antall rom",
             "rooms": "mangler antall rom (rooms): satt til soverom + 1 stue (i bofellesskap: "
-                     "soverommene); uten bruksareal teller en ettromsbolig som trangbodd "
-                     "for én person (SSB)",
+            "soverommene); uten bruksareal teller en ettromsbolig som trangbodd "
+            "for én person (SSB)",
             "elevator": "mangler heis (elevator): trinnfri (R8) bare i etasje 1 eller lavere",
             "floor": "mangler etasje: trinnfri (R8) bare med heis",
         }
         for target, words in said.items():
             count = self.missing[target]
             if count:
-                self.result.warnings.append(f"{name}: {count} av {total} ledige boliger "
-                                            f"{words}; legg feltet i tilleggstabellen "
-                                            "(details:) for å rette det")
+                self.result.warnings.append(
+                    f"{name}: {count} av {total} ledige boliger "
+                    f"{words}; legg feltet i tilleggstabellen "
+                    "(details:) for å rette det"
+                )
         if self.undated and self.as_of is not None:
             self.result.warnings.append(
                 f"{name}: {self.undated} ledige boliger uten statusdato: regnet som ledige fra "
-                f"tildelingsdatoen {self.as_of:%d.%m.%Y}")
+                f"tildelingsdatoen {self.as_of:%d.%m.%Y}"
+            )
         for sub, count in sorted(self.unknown_subtypes.items()):
             self.result.warnings.append(
                 f"{name}: underkategoriboligtype '{sub}' ({count} rader) står ikke i "
-                "kategoritabellen; kategorien er tatt fra koboboligtype")
+                "kategoritabellen; kategorien er tatt fra koboboligtype"
+            )
 
 
 def _yes_no(text: str) -> bool | None:

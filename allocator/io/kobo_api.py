@@ -58,8 +58,9 @@ LEASE_OPEN_ENDED = ("erTidsubegrenset", "tidsubegrenset")
 LIST_KEYS = ("boliger", "koboboliger")
 
 
-def api_source(tree: Any, file: str, as_of: dt.date | None = None
-               ) -> tuple[KoboSource | None, list[Problem]]:
+def api_source(
+    tree: Any, file: str, as_of: dt.date | None = None
+) -> tuple[KoboSource | None, list[Problem]]:
     """The API objects of ``tree`` as template rows; problems for what is not an object."""
     where, items = "$", tree
     if isinstance(tree, dict):
@@ -67,16 +68,27 @@ def api_source(tree: Any, file: str, as_of: dt.date | None = None
         if key is not None:
             where, items = f"$.{key}", tree[key]
     if not isinstance(items, list):
-        return None, [Problem(file=file, location="$", value=type(tree).__name__,
-                              expected="a list of Kobo Bolig API dwellings (Kobobolig), or "
-                                       "an object with that list under 'boliger'")]
+        return None, [
+            Problem(
+                file=file,
+                location="$",
+                value=type(tree).__name__,
+                expected="a list of Kobo Bolig API dwellings (Kobobolig), or "
+                "an object with that list under 'boliger'",
+            )
+        ]
     problems: list[Problem] = []
     rows: list[tuple[int, dict[str, str]]] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            problems.append(Problem(file=file, location=f"{where}[{index}]",
-                                    value=type(item).__name__,
-                                    expected="a Kobobolig object"))
+            problems.append(
+                Problem(
+                    file=file,
+                    location=f"{where}[{index}]",
+                    value=type(item).__name__,
+                    expected="a Kobobolig object",
+                )
+            )
             continue
         cells, found = _cells(item, f"{where}[{index}]", file, as_of)
         problems += found
@@ -89,8 +101,13 @@ def api_source(tree: Any, file: str, as_of: dt.date | None = None
     def locate(index: int) -> str:
         return f"{where}[{index}]" if index >= 0 else where
 
-    return KoboSource(file=file, header=header, records=records, locate=locate,
-                      label=lambda column: API_FIELDS.get(column, column)), problems
+    return KoboSource(
+        file=file,
+        header=header,
+        records=records,
+        locate=locate,
+        label=lambda column: API_FIELDS.get(column, column),
+    ), problems
 
 
 def _text(value: Any) -> str | None:
@@ -108,26 +125,39 @@ def _first(obj: Mapping[str, Any], names: tuple[str, ...]) -> Any:
     return next((obj[n] for n in names if obj.get(n) not in (None, "")), None)
 
 
-def _cells(item: Mapping[str, Any], where: str, file: str, as_of: dt.date | None
-           ) -> tuple[dict[str, str], list[Problem]]:
+def _cells(
+    item: Mapping[str, Any], where: str, file: str, as_of: dt.date | None
+) -> tuple[dict[str, str], list[Problem]]:
     problems: list[Problem] = []
     cells: dict[str, str] = {}
 
     def scalar(column: str, value: Any, path: str) -> None:
         text = _text(value)
         if text is None:
-            problems.append(Problem(file=file, location=where, field=path,
-                                    value=type(value).__name__, expected="a single value"))
+            problems.append(
+                Problem(
+                    file=file,
+                    location=where,
+                    field=path,
+                    value=type(value).__name__,
+                    expected="a single value",
+                )
+            )
         elif text:
             cells[column] = text
 
-    for column, name in (("koboid", "koboId"), ("leverandorboligid", "leverandorBoligId"),
-                         ("ekstrareferanse", "ekstraReferanse"),
-                         ("bruksenhetsnummer", "bruksenhetsnummer"),
-                         ("antallsoverom", "antallSoverom"), ("bruksareal", "bruksareal"),
-                         ("etasjenummer", "etasjenummer"),
-                         ("errullestoltilpasset", "erTilgjengeligForRullestolbruker"),
-                         ("erbofellesskap", "erBofellesskap"), ("koboboligtype", "boligtype")):
+    for column, name in (
+        ("koboid", "koboId"),
+        ("leverandorboligid", "leverandorBoligId"),
+        ("ekstrareferanse", "ekstraReferanse"),
+        ("bruksenhetsnummer", "bruksenhetsnummer"),
+        ("antallsoverom", "antallSoverom"),
+        ("bruksareal", "bruksareal"),
+        ("etasjenummer", "etasjenummer"),
+        ("errullestoltilpasset", "erTilgjengeligForRullestolbruker"),
+        ("erbofellesskap", "erBofellesskap"),
+        ("koboboligtype", "boligtype"),
+    ):
         if name in item:
             scalar(column, item[name], name)
     _address(item, cells, scalar)
@@ -143,8 +173,11 @@ def _cells(item: Mapping[str, Any], where: str, file: str, as_of: dt.date | None
 def _address(item: Mapping[str, Any], cells: dict[str, str], scalar: Any) -> None:
     address = item.get("adresse")
     if isinstance(address, dict):
-        for column, names in (("gatenavn", ADDRESS_STREET), ("husnummer", ADDRESS_NUMBER),
-                              ("husbokstav", ADDRESS_LETTER)):
+        for column, names in (
+            ("gatenavn", ADDRESS_STREET),
+            ("husnummer", ADDRESS_NUMBER),
+            ("husbokstav", ADDRESS_LETTER),
+        ):
             value = _first(address, names)
             if value is not None:
                 scalar(column, value, "adresse")
@@ -164,8 +197,9 @@ def _address(item: Mapping[str, Any], cells: dict[str, str], scalar: Any) -> Non
             scalar("byggnummer", number, "bygning")
 
 
-def _lease(item: Mapping[str, Any], cells: dict[str, str], scalar: Any,
-           as_of: dt.date | None) -> None:
+def _lease(
+    item: Mapping[str, Any], cells: dict[str, str], scalar: Any, as_of: dt.date | None
+) -> None:
     """Vacant without tenant or lease; let with one; vacant after a lease that has ended."""
     lease, household = item.get("leieforhold"), item.get("husstand")
     end = _first(lease, LEASE_END) if isinstance(lease, dict) else None

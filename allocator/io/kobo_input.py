@@ -53,8 +53,9 @@ class KoboForm:
     files: list[str] = field(default_factory=list)
 
 
-def read_form(spec: dict[str, Any], folder: Path, where: str, label: str,
-              as_of: dt.date | None) -> KoboForm:
+def read_form(
+    spec: dict[str, Any], folder: Path, where: str, label: str, as_of: dt.date | None
+) -> KoboForm:
     """Read the Kobo table ``spec`` names (relative to ``folder``; ``label`` is the
     scenario file, ``where`` the table's JSON path in it)."""
     form = KoboForm()
@@ -72,8 +73,10 @@ def read_form(spec: dict[str, Any], folder: Path, where: str, label: str,
     form.problems += kobo.problems
     if kobo.skipped:
         counts = ", ".join(f"{status} x{n}" for status, n in sorted(kobo.skipped.items()))
-        form.warnings.append(f"{source.file}: hoppet over {sum(kobo.skipped.values())} "
-                             f"Kobo-rader som ikke er ledige ({counts})")
+        form.warnings.append(
+            f"{source.file}: hoppet over {sum(kobo.skipped.values())} "
+            f"Kobo-rader som ikke er ledige ({counts})"
+        )
     form.warnings += kobo.warnings
     specs = leaf_columns(Dwelling)
     for row in kobo.rows:
@@ -88,18 +91,33 @@ def read_form(spec: dict[str, Any], folder: Path, where: str, label: str,
 
 def _origin(source: KoboSource, row: KoboRow) -> Origin:
     columns = {**row.columns, **{k: source.label(v) for k, v in KOBO_BUILDING_ZONES.items()}}
-    return Origin(source.file, source.locate(row.row), flat=True, columns=columns,
-                  cells=row.source_cells)
+    return Origin(
+        source.file, source.locate(row.row), flat=True, columns=columns, cells=row.source_cells
+    )
 
 
-def _source(mapping: Any, path: Path, file: str, sheet: Any, where: str, label: str,
-            as_of: dt.date | None, form: KoboForm) -> KoboSource | None:
+def _source(
+    mapping: Any,
+    path: Path,
+    file: str,
+    sheet: Any,
+    where: str,
+    label: str,
+    as_of: dt.date | None,
+    form: KoboForm,
+) -> KoboSource | None:
     suffix = path.suffix.lower()
     if mapping == "kobo-api":
         if suffix != ".json":
-            form.problems.append(Problem(file=label, location=where, field="file",
-                                         value=path.name, expected="mapping: kobo-api reads "
-                                         "a .json file of Kobo Bolig API dwellings"))
+            form.problems.append(
+                Problem(
+                    file=label,
+                    location=where,
+                    field="file",
+                    value=path.name,
+                    expected="mapping: kobo-api reads a .json file of Kobo Bolig API dwellings",
+                )
+            )
             return None
         if not path.is_file():
             form.problems.append(Problem(file=file, expected="a file that exists"))
@@ -117,37 +135,61 @@ def _source(mapping: Any, path: Path, file: str, sheet: Any, where: str, label: 
         book, problems = open_workbook(path, file)
         found = None
         if book is not None:
-            titles = [t for t in book.sheetnames
-                      if sheet is None or t.strip().lower() == str(sheet).lower()]
+            titles = [
+                t
+                for t in book.sheetnames
+                if sheet is None or t.strip().lower() == str(sheet).lower()
+            ]
             if sheet is None and len(titles) > 1:
                 titles = [t for t in titles if t.strip().lower() == "dwellings"] or titles
             if len(titles) == 1:
                 found, more = read_sheet(book, titles[0], file)
                 problems += more
             else:
-                problems.append(Problem(file=file, field="sheet", value=sheet,
-                                        expected="the sheet to read: "
-                                                 + ", ".join(book.sheetnames)))
+                problems.append(
+                    Problem(
+                        file=file,
+                        field="sheet",
+                        value=sheet,
+                        expected="the sheet to read: " + ", ".join(book.sheetnames),
+                    )
+                )
     else:
-        form.problems.append(Problem(file=label, location=where, field="file",
-                                     value=path.name, expected="mapping: kobo reads a .csv "
-                                     "or .xlsx file (Kobo's dwelling import template)"))
+        form.problems.append(
+            Problem(
+                file=label,
+                location=where,
+                field="file",
+                value=path.name,
+                expected="mapping: kobo reads a .csv "
+                "or .xlsx file (Kobo's dwelling import template)",
+            )
+        )
         return None
     form.problems += problems
     return None if found is None else KoboSource.of_sheet(found)
 
 
-def _details(spec: Any, folder: Path, where: str, label: str, form: KoboForm
-             ) -> dict[str, Detail]:
+def _details(spec: Any, folder: Path, where: str, label: str, form: KoboForm) -> dict[str, Detail]:
     """The companion table (``details: file`` or ``{file, sheet}``), by dwelling id."""
     if spec is None:
         return {}
-    name, sheet = (spec, None) if isinstance(spec, str) else (
-        (spec.get("file"), spec.get("sheet")) if isinstance(spec, dict) else (None, None))
+    name, sheet = (
+        (spec, None)
+        if isinstance(spec, str)
+        else ((spec.get("file"), spec.get("sheet")) if isinstance(spec, dict) else (None, None))
+    )
     if not isinstance(name, str) or not name.strip():
-        form.problems.append(Problem(file=label, location=f"{where}.details", field="details",
-                                     value=spec, expected="the name of a CSV/Excel table "
-                                     "with the columns id, area_m2, rooms, elevator"))
+        form.problems.append(
+            Problem(
+                file=label,
+                location=f"{where}.details",
+                field="details",
+                value=spec,
+                expected="the name of a CSV/Excel table "
+                "with the columns id, area_m2, rooms, elevator",
+            )
+        )
         return {}
     path = folder / name
     form.files.append(str(path))
