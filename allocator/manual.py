@@ -279,8 +279,8 @@ def _breaches(data: Any, placed: dict[int, tuple[int, int]], r7: Any, date_of: A
 
     over = r7.unmatched_days_over(data)
     out = []
-    for h in np.flatnonzero(data.due):
-        h = int(h)
+    for index in np.flatnonzero(data.due):
+        h = int(index)
         hid, deadline = data.household_ids[h], date_of(data.deadline[h])
         if h not in placed:
             days = int(over[h])
