@@ -15,6 +15,7 @@ from allocator.kobo_out import KOBO_ALLOCATIONS_FILE, KOBO_RESERVATIONS_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 KOBO = Path(__file__).parent / "data" / "kobo_template"
+pytestmark = pytest.mark.filterwarnings("ignore::allocator.io.load.LoadWarning")
 
 
 def published(name: str) -> jsonschema.Draft202012Validator:

@@ -505,32 +505,10 @@ def _category(word: Any) -> Category | None:
 # --- the mapping ---------------------------------------------------------------------------
 
 
-def known_columns() -> set[str]:
-    """Every Kobo column the mapping reads."""
-    names = {c for sources in DIRECT_COLUMNS.values() for c in sources}
-    names |= set(ID_COLUMNS) | set(BUILDING_COLUMNS) | set(ADDRESS_COLUMNS) | set(FLOOR_COLUMNS)
-    names |= {
-        UNIT_COLUMN,
-        STATUS_COLUMN,
-        STATUS_DATE_COLUMN,
-        LEGACY_VACANT_FROM,
-        SHARED_COLUMN,
-        LEASE_END_COLUMN,
-        LEASE_OPEN_ENDED_COLUMN,
-        *TYPE_COLUMNS,
-        *STAFFED_COLUMNS,
-    }
-    return names | set(KOBO_BUILDING_ZONES.values())
-
-
 def status_kind(status: str) -> str:
     """``vacant``, ``let`` or ``other`` for a ``boligstatus`` cell."""
     word = fold(status)
     return "vacant" if word in VACANT_STATUSES else "let" if word in LET_STATUSES else "other"
-
-
-def is_vacant(status: str) -> bool:
-    return status_kind(status) == "vacant"
 
 
 def floor_of(unit: str, top_main_floor: int = 1) -> int | None:
