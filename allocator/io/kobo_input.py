@@ -33,7 +33,7 @@ from allocator.io.kobo_api import api_source
 from allocator.io.origin import Origin
 from allocator.io.tables import open_workbook, read_csv, read_sheet, to_record
 from models.problems import Problem
-from models.scenario import Dwelling
+from models.scenario import Dwelling, Scenario
 
 #: ``mapping:`` values of the dwellings table.
 KOBO_MAPPINGS = ("kobo", "kobo-api")
@@ -86,6 +86,13 @@ def read_form(
             form.records.append((to_record(row.cells, specs), origin))
     for future in kobo.future:
         form.future.append((future, _origin(source, future.row)))
+    if kobo.future:
+        first = min(f.available_from for f in kobo.future)
+        form.warnings.append(
+            f"{source.file}: {len(kobo.future)} utleide boliger blir ledige når leieforholdet "
+            f"slutter (første {first:%d.%m.%Y}); de er ikke ledige i denne runden"
+            + ("" if "expected_vacancies" in Scenario.model_fields
+               else " og brukes ikke ennå (scenarioet har ingen expected_vacancies)"))
     return form
 
 
