@@ -127,10 +127,10 @@ def test_let_dwellings_with_a_lease_end_are_future_vacancies() -> None:
         str(scenario_yaml),
         dt.date(2026, 11, 23),
     )
-    future = {f.row.cells["id"]: (f.available_from, f.lease_open_ended) for f, _ in form.future}
+    future = {f.row.cells["id"]: (f.available_from, f.certainty) for f, _ in form.future}
     assert future == {
-        f"{STORGATA} H0102": (dt.date(2027, 2, 1), False),
-        f"{STORGATA} H0302": (dt.date(2027, 1, 1), False),
+        f"{STORGATA} H0102": (dt.date(2027, 2, 1), 0.5),  # a time-limited lease ends
+        f"{STORGATA} H0302": (dt.date(2027, 1, 1), 1.0),  # an open-ended lease with an end
     }
 
 

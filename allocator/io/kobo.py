@@ -144,6 +144,8 @@ VACANT_STATUSES = frozenset(
 )
 #: Statuses of a let dwelling: with a lease end date it is a known future vacancy.
 LET_STATUSES = frozenset({"utleid", "oppsagt"})
+#: Probability that a time-limited lease at its end frees the dwelling (FutureVacancy).
+RENEWABLE_LEASE_CERTAINTY = 0.5
 
 #: The usual Kobo dwelling types and sub-types -> our category. A municipality edits this
 #: with ``categories:`` (its rows add to and override these); keys are folded (``fold``).
@@ -240,11 +242,18 @@ class KoboRow:
 
 @dataclass(frozen=True)
 class FutureVacancy:
-    """A let dwelling whose lease ends: it becomes vacant the day after the end date."""
+    """A let dwelling whose lease ends: it becomes vacant the day after the end date.
+
+    ``certainty`` (the look-ahead's probability that it frees then): 1 when the tenant is
+    leaving (status ``OPPSAGT``, or an open-ended lease that has an end date: notice was
+    given); ``RENEWABLE_LEASE_CERTAINTY`` for a time-limited lease reaching its end, since
+    such leases are often renewed while the need lasts. The companion table may set it.
+    """
 
     row: KoboRow
     available_from: dt.date
     lease_open_ended: bool | None
+    certainty: float = 1.0
 
 
 @dataclass
@@ -304,6 +313,8 @@ class DwellingDetails(BaseModel):
     elevator: bool | None = None
     floor: int | None = Field(None, ge=-5, le=100)
     board_approval_days: int | None = Field(None, ge=0, le=365)
+    certainty: float | None = Field(
+        None, gt=0, le=1, description="A let dwelling's chance to free at its lease end.")
 
 
 #: Companion columns: ours, and the Kobo register's names for the same fields.
@@ -849,7 +860,13 @@ class _Mapper:
             self.result.skipped[f"{cells.get(STATUS_COLUMN, '')}, leie utløpt"] += 1
             return
         open_ended = _yes_no(cells.get(LEASE_OPEN_ENDED_COLUMN, ""))
-        self.result.future.append(FutureVacancy(row, end + dt.timedelta(days=1), open_ended))
+        leaving = open_ended is True or fold(cells.get(STATUS_COLUMN, "")) == "oppsagt"
+        certainty = 1.0 if leaving else RENEWABLE_LEASE_CERTAINTY
+        detail = self.details.get(row.cells.get("id", ""))
+        if detail is not None and detail.values.certainty is not None:
+            certainty = detail.values.certainty
+        self.result.future.append(
+            FutureVacancy(row, end + dt.timedelta(days=1), open_ended, certainty))
 
     def _unknown_detail_ids(self) -> None:
         """Companion ids the Kobo file lacks; not when its own ids are broken (an echo)."""
