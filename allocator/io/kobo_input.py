@@ -91,7 +91,7 @@ def read_form(
         form.warnings.append(
             f"{source.file}: {len(kobo.future)} utleide boliger blir ledige når leieforholdet "
             f"slutter (første {first:%d.%m.%Y}); de er ikke ledige i denne runden"
-            + ("" if "expected_vacancies" in Scenario.model_fields
+            + (", men lagt i expected_vacancies" if "expected_vacancies" in Scenario.model_fields
                else " og brukes ikke ennå (scenarioet har ingen expected_vacancies)"))
     return form
 

@@ -197,6 +197,8 @@ def read_scenario(path: str | Path) -> Loaded:
     policy = _policy(top.get("policy"), context)
     _workbook_shorthand(top.get("tables"), context)
     raws = {table: _read_table(table, top, context) for table in TABLE_MODELS}
+    if "expected_vacancies" in raws:
+        raws["expected_vacancies"] += _kobo_future(context)
     _fill_zones(raws["buildings"], context)
     _attach_children(raws["households"], raws.pop("children"), context)
     tables = {table: _validate(table, rows, context) for table, rows in raws.items()}
@@ -510,6 +512,18 @@ def _kobo_table(spec: dict[str, Any], where: str, context: _Context) -> list[_Ra
     context.kobo_rows += form.rows
     context.kobo_future += form.future
     return [_Raw(record, origin) for record, origin in form.records]
+
+
+def _kobo_future(context: _Context) -> list[_Raw]:
+    """Let Kobo dwellings whose lease ends: known future vacancies, after the listed ones."""
+    specs = leaf_columns(Dwelling)
+    raws = []
+    for future, origin in context.kobo_future:
+        record = to_record(future.row.cells, specs)
+        record.update(available_from=future.available_from.isoformat(),
+                      certainty=future.certainty)
+        raws.append(_Raw(record, origin))
+    return raws
 
 
 # --- joining tables -----------------------------------------------------------------------------
