@@ -84,12 +84,12 @@ def read_form(
         form.rows.append((row, origin))
         if kobo.complete:
             form.records.append((to_record(row.cells, specs), origin))
-    for future in kobo.future:
+    for future in kobo.future if kobo.complete else []:
         form.future.append((future, _origin(source, future.row)))
-    if kobo.future:
-        first = min(f.available_from for f in kobo.future)
+    if form.future:
+        first = min(f.available_from for f, _ in form.future)
         form.warnings.append(
-            f"{source.file}: {len(kobo.future)} utleide boliger blir ledige når leieforholdet "
+            f"{source.file}: {len(form.future)} utleide boliger blir ledige når leieforholdet "
             f"slutter (første {first:%d.%m.%Y}); de er ikke ledige i denne runden"
             + (", men lagt i expected_vacancies" if "expected_vacancies" in Scenario.model_fields
                else " og brukes ikke ennå (scenarioet har ingen expected_vacancies)"))
