@@ -128,14 +128,19 @@ def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | 
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("household")
 @click.option("--top", type=int, default=5, show_default=True)
+@click.option("--proposal", "proposal_path", type=click.Path(path_type=Path), default=None,
+              help="The current proposal to compare with (default: the one propose makes).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def recommend(scenario: Path, household: str, top: int, as_json: bool) -> None:
-    """The best dwellings for HOUSEHOLD, with the objective change of each."""
+def recommend(scenario: Path, household: str, top: int, proposal_path: Path | None,
+              as_json: bool) -> None:
+    """The best dwellings for HOUSEHOLD, each with its change to the current proposal."""
+    from allocator.io.load import load_proposal
     from allocator.recommend import recommend as run_recommend
 
     try:
         loaded = _load(scenario)
-        options = run_recommend(loaded, household, top=top)
+        current = load_proposal(proposal_path) if proposal_path else None
+        options = run_recommend(loaded, household, top=top, current=current)
     except InputError as error:
         _fail_input(error)
     if as_json:

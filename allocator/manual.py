@@ -204,7 +204,8 @@ def complete(scenario: Scenario, rows: list[ManualMatch], digest: str = "") -> P
     """The Proposal of a minimal allocation: move-in dates, unmatched, empty, breaches."""
     from allocator.data import build_round_data
     from allocator.explain import date_of
-    from allocator.rules import r7_temporary, r9_timing
+    from allocator.pairs import candidate_pairs
+    from allocator.rules import r9_timing
     from allocator.solve import versions
 
     data = build_round_data(scenario)
@@ -230,7 +231,8 @@ def complete(scenario: Scenario, rows: list[ManualMatch], digest: str = "") -> P
         )
     matched_h = {m.household for m in matches}
     matched_d = {m.dwelling for m in matches}
-    breaches = _breaches(data, placed, r7_temporary, date_of)
+    unmatched_over = candidate_pairs(data).unmatched_over_h
+    breaches = _breaches(data, placed, unmatched_over)
     input_sha, policy_sha = scenario_sha256(scenario), policy_sha256(scenario.policy)
     run = RunInfo(
         id=run_id(input_sha, policy_sha, f"manual:{digest[:16]}"),
@@ -273,36 +275,49 @@ def complete(scenario: Scenario, rows: list[ManualMatch], digest: str = "") -> P
     )
 
 
-def _breaches(data: Any, placed: dict[int, tuple[int, int]], r7: Any, date_of: Any) -> list[Breach]:
-    """Due families in breach, as ``propose`` lists them (allocator.explain)."""
+def _breaches(
+    data: Any, placed: dict[int, tuple[int, int]], unmatched_over: np.ndarray
+) -> list[Breach]:
+    """Households in breach of their deadline clock, as ``propose`` lists them
+    (allocator.explain): due and unmatched, or matched late or into temporary housing."""
+    from allocator.explain import date_of
     from allocator.reasons import reason
+    from allocator.rules import CLOCKS, r7_clocks
 
-    over = r7.unmatched_days_over(data)
     out = []
-    for index in np.flatnonzero(data.due):
+    for index in np.flatnonzero(data.has_clock):
         h = int(index)
-        hid, deadline = data.household_ids[h], date_of(data.deadline[h])
+        clock = CLOCKS[int(data.clock[h])]
+        deadline = date_of(data.deadline[h])
+        common = dict(clock=clock.code, clock_name=clock.name, deadline=deadline)
+        hid = data.household_ids[h]
         if h not in placed:
-            days = int(over[h])
-            out.append(
-                Breach(
-                    household=hid,
-                    deadline=deadline,
-                    days_over=days,
-                    reason=reason("no_dwelling_in_time", days_over=days),
+            if data.due[h]:
+                days = int(unmatched_over[h])
+                out.append(
+                    Breach(
+                        household=hid,
+                        clock=clock.code,
+                        deadline=deadline,
+                        days_over=days,
+                        reason=reason("no_dwelling_in_time", days_over=days, **common),
+                    )
                 )
-            )
             continue
         d, move_in = placed[h]
-        late = int(r7.late_days(data, np.array([h]), np.array([move_in]))[0])
-        if late > 0:
+        breach, over = r7_clocks.matched_breach(
+            data, np.array([h]), np.array([d]), np.array([move_in]), np.array([unmatched_over[h]])
+        )
+        if bool(breach[0]):
+            days = int(over[0])
             out.append(
                 Breach(
                     household=hid,
+                    clock=clock.code,
                     deadline=deadline,
-                    days_over=late,
+                    days_over=days,
                     dwelling=data.dwelling_ids[d],
-                    reason=reason("moved_in_late", days_over=late),
+                    reason=reason("moved_in_late", days_over=days, **common),
                 )
             )
     return sorted(out, key=lambda b: b.household)

@@ -134,6 +134,24 @@ def test_let_dwellings_with_a_lease_end_are_future_vacancies() -> None:
     }
 
 
+def test_future_vacancies_become_expected_vacancies() -> None:
+    loaded = read_scenario(DATA)
+    expected = {v.id: v for v in loaded.scenario.expected_vacancies}
+    assert sorted(expected) == [f"{STORGATA} H0102", f"{STORGATA} H0302"]
+    first = expected[f"{STORGATA} H0102"]
+    assert (first.available_from, first.certainty, first.bedrooms, first.floor) == (
+        dt.date(2027, 2, 1),
+        0.5,
+        1,
+        1,
+    )
+    assert first.building == STORGATA and first.rent == 8400.0
+    assert expected[f"{STORGATA} H0302"].certainty == 1.0
+    assert any(
+        "2 utleide boliger blir ledige" in w and "expected_vacancies" in w for w in loaded.warnings
+    )
+
+
 def test_template_round_validates_solves_and_checks(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["validate", str(DATA)])

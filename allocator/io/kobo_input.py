@@ -33,7 +33,7 @@ from allocator.io.kobo_api import api_source
 from allocator.io.origin import Origin
 from allocator.io.tables import open_workbook, read_csv, read_sheet, to_record
 from models.problems import Problem
-from models.scenario import Dwelling, Scenario
+from models.scenario import Dwelling
 
 #: ``mapping:`` values of the dwellings table.
 KOBO_MAPPINGS = ("kobo", "kobo-api")
@@ -90,9 +90,8 @@ def read_form(
         first = min(f.available_from for f, _ in form.future)
         form.warnings.append(
             f"{source.file}: {len(form.future)} utleide boliger blir ledige når leieforholdet "
-            f"slutter (første {first:%d.%m.%Y}); de er ikke ledige i denne runden"
-            + (", men lagt i expected_vacancies" if "expected_vacancies" in Scenario.model_fields
-               else " og brukes ikke ennå (scenarioet har ingen expected_vacancies)"))
+            f"slutter (første {first:%d.%m.%Y}): lagt i expected_vacancies, ikke ledige i "
+            "denne runden")
     return form
 
 

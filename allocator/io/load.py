@@ -69,6 +69,8 @@ from models.scenario import (
     Child,
     District,
     Dwelling,
+    ExpectedHousehold,
+    ExpectedVacancy,
     ForbiddenPair,
     Household,
     Id,
@@ -76,6 +78,7 @@ from models.scenario import (
     PinnedPair,
     Scenario,
     SchoolAccess,
+    SchoolZone,
     reference_problems,
 )
 
@@ -95,12 +98,16 @@ TABLE_MODELS: dict[str, type[BaseModel]] = {
     "dwellings": Dwelling,
     "households": Household,
     "school_access": SchoolAccess,
+    "school_zones": SchoolZone,
+    "expected_vacancies": ExpectedVacancy,
+    "expected_households": ExpectedHousehold,
     "locks.pinned": PinnedPair,
     "locks.forbidden": ForbiddenPair,
     "children": ChildRow,
 }
 TOP_KEYS = ("as_of", "policy", "districts", "buildings", "dwellings", "households",
-            "school_access", "locks", "children", "tables")
+            "school_access", "school_zones", "expected_vacancies", "expected_households",
+            "locks", "children", "tables")
 SCENARIO_FILES = ("scenario.yaml", "scenario.yml", "scenario.json")
 TREE_SUFFIXES = (".json", ".yaml", ".yml")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -197,10 +204,10 @@ def read_scenario(path: str | Path) -> Loaded:
     policy = _policy(top.get("policy"), context)
     _workbook_shorthand(top.get("tables"), context)
     raws = {table: _read_table(table, top, context) for table in TABLE_MODELS}
-    if "expected_vacancies" in raws:
-        raws["expected_vacancies"] += _kobo_future(context)
+    raws["expected_vacancies"] += _kobo_future(context)
     _fill_zones(raws["buildings"], context)
-    _attach_children(raws["households"], raws.pop("children"), context)
+    _attach_children([*raws["households"], *raws["expected_households"]], raws.pop("children"),
+                     context)
     tables = {table: _validate(table, rows, context) for table, rows in raws.items()}
     context.problems += _reference_problems(_stand_in(as_of or dt.date.max, tables), context,
                                             tables)
@@ -678,7 +685,8 @@ def _placeholder(annotation: Any) -> Any:
 def _tables_tree(tables: Mapping[str, _Table]) -> dict[str, Any]:
     return {
         **{name: tables[name].records for name in
-           ("districts", "buildings", "dwellings", "households", "school_access")},
+           ("districts", "buildings", "dwellings", "households", "school_access",
+            "school_zones", "expected_vacancies", "expected_households")},
         "locks": {"pinned": tables["locks.pinned"].records,
                   "forbidden": tables["locks.forbidden"].records},
     }
