@@ -262,7 +262,15 @@ class Explainer:
                 code, listed = "better_overall", lighter + heavier
             else:
                 code, listed = "outranked", heavier
-            params = dict(summary=_listing(listed), dwellings=len(taken))
+            rules = sorted(c for c in blocked if c != "objective")
+            rest = ""
+            if rules:
+                rest = " " + reason("rest_blocked",
+                                    rules=", ".join(rule_text(c) for c in rules)).text
+            elif blocked:
+                rest = " " + reason("rest_objective").text
+            params = dict(summary=_listing(listed), dwellings=len(taken), blocked=rest,
+                          blocked_codes=sorted(blocked))
             if decided and code != "displaced_by_decision":
                 params["decisions"] = _listing(decided)
                 code += "_and_decision"

@@ -40,17 +40,23 @@ TEXT: dict[str, str] = {
     "competition_none": "Ingen andre husstander på listen passer boligen.",
     # unmatched
     "no_feasible_dwelling": "Ingen av ukens ledige boliger passer: {summary}.",
-    "outranked": "Boligene som passet gikk til husstander som veier tyngre: {summary}.",
+    "outranked": "Boligene som passet gikk til husstander som veier tyngre: {summary}."
+                 "{blocked}",
     "outranked_and_decision": "Boligene som passet gikk til husstander som veier tyngre "
-                              "({summary}) og etter vedtak i tildelingsmøtet ({decisions}).",
+                              "({summary}) og etter vedtak i tildelingsmøtet ({decisions})."
+                              "{blocked}",
     "better_overall": "Boligene som passet gikk til andre fordi runden samlet blir bedre "
                       "slik (færre fristbrudd, flere prioriterte husstander eller bedre "
-                      "tilpasning): {summary}.",
+                      "tilpasning): {summary}.{blocked}",
     "better_overall_and_decision": "Boligene som passet gikk til andre fordi runden samlet "
                                    "blir bedre slik ({summary}) og etter vedtak i "
-                                   "tildelingsmøtet ({decisions}).",
+                                   "tildelingsmøtet ({decisions}).{blocked}",
     "displaced_by_decision": "Boligene som passet er låst til andre husstander av "
-                             "tildelingsmøtet: {summary}.",
+                             "tildelingsmøtet: {summary}.{blocked}",
+    "rest_blocked": "De andre boligene som passet er sperret av regler for hele runden "
+                    "({rules}).",
+    "rest_objective": "De andre boligene som passet ville gjort et høyere prioritert mål "
+                      "dårligere (f.eks. flere dager over en frist).",
     "blocked_by_round_rules": "Boligene som passet er sperret av regler for hele runden "
                               "({rules}).",
     # empty dwellings

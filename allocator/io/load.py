@@ -61,6 +61,7 @@ from allocator.io.tables import (
     read_sheet,
     to_record,
 )
+from allocator.validation import scenario_problems
 from models.policy import Policy
 from models.problems import InputError, Problem
 from models.proposal import Proposal
@@ -214,7 +215,12 @@ def read_scenario(path: str | Path) -> Loaded:
     if context.problems or as_of is None or policy is None or not all(
             t.valid for t in tables.values()):
         raise InputError(_ordered(context.problems, [context.label, *context.files]))
-    return Loaded(scenario=_assemble(as_of, policy, tables), warnings=context.warnings)
+    scenario = _assemble(as_of, policy, tables)
+    # What propose would refuse beyond the records (pins against every rule), at its row.
+    context.problems += _placed(scenario_problems(scenario), context, tables)
+    if context.problems:
+        raise InputError(_ordered(context.problems, [context.label, *context.files]))
+    return Loaded(scenario=scenario, warnings=context.warnings)
 
 
 def load_proposal(path: str | Path) -> Proposal:
@@ -703,6 +709,20 @@ def _stand_in(as_of: dt.date, tables: Mapping[str, _Table]) -> Scenario:
     tree = _tables_tree(tables)
     locks = Locks.model_construct(**tree.pop("locks"))
     return Scenario.model_construct(as_of=as_of, locks=locks, **tree)
+
+
+def _placed(problems: list[Problem], context: _Context, tables: Mapping[str, _Table]
+            ) -> list[Problem]:
+    """Problems of a valid scenario placed at the rows they are about."""
+    out = []
+    for problem in problems:
+        table = tables.get(problem.table or "")
+        if table is None or problem.index is None or problem.index >= len(table.origins):
+            out.append(problem.model_copy(update={"file": context.label}))
+        else:
+            out.append(table.origins[problem.index].problem(problem.field, problem.value,
+                                                            problem.expected))
+    return out
 
 
 def _reference_problems(scenario: Scenario, context: _Context, tables: Mapping[str, _Table]
