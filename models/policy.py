@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.problems import inconsistent
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -54,7 +56,8 @@ class School(_Section):
     @model_validator(mode="after")
     def _ordered(self) -> School:
         if not self.min_age <= self.max_age:
-            raise ValueError("school.min_age must not exceed school.max_age")
+            raise inconsistent(f"min_age {self.min_age} er høyere enn max_age {self.max_age}",
+                               "min_age", "max_age", value=self.min_age)
         return self
 
 
@@ -132,7 +135,7 @@ class Lookahead(_Section):
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
 
-class Needs(_Section):
+class NeedsRules(_Section):
     """R8: needs and dwelling categories."""
 
     mode: Literal["hard", "off"] = Field(
@@ -184,7 +187,9 @@ class Weights(_Section):
     def _priorities(self) -> Weights:
         missing = {1, 2, 3} - set(self.priority_points)
         if missing:
-            raise ValueError(f"priority_points needs keys 1, 2 and 3 (missing {sorted(missing)})")
+            raise inconsistent("priority_points mangler prioritet "
+                               + ", ".join(map(str, sorted(missing))) + " (trenger 1, 2 og 3)",
+                               "priority_points", value=sorted(self.priority_points))
         return self
 
 
@@ -203,7 +208,7 @@ class Policy(_Section):
     temporary: Temporary = Field(default_factory=Temporary)
     deadlines: Deadlines = Field(default_factory=Deadlines)
     lookahead: Lookahead = Field(default_factory=Lookahead)
-    needs: Needs = Field(default_factory=Needs)
+    needs: NeedsRules = Field(default_factory=NeedsRules)
     solver: Solver = Field(default_factory=Solver)
     weights: Weights = Field(default_factory=Weights)
 

@@ -48,7 +48,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from allocator.hashing import policy_sha256, scenario_sha256
 from allocator.io.documents import read_tree
 from allocator.io.fields import leaf_columns
-from allocator.io.kobo import KOBO_BUILDING_ZONES, KoboRow, read_kobo
+from allocator.io.kobo import FutureVacancy, KoboRow
+from allocator.io.kobo_input import KOBO_MAPPINGS, SPEC_KEYS, read_form
 from allocator.io.origin import Origin, dotted_loc, loose_dates, validation_problems
 from allocator.io.tables import (
     Sheet,
@@ -167,6 +168,8 @@ class _Context:
     files: list[str] = field(default_factory=list)
     books: dict[Path, Workbook | None] = field(default_factory=dict)
     kobo_rows: list[tuple[KoboRow, Origin]] = field(default_factory=list)
+    kobo_future: list[tuple[FutureVacancy, Origin]] = field(default_factory=list)
+    as_of: dt.date | None = None
     workbook: tuple[Path, str] | None = None
     unreadable: set[str] = field(default_factory=set)
 
@@ -199,11 +202,12 @@ def read_scenario(path: str | Path) -> Loaded:
     for key in top:
         if key not in TOP_KEYS:
             context.problem("$", str(key), key, "a top-level key: " + ", ".join(TOP_KEYS))
-    as_of = _as_of(top, context)
+    as_of = context.as_of = _as_of(top, context)
     policy = _policy(top.get("policy"), context)
     forecast = _forecast(top.get("forecast"), context)
     _workbook_shorthand(top.get("tables"), context)
     raws = {table: _read_table(table, top, context) for table in TABLE_MODELS}
+    raws["expected_vacancies"] += _kobo_future(context)
     _fill_zones(raws["buildings"], context)
     _attach_children([*raws["households"], *raws["expected_households"]], raws.pop("children"),
                      context)
@@ -441,22 +445,29 @@ def _workbook_table(table: str, context: _Context) -> list[_Raw]:
         if title is not None:
             sheet, problems = read_sheet(book, title, label)
             context.problems += problems
-            return _sheet_table(table, sheet, None, context)
+            return _sheet_table(table, sheet, context)
     return []
 
 
 def _file_table(table: str, spec: dict[str, Any], where: str, context: _Context) -> list[_Raw]:
     """A table in a file: CSV, an Excel sheet, or a JSON/YAML list; maybe Kobo-mapped."""
-    for key in set(spec) - {"file", "sheet", "mapping"}:
-        context.problem(where, f"{where[2:]}.{key}", key, "file, sheet or mapping")
+    for key in set(spec) - set(SPEC_KEYS):
+        context.problem(where, f"{where[2:]}.{key}", key, "file, sheet or mapping (and for "
+                                                          "Kobo: categories, details)")
     name, mapping = spec.get("file"), spec.get("mapping")
     if not isinstance(name, str) or not name.strip():
         context.problem(where, f"{where[2:]}.file", name, "the name of a table file")
         return []
-    if mapping is not None and (mapping != "kobo" or table != "dwellings"):
+    if mapping is not None and (mapping not in KOBO_MAPPINGS or table != "dwellings"):
         context.problem(where, f"{where[2:]}.mapping", mapping,
-                        "mapping: kobo, for the dwellings table only")
+                        "mapping: kobo (Kobo's import template) or kobo-api (Kobo Bolig API "
+                        "JSON), for the dwellings table only")
         return []
+    if mapping is not None:
+        return _kobo_table(spec, where, context)
+    for key in ("categories", "details"):
+        if key in spec:
+            context.problem(where, f"{where[2:]}.{key}", key, "mapping: kobo with " + key)
     path, label = context.here(name)
     suffix = path.suffix.lower()
     if suffix not in (".csv", *EXCEL_SUFFIXES, *TREE_SUFFIXES):
@@ -472,7 +483,7 @@ def _file_table(table: str, spec: dict[str, Any], where: str, context: _Context)
         return _tree_table(table, path, label, context)
     sheet, problems = read_csv(path, label)
     context.problems += problems
-    return [] if sheet is None else _sheet_table(table, sheet, mapping, context)
+    return [] if sheet is None else _sheet_table(table, sheet, context)
 
 
 def _excel_table(table: str, spec: dict[str, Any], where: str, context: _Context) -> list[_Raw]:
@@ -491,7 +502,7 @@ def _excel_table(table: str, spec: dict[str, Any], where: str, context: _Context
         return []
     sheet, problems = read_sheet(book, title, label)
     context.problems += problems
-    return _sheet_table(table, sheet, spec.get("mapping"), context)
+    return _sheet_table(table, sheet, context)
 
 
 def _tree_table(table: str, path: Path, label: str, context: _Context) -> list[_Raw]:
@@ -507,11 +518,8 @@ def _tree_table(table: str, path: Path, label: str, context: _Context) -> list[_
     return [_Raw(item, Origin(label, f"$[{i}]")) for i, item in enumerate(tree)]
 
 
-def _sheet_table(table: str, sheet: Sheet, mapping: str | None, context: _Context
-                 ) -> list[_Raw]:
+def _sheet_table(table: str, sheet: Sheet, context: _Context) -> list[_Raw]:
     """Rows of a flat table -> canonical records with their row origins."""
-    if mapping == "kobo":
-        return _kobo_table(sheet, context)
     specs = leaf_columns(TABLE_MODELS[table], ("children",))
     context.problems += header_problems(sheet, specs, table, _COLUMN_HINTS)
     raws = []
@@ -521,22 +529,28 @@ def _sheet_table(table: str, sheet: Sheet, mapping: str | None, context: _Contex
     return raws
 
 
-def _kobo_table(sheet: Sheet, context: _Context) -> list[_Raw]:
-    kobo = read_kobo(sheet)
-    context.problems += kobo.problems
-    if kobo.skipped:
-        counts = ", ".join(f"{status} x{n}" for status, n in sorted(kobo.skipped.items()))
-        context.warnings.append(f"{sheet.file}: skipped {sum(kobo.skipped.values())} Kobo "
-                                f"row(s) that are not vacant ({counts})")
+def _kobo_table(spec: dict[str, Any], where: str, context: _Context) -> list[_Raw]:
+    """Dwellings from Kobo (allocator.io.kobo_input): vacancies, and future vacancies."""
+    form = read_form(spec, context.folder, where, context.label, context.as_of)
+    for label in form.files:
+        if label not in context.files:
+            context.files.append(label)
+    context.problems += form.problems
+    context.warnings += form.warnings
+    context.kobo_rows += form.rows
+    context.kobo_future += form.future
+    return [_Raw(record, origin) for record, origin in form.records]
+
+
+def _kobo_future(context: _Context) -> list[_Raw]:
+    """Let Kobo dwellings whose lease ends: known future vacancies, after the listed ones."""
     specs = leaf_columns(Dwelling)
     raws = []
-    for row in kobo.rows:
-        columns = {**row.columns, **KOBO_BUILDING_ZONES}
-        origin = Origin(sheet.file, sheet.location(row.row), flat=True, columns=columns,
-                        cells=row.source_cells)
-        context.kobo_rows.append((row, origin))
-        if kobo.complete:
-            raws.append(_Raw(to_record(row.cells, specs), origin))
+    for future, origin in context.kobo_future:
+        record = to_record(future.row.cells, specs)
+        record.update(available_from=future.available_from.isoformat(),
+                      certainty=future.certainty)
+        raws.append(_Raw(record, origin))
     return raws
 
 
