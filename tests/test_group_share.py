@@ -29,7 +29,7 @@ from allocator.pairs import candidate_pairs
 from allocator.report import render_report, summary_lines
 from allocator.rules.r10_group_share import figures
 from allocator.solve import propose
-from allocator.warmstart import keeps_round_rules, warm_start
+from allocator.warmstart import household_pools, keeps_round_rules, relaxation, warm_start
 from benchmarks import mip
 from models.policy import GroupKey
 from models.proposal import Proposal
@@ -296,3 +296,21 @@ def test_the_floor_holds_on_a_binding_round(ratio: float) -> None:
     assert check_proposal(s, p) == []
     g = p.group_share
     assert g is not None and g.others_placed <= (g.cap_others or 0)
+
+
+def test_the_relaxation_holds_the_cap_as_a_household_pool() -> None:
+    """The cap counts households wherever they are placed, so the relaxed flow holds it
+    exactly (a pool node): on a binding round its choice keeps the cap and every other
+    round rule, and the proposal is proven without a CP-SAT solve."""
+    s = _binding_round()
+    data = build_round_data(s)
+    pairs = candidate_pairs(data)
+    f = figures(data)
+    assert [(int(m.sum()), cap) for m, cap in household_pools(data)] == [
+        (int(f.counted.sum()), f.cap)
+    ]
+    _, relaxed = relaxation(AllocationModel(data, pairs))
+    assert int(f.counted[pairs.h[relaxed]].sum()) == f.cap
+    assert keeps_round_rules(data, pairs, relaxed)
+    tiers = propose(s).run.tiers
+    assert all(t.status == "OPTIMAL" and t.wall_time_s == 0.0 for t in tiers)
