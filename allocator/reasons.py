@@ -52,10 +52,10 @@ TEXT: dict[str, str] = {
     "school_kept": "Barna beholder skolen (skolevei {minutes} min).",
     "needs_met": "Behov dekket: {needs}.",
     "spare_bedrooms": "{spare} soverom mer enn behovet.",
-    "competition": "{candidates} husstander kunne fått denne boligen.",
+    "competition": "Husstander som passer boligen: {candidates}.",
     # unmatched
     "no_feasible_dwelling": "Ingen av ukens ledige boliger passer: {summary}.",
-    "outranked": "Boligene som passet gikk til husstander som veier tyngre: {summary}.",
+    "outranked": "Boligene som passet gikk til husstander som veier tyngre: {summary}",
     "blocked_by_round_rules": "Boligene som passet er sperret av regler for hele runden "
                               "({rules}).",
     # empty dwellings
@@ -64,7 +64,7 @@ TEXT: dict[str, str] = {
     "candidates_blocked": "Søkerne som passet er sperret av regler for hele runden ({rules}).",
     # breaches
     "no_dwelling_in_time": "Ingen ledig bolig passer familien innen fristen; "
-                           "{days_over} dager over 3-månedersgrensen.",
+                           "{days_over} dager over 3-månedersfristen.",
     "moved_in_late": "Familien flytter inn {days_over} dager etter 3-månedersfristen.",
     # alternates
     "alternate": "Neste i rekken om tilbudet avslås.",

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from allocator.glossary import SOLVER_TEXT, TERMS, count, day, tidy
+from allocator.glossary import TIER_TEXT as GLOSSARY_TIERS
 from models.proposal import Proposal
 from models.scenario import Scenario
 
-STATUS_TEXT = {"OPTIMAL": "bevist optimal", "FEASIBLE": "gyldig, ikke bevist optimal",
-               "UNKNOWN": "ingen løsning funnet", "SKIPPED": "hoppet over",
-               "INFEASIBLE": "umulig"}
-TIER_TEXT = {"deadline_breaches": "1a. Brudd på 3-månedersgrensen (min)",
-             "deadline_days_over": "1b. Dager over grensen (min)",
-             "priority_waiting": "2. Prioritet og ventetid (maks)",
+STATUS_TEXT = SOLVER_TEXT
+TIER_TEXT = {"deadline_breaches": f"1a. {GLOSSARY_TIERS['deadline_breaches']} (min)",
+             "deadline_days_over": f"1b. {GLOSSARY_TIERS['deadline_days_over']} (min)",
+             "priority_waiting": f"2. {GLOSSARY_TIERS['priority_waiting']} (maks)",
              "fit": "3. Tilpasning: ønsker, soverom, skolevei, tomgang, belastning (min)",
-             "tiebreak": "4. Likhetsbrudd: ansiennitet, deretter fast loddtrekning (min)"}
+             "tiebreak": "4. Rekkefølge ved likhet: ansiennitet, deretter fast loddtrekning"}
 
 
 def _fmt(value: float | None) -> str:
@@ -24,15 +24,17 @@ def _fmt(value: float | None) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.2f} %"
+    return "–" if value is None else f"{100 * value:.2f} %".replace(".", ",")
 
 
 def render_report(scenario: Scenario, proposal: Proposal) -> str:
     env = Environment(loader=PackageLoader("allocator", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     template = env.get_template("report.html.j2")
+    districts = {d.id: d.name or d.id for d in scenario.districts}
     return template.render(p=proposal, s=scenario, fmt=_fmt, pct=_pct,
-                           status_text=STATUS_TEXT, tier_text=TIER_TEXT,
+                           status_text=STATUS_TEXT, tier_text=TIER_TEXT, day=day, tidy=tidy,
+                           terms=TERMS, count=count, districts=districts,
                            rules_off=scenario.policy.rules_off())
 
 

@@ -10,13 +10,15 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from allocator.hashing import policy_sha256, scenario_sha256
 from allocator.recommend import why_not
+from allocator.web.diff import diff
 from allocator.web.ledger import Ledger, build_ledger, effective_scenario
 from allocator.web.stability import propose_stable
 from allocator.web.tables import AuditEntry, Decision, ProposalRun, Round, User, utcnow
@@ -25,6 +27,8 @@ from models.proposal import Proposal
 from models.scenario import Scenario
 
 ANSWERS = ("accepted", "declined")
+#: Seconds an action waits for another process holding the round (then: a clear refusal).
+LOCK_WAIT_S = 30
 _round_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
 _registry_lock = threading.Lock()
 
@@ -76,9 +80,19 @@ def is_stale(run: ProposalRun | None, ledger: Ledger) -> bool:
 
 
 def lock_round(db: Session, round_id: int) -> Round:
-    round_ = db.get(Round, round_id, with_for_update=True)
-    if round_ is None:
+    """Take the round's lock for this transaction, across processes: the first statement
+    bumps ``rounds.version``, which holds SQLite's write lock (other writers wait, up to the
+    busy timeout) and PostgreSQL's row lock until commit. Everything read afterwards is the
+    newest committed state, so two servers can never both pin one dwelling."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_S}s'"))
+    bumped = db.execute(update(Round).where(Round.id == round_id)
+                        .values(version=Round.version + 1)
+                        .execution_options(synchronize_session=False))
+    if not bumped.rowcount:  # type: ignore[attr-defined]
         raise LookupError(round_id)
+    round_ = db.get(Round, round_id, populate_existing=True)
+    assert round_ is not None
     return round_
 
 
@@ -181,12 +195,36 @@ def _pin_clash_text(scenario: Scenario, error: InputError) -> str:
     return f"Runden kan ikke løses med disse låsene: {problems}"
 
 
-def publish(db: Session, round_: Round, actor: User) -> None:
-    """Mark the round as decided; it is read-only afterwards."""
+class StaleProposal(ActionError):
+    """Publishing a proposal that is no longer the newest: the message names the newer one
+    and the change (`changes`: dwelling, household before, household after)."""
+
+    def __init__(self, seen: int, newest: int, changes: list[tuple[str, str | None, str | None]]):
+        listed = "; ".join(f"{d}: {a or '–'} → {b or '–'}" for d, a, b in changes[:8])
+        more = f" og {len(changes) - 8} til" if len(changes) > 8 else ""
+        super().__init__(
+            f"Du så på forslag #{seen}, men forslag #{newest} er nyere. "
+            + (f"Endret siden: {listed}{more}. " if changes else "Ingen boliger har fått ny "
+               "husstand, men forslaget er løst på nytt. ")
+            + f"Se forslag #{newest} og publiser det.")
+        self.seen, self.newest, self.changes = seen, newest, changes
+
+
+def publish(db: Session, round_: Round, actor: User, seen_seq: int | None = None) -> None:
+    """Mark the round as decided; it is read-only afterwards. `seen_seq` is the proposal the
+    lead looked at: a newer one refuses with what changed since."""
     _require_draft(round_)
     run = latest(db, round_.id)
     if run is None:
         raise ActionError("Runden har ikke noe forslag ennå.")
+    if seen_seq is None:
+        raise ActionError("Skjemaet sier ikke hvilket forslag du så på. Last siden på nytt.")
+    if seen_seq != run.seq:
+        seen = next((r for r in proposals(db, round_.id) if r.seq == seen_seq), None)
+        if seen is None:
+            raise ActionError(f"Forslag #{seen_seq} finnes ikke i runden.")
+        raise StaleProposal(seen_seq, run.seq,
+                            diff(seen.proposal_json, run.proposal_json).dwellings)
     if is_stale(run, build_ledger(decisions(db, round_.id))):
         raise ActionError("Beslutninger er endret etter siste forslag. "
                           "Løs på nytt før publisering.")
@@ -211,10 +249,7 @@ def _context(db: Session, round_: Round, household: str, dwelling: str | None
         raise ActionError(f"Ukjent husstand: {household}.")
     if dwelling is not None and dwelling not in scenario.dwelling_by_id():
         raise ActionError(f"Ukjent bolig: {dwelling}.")
-    ledger = build_ledger(decisions(db, round_.id))
-    if household in ledger.lapsed:
-        raise ActionError(f"Tilsagnet til {household} har falt bort.")
-    return scenario, ledger
+    return scenario, build_ledger(decisions(db, round_.id))
 
 
 def _record(db: Session, round_: Round, actor: User, kind: str, household: str,
@@ -229,24 +264,31 @@ def _record(db: Session, round_: Round, actor: User, kind: str, household: str,
     return decision
 
 
+def in_proposal(db: Session, round_: Round, household: str, dwelling: str) -> bool:
+    run = latest(db, round_.id)
+    return run is not None and any(m["household"] == household and m["dwelling"] == dwelling
+                                   for m in run.proposal_json["matches"])
+
+
+def _check(ledger: Ledger, action: str, household: str, dwelling: str,
+           proposed: bool = False) -> None:
+    refusal = ledger.refusal(action, household, dwelling, proposed)
+    if refusal:
+        raise ActionError(refusal)
+
+
+def pair_blocked(scenario: Scenario, ledger: Ledger, household: str,
+                 dwelling: str) -> list[str]:
+    """The pairwise rules that rule the pair out (empty when a lock is allowed)."""
+    return why_not(effective_scenario(scenario, ledger), household).get(dwelling, [])
+
+
 def pin(db: Session, round_: Round, actor: User, household: str, dwelling: str,
         reason: str = "") -> Decision:
     """Lock a pair into every following proposal."""
     scenario, ledger = _context(db, round_, household, dwelling)
-    pair = (household, dwelling)
-    if pair in ledger.locked_pins():
-        raise ActionError(f"{household} er allerede festet til {dwelling}.")
-    if pair in ledger.declined:
-        raise ActionError(f"{household} har takket nei til {dwelling}.")
-    if pair in ledger.forbids:
-        raise ActionError(f"Paret {household}–{dwelling} er forbudt. Opphev forbudet først.")
-    other = ledger.dwelling_of_household(household)
-    if other is not None:
-        raise ActionError(f"{household} er allerede festet til {other}. Opphev den låsen først.")
-    holder = ledger.holder_of_dwelling(dwelling)
-    if holder is not None:
-        raise ActionError(f"{dwelling} er allerede festet til {holder}. Opphev den låsen først.")
-    blocked = why_not(effective_scenario(scenario, ledger), household).get(dwelling)
+    _check(ledger, "pin", household, dwelling)
+    blocked = pair_blocked(scenario, ledger, household, dwelling)
     if blocked:
         raise ActionError(f"{household} kan ikke få {dwelling}: " + "; ".join(blocked) + ".")
     return _record(db, round_, actor, "pin", household, dwelling, reason.strip())
@@ -258,32 +300,18 @@ def forbid(db: Session, round_: Round, actor: User, household: str, dwelling: st
     _, ledger = _context(db, round_, household, dwelling)
     reason = reason.strip()
     if len(reason) < 3:
-        raise ActionError("Skriv en begrunnelse for forbudet.")
-    pair = (household, dwelling)
-    if pair in ledger.locked_pins():
-        raise ActionError(f"{household}–{dwelling} er festet eller har et tilbud. "
-                          "Opphev det først.")
-    if pair in ledger.locked_forbids():
-        raise ActionError(f"{household}–{dwelling} er allerede forbudt.")
+        raise ActionError("Skriv en begrunnelse for sperringen.")
+    _check(ledger, "forbid", household, dwelling)
     return _record(db, round_, actor, "forbid", household, dwelling, reason)
 
 
 def offer_sent(db: Session, round_: Round, actor: User, household: str,
                dwelling: str) -> Decision:
-    """Record that the offer letter for a proposed pair was sent (the pair is then locked)."""
+    """Record that the offer letter for a proposed (or pinned) pair was sent; the pair is
+    then locked."""
     _, ledger = _context(db, round_, household, dwelling)
-    run = latest(db, round_.id)
-    if run is None or not any(m["household"] == household and m["dwelling"] == dwelling
-                              for m in run.proposal_json["matches"]):
-        raise ActionError("Tilbud kan bare registreres for et par i gjeldende forslag.")
-    for (h, d) in list(ledger.open_offers) + list(ledger.accepted):
-        if h == household:
-            raise ActionError(f"{household} har allerede et tilbud på {d}.")
-        if d == dwelling:
-            raise ActionError(f"{dwelling} er allerede tilbudt {h}.")
-    holder = ledger.holder_of_dwelling(dwelling)
-    if holder not in (None, household):
-        raise ActionError(f"{dwelling} er festet til {holder}.")
+    _check(ledger, "offer_sent", household, dwelling,
+           in_proposal(db, round_, household, dwelling))
     return _record(db, round_, actor, "offer_sent", household, dwelling)
 
 
@@ -292,35 +320,120 @@ def answer(db: Session, round_: Round, actor: User, household: str, dwelling: st
     """Record the household's answer; a decline forbids the pair and may lapse the approval."""
     _, ledger = _context(db, round_, household, dwelling)
     if result not in ANSWERS:
-        raise ActionError("Svaret må være akseptert eller avslått.")
-    if (household, dwelling) not in ledger.open_offers:
-        raise ActionError(f"Det finnes ikke noe ubesvart tilbud til {household} på {dwelling}.")
+        raise ActionError("Svaret må være «takket ja» eller «takket nei».")
+    _check(ledger, result, household, dwelling)
     if lapse and result != "declined":
-        raise ActionError("Tilsagnet kan bare falle bort ved avslag.")
+        raise ActionError("Tilsagnet kan bare falle bort når husstanden takker nei.")
     made = [_record(db, round_, actor, result, household, dwelling, reason.strip())]
     if lapse:
         made.append(_record(db, round_, actor, "approval_lapsed", household, None,
-                            f"Tilsagnet falt bort etter avslag på {dwelling}."))
+                            f"Tilsagnet falt bort etter at husstanden takket nei til {dwelling}."))
     return made
 
 
-def revoke(db: Session, round_: Round, actor: User, decision_id: int) -> Decision:
-    """Withdraw a decision (kept, marked as withdrawn, and audited)."""
+def revoke(db: Session, round_: Round, actor: User, decision_id: int) -> list[Decision]:
+    """Undo a decision (kept, marked as withdrawn, and audited). Only the newest decision of
+    a pair can be undone; undoing a decline also restores the approval it lapsed."""
     _require_draft(round_)
     decision = db.get(Decision, decision_id)
     if decision is None or decision.round_id != round_.id:
         raise ActionError("Ukjent beslutning.")
-    if not decision.active:
-        raise ActionError("Beslutningen er allerede opphevet.")
-    if decision.kind == "offer_sent":
-        answered = [d for d in decisions(db, round_.id)
-                    if d.active and d.kind in ANSWERS and d.id > decision.id
-                    and (d.household, d.dwelling) == (decision.household, decision.dwelling)]
-        if answered:
-            raise ActionError("Tilbudet er besvart. Opphev svaret først.")
-    before = decision_json(decision)
-    decision.revoked_at, decision.revoked_by = utcnow(), actor.id
-    db.flush()
-    audit(db, actor, "decision.revoke", round_id=round_.id, entity="decision",
-          entity_id=decision.id, before=before, after=decision_json(decision))
-    return decision
+    ledger = build_ledger(decisions(db, round_.id))
+    refusal = ledger.undo_refusal(decision)
+    if refusal:
+        raise ActionError(refusal)
+    lapse = ledger.lapse_of(decision)
+    undone = [decision] + ([lapse] if lapse is not None else [])
+    for d in undone:
+        before = decision_json(d)
+        d.revoked_at, d.revoked_by = utcnow(), actor.id
+        db.flush()
+        audit(db, actor, "decision.revoke", round_id=round_.id, entity="decision",
+              entity_id=d.id, before=before, after=decision_json(d))
+    return undone
+
+
+# -- what-if ---------------------------------------------------------------------------------
+#: Actions the meeting can preview before saving them (they change who gets what).
+PREVIEWABLE = ("pin", "forbid", "declined")
+#: Seconds for a preview's quick re-solve (the real re-solve uses the full limit).
+PREVIEW_LIMIT_S = 5.0
+
+
+@dataclass
+class Consequence:
+    """What a decision would change, from a quick re-solve before it is saved."""
+
+    action: str
+    household: str
+    dwelling: str
+    lapse: bool
+    refusal: str | None = None
+    error: str | None = None
+    changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    moved: list[tuple[str, str, str]] = field(default_factory=list)
+    lost: list[tuple[str, str]] = field(default_factory=list)  # household, dwelling it had
+    gained: list[tuple[str, str]] = field(default_factory=list)
+    tiers: list[tuple[str, float, float]] = field(default_factory=list)  # name, before, after
+    kpis: list[tuple[str, float, float]] = field(default_factory=list)
+    solver_status: str = ""
+
+
+def _hypothetical(action: str, household: str, dwelling: str, lapse: bool,
+                  reason: str) -> list[Decision]:
+    now = utcnow()
+    made = [Decision(id=10**12, kind=action, household=household, dwelling=dwelling,
+                     reason=reason, created_at=now)]
+    if action == "declined" and lapse:
+        made.append(Decision(id=10**12 + 1, kind="approval_lapsed", household=household,
+                             dwelling=None, reason="", created_at=now))
+    return made
+
+
+def preview(db: Session, round_: Round, action: str, household: str, dwelling: str,
+            lapse: bool = False, reason: str = "",
+            time_limit_s: float | None = None) -> Consequence:
+    """Re-solve with the decision added (nothing stored) and compare with the proposal."""
+    out = Consequence(action=action, household=household, dwelling=dwelling, lapse=lapse)
+    if action not in PREVIEWABLE:
+        out.refusal = "Denne handlingen endrer ikke forslaget."
+        return out
+    try:
+        scenario, ledger = _context(db, round_, household, dwelling)
+    except ActionError as error:
+        out.refusal = error.message
+        return out
+    out.refusal = ledger.refusal(action, household, dwelling,
+                                 in_proposal(db, round_, household, dwelling))
+    if out.refusal is None and action == "pin":
+        blocked = pair_blocked(scenario, ledger, household, dwelling)
+        if blocked:
+            out.refusal = f"{household} kan ikke få {dwelling}: " + "; ".join(blocked) + "."
+    run = latest(db, round_.id)
+    if out.refusal is not None or run is None:
+        return out
+    hypothetical = build_ledger([*decisions(db, round_.id),
+                                 *_hypothetical(action, household, dwelling, lapse, reason)])
+    try:
+        what_if = effective_scenario(scenario, hypothetical)
+        kept_from = [(m["household"], m["dwelling"]) for m in run.proposal_json["matches"]]
+        proposal = propose_stable(what_if, kept_from, time_limit_s=min(
+            time_limit_s or PREVIEW_LIMIT_S, PREVIEW_LIMIT_S))
+    except (InputError, ValueError) as error:
+        out.error = (_pin_clash_text(scenario, error) if isinstance(error, InputError)
+                     else str(error))
+        return out
+    after = proposal.model_dump(mode="json")
+    changed = diff(run.proposal_json, after)
+    out.changes, out.moved, out.gained = changed.dwellings, changed.moved, changed.added
+    out.lost = changed.removed
+    before_tiers = {t["name"]: t.get("objective") for t in run.run_json.get("tiers", [])}
+    for t in proposal.run.tiers:
+        if t.name in before_tiers and t.objective is not None \
+                and before_tiers[t.name] is not None and t.name != "tiebreak":
+            out.tiers.append((t.name, float(before_tiers[t.name]), float(t.objective)))
+    k_before, k_after = run.proposal_json["kpis"], after["kpis"]
+    for key in ("housed", "vacancy_days"):
+        out.kpis.append((key, float(k_before.get(key) or 0), float(k_after.get(key) or 0)))
+    out.solver_status = proposal.run.status
+    return out

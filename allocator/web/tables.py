@@ -11,6 +11,7 @@
   solved with, and the proposal it kept stable against.
 - ``decisions``: the meeting's decisions (pin, forbid, offer sent, accepted, declined,
   approval lapsed), who and when; withdrawn by marking, never deleted.
+- ``login_failures``: failed logins (user if known, hashed address) for throttling.
 - ``audit_log``: append-only (who, when, what, before/after); UPDATE and DELETE are refused
   by database triggers created in the migration.
 """
@@ -134,6 +135,8 @@ class Round(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     published_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    #: Bumped by every action (allocator.web.services.lock_round): the cross-process lock.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ProposalRun(Base):
@@ -173,6 +176,19 @@ class Decision(Base):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class LoginFailure(Base):
+    """A failed login, for throttling across processes: the user when the name is known,
+    and a keyed hash of the client address (never the typed name or the address itself)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                default=None, index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
 
 
 class AuditEntry(Base):

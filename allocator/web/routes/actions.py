@@ -3,11 +3,13 @@ runs in one transaction with its audit entry, and redirects back (303) with a me
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from allocator.web import services
@@ -17,6 +19,7 @@ from allocator.web.services import ActionError
 from allocator.web.tables import Round
 
 router = APIRouter(prefix="/rounds/{round_id}")
+log = logging.getLogger("allocator.web")
 
 FormText = Annotated[str, Form()]
 Next = Annotated[str, Form(alias="next")]
@@ -37,6 +40,12 @@ def _act(request: Request, current: Current, round_id: int,
         flash(request, current, "ok", result if isinstance(result, str) else done)
     except ActionError as error:
         flash(request, current, "error", error.message)
+    except OperationalError as error:
+        # Another server process held the round past the wait (SQLite busy, PostgreSQL
+        # lock timeout): nothing was stored.
+        log.warning("round %s busy: %s", round_id, type(error.orig).__name__)
+        flash(request, current, "error", "Runden er opptatt med en annen handling akkurat nå. "
+                                         "Ingenting ble lagret. Prøv igjen om litt.")
     target = safe_next(next_url, f"/rounds/{round_id}")
     return RedirectResponse(target + (f"#{anchor}" if anchor and "#" not in target else ""),
                             status_code=303)
@@ -47,7 +56,7 @@ def pin(request: Request, round_id: int, current: Caseworker, household: FormTex
         dwelling: FormText, reason: FormText = "", next_url: Next = "") -> RedirectResponse:
     return _act(request, current, round_id,
                 lambda db, r: services.pin(db, r, current.user, household, dwelling, reason),
-                f"{household} er festet til {dwelling}. Løs på nytt for å oppdatere forslaget.",
+                f"{household} er låst til {dwelling}. Løs på nytt for å oppdatere forslaget.",
                 next_url, f"bolig-{dwelling}")
 
 
@@ -57,7 +66,7 @@ def forbid(request: Request, round_id: int, current: Caseworker, household: Form
            next_url: Next = "") -> RedirectResponse:
     return _act(request, current, round_id,
                 lambda db, r: services.forbid(db, r, current.user, household, dwelling, reason),
-                f"{household} får ikke {dwelling}. Løs på nytt for å oppdatere forslaget.",
+                f"{household}–{dwelling} er sperret. Løs på nytt for å oppdatere forslaget.",
                 next_url, f"bolig-{dwelling}")
 
 
@@ -74,7 +83,7 @@ def offer(request: Request, round_id: int, current: Caseworker, household: FormT
 def answer(request: Request, round_id: int, current: Caseworker, household: FormText,
            dwelling: FormText, result: FormText, lapse: Annotated[bool, Form()] = False,
            reason: FormText = "", next_url: Next = "") -> RedirectResponse:
-    text = "akseptert" if result == "accepted" else "avslått"
+    text = "takket ja til" if result == "accepted" else "takket nei til"
     done = f"{household} har {text} {dwelling}." + (
         " Tilsagnet er registrert som bortfalt." if lapse and result == "declined" else "") + (
         " Løs på nytt for å gi boligen til neste kandidat." if result == "declined" else "")
@@ -89,7 +98,8 @@ def revoke(request: Request, round_id: int, decision_id: int, current: Caseworke
            next_url: Next = "") -> RedirectResponse:
     return _act(request, current, round_id,
                 lambda db, r: services.revoke(db, r, current.user, decision_id),
-                "Beslutningen er opphevet.", next_url, "beslutninger")
+                "Beslutningen er angret. Løs på nytt for å oppdatere forslaget.", next_url,
+                "beslutninger")
 
 
 @router.post("/resolve")
@@ -109,7 +119,8 @@ def resolve(request: Request, round_id: int, current: Caseworker,
 
 @router.post("/publish")
 def publish(request: Request, round_id: int, current: Lead,
+            proposal: Annotated[int | None, Form()] = None,
             next_url: Next = "") -> RedirectResponse:
     return _act(request, current, round_id,
-                lambda db, r: services.publish(db, r, current.user),
+                lambda db, r: services.publish(db, r, current.user, proposal),
                 "Runden er publisert. Den kan ikke lenger endres.", next_url)
