@@ -113,9 +113,15 @@ def _add_years(start: dt.date, years: int) -> dt.date:
         return start.replace(year=start.year + years, day=28)
 
 
-def render_html(env: Environment, name: str, context: dict[str, Any]) -> str:
-    css = env.get_template("document.css").render()
-    return env.get_template(name).render(css=css, **context)
+def render_css(env: Environment) -> str:
+    return env.get_template("document.css").render()
+
+
+def render_html(env: Environment, name: str, context: dict[str, Any],
+                css_href: str | None = None) -> str:
+    """The document as HTML: with `css_href` the stylesheet is linked (the web page's
+    Content-Security-Policy allows no inline style), else inlined (for the PDF)."""
+    return env.get_template(name).render(css=render_css(env), css_href=css_href, **context)
 
 
 def render_pdf(html: str) -> bytes:

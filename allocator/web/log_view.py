@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from allocator.glossary import DECISION_TEXT, LOG_ACTION_TEXT, SOLVER_TEXT, day
+from allocator.glossary import DECISION_TEXT, LOG_ACTION_TEXT, SOLVER_TEXT, day, tidy
 from allocator.web.tables import AuditEntry, Decision
 
 
@@ -28,7 +28,7 @@ def _decision_text(data: dict[str, Any] | None) -> str:
         pair += f" – {data['dwelling']}"
     text = f"{kind}: {pair}"
     if data.get("reason"):
-        text += f". Begrunnelse: {data['reason']}"
+        text += f". Begrunnelse: {tidy(str(data['reason']))}"
     if data.get("imported"):
         text += " (fra innlest runde)"
     return text

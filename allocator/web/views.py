@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from allocator.glossary import DECISION_TEXT
+from allocator.glossary import DECISION_TEXT, tidy
 from allocator.web.ledger import Ledger
 from allocator.web.tables import Decision
 from models.proposal import Alternate, Breach, Match, Proposal
@@ -107,7 +107,7 @@ def pending_changes(ledger: Ledger, solved_with: dict[str, Any] | None
 def _decision_note(d: Decision, ledger: Ledger) -> RowNote:
     text = f"{d.household}: {DECISION_TEXT[d.kind].lower()}"
     if d.reason and d.kind in ("pin", "forbid"):
-        text += f" ({d.reason})"
+        text += f" ({tidy(d.reason)})"
     lapse = ledger.lapse_of(d)
     if lapse is not None:
         text += ", tilsagnet falt bort"

@@ -343,15 +343,22 @@ def _document_data(request: Request, round_id: int) -> tuple[Round, ProposalRun,
 def _document(request: Request, name: str, context: dict[str, Any], pdf: bool,
               filename: str) -> Response:
     core = core_of(request)
-    html = documents.render_html(core.documents, name, context)
     if not pdf:
-        return HTMLResponse(html)
+        return HTMLResponse(documents.render_html(core.documents, name, context,
+                                                  css_href="/documents/document.css"))
+    html = documents.render_html(core.documents, name, context)
     try:
         body = documents.render_pdf(html)
     except documents.DocumentError as error:
         raise HTTPException(503, str(error)) from error
     return Response(body, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@router.get("/documents/document.css")
+def document_css(request: Request, current: Viewer) -> Response:
+    """The documents' stylesheet (the municipality's own when it has one)."""
+    return Response(documents.render_css(core_of(request).documents), media_type="text/css")
 
 
 def _minutes(request: Request, round_id: int, pdf: bool) -> Response:
