@@ -27,6 +27,7 @@ from web.fixtures import (  # noqa: F401
     vacancy_holder,
 )
 
+from allocator.glossary import tidy
 from allocator.io.load import load_scenario
 from allocator.recommend import why_not
 from allocator.web import services
@@ -46,7 +47,7 @@ def test_round_page_shows_every_vacancy_with_reasons_and_alternates(module_app: 
     assert len(re.findall(r'<tr id="bolig-', page)) == len(SCENARIO.dwellings)
     for match in proposal.matches:
         assert vacancy_holder(page, match.dwelling) == match.household
-        assert html.escape(match.reasons[0].text, quote=False) in page
+        assert html.escape(tidy(match.reasons[0].text), quote=False) in page
         if match.alternates:
             assert first_alternate(page, match.dwelling) == match.alternates[0].household
     assert "Husstander uten bolig i forslaget" in page
@@ -70,10 +71,10 @@ def test_household_page_explains_and_recommends(module_app: FastAPI) -> None:  #
     for dwelling, texts in why_not(SCENARIO, "H29").items():
         assert f'href="/rounds/1#bolig-{dwelling}">{dwelling}</a>' in page
         assert html.escape("; ".join(texts), quote=False) in page
-    assert 'data-load="/rounds/1/households/H29/recommendations"' in page
-    fragment = client.get("/rounds/1/households/H29/recommendations").text
+    assert 'data-load="/rounds/1/recommendations?household=H29"' in page
+    fragment = client.get("/rounds/1/recommendations?household=H29").text
     held = next(m.dwelling for m in _latest(module_app).matches if m.household == "H29")
-    assert f">{held}</a>" in fragment and "I forslaget" in fragment
+    assert f">{held}</a>" in fragment and "Gjeldende bolig" in fragment
     assert client.get("/rounds/1/households/NOPE").status_code == 404
     assert client.get("/rounds/99").status_code == 404
 
@@ -84,7 +85,7 @@ def test_the_meeting_over_http(app: FastAPI) -> None:  # noqa: F811
     page = worker.get("/rounds/1").text
     alternate = first_alternate(page, "D03")
     message = worker.act("/rounds/1/pin", {"household": alternate, "dwelling": "D03"})
-    assert f"{alternate} er festet til D03" in message and "Løs på nytt" in message
+    assert f"{alternate} er låst til D03" in message and "Løs på nytt" in message
     assert "beholdt" in worker.act("/rounds/1/resolve")
     page = worker.get("/rounds/1").text
     assert vacancy_holder(page, "D03") == alternate
@@ -98,18 +99,20 @@ def test_the_meeting_over_http(app: FastAPI) -> None:  # noqa: F811
     page = worker.get("/rounds/1").text
     assert vacancy_holder(page, "D05") == promoted
     assert vacancy_holder(page, "D03") == alternate
-    assert "Tilsagn bortfalt" in worker.get(f"/rounds/1/households/{declining}").text
+    assert "Tilsagnet falt bort" in worker.get(f"/rounds/1/households/{declining}").text
 
     error = worker.act("/rounds/1/forbid", {"household": promoted, "dwelling": "D05",
                                             "reason": ""})
     assert "begrunnelse" in error
 
     diff = analyst.get("/rounds/1/diff?a=2&b=3").text
-    assert re.search(rf"D05</a></td><td>{declining}</td><td class=\"strong\">{promoted}<", diff)
+    assert re.search(rf'D05</a></td><td data-label="Før">{declining}</td>'
+                     rf'<td class="strong" data-label="Etter">{promoted}</td>'
+                     r'<td class="small" data-label="Hvorfor">tilsagnet til', diff)
     log = analyst.get("/rounds/1/log").text
-    for action in ("Festet", "Forslag løst", "Tilbud sendt", "Avslått", "Tilsagn bortfalt"):
+    for action in ("Låst", "Nytt forslag", "Tilbud sendt", "Takket nei", "Tilsagnet falt bort"):
         assert action in log
-    assert "saksbehandler" in log
+    assert "Kari Saksbehandler (demo)" in log and "{" not in log
 
     exported = analyst.get("/rounds/1/export.json").json()
     rows = {r["dwelling"]: r for r in exported["allocation"]}
@@ -117,7 +120,8 @@ def test_the_meeting_over_http(app: FastAPI) -> None:  # noqa: F811
     assert exported["round"]["status"] == "draft"
     assert [d["kind"] for d in exported["decisions"]][-2:] == ["declined", "approval_lapsed"]
 
-    assert "Runden er publisert" in lead.act("/rounds/1/publish")
+    assert "#2" in lead.act("/rounds/1/publish", {"proposal": "2"})  # #3 is newer
+    assert "Runden er publisert" in lead.act("/rounds/1/publish", {"proposal": "3"})
     page = worker.get("/rounds/1").text
     assert "Publisert" in page and 'action="/rounds/1/pin"' not in page
     assert "publisert" in worker.act("/rounds/1/pin", {"household": promoted, "dwelling": "D05"})
@@ -125,7 +129,8 @@ def test_the_meeting_over_http(app: FastAPI) -> None:  # noqa: F811
     assert response.headers["content-type"].startswith("text/csv")
     assert "publisert.csv" in response.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff")), delimiter=";"))
-    assert table[0][0] == "bolig" and len(table) == 1 + len(SCENARIO.dwellings)
+    assert table[0][1] == "bolig"
+    assert len([r for r in table if r[0] == "tildeling"]) == len(SCENARIO.dwellings)
     assert analyst.get("/rounds/1/export.json").json()["round"]["status"] == "published"
 
 

@@ -105,13 +105,15 @@ def test_meeting_in_the_browser(page, base_url: str) -> None:  # type: ignore[no
     alternate = str(row.locator("li[data-alternate]").first.get_attribute("data-alternate"))
     assert alternate != _holder(page, "D03")
     with page.expect_navigation():
-        row.locator(f"li[data-alternate='{alternate}'] button").click()
-    assert "festet" in page.locator(".flash-ok").first.inner_text()
+        row.locator(f"li[data-alternate='{alternate}'] a", has_text="Lås").click()
+    with page.expect_navigation():  # the what-if page: consequence first, then confirm
+        page.click(".confirm-form button[type=submit]")
+    assert "låst" in page.locator(".flash-ok").first.inner_text()
     assert page.locator(".flash-warn").count() == 1  # decisions since the last solve
     message = _resolve(page)
     assert "beholdt" in message
     assert _holder(page, "D03") == alternate
-    assert "Festet" in _row(page, "D03").inner_text()
+    assert "Låst" in _row(page, "D03").inner_text()
 
     # Offer D05 to its household, record a decline that lapses the approval, re-solve.
     declining = _holder(page, "D05")
@@ -120,9 +122,11 @@ def test_meeting_in_the_browser(page, base_url: str) -> None:  # type: ignore[no
     with page.expect_navigation():
         _row(page, "D05").locator("button", has_text="Tilbud sendt").click()
     assert "Tilbud sendt" in _row(page, "D05").inner_text()
-    _row(page, "D05").locator("input[name=lapse]").check()
     with page.expect_navigation():
-        _row(page, "D05").locator("button", has_text="Avslått").click()
+        _row(page, "D05").locator("a", has_text="Takket nei").click()
+    page.locator(".confirm-form input[name=lapse]").check()
+    with page.expect_navigation():
+        page.click(".confirm-form button[type=submit]")
     assert "bortfalt" in page.locator(".flash-ok").first.inner_text()
     _resolve(page)
     assert _holder(page, "D05") == first  # the first alternate is promoted

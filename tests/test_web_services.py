@@ -56,6 +56,10 @@ class World:
         with self.tx() as db:
             return services.parsed(services.latest(db, self.round_id))
 
+    def latest_seq(self) -> int:
+        with self.tx() as db:
+            return services.latest(db, self.round_id).seq
+
     def holders(self) -> dict[str, str]:
         return {m.dwelling: m.household for m in self.latest().matches}
 
@@ -95,7 +99,7 @@ def test_meeting_flow_on_both_databases(db_url: str) -> None:  # noqa: F811
         assert match.household not in {m.household for m in world.latest().matches}
         assert run.run_json["sizes"]["stability_kept"] == len(before) - 1
 
-        world.do(services.publish, actor=world.lead)
+        world.do(services.publish, world.latest_seq(), actor=world.lead)
         with pytest.raises(ActionError, match="publisert"):
             world.do(services.pin, free.household, free.dwelling)
         with pytest.raises(ActionError, match="publisert"):
@@ -172,9 +176,9 @@ def test_action_rules(world: World) -> None:
     with pytest.raises(ActionError, match="kan ikke få"):
         world.do(services.pin, "H25", dwelling, "")
     world.do(services.pin, match.household, match.dwelling, "")
-    with pytest.raises(ActionError, match="allerede festet"):
+    with pytest.raises(ActionError, match="allerede låst"):
         world.do(services.pin, other.household, match.dwelling, "")
-    with pytest.raises(ActionError, match="festet"):
+    with pytest.raises(ActionError, match="låst"):
         world.do(services.forbid, match.household, match.dwelling, "Konflikt med nabo")
     offer = world.do(services.offer_sent, other.household, other.dwelling)
     world.do(services.answer, other.household, other.dwelling, "declined", True)
@@ -192,10 +196,10 @@ def test_revoke_and_staleness(world: World) -> None:
     with world.tx() as db:
         assert services.is_stale(services.latest(db, world.round_id), _ledger(world))
     with pytest.raises(ActionError, match="Løs på nytt"):
-        world.do(services.publish, actor=world.lead)
+        world.do(services.publish, 1, actor=world.lead)
     world.do(services.revoke, decision.id)
     assert (match.household, match.dwelling) not in _ledger(world).locked_forbids()
-    with pytest.raises(ActionError, match="allerede opphevet"):
+    with pytest.raises(ActionError, match="allerede angret"):
         world.do(services.revoke, decision.id)
     with world.tx() as db:
         assert not services.is_stale(services.latest(db, world.round_id), _ledger(world))
@@ -232,9 +236,14 @@ def test_export_json_and_csv(world: World) -> None:
     text = allocation_csv(data)
     assert text.startswith("\ufeff")
     table = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
-    assert table[0][:4] == ["bolig", "bygg", "bydel", "husstand"]
-    assert len(table) == 1 + len(rows)
-    assert [r for r in table if r[0] == match.dwelling][0][5] == "tilbud sendt"
+    assert table[0][:5] == ["type", "bolig", "bygg", "bydel", "husstand"]
+    allocated = [r for r in table if r[0] == "tildeling"]
+    assert len(allocated) == len(rows)
+    assert [r for r in allocated if r[1] == match.dwelling][0][6] == "tilbud sendt"
+    decided_rows = [r for r in table if r[0] == "beslutning"]
+    assert decided_rows[-1][9] == "Tilbud sendt" and decided_rows[-1][10] == "kari"
+    assert {r[4] for r in table if r[0] in ("tildeling", "brudd") and r[7]} == {
+        b["household"] for b in data["breaches"]}
 
 
 def test_diff_classifies_kept_moved_added_removed() -> None:
