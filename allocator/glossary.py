@@ -71,8 +71,11 @@ CLOCK_TEXT: dict[str, str] = {
     "release": "Løslatelse/utskrivning: bolig klar på dagen",
     "refugee": "Bosetting av flyktning: avtalt ankomst",
 }
-CLOCK_SHORT: dict[str, str] = {"temporary": "3-månedersfristen", "release": "Løslatelse",
-                               "refugee": "Bosetting"}
+CLOCK_SHORT: dict[str, str] = {
+    "temporary": "3-månedersfristen",
+    "release": "Løslatelse",
+    "refugee": "Bosetting",
+}
 
 SOLVER_TEXT: dict[str, str] = {
     "OPTIMAL": "bevist optimal",
@@ -83,22 +86,42 @@ SOLVER_TEXT: dict[str, str] = {
     "SKIPPED": "hoppet over",
 }
 STATUS_TEXT: dict[str, str] = {"draft": "Utkast", "published": "Publisert"}
-ROLE_TEXT: dict[str, str] = {"caseworker": "saksbehandler", "lead": "leder",
-                             "analyst": "analytiker"}
-CATEGORY_TEXT: dict[str, str] = {"ordinary": "ordinær", "temporary": "midlertidig",
-                                 "staffed": "bemannet", "adapted": "tilrettelagt",
-                                 "youth": "ungdomsbolig"}
-NEED_TEXT: dict[str, str] = {"wheelchair": "rullestol", "step_free": "trinnfri adkomst",
-                             "staffed": "bemanning", "adapted": "tilrettelagt bolig"}
-SITUATION_TEXT: dict[str, str] = {"homeless": "bostedsløs", "temporary": "midlertidig botilbud",
-                                  "institution": "institusjon", "prison": "fengsel",
-                                  "crisis_centre": "krisesenter", "unsuitable": "uegnet bolig",
-                                  "refugee": "flyktning som skal bosettes", "other": "annet"}
-SUBSTANCE_TEXT: dict[str, str] = {"none": "ingen", "active": "aktiv rus",
-                                  "recovery": "i bedring"}
+ROLE_TEXT: dict[str, str] = {
+    "caseworker": "saksbehandler",
+    "lead": "leder",
+    "analyst": "analytiker",
+}
+CATEGORY_TEXT: dict[str, str] = {
+    "ordinary": "ordinær",
+    "temporary": "midlertidig",
+    "staffed": "bemannet",
+    "adapted": "tilrettelagt",
+    "youth": "ungdomsbolig",
+}
+NEED_TEXT: dict[str, str] = {
+    "wheelchair": "rullestol",
+    "step_free": "trinnfri adkomst",
+    "staffed": "bemanning",
+    "adapted": "tilrettelagt bolig",
+}
+SITUATION_TEXT: dict[str, str] = {
+    "homeless": "bostedsløs",
+    "temporary": "midlertidig botilbud",
+    "institution": "institusjon",
+    "prison": "fengsel",
+    "crisis_centre": "krisesenter",
+    "unsuitable": "uegnet bolig",
+    "refugee": "flyktning som skal bosettes",
+    "other": "annet",
+}
+SUBSTANCE_TEXT: dict[str, str] = {"none": "ingen", "active": "aktiv rus", "recovery": "i bedring"}
 #: States of an allocated dwelling in exports and documents.
-STATE_TEXT: dict[str, str] = {"proposed": "foreslått", "pinned": "låst",
-                              "offer_sent": "tilbud sendt", "accepted": "takket ja"}
+STATE_TEXT: dict[str, str] = {
+    "proposed": "foreslått",
+    "pinned": "låst",
+    "offer_sent": "tilbud sendt",
+    "accepted": "takket ja",
+}
 
 #: Audit-log actions.
 LOG_ACTION_TEXT: dict[str, str] = {

@@ -10,11 +10,13 @@ from models.proposal import Proposal
 from models.scenario import Scenario
 
 STATUS_TEXT = SOLVER_TEXT
-TIER_TEXT = {"deadline_breaches": f"1a. {GLOSSARY_TIERS['deadline_breaches']} (min)",
-             "deadline_days_over": f"1b. {GLOSSARY_TIERS['deadline_days_over']} (min)",
-             "priority_waiting": f"2. {GLOSSARY_TIERS['priority_waiting']} (maks)",
-             "fit": "3. Tilpasning: ønsker, soverom, skolevei, tomgang, belastning (min)",
-             "tiebreak": "4. Rekkefølge ved likhet: ansiennitet, deretter fast loddtrekning"}
+TIER_TEXT = {
+    "deadline_breaches": f"1a. {GLOSSARY_TIERS['deadline_breaches']} (min)",
+    "deadline_days_over": f"1b. {GLOSSARY_TIERS['deadline_days_over']} (min)",
+    "priority_waiting": f"2. {GLOSSARY_TIERS['priority_waiting']} (maks)",
+    "fit": "3. Tilpasning: ønsker, soverom, skolevei, tomgang, belastning (min)",
+    "tiebreak": "4. Rekkefølge ved likhet: ansiennitet, deretter fast loddtrekning",
+}
 
 
 def _fmt(value: float | None) -> str:
@@ -28,25 +30,42 @@ def _pct(value: float | None) -> str:
 
 
 def render_report(scenario: Scenario, proposal: Proposal) -> str:
-    env = Environment(loader=PackageLoader("allocator", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(
+        loader=PackageLoader("allocator", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
     template = env.get_template("report.html.j2")
     districts = {d.id: d.name or d.id for d in scenario.districts}
-    return template.render(p=proposal, s=scenario, fmt=_fmt, pct=_pct,
-                           status_text=STATUS_TEXT, tier_text=TIER_TEXT, day=day, tidy=tidy,
-                           terms=TERMS, count=count, districts=districts,
-                           rules_off=scenario.policy.rules_off())
+    return template.render(
+        p=proposal,
+        s=scenario,
+        fmt=_fmt,
+        pct=_pct,
+        status_text=STATUS_TEXT,
+        tier_text=TIER_TEXT,
+        day=day,
+        tidy=tidy,
+        terms=TERMS,
+        count=count,
+        districts=districts,
+        rules_off=scenario.policy.rules_off(),
+    )
 
 
 def summary_lines(proposal: Proposal, rules_off: list[str] | None = None) -> list[str]:
     """The console summary; `rules_off` (the policy's switches set to off) comes first,
     so an analysis run is never mistaken for a meeting proposal."""
     k, r = proposal.kpis, proposal.run
-    tiers = ", ".join(f"{t.name}={_fmt(t.objective)} ({t.status}, gap {_pct(t.gap)})"
-                      for t in r.tiers if t.status != "SKIPPED")
+    tiers = ", ".join(
+        f"{t.name}={_fmt(t.objective)} ({t.status}, gap {_pct(t.gap)})"
+        for t in r.tiers
+        if t.status != "SKIPPED"
+    )
     return [
-        *([f"WARNING: rules switched off in this policy: {', '.join(rules_off)}"]
-          if rules_off else []),
+        *(
+            [f"WARNING: rules switched off in this policy: {', '.join(rules_off)}"]
+            if rules_off
+            else []
+        ),
         f"run {r.id} [{r.method}] status {r.status} in {r.wall_time_s} s",
         f"housed {k.housed} of {k.households} households in {k.vacancies} vacancies; "
         f"due families housed {k.due_housed}/{k.due_families}; breaches {k.breaches} "
@@ -54,5 +73,5 @@ def summary_lines(proposal: Proposal, rules_off: list[str] | None = None) -> lis
         f"unmatched {k.unmatched}; empty dwellings {k.empty_dwellings}; vacancy days "
         f"{k.vacancy_days}; dissimilarity {_fmt(k.dissimilarity_before)} -> "
         f"{_fmt(k.dissimilarity_after)}",
-        *( [f"tiers: {tiers}"] if tiers else [] ),
+        *([f"tiers: {tiers}"] if tiers else []),
     ]

@@ -56,8 +56,11 @@ def test_round_page_shows_every_vacancy_with_reasons_and_alternates(module_app: 
 
 def test_every_form_carries_the_session_csrf_token(module_app: FastAPI) -> None:  # noqa: F811
     client = Client(module_app, "leder")
-    pages = [client.get("/rounds/1").text, client.get("/rounds/1/households/H29").text,
-             client.get("/rounds/1/households/H29/recommendations").text]
+    pages = [
+        client.get("/rounds/1").text,
+        client.get("/rounds/1/households/H29").text,
+        client.get("/rounds/1/households/H29/recommendations").text,
+    ]
     forms = [f for p in pages for f in re.findall(r'<form method="post".*?</form>', p, re.S)]
     assert len(forms) > 50
     for form in forms:
@@ -80,8 +83,11 @@ def test_household_page_explains_and_recommends(module_app: FastAPI) -> None:  #
 
 
 def test_the_meeting_over_http(app: FastAPI) -> None:  # noqa: F811
-    worker, lead, analyst = (Client(app, "saksbehandler"), Client(app, "leder"),
-                             Client(app, "analytiker"))
+    worker, lead, analyst = (
+        Client(app, "saksbehandler"),
+        Client(app, "leder"),
+        Client(app, "analytiker"),
+    )
     page = worker.get("/rounds/1").text
     alternate = first_alternate(page, "D03")
     message = worker.act("/rounds/1/pin", {"household": alternate, "dwelling": "D03"})
@@ -92,8 +98,10 @@ def test_the_meeting_over_http(app: FastAPI) -> None:  # noqa: F811
 
     declining, promoted = vacancy_holder(page, "D05"), first_alternate(page, "D05")
     worker.act("/rounds/1/offer", {"household": declining, "dwelling": "D05"})
-    message = worker.act("/rounds/1/answer", {"household": declining, "dwelling": "D05",
-                                              "result": "declined", "lapse": "true"})
+    message = worker.act(
+        "/rounds/1/answer",
+        {"household": declining, "dwelling": "D05", "result": "declined", "lapse": "true"},
+    )
     assert "bortfalt" in message
     worker.act("/rounds/1/resolve")
     page = worker.get("/rounds/1").text
@@ -101,14 +109,16 @@ def test_the_meeting_over_http(app: FastAPI) -> None:  # noqa: F811
     assert vacancy_holder(page, "D03") == alternate
     assert "Tilsagnet falt bort" in worker.get(f"/rounds/1/households/{declining}").text
 
-    error = worker.act("/rounds/1/forbid", {"household": promoted, "dwelling": "D05",
-                                            "reason": ""})
+    error = worker.act("/rounds/1/forbid", {"household": promoted, "dwelling": "D05", "reason": ""})
     assert "begrunnelse" in error
 
     diff = analyst.get("/rounds/1/diff?a=2&b=3").text
-    assert re.search(rf'D05</a></td><td data-label="Før">{declining}</td>'
-                     rf'<td class="strong" data-label="Etter">{promoted}</td>'
-                     r'<td class="small" data-label="Hvorfor">tilsagnet til', diff)
+    assert re.search(
+        rf'D05</a></td><td data-label="Før">{declining}</td>'
+        rf'<td class="strong" data-label="Etter">{promoted}</td>'
+        r'<td class="small" data-label="Hvorfor">tilsagnet til',
+        diff,
+    )
     log = analyst.get("/rounds/1/log").text
     for action in ("Låst", "Nytt forslag", "Tilbud sendt", "Takket nei", "Tilsagnet falt bort"):
         assert action in log
@@ -160,13 +170,20 @@ def _free_port() -> int:
 
 def _serve(tmp_path: Path) -> tuple[subprocess.Popen[str], list[str], str]:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ALLOCATOR_DEMO_PASSWORD", "ALLOCATOR_DATABASE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ALLOCATOR_DEMO_PASSWORD", "ALLOCATOR_DATABASE_URL")
+    }
     env["ALLOCATOR_DATA_DIR"] = str(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "allocator.cli", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        start_new_session=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     lines: list[str] = []
     deadline = time.monotonic() + 60
     assert process.stdout is not None
@@ -209,9 +226,14 @@ def test_allocator_serve(tmp_path: Path) -> None:
             page = http.get("/login", headers=HTML)
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             assert token is not None
-            response = http.post("/login", data={"username": "leder",
-                                                 "password": users["leder"],
-                                                 "csrf_token": token.group(1)})
+            response = http.post(
+                "/login",
+                data={
+                    "username": "leder",
+                    "password": users["leder"],
+                    "csrf_token": token.group(1),
+                },
+            )
             assert response.status_code == 303
             assert "Tildelingsmøte" in http.get("/rounds", headers=HTML).text
     finally:
@@ -223,11 +245,17 @@ def test_allocator_serve(tmp_path: Path) -> None:
 
 
 def test_round_with_rules_switched_off_is_marked_as_an_analysis(app: FastAPI) -> None:  # noqa: F811
-    relaxed = SCENARIO.model_copy(update={"policy": SCENARIO.policy.model_copy(
-        update={"needs": SCENARIO.policy.needs.model_copy(update={"mode": "off"})})})
+    relaxed = SCENARIO.model_copy(
+        update={
+            "policy": SCENARIO.policy.model_copy(
+                update={"needs": SCENARIO.policy.needs.model_copy(update={"mode": "off"})}
+            )
+        }
+    )
     with app.state.core.tx() as db:
-        round_id = services.create_round(db, relaxed, name="Analyse", source="test",
-                                         actor=None, time_limit_s=10).id
+        round_id = services.create_round(
+            db, relaxed, name="Analyse", source="test", actor=None, time_limit_s=10
+        ).id
     client = Client(app, "analytiker")
     assert "Regler slått av i regelsettet: needs.mode" in client.get(f"/rounds/{round_id}").text
     assert "Regler slått av" not in client.get("/rounds/1").text

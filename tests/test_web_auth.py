@@ -33,9 +33,11 @@ PARAMS = {"round_id": "1", "decision_id": "1", "household_id:path": "H29", "seq"
 #: Pages only some roles may see (the what-if page saves nothing, but prepares an action).
 ROLE_PAGES = {"/rounds/{round_id}/confirm": {"caseworker", "lead"}}
 #: Query strings of the pages that need one.
-QUERIES = {"/rounds/{round_id}/recommendations": "?household=H29",
-           "/rounds/{round_id}/confirm": "?action=forbid&household=H29&dwelling=D05",
-           "/search": "?q=H2"}
+QUERIES = {
+    "/rounds/{round_id}/recommendations": "?household=H29",
+    "/rounds/{round_id}/confirm": "?action=forbid&household=H29&dwelling=D05",
+    "/search": "?q=H2",
+}
 
 
 def _fill(path: str) -> str:
@@ -73,8 +75,10 @@ def test_action_without_session_is_401(module_app: FastAPI, path: str) -> None: 
     assert client.post(_fill(path), data={"csrf_token": "x"}).status_code == 401
 
 
-@pytest.mark.parametrize(("path", "role"), [(p, r) for p in sorted(ACTIONS)
-                                             for r in sorted(ROLES) if r not in ACTIONS[p]])
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [(p, r) for p in sorted(ACTIONS) for r in sorted(ROLES) if r not in ACTIONS[p]],
+)
 def test_action_with_wrong_role_is_403(module_app: FastAPI, path: str, role: str) -> None:  # noqa: F811
     client = Client(module_app, ROLES[role])
     response = client.post(_fill(path), {"household": "H29", "dwelling": "D05"})
@@ -95,8 +99,12 @@ def test_action_without_csrf_token_is_403(module_app: FastAPI, path: str) -> Non
 def test_action_with_allowed_role_passes(app: FastAPI) -> None:  # noqa: F811
     """With role and token, every action runs (303 back to the page, with its message)."""
     worker, lead = Client(app, "saksbehandler"), Client(app, "leder")
-    data = {"household": "H29", "dwelling": "D05", "reason": "Konflikt med nabo",
-            "result": "accepted"}
+    data = {
+        "household": "H29",
+        "dwelling": "D05",
+        "reason": "Konflikt med nabo",
+        "result": "accepted",
+    }
     for path in sorted(ACTIONS, key=lambda p: (p.endswith("publish"), p == "/logout")):
         for role, client in (("caseworker", worker), ("lead", lead)):
             if role not in ACTIONS[path] or (path == "/logout" and role == "lead"):
@@ -137,8 +145,9 @@ def test_pages_without_session(module_app: FastAPI) -> None:  # noqa: F811
 def test_cookie_flags(module_app: FastAPI, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     client = Client(module_app)
     response = client.login("saksbehandler")
-    cookie = [c for c in response.headers.get_list("set-cookie")
-              if c.startswith(SESSION_COOKIE + "=")][0]
+    cookie = [
+        c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE + "=")
+    ][0]
     flags = {part.strip().lower() for part in cookie.split(";")}
     assert {"httponly", "samesite=lax", "path=/"} <= flags
     assert "secure" not in flags
@@ -156,8 +165,9 @@ def test_login_failures(module_app: FastAPI) -> None:  # noqa: F811
     assert client.login("ukjent", DEMO_PASSWORD).status_code == 401
     # The login form has its own CSRF token (double-submit cookie).
     fresh = TestClient(module_app, follow_redirects=False)
-    response = fresh.post("/login", data={"username": "saksbehandler",
-                                          "password": DEMO_PASSWORD, "csrf_token": "x"})
+    response = fresh.post(
+        "/login", data={"username": "saksbehandler", "password": DEMO_PASSWORD, "csrf_token": "x"}
+    )
     assert response.status_code == 403
     with module_app.state.core.tx() as db:
         failed = db.scalars(select(AuditEntry).where(AuditEntry.action == "auth.login_failed"))
@@ -167,13 +177,23 @@ def test_login_failures(module_app: FastAPI) -> None:  # noqa: F811
 
 
 def test_login_redirects_only_to_local_paths(module_app: FastAPI) -> None:  # noqa: F811
-    for target, expected in (("/rounds/1", "/rounds/1"), ("https://evil.example/", "/rounds"),
-                             ("//evil.example/", "/rounds")):
+    for target, expected in (
+        ("/rounds/1", "/rounds/1"),
+        ("https://evil.example/", "/rounds"),
+        ("//evil.example/", "/rounds"),
+    ):
         client = TestClient(module_app, follow_redirects=False)
         page = client.get(f"/login?next={target}", headers=HTML)
         token = Client.csrf_from(page.text)
-        response = client.post("/login", data={"username": "leder", "password": DEMO_PASSWORD,
-                                               "csrf_token": token, "next": target})
+        response = client.post(
+            "/login",
+            data={
+                "username": "leder",
+                "password": DEMO_PASSWORD,
+                "csrf_token": token,
+                "next": target,
+            },
+        )
         assert response.headers["location"] == expected
 
 

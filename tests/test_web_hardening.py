@@ -34,13 +34,29 @@ PASSWORD = "hardening-password-123"
 def _start(database: str, tmp_path: Path, name: str) -> tuple[subprocess.Popen[str], str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "ALLOCATOR_DATABASE_URL"}
-    env.update(ALLOCATOR_DEMO_PASSWORD=PASSWORD, ALLOCATOR_DATA_DIR=str(tmp_path),
-               ALLOCATOR_SOLVE_TIME_LIMIT="10")
+    env.update(
+        ALLOCATOR_DEMO_PASSWORD=PASSWORD,
+        ALLOCATOR_DATA_DIR=str(tmp_path),
+        ALLOCATOR_SOLVE_TIME_LIMIT="10",
+    )
     log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed by the process end
     process = subprocess.Popen(
-        [sys.executable, "-m", "allocator.cli", "serve", "--port", str(port), "--database",
-         database], stdout=log, stderr=subprocess.STDOUT, text=True, env=env,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "allocator.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--database",
+            database,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -58,8 +74,10 @@ def _login(base: str) -> tuple[httpx.Client, str]:
     page = http.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token is not None
-    response = http.post("/login", data={"username": "saksbehandler", "password": PASSWORD,
-                                         "csrf_token": token.group(1)})
+    response = http.post(
+        "/login",
+        data={"username": "saksbehandler", "password": PASSWORD, "csrf_token": token.group(1)},
+    )
     assert response.status_code == 303, response.text[:300]
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/rounds").text)
     assert csrf is not None
@@ -86,13 +104,16 @@ def _two_servers_pin_one_dwelling(database: str, tmp_path: Path) -> None:
 
         def pin(http: httpx.Client, csrf: str, household: str) -> None:
             start.wait()
-            response = http.post("/rounds/1/pin", data={"csrf_token": csrf,
-                                                        "household": household,
-                                                        "dwelling": dwelling})
+            response = http.post(
+                "/rounds/1/pin",
+                data={"csrf_token": csrf, "household": household, "dwelling": dwelling},
+            )
             statuses.append(response.status_code)
 
-        threads = [threading.Thread(target=pin, args=(a, csrf_a, rivals[0])),
-                   threading.Thread(target=pin, args=(b, csrf_b, rivals[1]))]
+        threads = [
+            threading.Thread(target=pin, args=(a, csrf_a, rivals[0])),
+            threading.Thread(target=pin, args=(b, csrf_b, rivals[1])),
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -105,11 +126,17 @@ def _two_servers_pin_one_dwelling(database: str, tmp_path: Path) -> None:
         pins = [p for p in export["locks"]["pinned"] if p["dwelling"] == dwelling]
         assert len(pins) == 1 and pins[0]["household"] in rivals
         # The round still works from both processes afterwards.
-        other = next(m for m in proposal["matches"] if m["dwelling"] != dwelling
-                     and not m["pinned"])
-        response = b.post("/rounds/1/pin", data={"csrf_token": csrf_b,
-                                                 "household": other["household"],
-                                                 "dwelling": other["dwelling"]})
+        other = next(
+            m for m in proposal["matches"] if m["dwelling"] != dwelling and not m["pinned"]
+        )
+        response = b.post(
+            "/rounds/1/pin",
+            data={
+                "csrf_token": csrf_b,
+                "household": other["household"],
+                "dwelling": other["dwelling"],
+            },
+        )
         assert response.status_code == 303 and "er låst til" in _messages(b)
         assert a.post("/rounds/1/resolve", data={"csrf_token": csrf_a}).status_code == 303
         assert "Nytt forslag #2" in _messages(a)
@@ -131,7 +158,9 @@ def test_two_servers_on_sqlite_give_one_pin_and_one_refusal(tmp_path: Path) -> N
 
 
 def test_two_servers_on_postgresql_give_one_pin_and_one_refusal(
-        tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+    tmp_path: Path,
+    pg_url: str,  # noqa: F811
+) -> None:
     _two_servers_pin_one_dwelling(pg_url, tmp_path)
 
 
@@ -152,8 +181,10 @@ def test_login_throttling_per_user_and_per_address(app: FastAPI) -> None:  # noq
     assert {e.username for e in failed} == {"leder", "?"}  # unknown names are not kept
     assert all(typed not in json.dumps([e.username, e.after, e.entity_id]) for e in entries)
     lockouts = [e for e in entries if e.action == "auth.lockout"]
-    assert [(e.username, e.after["locked"]) for e in lockouts] == [("leder", "bruker"),
-                                                                   ("?", "adresse")]
+    assert [(e.username, e.after["locked"]) for e in lockouts] == [
+        ("leder", "bruker"),
+        ("?", "adresse"),
+    ]
 
 
 @pytest.fixture
@@ -170,15 +201,19 @@ def odd_ids(tmp_path: Path) -> FastAPI:
 def test_ids_with_a_slash_and_formula_cells(odd_ids: FastAPI) -> None:
     client = Client(odd_ids, "leder")
     with odd_ids.state.core.tx() as db:
-        proposal = services.parsed(services.latest(db, 1))
+        run = services.latest(db, 1)
+        assert run is not None
+        proposal = services.parsed(run)
     held = next(m.dwelling for m in proposal.matches if m.household == "H/01")
     page = client.get("/rounds/1/households/H%2F01")
     assert page.status_code == 200 and "Husstand H/01" in page.text
     assert 'href="/rounds/1/households/H%2F01"' in client.get("/rounds/1").text
     fragment = client.get("/rounds/1/recommendations?household=H%2F01")
     assert fragment.status_code == 200 and "Gjeldende bolig" in fragment.text
-    assert client.get(f"/rounds/1/confirm?action=forbid&household=H%2F01&dwelling={held}"
-                      ).status_code == 200
+    assert (
+        client.get(f"/rounds/1/confirm?action=forbid&household=H%2F01&dwelling={held}").status_code
+        == 200
+    )
     assert client.get("/rounds/1/letters/H%2F01").status_code == 200
     assert "H/01" in client.act("/rounds/1/pin", {"household": "H/01", "dwelling": held})
     csv_text = client.get("/rounds/1/export.csv").text
@@ -192,7 +227,13 @@ def test_access_log_filter_removes_ids() -> None:
     assert redact("/rounds/1/letters/H01.pdf") == "/rounds/1/letters/…"
     assert redact("/rounds/1/confirm?action=pin&household=H01") == "/rounds/1/confirm?…"
     assert redact("/rounds/1") == "/rounds/1"
-    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:1", "GET", "/rounds/1/households/H01", "1.1", 200),
-                               None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "GET", "/rounds/1/households/H01", "1.1", 200),
+        None,
+    )
     assert RedactIds().filter(record) and "H01" not in record.getMessage()

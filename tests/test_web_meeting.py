@@ -30,7 +30,8 @@ from allocator.web.config import BUNDLED_SCENARIO
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"Chromium not found at {CHROMIUM} (scripts/test-services installs Debian's "
-           "'chromium' package where apt-get is available)")
+    "'chromium' package where apt-get is available)",
+)
 
 SIZES = {"desktop": (1280, 720), "wide": (1920, 1080), "phone": (390, 844)}
 LIMIT = 10.0
@@ -47,8 +48,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]
     path = tmp_path_factory.mktemp("meeting") / "allocator.db"
     app = make_app(f"sqlite:///{path}")
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -65,8 +67,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -96,14 +99,22 @@ def fresh_round(server: tuple[Any, str]) -> int:
     """A new copy of the example round (solved), so a test can change it freely."""
     app = server[0]
     with app.state.core.tx() as db:
-        round_ = services.create_round(db, load_scenario(BUNDLED_SCENARIO), name="Testrunde",
-                                       source="test", actor=None, time_limit_s=LIMIT)
+        round_ = services.create_round(
+            db,
+            load_scenario(BUNDLED_SCENARIO),
+            name="Testrunde",
+            source="test",
+            actor=None,
+            time_limit_s=LIMIT,
+        )
         return round_.id
 
 
 def _latest(app: Any, round_id: int) -> Any:
     with app.state.core.tx() as db:
-        return services.parsed(services.latest(db, round_id))
+        run = services.latest(db, round_id)
+        assert run is not None
+        return services.parsed(run)
 
 
 def _shot(page: Any, name: str, full: bool = False) -> None:
@@ -153,8 +164,9 @@ def test_finding_1_deadlines_first(lead: Any, server: tuple[Any, str]) -> None:
     assert days[0] < 0 and len(days) >= len(proposal.breaches)
     # A breach's link leads to its row.
     first = next(b for b in proposal.breaches if b.dwelling)
-    panel.locator(f"tr[data-household='{first.household}'] a[href='#bolig-{first.dwelling}']"
-                  ).click()
+    panel.locator(
+        f"tr[data-household='{first.household}'] a[href='#bolig-{first.dwelling}']"
+    ).click()
     assert lead.url.endswith(f"#bolig-{first.dwelling}")
     for size in SIZES:
         lead.set_viewport_size(dict(zip(("width", "height"), SIZES[size], strict=True)))
@@ -163,8 +175,9 @@ def test_finding_1_deadlines_first(lead: Any, server: tuple[Any, str]) -> None:
 
 
 # -- 2. recommendations describe the proposal on screen --------------------------------------
-def test_finding_2_recommendations_agree_with_the_proposal(lead: Any,
-                                                           server: tuple[Any, str]) -> None:
+def test_finding_2_recommendations_agree_with_the_proposal(
+    lead: Any, server: tuple[Any, str]
+) -> None:
     app, base = server
     proposal = _latest(app, 1)
     held = next(m.dwelling for m in proposal.matches if m.household == "H01")
@@ -183,8 +196,9 @@ def test_finding_2_recommendations_agree_with_the_proposal(lead: Any,
     _shot(lead, "household-H01", full=True)
 
 
-def test_finding_2_deltas_are_against_the_current_proposal(lead: Any,
-                                                           server: tuple[Any, str]) -> None:
+def test_finding_2_deltas_are_against_the_current_proposal(
+    lead: Any, server: tuple[Any, str]
+) -> None:
     import inspect
 
     from allocator.recommend import recommend
@@ -199,8 +213,7 @@ def test_finding_2_deltas_are_against_the_current_proposal(lead: Any,
 
 
 # -- 3. true reasons ---------------------------------------------------------------------------
-def test_finding_3_no_contradictory_statements_in_a_row(lead: Any,
-                                                        server: tuple[Any, str]) -> None:
+def test_finding_3_no_contradictory_statements_in_a_row(lead: Any, server: tuple[Any, str]) -> None:
     lead.goto(f"{server[1]}/rounds/1")
     for row in lead.locator("#vacancies tbody tr").all():
         text = str(row.inner_text())
@@ -210,7 +223,8 @@ def test_finding_3_no_contradictory_statements_in_a_row(lead: Any,
 
 
 def test_finding_3_displaced_household_is_told_the_decision(
-        lead: Any, server: tuple[Any, str], fresh_round: int) -> None:
+    lead: Any, server: tuple[Any, str], fresh_round: int
+) -> None:
     if "displaced_by_decision" not in reasons.TEXT:
         pytest.skip("the rule core's displaced_by_decision reason has not landed on main yet")
     app, base = server
@@ -233,8 +247,9 @@ def test_finding_3_displaced_household_is_told_the_decision(
 
 
 # -- 4. decisions as a state machine ---------------------------------------------------------
-def test_finding_4_decisions_cannot_contradict(lead: Any, server: tuple[Any, str],
-                                               fresh_round: int) -> None:
+def test_finding_4_decisions_cannot_contradict(
+    lead: Any, server: tuple[Any, str], fresh_round: int
+) -> None:
     app, base = server
     lead.goto(f"{base}/rounds/{fresh_round}")
     proposal = _latest(app, fresh_round)
@@ -253,9 +268,16 @@ def test_finding_4_decisions_cannot_contradict(lead: Any, server: tuple[Any, str
     assert row.locator("button", has_text="Takket ja").count() == 0
     token = lead.locator("form[action='/logout'] input[name=csrf_token]").get_attribute("value")
     for path, extra in (("offer", {}), ("answer", {"result": "accepted"})):
-        response = lead.request.post(f"{base}/rounds/{fresh_round}/{path}", form={
-            "csrf_token": str(token), "household": match.household,
-            "dwelling": match.dwelling, **extra}, max_redirects=0)
+        response = lead.request.post(
+            f"{base}/rounds/{fresh_round}/{path}",
+            form={
+                "csrf_token": str(token),
+                "household": match.household,
+                "dwelling": match.dwelling,
+                **extra,
+            },
+            max_redirects=0,
+        )
         assert response.status == 303
     lead.goto(f"{base}/rounds/{fresh_round}")
     assert "takket nei" in lead.locator(".flash-error").first.inner_text()
@@ -267,18 +289,25 @@ def test_finding_4_decisions_cannot_contradict(lead: Any, server: tuple[Any, str
     assert _row(lead, match.dwelling).locator("button", has_text="Takket ja").count() == 1
 
     # A dwelling locked to someone else never offers "Tilbud sendt" to its proposed holder.
-    other = next(m for m in proposal.matches if m.alternates and not m.pinned
-                 and m.dwelling != match.dwelling)
+    other = next(
+        m
+        for m in proposal.matches
+        if m.alternates and not m.pinned and m.dwelling != match.dwelling
+    )
     alternate = other.alternates[0].household
-    lead.goto(f"{base}/rounds/{fresh_round}/confirm?action=pin&household={alternate}"
-              f"&dwelling={other.dwelling}")
+    lead.goto(
+        f"{base}/rounds/{fresh_round}/confirm?action=pin&household={alternate}"
+        f"&dwelling={other.dwelling}"
+    )
     _confirm(lead)
     row = _row(lead, other.dwelling)
     assert row.locator("button", has_text="Tilbud sendt").count() == 0
     assert f"låst til {alternate}" in row.inner_text()  # pending change shown in the row
-    response = lead.request.post(f"{base}/rounds/{fresh_round}/offer", form={
-        "csrf_token": str(token), "household": other.household, "dwelling": other.dwelling},
-        max_redirects=0)
+    response = lead.request.post(
+        f"{base}/rounds/{fresh_round}/offer",
+        form={"csrf_token": str(token), "household": other.household, "dwelling": other.dwelling},
+        max_redirects=0,
+    )
     assert response.status == 303
     lead.goto(f"{base}/rounds/{fresh_round}")
     assert f"allerede låst til {alternate}" in lead.locator(".flash-error").first.inner_text()
@@ -287,7 +316,8 @@ def test_finding_4_decisions_cannot_contradict(lead: Any, server: tuple[Any, str
 
 # -- 5. publish what was seen ----------------------------------------------------------------
 def test_finding_5_publishing_a_superseded_proposal_is_refused(
-        lead: Any, browser: Any, server: tuple[Any, str], fresh_round: int) -> None:
+    lead: Any, browser: Any, server: tuple[Any, str], fresh_round: int
+) -> None:
     app, base = server
     lead.goto(f"{base}/rounds/{fresh_round}")
     seen = lead.locator("form[action$='/publish'] input[name=proposal]").get_attribute("value")
@@ -296,8 +326,10 @@ def test_finding_5_publishing_a_superseded_proposal_is_refused(
     worker = _context(browser, base, "saksbehandler")
     proposal = _latest(app, fresh_round)
     match = next(m for m in proposal.matches if m.alternates and not m.pinned)
-    worker.goto(f"{base}/rounds/{fresh_round}/confirm?action=pin"
-                f"&household={match.alternates[0].household}&dwelling={match.dwelling}")
+    worker.goto(
+        f"{base}/rounds/{fresh_round}/confirm?action=pin"
+        f"&household={match.alternates[0].household}&dwelling={match.dwelling}"
+    )
     _confirm(worker)
     _resolve(worker)
     worker.context.close()
@@ -317,7 +349,8 @@ def test_finding_5_publishing_a_superseded_proposal_is_refused(
 
 # -- 6. consequence before commit ------------------------------------------------------------
 def test_finding_6_what_if_before_commit_and_diff_with_causes(
-        lead: Any, server: tuple[Any, str], fresh_round: int) -> None:
+    lead: Any, server: tuple[Any, str], fresh_round: int
+) -> None:
     app, base = server
     lead.goto(f"{base}/rounds/{fresh_round}")
     proposal = _latest(app, fresh_round)
@@ -333,8 +366,11 @@ def test_finding_6_what_if_before_commit_and_diff_with_causes(
     tiers = str(lead.locator("#consequence-tiers").inner_text())
     assert "Prioritet og ventetid" in tiers and "Brudd på fristene" in tiers
     with app.state.core.tx() as db:
-        assert not [d for d in services.decisions(db, fresh_round) if d.kind == "pin"
-                    and d.household == alternate]  # nothing stored yet
+        assert not [
+            d
+            for d in services.decisions(db, fresh_round)
+            if d.kind == "pin" and d.household == alternate
+        ]  # nothing stored yet
     _shot(lead, "what-if")
     _confirm(lead)
     _resolve(lead)
@@ -347,8 +383,9 @@ def test_finding_6_what_if_before_commit_and_diff_with_causes(
 
 
 # -- 7. documents -----------------------------------------------------------------------------
-def test_finding_7_minutes_letters_log_and_exports(lead: Any, server: tuple[Any, str],
-                                                   fresh_round: int) -> None:
+def test_finding_7_minutes_letters_log_and_exports(
+    lead: Any, server: tuple[Any, str], fresh_round: int
+) -> None:
     pypdf = pytest.importorskip("pypdf")
     app, base = server
     lead.goto(f"{base}/rounds/{fresh_round}")
@@ -384,15 +421,19 @@ def test_finding_7_minutes_letters_log_and_exports(lead: Any, server: tuple[Any,
     assert "leder" not in log.split()  # display names, not login names
     csv_text = lead.request.get(f"{base}/rounds/{fresh_round}/export.csv").text()
     assert "beslutning;" in csv_text and "Tilbud sendt" in csv_text
-    assert any(line.startswith(("brudd;", "tildeling;")) and b.household in line
-               for b in proposal.breaches for line in csv_text.splitlines())
+    assert any(
+        line.startswith(("brudd;", "tildeling;")) and b.household in line
+        for b in proposal.breaches
+        for line in csv_text.splitlines()
+    )
     data = lead.request.get(f"{base}/rounds/{fresh_round}/export.json").json()
     assert data["breaches"] and data["decisions"]
 
 
 # -- 8. ergonomics ------------------------------------------------------------------------------
-def test_finding_8_projector_sticky_sort_phone_keyboard(browser: Any,
-                                                         server: tuple[Any, str]) -> None:
+def test_finding_8_projector_sticky_sort_phone_keyboard(
+    browser: Any, server: tuple[Any, str]
+) -> None:
     base = server[1]
     page = _context(browser, base, "leder", "desktop")
     page.goto(f"{base}/rounds/1?visning=projektor")
@@ -400,16 +441,21 @@ def test_finding_8_projector_sticky_sort_phone_keyboard(browser: Any,
         .filter(r => { const b = r.getBoundingClientRect();
                        return b.top >= 0 && b.bottom <= window.innerHeight; }).length""")
     assert visible >= 8, visible
-    assert float(page.evaluate("getComputedStyle(document.querySelector('#vacancies td'))"
-                               ".fontSize").rstrip("px")) >= 18
+    assert (
+        float(
+            page.evaluate(
+                "getComputedStyle(document.querySelector('#vacancies td')).fontSize"
+            ).rstrip("px")
+        )
+        >= 18
+    )
     _shot(page, "projector-desktop")
     page.goto(f"{base}/rounds/1")
     size = page.evaluate("getComputedStyle(document.querySelector('.reasons')).fontSize")
     assert float(size.rstrip("px")) >= 14
     # Sticky header: scrolled half-way down the table, its header is still at the top.
     page.evaluate("document.querySelector('#bolig-D12').scrollIntoView()")
-    top = page.evaluate("document.querySelector('#vacancies thead th').getBoundingClientRect()"
-                        ".top")
+    top = page.evaluate("document.querySelector('#vacancies thead th').getBoundingClientRect().top")
     assert 0 <= top < 5, top
     # Sort on a column.
     page.locator("#vacancies thead th button", has_text="Bolig").click()
@@ -440,8 +486,12 @@ def test_finding_8_projector_sticky_sort_phone_keyboard(browser: Any,
     reached = []
     for _ in range(12):
         page.keyboard.press("Tab")
-        reached.append(page.evaluate("document.activeElement.closest('tr') ? "
-                                     "document.activeElement.closest('tr').id : ''"))
+        reached.append(
+            page.evaluate(
+                "document.activeElement.closest('tr') ? "
+                "document.activeElement.closest('tr').id : ''"
+            )
+        )
         if page.evaluate("document.activeElement.textContent").strip() == "Tilbud sendt":
             break
     assert set(reached) == {"bolig-D03"}
@@ -460,17 +510,24 @@ def test_finding_8_projector_sticky_sort_phone_keyboard(browser: Any,
     for button in page.locator("#beslutninger button", has_text="Angre").all():
         box = button.bounding_box()
         assert box is not None and box["x"] + box["width"] <= 1366
-        hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent",
-                            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+        hit = page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y).textContent",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
         assert "Angre" in hit
     page.context.close()
 
     # Phone: no sideways scrolling on any page of the meeting.
     page = _context(browser, base, "leder", "phone")
-    for path, name in (("/rounds/1", "round"), ("/rounds/1/households/H01", "household"),
-                       ("/rounds/1/log", "log"), ("/rounds/1/diff", "diff"),
-                       ("/rounds/1/minutes", "minutes"), ("/rounds", "rounds"),
-                       ("/rounds/1/confirm?action=pin&household=H42&dwelling=D04", "what-if")):
+    for path, name in (
+        ("/rounds/1", "round"),
+        ("/rounds/1/households/H01", "household"),
+        ("/rounds/1/log", "log"),
+        ("/rounds/1/diff", "diff"),
+        ("/rounds/1/minutes", "minutes"),
+        ("/rounds", "rounds"),
+        ("/rounds/1/confirm?action=pin&household=H42&dwelling=D04", "what-if"),
+    ):
         page.goto(base + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)
@@ -498,12 +555,25 @@ ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 def test_finding_9_one_word_per_concept_in_bokmal(lead: Any, server: tuple[Any, str]) -> None:
     base = server[1]
-    for path in ("/rounds/1", "/rounds/1/households/H01", "/rounds/1/log", "/rounds/1/diff",
-                 "/rounds/1/minutes"):
+    for path in (
+        "/rounds/1",
+        "/rounds/1/households/H01",
+        "/rounds/1/log",
+        "/rounds/1/diff",
+        "/rounds/1/minutes",
+    ):
         lead.goto(base + path)
         text = str(lead.inner_text("body"))
-        for wrong in ("1 husstander", "..", "Likhetsbrudd", "3-månedersgrensen",
-                      "ulikhetsindeks", "Avslått", "Festet av tildelingsmøtet", "decision"):
+        for wrong in (
+            "1 husstander",
+            "..",
+            "Likhetsbrudd",
+            "3-månedersgrensen",
+            "ulikhetsindeks",
+            "Avslått",
+            "Festet av tildelingsmøtet",
+            "decision",
+        ):
             assert wrong not in text, (path, wrong)
         assert not ISO.search(text.replace("Kjøring", "")), (path, ISO.search(text))
         buttons = lead.locator("button, a.btn").all_inner_texts()

@@ -37,9 +37,14 @@ class World:
         with self.tx() as db:
             self.worker = create_user(db, "kari", "caseworker", "pw-kari-123")
             self.lead = create_user(db, "lars", "lead", "pw-lars-123")
-            self.round_id = services.create_round(db, self.scenario, name="Uke 48",
-                                                  source="test", actor=self.worker,
-                                                  time_limit_s=LIMIT).id
+            self.round_id = services.create_round(
+                db,
+                self.scenario,
+                name="Uke 48",
+                source="test",
+                actor=self.worker,
+                time_limit_s=LIMIT,
+            ).id
 
     def tx(self):  # type: ignore[no-untyped-def]
         return transaction(self.factory)
@@ -243,14 +248,25 @@ def test_export_json_and_csv(world: World) -> None:
     decided_rows = [r for r in table if r[0] == "beslutning"]
     assert decided_rows[-1][9] == "Tilbud sendt" and decided_rows[-1][10] == "kari"
     assert {r[4] for r in table if r[0] in ("tildeling", "brudd") and r[7]} == {
-        b["household"] for b in data["breaches"]}
+        b["household"] for b in data["breaches"]
+    }
 
 
 def test_diff_classifies_kept_moved_added_removed() -> None:
-    a = {"matches": [{"household": "H1", "dwelling": "D1"}, {"household": "H2", "dwelling": "D2"},
-                     {"household": "H3", "dwelling": "D3"}]}
-    b = {"matches": [{"household": "H1", "dwelling": "D1"}, {"household": "H2", "dwelling": "D3"},
-                     {"household": "H4", "dwelling": "D2"}]}
+    a = {
+        "matches": [
+            {"household": "H1", "dwelling": "D1"},
+            {"household": "H2", "dwelling": "D2"},
+            {"household": "H3", "dwelling": "D3"},
+        ]
+    }
+    b = {
+        "matches": [
+            {"household": "H1", "dwelling": "D1"},
+            {"household": "H2", "dwelling": "D3"},
+            {"household": "H4", "dwelling": "D2"},
+        ]
+    }
     d = diff(a, b)
     assert d.kept == [("H1", "D1")]
     assert d.moved == [("H2", "D2", "D3")]
@@ -264,8 +280,9 @@ def test_propose_stable_without_previous_is_propose() -> None:
     scenario = load_scenario(BUNDLED_SCENARIO)
     plain = propose(scenario, time_limit_s=LIMIT)
     stable = propose_stable(scenario, [], time_limit_s=LIMIT)
-    assert [(m.household, m.dwelling) for m in stable.matches] == \
-        [(m.household, m.dwelling) for m in plain.matches]
+    assert [(m.household, m.dwelling) for m in stable.matches] == [
+        (m.household, m.dwelling) for m in plain.matches
+    ]
 
 
 def test_stability_never_costs_priority(world: World) -> None:

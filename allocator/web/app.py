@@ -28,9 +28,11 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
-                                "img-src 'self' data:; form-action 'self'; "
-                                "frame-ancestors 'none'; base-uri 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
 }
 
 
@@ -72,15 +74,17 @@ def create_app(settings: WebSettings) -> FastAPI:
         if settings.demo_users:
             startup.users = bootstrap.demo_users(db, settings.demo_password)
     with core.tx() as db:
-        startup.round_id = bootstrap.first_round(db, settings.seed_scenario,
-                                                 settings.solve_time_limit_s)
+        startup.round_id = bootstrap.first_round(
+            db, settings.seed_scenario, settings.solve_time_limit_s
+        )
 
     app = FastAPI(title="Boligtildeling", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.core = core
     app.state.startup = startup
     # check_dir=False: a wheel built without "*.css"/"*.js" package data still starts.
-    app.mount("/static", StaticFiles(directory=str(HERE / "static"), check_dir=False),
-              name="static")
+    app.mount(
+        "/static", StaticFiles(directory=str(HERE / "static"), check_dir=False), name="static"
+    )
     app.include_router(auth_routes.router)
     app.include_router(pages.router)
     app.include_router(actions.router)
@@ -105,23 +109,32 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        return await _error_page(request, error.status_code, _detail(error),
-                                 getattr(error, "headers", None))
+        return await _error_page(
+            request, error.status_code, _detail(error), getattr(error, "headers", None)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         fields = sorted({str(e.get("loc", ["?"])[-1]) for e in error.errors()})
-        return await _error_page(request, 422, "Forespørselen mangler eller har ugyldige felt: "
-                                 + ", ".join(fields) + ".")
+        return await _error_page(
+            request,
+            422,
+            "Forespørselen mangler eller har ugyldige felt: " + ", ".join(fields) + ".",
+        )
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, error: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return await _error_page(request, 500, "En uventet feil oppstod. Handlingen ble ikke "
-                                 "lagret. Prøv igjen, eller kontakt brukerstøtte.")
+        return await _error_page(
+            request,
+            500,
+            "En uventet feil oppstod. Handlingen ble ikke "
+            "lagret. Prøv igjen, eller kontakt brukerstøtte.",
+        )
 
-    async def _error_page(request: Request, status: int, detail: str,
-                          headers: dict[str, str] | None = None) -> Response:
+    async def _error_page(
+        request: Request, status: int, detail: str, headers: dict[str, str] | None = None
+    ) -> Response:
         """A Norwegian error page with the top bar (the user stays logged in), or JSON."""
         if not _wants_html(request):
             return JSONResponse({"detail": detail}, status_code=status, headers=headers)
@@ -134,17 +147,29 @@ def create_app(settings: WebSettings) -> FastAPI:
         except Exception:  # noqa: BLE001 - the error page must render even without a database
             current = None
         return core.templates.TemplateResponse(
-            request, "error.html", {"status": status, "detail": detail, "current": current,
-                                    "csrf": current.csrf_token if current else "",
-                                    "messages": []},
-            status_code=status, headers=headers)
+            request,
+            "error.html",
+            {
+                "status": status,
+                "detail": detail,
+                "current": current,
+                "csrf": current.csrf_token if current else "",
+                "messages": [],
+            },
+            status_code=status,
+            headers=headers,
+        )
 
     return app
 
 
 #: Norwegian texts for the status codes Starlette raises on its own ("Not Found" …).
-STATUS_DETAIL = {404: "Siden finnes ikke.", 405: "Handlingen er ikke tillatt på denne adressen.",
-                 413: "Forespørselen er for stor.", 429: "For mange forespørsler. Vent litt."}
+STATUS_DETAIL = {
+    404: "Siden finnes ikke.",
+    405: "Handlingen er ikke tillatt på denne adressen.",
+    413: "Forespørselen er for stor.",
+    429: "For mange forespørsler. Vent litt.",
+}
 
 
 def _detail(error: StarletteHTTPException) -> str:

@@ -64,12 +64,17 @@ def authenticate(db: Session, username: str, password: str) -> User | None:
     return user
 
 
-def create_user(db: Session, username: str, role: str, password: str,
-                display_name: str = "") -> User:
+def create_user(
+    db: Session, username: str, role: str, password: str, display_name: str = ""
+) -> User:
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
-    user = User(username=username.strip().lower(), role=role, display_name=display_name,
-                password_hash=hash_password(password))
+    user = User(
+        username=username.strip().lower(),
+        role=role,
+        display_name=display_name,
+        password_hash=hash_password(password),
+    )
     db.add(user)
     db.flush()
     return user
@@ -112,8 +117,15 @@ class Sessions:
         token = secrets.token_urlsafe(32)
         now = utcnow()
         db.execute(delete(WebSession).where(WebSession.expires_at < now))
-        db.add(WebSession(id=_digest(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-                          created_at=now, expires_at=now + dt.timedelta(seconds=self.max_age)))
+        db.add(
+            WebSession(
+                id=_digest(token),
+                user_id=user.id,
+                csrf_token=secrets.token_urlsafe(32),
+                created_at=now,
+                expires_at=now + dt.timedelta(seconds=self.max_age),
+            )
+        )
         return self.signer.sign(token).decode()
 
     def _token(self, cookie: str | None) -> str | None:
@@ -173,8 +185,9 @@ def find_user(db: Session, username: str) -> User | None:
     return db.scalars(select(User).where(User.username == username.strip().lower())).first()
 
 
-def _failures(db: Session, since: dt.datetime, *, user_id: int | None = None,
-              address: str | None = None) -> list[dt.datetime]:
+def _failures(
+    db: Session, since: dt.datetime, *, user_id: int | None = None, address: str | None = None
+) -> list[dt.datetime]:
     query = select(LoginFailure.at).where(LoginFailure.at >= since)
     if user_id is not None:
         query = query.where(LoginFailure.user_id == user_id)
@@ -188,8 +201,10 @@ def lockout(db: Session, user: User | None, address: str) -> dt.timedelta | None
     now = utcnow()
     since = now - THROTTLE_WINDOW
     waits = []
-    for failures, limit in ((_failures(db, since, user_id=user.id) if user else [], USER_LIMIT),
-                            (_failures(db, since, address=address), ADDRESS_LIMIT)):
+    for failures, limit in (
+        (_failures(db, since, user_id=user.id) if user else [], USER_LIMIT),
+        (_failures(db, since, address=address), ADDRESS_LIMIT),
+    ):
         if len(failures) >= limit:
             waits.append(failures[-limit] + THROTTLE_WINDOW - now)
     return max(waits) if waits else None

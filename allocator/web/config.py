@@ -57,12 +57,14 @@ class WebSettings:
             "solve_time_limit_s": float(limit) if limit else None,
             "demo_password": os.environ.get("ALLOCATOR_DEMO_PASSWORD") or None,
             "document_templates": Path(os.environ["ALLOCATOR_DOCUMENT_TEMPLATES"])
-            if os.environ.get("ALLOCATOR_DOCUMENT_TEMPLATES") else None,
+            if os.environ.get("ALLOCATOR_DOCUMENT_TEMPLATES")
+            else None,
             "letter_terms": LetterTerms(
                 municipality=os.environ.get("ALLOCATOR_MUNICIPALITY") or "Kommunen",
                 service=os.environ.get("ALLOCATOR_HOUSING_SERVICE") or "Boligtjenesten",
                 answer_days=int(os.environ.get("ALLOCATOR_ANSWER_DAYS") or 7),
-                lease_years=int(os.environ.get("ALLOCATOR_LEASE_YEARS") or 3)),
+                lease_years=int(os.environ.get("ALLOCATOR_LEASE_YEARS") or 3),
+            ),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

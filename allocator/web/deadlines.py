@@ -50,8 +50,11 @@ class ClockRow:
         return f"bolig-{self.dwelling}" if self.dwelling else f"husstand-{self.household}"
 
 
-GROUP_TEXT = {"over": "Over fristen", "due": "Frist denne runden",
-              "soon": f"Frist innen {WEEKS_AHEAD} uker"}
+GROUP_TEXT = {
+    "over": "Over fristen",
+    "due": "Frist denne runden",
+    "soon": f"Frist innen {WEEKS_AHEAD} uker",
+}
 GROUP_ORDER = {"over": 0, "due": 1, "soon": 2}
 
 
@@ -91,14 +94,25 @@ def clock_rows(scenario: Scenario, proposal: Proposal | None) -> list[ClockRow]:
     if core is not None:
         for c in core:
             deadline = _as_date(_get(c, "deadline"))
-            raw.append((str(_get(c, "household", "household_id")),
-                        str(_get(c, "clock", "kind", default="temporary")), deadline,
-                        bool(_get(c, "due", "due_this_round", default=False))))
+            raw.append(
+                (
+                    str(_get(c, "household", "household_id")),
+                    str(_get(c, "clock", "kind", default="temporary")),
+                    deadline,
+                    bool(_get(c, "due", "due_this_round", default=False)),
+                )
+            )
     else:
         for h, household in enumerate(data.household_ids):
             if int(data.deadline[h]) != NO_DAY:
-                raw.append((household, "temporary", dt.date.fromordinal(int(data.deadline[h])),
-                            bool(data.due[h])))
+                raw.append(
+                    (
+                        household,
+                        "temporary",
+                        dt.date.fromordinal(int(data.deadline[h])),
+                        bool(data.due[h]),
+                    )
+                )
     matches = {m.household: m for m in proposal.matches} if proposal else {}
     breaches = {b.household: b for b in proposal.breaches} if proposal else {}
     fits = _size_fits(scenario, data)
@@ -107,16 +121,22 @@ def clock_rows(scenario: Scenario, proposal: Proposal | None) -> list[ClockRow]:
         if deadline > horizon and not due:
             continue
         match, breach = matches.get(household), breaches.get(household)
-        rows.append(ClockRow(
-            household=household, clock=str(getattr(breach, "clock", None) or clock),
-            deadline=deadline, days_left=(deadline - scenario.as_of).days, due=due,
-            dwelling=match.dwelling if match else None, move_in=match.move_in if match else None,
-            breach_days=breach.days_over if breach else None,
-            breach_reason=breach.reason.text if breach else None,
-            no_size_fits=not fits.get(household, True)))
+        rows.append(
+            ClockRow(
+                household=household,
+                clock=str(getattr(breach, "clock", None) or clock),
+                deadline=deadline,
+                days_left=(deadline - scenario.as_of).days,
+                due=due,
+                dwelling=match.dwelling if match else None,
+                move_in=match.move_in if match else None,
+                breach_days=breach.days_over if breach else None,
+                breach_reason=breach.reason.text if breach else None,
+                no_size_fits=not fits.get(household, True),
+            )
+        )
     rows.sort(key=lambda r: (GROUP_ORDER[r.group], r.deadline, r.household))
     return rows
-
 
 
 def _size_fits(scenario: Scenario, data: Any) -> dict[str, bool]:

@@ -46,13 +46,17 @@ def diff(before_json: dict[str, Any], after_json: dict[str, Any]) -> ProposalDif
 
 
 def _locks(locks: dict[str, Any] | None, kind: str) -> dict[tuple[str, str], str]:
-    return {(x["household"], x["dwelling"]): x.get("reason", "")
-            for x in (locks or {}).get(kind, [])}
+    return {
+        (x["household"], x["dwelling"]): x.get("reason", "") for x in (locks or {}).get(kind, [])
+    }
 
 
-def causes(before_json: dict[str, Any], after_json: dict[str, Any],
-           locks_before: dict[str, Any] | None, locks_after: dict[str, Any] | None
-           ) -> dict[str, str]:
+def causes(
+    before_json: dict[str, Any],
+    after_json: dict[str, Any],
+    locks_before: dict[str, Any] | None,
+    locks_after: dict[str, Any] | None,
+) -> dict[str, str]:
     """Why each dwelling got a new household between two proposals (bokmål), from the
     lock changes the second was solved with: a new lock, a decline or sperring, a lapsed
     approval, an undone lock, or a knock-on effect of one of these."""
@@ -60,7 +64,8 @@ def causes(before_json: dict[str, Any], after_json: dict[str, Any],
     pins_a, pins_b = _locks(locks_before, "pinned"), _locks(locks_after, "pinned")
     forbid_a, forbid_b = _locks(locks_before, "forbidden"), _locks(locks_after, "forbidden")
     lapsed = set((locks_after or {}).get("lapsed", [])) - set(
-        (locks_before or {}).get("lapsed", []))
+        (locks_before or {}).get("lapsed", [])
+    )
     new_pins = {p: r for p, r in pins_b.items() if p not in pins_a}
     undone_pins = {p for p in pins_a if p not in pins_b}
     new_forbids = {p: r for p, r in forbid_b.items() if p not in forbid_a}
@@ -74,8 +79,11 @@ def causes(before_json: dict[str, Any], after_json: dict[str, Any],
             out[dwelling] = f"tilsagnet til {old} falt bort"
         elif old is not None and (old, dwelling) in new_forbids:
             reason = new_forbids[(old, dwelling)]
-            out[dwelling] = (f"{old} takket nei" if reason.startswith("Takket nei")
-                             else f"boligen ble sperret for {old} ({reason})")
+            out[dwelling] = (
+                f"{old} takket nei"
+                if reason.startswith("Takket nei")
+                else f"boligen ble sperret for {old} ({reason})"
+            )
         elif old is not None and (old, dwelling) in undone_pins:
             out[dwelling] = f"låsen til {old} ble angret"
         elif old is not None and old in moved_to and (old, moved_to[old]) in new_pins:

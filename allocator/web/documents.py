@@ -33,8 +33,10 @@ class DocumentError(Exception):
 
 def environment(override: Path | None) -> Environment:
     loaders = [FileSystemLoader(str(override))] if override else []
-    env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(str(BUNDLED))]),
-                      autoescape=select_autoescape(["html"]))
+    env = Environment(
+        loader=ChoiceLoader([*loaders, FileSystemLoader(str(BUNDLED))]),
+        autoescape=select_autoescape(["html"]),
+    )
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
     return env
@@ -49,29 +51,52 @@ def present_users(entries: list[AuditEntry], users: dict[int, User]) -> list[Use
     return list(seen.values())
 
 
-def minutes_context(round_: Round, run: ProposalRun, decisions: list[Decision],
-                    entries: list[AuditEntry], users: dict[int, User],
-                    terms: LetterTerms) -> dict[str, Any]:
+def minutes_context(
+    round_: Round,
+    run: ProposalRun,
+    decisions: list[Decision],
+    entries: list[AuditEntry],
+    users: dict[int, User],
+    terms: LetterTerms,
+) -> dict[str, Any]:
     proposal = services.parsed(run)
     scenario = services.snapshot(round_)
     ledger = services.build_ledger(decisions)
     buildings, dwellings = scenario.building_by_id(), scenario.dwelling_by_id()
     districts = {d.id: d.name or d.id for d in scenario.districts}
     name = {u.id: u.display_name or u.username for u in users.values()}
-    allocation = [{"match": m, "district": districts.get(
-        buildings[dwellings[m.dwelling].building].district, ""),
-        "state": STATE_TEXT[_state(ledger, (m.household, m.dwelling))]}
-        for m in proposal.matches]
-    return {"round": round_, "run": run, "proposal": proposal, "terms": terms,
-            "present": present_users(entries, users), "name": name,
-            "decisions": decisions, "allocation": allocation, "tidy": tidy,
-            "decision_text": DECISION_TEXT, "made_at": utcnow(),
-            "published_by": name.get(round_.published_by or -1)}
+    allocation = [
+        {
+            "match": m,
+            "district": districts.get(buildings[dwellings[m.dwelling].building].district, ""),
+            "state": STATE_TEXT[_state(ledger, (m.household, m.dwelling))],
+        }
+        for m in proposal.matches
+    ]
+    return {
+        "round": round_,
+        "run": run,
+        "proposal": proposal,
+        "terms": terms,
+        "present": present_users(entries, users),
+        "name": name,
+        "decisions": decisions,
+        "allocation": allocation,
+        "tidy": tidy,
+        "decision_text": DECISION_TEXT,
+        "made_at": utcnow(),
+        "published_by": name.get(round_.published_by or -1),
+    }
 
 
-def letter_context(round_: Round, run: ProposalRun, decisions: list[Decision],
-                   household_id: str, users: dict[int, User],
-                   terms: LetterTerms) -> dict[str, Any]:
+def letter_context(
+    round_: Round,
+    run: ProposalRun,
+    decisions: list[Decision],
+    household_id: str,
+    users: dict[int, User],
+    terms: LetterTerms,
+) -> dict[str, Any]:
     """The offer letter of a household the proposal matches (LookupError otherwise)."""
     proposal = services.parsed(run)
     match = next((m for m in proposal.matches if m.household == household_id), None)
@@ -87,15 +112,23 @@ def letter_context(round_: Round, run: ProposalRun, decisions: list[Decision],
     sent_on = offer.created_at if offer else None
     letter_day = sent_on.date() if sent_on else dt.date.today()
     household = scenario.household_by_id()[household_id]
-    return {"round": round_, "run": run, "match": match, "dwelling": dwelling,
-            "building": building, "district": districts.get(building.district, ""),
-            "household": household, "terms": terms, "draft": offer is None,
-            "sent_on": local_date(sent_on) if sent_on else None,
-            "letter_day": day(letter_day),
-            "answer_by": day(letter_day + dt.timedelta(days=terms.answer_days)),
-            "lease_until": day(_add_years(match.move_in, terms.lease_years)),
-            "sender": users.get(offer.created_by or -1) if offer else None,
-            "family": bool(household.children)}
+    return {
+        "round": round_,
+        "run": run,
+        "match": match,
+        "dwelling": dwelling,
+        "building": building,
+        "district": districts.get(building.district, ""),
+        "household": household,
+        "terms": terms,
+        "draft": offer is None,
+        "sent_on": local_date(sent_on) if sent_on else None,
+        "letter_day": day(letter_day),
+        "answer_by": day(letter_day + dt.timedelta(days=terms.answer_days)),
+        "lease_until": day(_add_years(match.move_in, terms.lease_years)),
+        "sender": users.get(offer.created_by or -1) if offer else None,
+        "family": bool(household.children),
+    }
 
 
 def _offer_of(ledger: Ledger, pair: tuple[str, str]) -> Decision | None:
@@ -117,8 +150,9 @@ def render_css(env: Environment) -> str:
     return env.get_template("document.css").render()
 
 
-def render_html(env: Environment, name: str, context: dict[str, Any],
-                css_href: str | None = None) -> str:
+def render_html(
+    env: Environment, name: str, context: dict[str, Any], css_href: str | None = None
+) -> str:
     """The document as HTML: with `css_href` the stylesheet is linked (the web page's
     Content-Security-Policy allows no inline style), else inlined (for the PDF)."""
     return env.get_template(name).render(css=render_css(env), css_href=css_href, **context)
@@ -131,5 +165,6 @@ def render_pdf(html: str) -> bytes:
     except (ImportError, OSError) as error:  # OSError: pango/harfbuzz libraries missing
         raise DocumentError(
             "PDF kan ikke lages: WeasyPrint eller systembibliotekene (pango, harfbuzz, "
-            "fontconfig) mangler på serveren.") from error
+            "fontconfig) mangler på serveren."
+        ) from error
     return bytes(HTML(string=html, base_url=str(BUNDLED)).write_pdf())

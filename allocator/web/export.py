@@ -31,8 +31,13 @@ def _state(ledger: Ledger, pair: tuple[str, str]) -> str:
     return "proposed"
 
 
-def allocation(round_: Round, run: ProposalRun, ledger: Ledger,
-               decisions: list[Decision], users: dict[int, str]) -> dict[str, Any]:
+def allocation(
+    round_: Round,
+    run: ProposalRun,
+    ledger: Ledger,
+    decisions: list[Decision],
+    users: dict[int, str],
+) -> dict[str, Any]:
     """The round, its latest proposal's allocation with each pair's state, the breaches,
     and every decision (withdrawn ones included, marked)."""
     proposal = services.parsed(run)
@@ -46,35 +51,54 @@ def allocation(round_: Round, run: ProposalRun, ledger: Ledger,
         offer = ledger.accepted.get(pair) or ledger.open_offers.get(pair)
         building = buildings[dwellings[m.dwelling].building]
         breach = breach_of.get(m.household)
-        rows.append({"dwelling": m.dwelling, "building": building.id,
-                     "district": building.district,
-                     "district_name": districts.get(building.district, building.district),
-                     "household": m.household,
-                     "move_in": m.move_in.isoformat(), "state": _state(ledger, pair),
-                     "answered_at": (ledger.accepted[pair].created_at.isoformat()
-                                     if pair in ledger.accepted else None),
-                     "offer_decision": offer.id if offer else None,
-                     "deadline": breach.deadline.isoformat() if breach else None,
-                     "days_over": breach.days_over if breach else None,
-                     "reasons": [r.model_dump(mode="json") for r in m.reasons]})
+        rows.append(
+            {
+                "dwelling": m.dwelling,
+                "building": building.id,
+                "district": building.district,
+                "district_name": districts.get(building.district, building.district),
+                "household": m.household,
+                "move_in": m.move_in.isoformat(),
+                "state": _state(ledger, pair),
+                "answered_at": (
+                    ledger.accepted[pair].created_at.isoformat()
+                    if pair in ledger.accepted
+                    else None
+                ),
+                "offer_decision": offer.id if offer else None,
+                "deadline": breach.deadline.isoformat() if breach else None,
+                "days_over": breach.days_over if breach else None,
+                "reasons": [r.model_dump(mode="json") for r in m.reasons],
+            }
+        )
     return {
         "export_version": EXPORT_VERSION,
-        "round": {"id": round_.id, "name": round_.name, "as_of": round_.as_of.isoformat(),
-                  "status": round_.status, "input_sha256": round_.input_sha256,
-                  "policy_sha256": round_.policy_sha256,
-                  "published_at": round_.published_at.isoformat() if round_.published_at
-                  else None,
-                  "published_by": users.get(round_.published_by or -1)},
-        "proposal": {"seq": run.seq, "run": run.run_json,
-                     "stale": services.is_stale(run, ledger)},
+        "round": {
+            "id": round_.id,
+            "name": round_.name,
+            "as_of": round_.as_of.isoformat(),
+            "status": round_.status,
+            "input_sha256": round_.input_sha256,
+            "policy_sha256": round_.policy_sha256,
+            "published_at": round_.published_at.isoformat() if round_.published_at else None,
+            "published_by": users.get(round_.published_by or -1),
+        },
+        "proposal": {"seq": run.seq, "run": run.run_json, "stale": services.is_stale(run, ledger)},
         "allocation": rows,
-        "unmatched": [{"household": u.household, "reason": u.reason.model_dump(mode="json")}
-                      for u in proposal.unmatched],
+        "unmatched": [
+            {"household": u.household, "reason": u.reason.model_dump(mode="json")}
+            for u in proposal.unmatched
+        ],
         "breaches": [b.model_dump(mode="json") for b in proposal.breaches],
         "locks": ledger.summary(),
-        "decisions": [services.decision_json(d) | {
-            "created_by": users.get(d.created_by or -1, "system"),
-            "revoked_by": users.get(d.revoked_by or -1)} for d in decisions],
+        "decisions": [
+            services.decision_json(d)
+            | {
+                "created_by": users.get(d.created_by or -1, "system"),
+                "revoked_by": users.get(d.revoked_by or -1),
+            }
+            for d in decisions
+        ],
     }
 
 
@@ -84,8 +108,21 @@ def cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-CSV_COLUMNS = ["type", "bolig", "bygg", "bydel", "husstand", "innflytting", "status", "frist",
-               "dager over fristen", "beslutning", "av", "når", "begrunnelse"]
+CSV_COLUMNS = [
+    "type",
+    "bolig",
+    "bygg",
+    "bydel",
+    "husstand",
+    "innflytting",
+    "status",
+    "frist",
+    "dager over fristen",
+    "beslutning",
+    "av",
+    "når",
+    "begrunnelse",
+]
 
 
 def allocation_csv(data: dict[str, Any]) -> str:
@@ -102,18 +139,59 @@ def allocation_csv(data: dict[str, Any]) -> str:
     housed = set()
     for r in data["allocation"]:
         housed.add(r["household"])
-        row(["tildeling", r["dwelling"], r["building"], r["district_name"], r["household"],
-             day(r["move_in"]), STATE_TEXT[r["state"]], day(r["deadline"]) if r["deadline"]
-             else "", r["days_over"] if r["days_over"] is not None else "", "", "", "",
-             " | ".join(tidy(x["text"]) for x in r["reasons"])])
+        row(
+            [
+                "tildeling",
+                r["dwelling"],
+                r["building"],
+                r["district_name"],
+                r["household"],
+                day(r["move_in"]),
+                STATE_TEXT[r["state"]],
+                day(r["deadline"]) if r["deadline"] else "",
+                r["days_over"] if r["days_over"] is not None else "",
+                "",
+                "",
+                "",
+                " | ".join(tidy(x["text"]) for x in r["reasons"]),
+            ]
+        )
     for b in data["breaches"]:
         if b["household"] not in housed:
-            row(["brudd", "", "", "", b["household"], "", "uten bolig", day(b["deadline"]),
-                 b["days_over"], "", "", "", tidy(b["reason"]["text"])])
+            row(
+                [
+                    "brudd",
+                    "",
+                    "",
+                    "",
+                    b["household"],
+                    "",
+                    "uten bolig",
+                    day(b["deadline"]),
+                    b["days_over"],
+                    "",
+                    "",
+                    "",
+                    tidy(b["reason"]["text"]),
+                ]
+            )
     for d in data["decisions"]:
         made = dt.datetime.fromisoformat(d["created_at"]) if d["created_at"] else None
-        row(["beslutning", d["dwelling"] or "", "", "", d["household"], "",
-             "angret" if d["revoked_at"] else "gjelder", "", "",
-             DECISION_TEXT.get(d["kind"], d["kind"]), d["created_by"],
-             local_date(made) if made else "", d["reason"]])
+        row(
+            [
+                "beslutning",
+                d["dwelling"] or "",
+                "",
+                "",
+                d["household"],
+                "",
+                "angret" if d["revoked_at"] else "gjelder",
+                "",
+                "",
+                DECISION_TEXT.get(d["kind"], d["kind"]),
+                d["created_by"],
+                local_date(made) if made else "",
+                d["reason"],
+            ]
+        )
     return out.getvalue()

@@ -84,15 +84,20 @@ class Ledger:
     def state(self, household: str, dwelling: str) -> str:
         """free, pinned, forbidden, offer_sent, accepted or declined."""
         pair = (household, dwelling)
-        for name, table in (("accepted", self.accepted), ("offer_sent", self.open_offers),
-                            ("declined", self.declined), ("pinned", self.pins),
-                            ("forbidden", self.forbids)):
+        for name, table in (
+            ("accepted", self.accepted),
+            ("offer_sent", self.open_offers),
+            ("declined", self.declined),
+            ("pinned", self.pins),
+            ("forbidden", self.forbids),
+        ):
             if pair in table:
                 return name
         return "free"
 
-    def refusal(self, action: str, household: str, dwelling: str,
-                in_proposal: bool = False) -> str | None:
+    def refusal(
+        self, action: str, household: str, dwelling: str, in_proposal: bool = False
+    ) -> str | None:
         """Why `action` on the pair is not allowed now (bokmål), or None when it is."""
         if household in self.lapsed:
             return f"Tilsagnet til {household} har falt bort. Angre det først."
@@ -124,8 +129,9 @@ class Ledger:
             return f"{household} er allerede låst til {dwelling}." if state == "pinned" else None
         if action == "offer_sent":
             if state != "pinned" and not in_proposal:
-                return ("Tilbud kan bare registreres for et par i gjeldende forslag "
-                        "eller et låst par.")
+                return (
+                    "Tilbud kan bare registreres for et par i gjeldende forslag eller et låst par."
+                )
             return None
         return f"Ukjent handling: {action}."
 
@@ -158,10 +164,14 @@ class Ledger:
     def summary(self) -> dict[str, Any]:
         """The locks as JSON, stored with each proposal (and compared to spot staleness)."""
         return {
-            "pinned": [{"household": h, "dwelling": d, "reason": r}
-                       for (h, d), r in sorted(self.locked_pins().items())],
-            "forbidden": [{"household": h, "dwelling": d, "reason": r}
-                          for (h, d), r in sorted(self.locked_forbids().items())],
+            "pinned": [
+                {"household": h, "dwelling": d, "reason": r}
+                for (h, d), r in sorted(self.locked_pins().items())
+            ],
+            "forbidden": [
+                {"household": h, "dwelling": d, "reason": r}
+                for (h, d), r in sorted(self.locked_forbids().items())
+            ],
             "lapsed": sorted(self.lapsed),
         }
 
@@ -193,7 +203,12 @@ def effective_scenario(snapshot: Scenario, ledger: Ledger) -> Scenario:
     tree = snapshot.model_dump(mode="json")
     tree["households"] = [h for h in tree["households"] if h["id"] not in ledger.lapsed]
     summary = ledger.summary()
-    tree["locks"] = {"pinned": summary["pinned"],
-                     "forbidden": [f for f in summary["forbidden"]
-                                   if (f["household"], f["dwelling"]) not in ledger.locked_pins()]}
+    tree["locks"] = {
+        "pinned": summary["pinned"],
+        "forbidden": [
+            f
+            for f in summary["forbidden"]
+            if (f["household"], f["dwelling"]) not in ledger.locked_pins()
+        ],
+    }
     return Scenario.model_validate(tree)

@@ -34,12 +34,17 @@ def _decision_text(data: dict[str, Any] | None) -> str:
     return text
 
 
-def describe(entry: AuditEntry, users: dict[int, str],
-             decisions: dict[int, Decision] | None = None) -> LogLine:
+def describe(
+    entry: AuditEntry, users: dict[int, str], decisions: dict[int, Decision] | None = None
+) -> LogLine:
     """One log line in bokmål."""
-    who = users.get(entry.user_id or -1) or ("system" if entry.username == "system"
-                                             else "ukjent brukernavn" if entry.username == "?"
-                                             else entry.username)
+    who = users.get(entry.user_id or -1) or (
+        "system"
+        if entry.username == "system"
+        else "ukjent brukernavn"
+        if entry.username == "?"
+        else entry.username
+    )
     what = LOG_ACTION_TEXT.get(entry.action, entry.action)
     after, before = entry.after or {}, entry.before or {}
     text = ""
@@ -49,16 +54,22 @@ def describe(entry: AuditEntry, users: dict[int, str],
         text = "Angret: " + _decision_text(before)
     elif entry.action == "proposal.solve":
         locks = after.get("locks") or {}
-        text = (f"Forslag #{after.get('proposal')}: {after.get('matches')} tildelinger"
-                + (f", {after.get('kept')} beholdt fra forrige forslag" if before else "")
-                + f"; {len(locks.get('pinned', []))} låst, {len(locks.get('forbidden', []))} "
-                  f"sperret; løser: {SOLVER_TEXT.get(str(after.get('status')), '')}.")
+        text = (
+            f"Forslag #{after.get('proposal')}: {after.get('matches')} tildelinger"
+            + (f", {after.get('kept')} beholdt fra forrige forslag" if before else "")
+            + f"; {len(locks.get('pinned', []))} låst, {len(locks.get('forbidden', []))} "
+            f"sperret; løser: {SOLVER_TEXT.get(str(after.get('status')), '')}."
+        )
     elif entry.action == "round.create":
-        text = (f"{after.get('name', '')}, rundedato {day(after.get('as_of'))}: "
-                f"{after.get('dwellings')} ledige boliger, {after.get('households')} husstander.")
+        text = (
+            f"{after.get('name', '')}, rundedato {day(after.get('as_of'))}: "
+            f"{after.get('dwellings')} ledige boliger, {after.get('households')} husstander."
+        )
     elif entry.action == "round.publish":
         text = f"Forslag #{after.get('proposal')} er vedtatt."
     elif entry.action == "auth.lockout":
-        text = (f"Sperret {after.get('minutes')} minutter etter for mange mislykkede forsøk "
-                f"({after.get('locked')}).")
+        text = (
+            f"Sperret {after.get('minutes')} minutter etter for mange mislykkede forsøk "
+            f"({after.get('locked')})."
+        )
     return LogLine(at=entry.at, who=who, what=what, text=text)

@@ -33,5 +33,6 @@ def run(host: str, port: int, database: str | None, scenario: Path | None) -> No
     if startup.round_id is not None:
         click.echo(f"Runde {startup.round_id} opprettet fra {settings.seed_scenario}")
     click.echo(f"Åpne http://{host}:{port}/ i nettleseren")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False,
-                log_config=log_config())
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", proxy_headers=False, log_config=log_config()
+    )

@@ -55,11 +55,30 @@ def url_id(value: str) -> str:
     return quote(str(value), safe="")
 
 
-FILTERS = {"when": when, "day": glossary.day, "nok": nok, "number": number, "signed": signed,
-           "tidy": glossary.tidy, "u": url_id}
-GLOBALS = {"decision_text": DECISION_TEXT, "status_text": STATUS_TEXT, "solver_text": SOLVER_TEXT,
-           "category_text": CATEGORY_TEXT, "need_text": NEED_TEXT,
-           "situation_text": SITUATION_TEXT, "substance_text": SUBSTANCE_TEXT,
-           "action_text": LOG_ACTION_TEXT, "tier_text": TIER_TEXT, "verb": ACTION_VERB,
-           "clock_text": CLOCK_TEXT, "clock_short": CLOCK_SHORT, "state_text": STATE_TEXT,
-           "terms": TERMS, "role_text": ROLE_TEXT, "count": glossary.count}
+FILTERS = {
+    "when": when,
+    "day": glossary.day,
+    "nok": nok,
+    "number": number,
+    "signed": signed,
+    "tidy": glossary.tidy,
+    "u": url_id,
+}
+GLOBALS = {
+    "decision_text": DECISION_TEXT,
+    "status_text": STATUS_TEXT,
+    "solver_text": SOLVER_TEXT,
+    "category_text": CATEGORY_TEXT,
+    "need_text": NEED_TEXT,
+    "situation_text": SITUATION_TEXT,
+    "substance_text": SUBSTANCE_TEXT,
+    "action_text": LOG_ACTION_TEXT,
+    "tier_text": TIER_TEXT,
+    "verb": ACTION_VERB,
+    "clock_text": CLOCK_TEXT,
+    "clock_short": CLOCK_SHORT,
+    "state_text": STATE_TEXT,
+    "terms": TERMS,
+    "role_text": ROLE_TEXT,
+    "count": glossary.count,
+}

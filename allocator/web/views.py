@@ -65,8 +65,7 @@ class VacancyRow:
         """For filtering: the row's strongest badge."""
         if self.breach is not None:
             return "brudd"
-        return self.badges[0][1].lower() if self.badges else ("foreslått" if self.match
-                                                               else "tom")
+        return self.badges[0][1].lower() if self.badges else ("foreslått" if self.match else "tom")
 
 
 def household_summary(h: Household) -> str:
@@ -78,23 +77,26 @@ def household_summary(h: Household) -> str:
 
 
 def _pairs(locks: dict[str, Any] | None, kind: str) -> dict[tuple[str, str], str]:
-    return {(x["household"], x["dwelling"]): x.get("reason", "")
-            for x in (locks or {}).get(kind, [])}
+    return {
+        (x["household"], x["dwelling"]): x.get("reason", "") for x in (locks or {}).get(kind, [])
+    }
 
 
-def pending_changes(ledger: Ledger, solved_with: dict[str, Any] | None
-                    ) -> dict[str, list[tuple[str, str]]]:
+def pending_changes(
+    ledger: Ledger, solved_with: dict[str, Any] | None
+) -> dict[str, list[tuple[str, str]]]:
     """Lock changes since the proposal was solved, by dwelling ("" for household-only):
     (household, bokmål text)."""
     now = ledger.summary()
     out: dict[str, list[tuple[str, str]]] = {}
     for kind, added_text, removed_text in (
-            ("pinned", "låst til {h}", "låsen til {h} er angret"),
-            ("forbidden", "sperret for {h}", "sperringen for {h} er angret")):
+        ("pinned", "låst til {h}", "låsen til {h} er angret"),
+        ("forbidden", "sperret for {h}", "sperringen for {h} er angret"),
+    ):
         before, after = _pairs(solved_with, kind), _pairs(now, kind)
-        for (h, d) in sorted(after.keys() - before.keys()):
+        for h, d in sorted(after.keys() - before.keys()):
             out.setdefault(d, []).append((h, added_text.format(h=h)))
-        for (h, d) in sorted(before.keys() - after.keys()):
+        for h, d in sorted(before.keys() - after.keys()):
             out.setdefault(d, []).append((h, removed_text.format(h=h)))
     lapsed_before = set((solved_with or {}).get("lapsed", []))
     for h in sorted(set(now["lapsed"]) - lapsed_before):
@@ -114,8 +116,12 @@ def _decision_note(d: Decision, ledger: Ledger) -> RowNote:
     return RowNote(text=text, undo=d if ledger.undo_refusal(d) is None else None)
 
 
-def vacancy_rows(scenario: Scenario, proposal: Proposal, ledger: Ledger,
-                 solved_with: dict[str, Any] | None = None) -> list[VacancyRow]:
+def vacancy_rows(
+    scenario: Scenario,
+    proposal: Proposal,
+    ledger: Ledger,
+    solved_with: dict[str, Any] | None = None,
+) -> list[VacancyRow]:
     districts = {d.id: d.name or d.id for d in scenario.districts}
     buildings, households = scenario.building_by_id(), scenario.household_by_id()
     match_of = {m.dwelling: m for m in proposal.matches}
@@ -126,27 +132,43 @@ def vacancy_rows(scenario: Scenario, proposal: Proposal, ledger: Ledger,
     for dwelling in sorted(scenario.dwellings, key=lambda d: d.id):
         building = buildings[dwelling.building]
         match = match_of.get(dwelling.id)
-        row = VacancyRow(dwelling=dwelling, building=building,
-                         district=districts.get(building.district, building.district),
-                         match=match, household=households.get(match.household) if match else None,
-                         empty_reason=empty_of.get(dwelling.id))
+        row = VacancyRow(
+            dwelling=dwelling,
+            building=building,
+            district=districts.get(building.district, building.district),
+            match=match,
+            household=households.get(match.household) if match else None,
+            empty_reason=empty_of.get(dwelling.id),
+        )
         if match is not None:
             h = match.household
             row.breach = breach_of.get(h)
             state = ledger.state(h, dwelling.id)
-            badge = {"accepted": ("ok", DECISION_TEXT["accepted"]),
-                     "offer_sent": ("info", DECISION_TEXT["offer_sent"]),
-                     "pinned": ("lock", DECISION_TEXT["pin"])}.get(state)
+            badge = {
+                "accepted": ("ok", DECISION_TEXT["accepted"]),
+                "offer_sent": ("info", DECISION_TEXT["offer_sent"]),
+                "pinned": ("lock", DECISION_TEXT["pin"]),
+            }.get(state)
             if badge:
                 row.badges.append(badge)
             row.can_pin = ledger.refusal("pin", h, dwelling.id, True) is None
             row.can_offer = ledger.refusal("offer_sent", h, dwelling.id, True) is None
             row.can_answer = ledger.refusal("accepted", h, dwelling.id, True) is None
             row.can_forbid = ledger.refusal("forbid", h, dwelling.id, True) is None
-            row.alternates = [AlternateRow(a, ledger.refusal("pin", a.household, dwelling.id)
-                                           is None) for a in match.alternates]
-            row.competitors = int(next((r.params.get("candidates", 0) for r in match.reasons
-                                        if r.code == "competition"), 0))
+            row.alternates = [
+                AlternateRow(a, ledger.refusal("pin", a.household, dwelling.id) is None)
+                for a in match.alternates
+            ]
+            row.competitors = int(
+                next(
+                    (
+                        r.params.get("candidates", 0)
+                        for r in match.reasons
+                        if r.code == "competition"
+                    ),
+                    0,
+                )
+            )
         # Decisions on this dwelling, newest first; each newest-of-its-pair can be undone.
         for d in reversed(ledger.active):
             if d.dwelling == dwelling.id and d.kind != "approval_lapsed":
@@ -156,7 +178,6 @@ def vacancy_rows(scenario: Scenario, proposal: Proposal, ledger: Ledger,
         if match is not None:
             for h, text in pending.get("", []):
                 if h == match.household:
-                    row.notes.append(RowNote(text=f"Venter på ny løsning: {text}",
-                                             kind="pending"))
+                    row.notes.append(RowNote(text=f"Venter på ny løsning: {text}", kind="pending"))
         rows.append(row)
     return rows

@@ -24,19 +24,33 @@ from allocator.web.routes.common import AnyUser, core_of, load_current, render, 
 router = APIRouter()
 
 
-def _login_page(request: Request, next_url: str, error: str | None = None,
-                status_code: int = 200) -> Response:
+def _login_page(
+    request: Request, next_url: str, error: str | None = None, status_code: int = 200
+) -> Response:
     token, cookie = core_of(request).sessions.login_csrf()
-    response = render(request, "login.html", None, status_code=status_code,
-                      login_csrf=token, next_url=next_url, error=error)
+    response = render(
+        request,
+        "login.html",
+        None,
+        status_code=status_code,
+        login_csrf=token,
+        next_url=next_url,
+        error=error,
+    )
     _set_cookie(request, response, LOGIN_CSRF_COOKIE, cookie, max_age=3600 * 12)
     return response
 
 
-def _set_cookie(request: Request, response: Response, name: str, value: str,
-                max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
-                        secure=core_of(request).settings.secure_cookies, path="/")
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=core_of(request).settings.secure_cookies,
+        path="/",
+    )
 
 
 @router.get("/login")
@@ -47,8 +61,13 @@ def login_form(request: Request, next: str = "") -> Response:  # noqa: A002
 
 
 @router.post("/login")
-def login(request: Request, username: str = Form(""), password: str = Form(""),
-          csrf_token: str = Form(""), next_url: str = Form("", alias="next")) -> Response:
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    csrf_token: str = Form(""),
+    next_url: str = Form("", alias="next"),
+) -> Response:
     core = core_of(request)
     if not core.sessions.check_login_csrf(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         return _login_page(request, next_url, "Skjemaet var utløpt. Prøv igjen.", 403)
@@ -58,8 +77,10 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
         wait = lockout(db, known, address)
         if wait is not None:
             minutes = max(1, math.ceil(wait.total_seconds() / 60))
-            refused = (f"For mange mislykkede innlogginger. Prøv igjen om {minutes} "
-                       f"{'minutt' if minutes == 1 else 'minutter'}.")
+            refused = (
+                f"For mange mislykkede innlogginger. Prøv igjen om {minutes} "
+                f"{'minutt' if minutes == 1 else 'minutter'}."
+            )
             cookie = None
         else:
             refused = None
@@ -67,15 +88,27 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
             if user is None:
                 # The typed name is kept only when it is a real user's: a password typed in
                 # the wrong box must not end up in the log.
-                services.audit(db, None, "auth.login_failed", entity="user",
-                               entity_id=known.id if known else "",
-                               username=known.username if known else "?")
+                services.audit(
+                    db,
+                    None,
+                    "auth.login_failed",
+                    entity="user",
+                    entity_id=known.id if known else "",
+                    username=known.username if known else "?",
+                )
                 for what in record_failure(db, known, address):
-                    services.audit(db, None, "auth.lockout", entity="user",
-                                   entity_id=known.id if known and what == "user" else "",
-                                   username=known.username if known and what == "user" else "?",
-                                   after={"locked": "bruker" if what == "user" else "adresse",
-                                          "minutes": int(THROTTLE_WINDOW.total_seconds() // 60)})
+                    services.audit(
+                        db,
+                        None,
+                        "auth.lockout",
+                        entity="user",
+                        entity_id=known.id if known and what == "user" else "",
+                        username=known.username if known and what == "user" else "?",
+                        after={
+                            "locked": "bruker" if what == "user" else "adresse",
+                            "minutes": int(THROTTLE_WINDOW.total_seconds() // 60),
+                        },
+                    )
                 cookie = None
             else:
                 clear_failures(db, user)
