@@ -140,6 +140,16 @@ LOG_ACTION_TEXT: dict[str, str] = {
     **{f"decision.{k}": v for k, v in DECISION_TEXT.items()},
 }
 
+#: Request fields named in error messages.
+FIELD_TEXT: dict[str, str] = {
+    "round_id": "rundenummer", "seq": "forslagsnummer", "decision_id": "beslutningsnummer",
+    "household": "husstand", "household_id": "husstand", "dwelling": "bolig",
+    "reason": "begrunnelse", "result": "svar", "proposal": "forslagsnummer",
+    "a": "forslaget det sammenlignes fra", "b": "forslaget det sammenlignes med",
+    "lapse": "bortfall av tilsagnet", "runde": "rundenummer", "username": "brukernavn",
+    "password": "passord",
+}
+
 _NOUNS: dict[str, tuple[str, str]] = {
     "husstand": ("husstand", "husstander"),
     "bolig": ("bolig", "boliger"),

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from allocator.glossary import FIELD_TEXT
 from allocator.web import bootstrap, documents
 from allocator.web.auth import Sessions
 from allocator.web.config import WebSettings
@@ -115,7 +116,8 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        fields = sorted({str(e.get("loc", ["?"])[-1]) for e in error.errors()})
+        fields = sorted({FIELD_TEXT.get(str(e.get("loc", ["?"])[-1]), "ukjent felt")
+                         for e in error.errors()})
         return await _error_page(
             request,
             422,
