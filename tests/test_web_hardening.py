@@ -237,3 +237,26 @@ def test_access_log_filter_removes_ids() -> None:
         None,
     )
     assert RedactIds().filter(record) and "H01" not in record.getMessage()
+
+
+def test_a_resolve_is_not_stored_when_the_round_changed_meanwhile(app: FastAPI) -> None:  # noqa: F811
+    """The solve runs outside any transaction; a decision made meanwhile (here: by another
+    user) bumps the round's version, and the finished solve is refused, not stored."""
+    core = app.state.core
+    with core.tx() as db:
+        round_ = db.get(services.Round, 1)
+        assert round_ is not None
+        plan = services.plan_solve(db, round_)
+    proposal = services.run_solve(plan, 10)
+    match = next(m for m in proposal.matches if not m.pinned)
+    worker = Client(app, "saksbehandler")
+    assert "er låst til" in worker.act(
+        "/rounds/1/pin", {"household": match.household, "dwelling": match.dwelling}
+    )
+    with services.round_lock(1), core.tx() as db:
+        locked = services.lock_round(db, 1)
+        with pytest.raises(services.ActionError, match="endret mens"):
+            services.store_solve(db, locked, plan, proposal, None, services.locked_version(locked))
+    with core.tx() as db:
+        latest = services.latest(db, 1)
+        assert latest is not None and latest.seq == 1

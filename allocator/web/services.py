@@ -107,6 +107,11 @@ def lock_round(db: Session, round_id: int) -> Round:
     return round_
 
 
+def locked_version(round_: Round) -> int:
+    """The version a transaction found before its own `lock_round` bump."""
+    return round_.version - 1
+
+
 # -- audit ---------------------------------------------------------------------------------
 def audit(
     db: Session,
@@ -228,10 +233,23 @@ def create_round(
     return round_
 
 
-def solve(
-    db: Session, round_: Round, actor: User | None, time_limit_s: float | None = None
-) -> ProposalRun:
-    """Solve the round with its decisions as locks, keeping the previous proposal stable."""
+@dataclass
+class SolvePlan:
+    """What a re-solve works from, read in one short transaction: the solve itself then
+    runs outside any transaction, and `store_solve` keeps its result only if the round's
+    version is still the one read here (an optimistic check across processes)."""
+
+    round_id: int
+    version: int
+    scenario: Scenario
+    locks: dict[str, Any]
+    kept_from: list[tuple[str, str]]
+    previous_id: int | None
+    previous_seq: int | None
+    previous_run_id: str | None
+
+
+def plan_solve(db: Session, round_: Round) -> SolvePlan:
     _require_draft(round_)
     ledger = build_ledger(decisions(db, round_.id))
     try:
@@ -244,20 +262,52 @@ def solve(
         if previous
         else []
     )
+    return SolvePlan(
+        round_id=round_.id,
+        version=round_.version,
+        scenario=scenario,
+        locks=ledger.summary(),
+        kept_from=kept_from,
+        previous_id=previous.id if previous else None,
+        previous_seq=previous.seq if previous else None,
+        previous_run_id=previous.run_id if previous else None,
+    )
+
+
+def run_solve(plan: SolvePlan, time_limit_s: float | None = None) -> Proposal:
+    """The solve of a plan (no database)."""
     try:
-        proposal = propose_stable(scenario, kept_from, time_limit_s=time_limit_s)
+        return propose_stable(plan.scenario, plan.kept_from, time_limit_s=time_limit_s)
     except InputError as error:
-        raise ActionError(_pin_clash_text(scenario, error)) from error
+        raise ActionError(_pin_clash_text(plan.scenario, error)) from error
+
+
+def store_solve(
+    db: Session,
+    round_: Round,
+    plan: SolvePlan,
+    proposal: Proposal,
+    actor: User | None,
+    locked_version: int | None = None,
+) -> ProposalRun:
+    """Keep the solved proposal. `locked_version` is the version `lock_round` found: when
+    it is not the plan's, the round changed while solving and nothing is stored."""
+    _require_draft(round_)
+    if locked_version is not None and locked_version != plan.version:
+        raise ActionError(
+            "Runden ble endret mens forslaget ble løst (en annen beslutning eller et annet "
+            "forslag). Ingenting er lagret. Løs på nytt."
+        )
     run = ProposalRun(
         round_id=round_.id,
-        seq=(previous.seq + 1) if previous else 1,
+        seq=(plan.previous_seq or 0) + 1,
         run_id=proposal.run.id,
         status=proposal.run.status,
         input_sha256=proposal.run.input_sha256,
         run_json=proposal.run.model_dump(mode="json"),
         proposal_json=proposal.model_dump(mode="json"),
-        locks_json=ledger.summary(),
-        previous_id=previous.id if previous else None,
+        locks_json=plan.locks,
+        previous_id=plan.previous_id,
         created_by=actor.id if actor else None,
     )
     db.add(run)
@@ -271,8 +321,12 @@ def solve(
         entity="proposal",
         entity_id=run.id,
         before=(
-            {"proposal": previous.seq, "run_id": previous.run_id, "matches": len(kept_from)}
-            if previous
+            {
+                "proposal": plan.previous_seq,
+                "run_id": plan.previous_run_id,
+                "matches": len(plan.kept_from),
+            }
+            if plan.previous_id
             else None
         ),
         after={
@@ -280,11 +334,20 @@ def solve(
             "run_id": run.run_id,
             "status": run.status,
             "matches": len(new_pairs),
-            "kept": len(new_pairs & set(kept_from)),
+            "kept": len(new_pairs & set(plan.kept_from)),
             "locks": run.locks_json,
         },
     )
     return run
+
+
+def solve(
+    db: Session, round_: Round, actor: User | None, time_limit_s: float | None = None
+) -> ProposalRun:
+    """Solve the round with its decisions as locks, keeping the previous proposal stable
+    (in one transaction; the web's re-solve uses plan/run/store to solve unlocked)."""
+    plan = plan_solve(db, round_)
+    return store_solve(db, round_, plan, run_solve(plan, time_limit_s), actor)
 
 
 def _pin_clash_text(scenario: Scenario, error: InputError) -> str:

@@ -175,17 +175,33 @@ def revoke(
 def resolve(
     request: Request, round_id: int, current: Caseworker, next_url: Next = ""
 ) -> RedirectResponse:
-    limit = core_of(request).settings.solve_time_limit_s
+    """Re-solve: read the round (short transaction), solve outside any transaction (a long
+    solve never holds the database), then store the proposal under the round's lock only if
+    nothing changed meanwhile (version check)."""
+    core = core_of(request)
+    limit = core.settings.solve_time_limit_s
+    try:
+        with core.tx() as db:
+            found = db.get(Round, round_id)
+            if found is None:
+                raise HTTPException(404, "Fant ikke runden.")
+            plan = services.plan_solve(db, found)
+        proposal = services.run_solve(plan, limit)
+    except ActionError as error:
+        flash(request, current, "error", error.message)
+        return RedirectResponse(safe_next(next_url, f"/rounds/{round_id}"), status_code=303)
 
-    def run(db: Session, round_: Round) -> str:
-        result = services.solve(db, round_, current.user, time_limit_s=limit)
+    def store(db: Session, round_: Round) -> str:
+        result = services.store_solve(
+            db, round_, plan, proposal, current.user, services.locked_version(round_)
+        )
         kept = result.run_json["sizes"].get("stability_kept")
         before = result.run_json["sizes"].get("stability_previous")
         return f"Nytt forslag #{result.seq} er løst." + (
             f" {kept} av {before} tildelinger er beholdt." if before else ""
         )
 
-    return _act(request, current, round_id, run, "Nytt forslag er løst.", next_url)
+    return _act(request, current, round_id, store, "Nytt forslag er løst.", next_url)
 
 
 @router.post("/publish")
