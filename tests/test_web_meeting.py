@@ -312,6 +312,13 @@ def test_finding_4_decisions_cannot_contradict(
     lead.goto(f"{base}/rounds/{fresh_round}")
     assert f"allerede låst til {alternate}" in lead.locator(".flash-error").first.inner_text()
     _shot(lead, "decisions-state-machine")
+    # The alternate was locked by mistake: undo it from the same row, nothing waits any more.
+    row = _row(lead, other.dwelling)
+    with lead.expect_navigation():
+        row.locator("button", has_text="Angre").first.click()
+    row = _row(lead, other.dwelling)
+    assert "Venter på ny løsning" not in row.inner_text()
+    assert row.locator("button", has_text="Tilbud sendt").count() == 1
 
 
 # -- 5. publish what was seen ----------------------------------------------------------------
