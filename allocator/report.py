@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from allocator.fairness import SEPARATOR_LABELS, equal_treatment
 from allocator.glossary import SOLVER_TEXT, TERMS, count, day, tidy
 from allocator.glossary import TIER_TEXT as GLOSSARY_TIERS
 from models.proposal import Proposal
@@ -48,6 +49,8 @@ def render_report(scenario: Scenario, proposal: Proposal) -> str:
         count=count,
         districts=districts,
         rules_off=scenario.policy.rules_off(),
+        equal=equal_treatment(scenario, proposal),
+        separator_labels=SEPARATOR_LABELS,
     )
 
 

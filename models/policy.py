@@ -66,6 +66,10 @@ class Spread(_Section):
     active_use_is_high_need: bool = True
     building_cap: Literal["hard", "off"] = "hard"
     district_quota: Literal["hard", "off"] = "hard"
+    school_zone_quota: Literal["hard", "off"] = Field(
+        "hard", description="New high-need placements per primary school zone and round "
+        "stay within school_zones[].max_new_high_need."
+    )
 
 
 class Separation(_Section):
@@ -94,6 +98,27 @@ class Temporary(_Section):
         "max_days are still listed. A due family is still never moved to another temporary "
         "dwelling: that would not end its stay (analysts' what-if only).",
     )
+
+
+class ClockWeights(_Section):
+    """How much one breach (and one day over) of each deadline clock weighs in tier 1."""
+
+    temporary: int = Field(1, ge=1, le=1000)
+    release: int = Field(1, ge=1, le=1000)
+    refugee: int = Field(1, ge=1, le=1000)
+
+
+class Deadlines(_Section):
+    """Deadline clocks besides R7 (whose switch is `temporary.mode`): a date by which the
+    household's dwelling must be ready; breaches, then days over, in tier 1."""
+
+    release: Literal["hard", "off"] = Field(
+        "hard", description="Prison or institution: the dwelling is ready on release_on."
+    )
+    refugee: Literal["hard", "off"] = Field(
+        "hard", description="Refugees: the dwelling is ready on arrives_on."
+    )
+    weights: ClockWeights = Field(default_factory=ClockWeights)
 
 
 class Needs(_Section):
@@ -165,6 +190,7 @@ class Policy(_Section):
     spread: Spread = Field(default_factory=Spread)
     separation: Separation = Field(default_factory=Separation)
     temporary: Temporary = Field(default_factory=Temporary)
+    deadlines: Deadlines = Field(default_factory=Deadlines)
     needs: Needs = Field(default_factory=Needs)
     solver: Solver = Field(default_factory=Solver)
     weights: Weights = Field(default_factory=Weights)

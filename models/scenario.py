@@ -69,6 +69,7 @@ class SituationKind(str, Enum):
     prison = "prison"
     crisis_centre = "crisis_centre"
     unsuitable = "unsuitable"
+    refugee = "refugee"
     other = "other"
 
 
@@ -139,8 +140,15 @@ class Dwelling(Record):
         return self
 
 
+#: Children under this age make a family (R7); older children living at home are adults.
+ADULT_AGE = 18
+
+
 class Child(Record):
-    age: int = Field(..., ge=0, le=17)
+    """A child living with the household. One aged 18 or more counts as an adult for the
+    bedroom need (R2) and does not make the household a family (R7)."""
+
+    age: int = Field(..., ge=0, le=40)
     school_zone: Id | None = None
     keep_school: bool = True
 
@@ -158,9 +166,16 @@ class Needs(Record):
 
 
 class Situation(Record):
+    """Where the household lives now; three kinds start a deadline clock (docs/rules.md):
+    temporary housing (`since`), prison or institution (`release_on`), and refugees the
+    municipality has agreed to receive (`arrives_on`)."""
+
     kind: SituationKind = SituationKind.other
     since: dt.date | None = None
     release_on: dt.date | None = None
+    arrives_on: dt.date | None = Field(
+        None, description="Refugees: the date the municipality has agreed to receive them."
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> Situation:
@@ -168,6 +183,10 @@ class Situation(Record):
             raise ValueError("a household in temporary housing needs 'since' (R7 clock)")
         if self.since and self.release_on and self.release_on < self.since:
             raise ValueError(f"release_on {self.release_on} is before since {self.since}")
+        if self.arrives_on is not None and self.kind is not SituationKind.refugee:
+            raise ValueError(
+                f"arrives_on gjelder bare situation.kind refugee, ikke {self.kind.value}"
+            )
         return self
 
 
@@ -187,15 +206,35 @@ class Household(Record):
     preferred_districts: list[Id] = Field(default_factory=list)
     max_rent: float | None = Field(None, ge=0)
     ready_from: dt.date | None = None
+    partner: bool | None = Field(
+        None,
+        description="The main applicant lives with a partner who shares the main bedroom "
+        "(R2). Omitted: true when adults >= 2.",
+    )
 
     @property
     def persons(self) -> int:
         return self.adults + len(self.children)
 
     @property
+    def minors(self) -> int:
+        """Children under 18."""
+        return sum(1 for c in self.children if c.age < ADULT_AGE)
+
+    @property
+    def all_adults(self) -> int:
+        """Adults, counting children aged 18 or more (R2: adult children are adults)."""
+        return self.adults + len(self.children) - self.minors
+
+    @property
+    def has_partner(self) -> bool:
+        """R2: `partner`, or by default true when the household has two or more adults."""
+        return self.adults >= 2 if self.partner is None else self.partner
+
+    @property
     def is_family(self) -> bool:
         """A family has at least one child under 18 (R7)."""
-        return len(self.children) > 0
+        return self.minors > 0
 
     @model_validator(mode="after")
     def _wishes_consistent(self) -> Household:
@@ -204,7 +243,34 @@ class Household(Record):
             raise ValueError(f"districts {sorted(clash)} are both preferred and excluded")
         if len(set(self.preferred_districts)) != len(self.preferred_districts):
             raise ValueError("preferred_districts lists a district twice")
+        if self.partner and self.adults < 2:
+            raise ValueError("partner er true, men adults er 1: partneren er en av de voksne")
         return self
+
+
+class SchoolZone(Record):
+    """A primary school zone (skolekrets); buildings name it in `school_zone_primary`.
+    Oslo's 2024 regulation weighs school zones with much municipal housing: new high-need
+    placements in one zone per round stay within `max_new_high_need` (R5)."""
+
+    id: Id
+    name: str = ""
+    max_new_high_need: int | None = Field(None, ge=0)
+
+
+class ExpectedVacancy(Dwelling):
+    """A dwelling known to become vacant (notice given, lease ending, new build or
+    purchase): `available_from` is the expected date. Read by the look-ahead policy."""
+
+    certainty: float = Field(1.0, gt=0, le=1, description="Probability that it frees then.")
+
+
+class ExpectedHousehold(Household):
+    """A household known to join the waiting list on `joins_on` (approval expected, entry
+    into temporary housing, release, refugee arrival). Read by the look-ahead policy."""
+
+    joins_on: dt.date
+    certainty: float = Field(1.0, gt=0, le=1, description="Probability that it joins then.")
 
 
 class SchoolAccess(Record):
@@ -240,7 +306,10 @@ class Scenario(Record):
     dwellings: list[Dwelling] = Field(default_factory=list)
     households: list[Household] = Field(default_factory=list)
     school_access: list[SchoolAccess] = Field(default_factory=list)
+    school_zones: list[SchoolZone] = Field(default_factory=list)
     locks: Locks = Field(default_factory=Locks)
+    expected_vacancies: list[ExpectedVacancy] = Field(default_factory=list)
+    expected_households: list[ExpectedHousehold] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Scenario:
@@ -265,18 +334,21 @@ class Scenario(Record):
         return {h.id: h for h in self.households}
 
 
-def _duplicates(table: str, ids: list[str]) -> list[Problem]:
-    counts = Counter(ids)
+def _duplicates(*tables: tuple[str, list[str]]) -> list[Problem]:
+    """Every row whose id an earlier row (of these tables, in order) already uses."""
+    counts = Counter(id_ for _, ids in tables for id_ in ids)
     seen: set[str] = set()
     problems = []
-    for index, id_ in enumerate(ids):
-        if counts[id_] > 1:
-            if id_ in seen:
-                problems.append(
-                    Problem(table=table, index=index, field="id", value=id_,
-                            expected="an id not used by another row of the same table")
-                )
-            seen.add(id_)
+    names = " or ".join(dict.fromkeys(table for table, _ in tables))
+    for table, ids in tables:
+        for index, id_ in enumerate(ids):
+            if counts[id_] > 1:
+                if id_ in seen:
+                    problems.append(
+                        Problem(table=table, index=index, field="id", value=id_,
+                                expected=f"an id not used by another row of {names}")
+                    )
+                seen.add(id_)
     return problems
 
 
@@ -284,8 +356,13 @@ def reference_problems(s: Scenario) -> list[Problem]:
     """Problems only the whole scenario reveals: ids, cross-references, dates vs. as_of."""
     problems: list[Problem] = []
     for table, rows in (("districts", s.districts), ("buildings", s.buildings),
-                        ("dwellings", s.dwellings), ("households", s.households)):
-        problems += _duplicates(table, [r.id for r in rows])
+                        ("school_zones", s.school_zones)):
+        problems += _duplicates((table, [r.id for r in rows]))
+    # Known future vacancies and households share the id space of this round's.
+    problems += _duplicates(("dwellings", [d.id for d in s.dwellings]),
+                            ("expected_vacancies", [d.id for d in s.expected_vacancies]))
+    problems += _duplicates(("households", [h.id for h in s.households]),
+                            ("expected_households", [h.id for h in s.expected_households]))
 
     districts = {d.id for d in s.districts}
     buildings = {b.id for b in s.buildings}
@@ -300,10 +377,31 @@ def reference_problems(s: Scenario) -> list[Problem]:
             problems.append(Problem(table=table, index=index, field=field, value=value,
                                     expected=f"the id of a {what} in the scenario"))
 
+    school_zones = {z.id for z in s.school_zones}
     for i, b in enumerate(s.buildings):
         unknown("buildings", i, "district", b.district, districts, "district")
+        if school_zones and b.school_zone_primary is not None:
+            unknown("buildings", i, "school_zone_primary", b.school_zone_primary, school_zones,
+                    "school zone in school_zones")
     for i, d in enumerate(s.dwellings):
         unknown("dwellings", i, "building", d.building, buildings, "building")
+    for i, v in enumerate(s.expected_vacancies):
+        unknown("expected_vacancies", i, "building", v.building, buildings, "building")
+        if v.available_from < s.as_of:
+            problems.append(Problem(table="expected_vacancies", index=i, field="available_from",
+                                    value=str(v.available_from),
+                                    expected=f"a date after as_of {s.as_of}"))
+    for i, e in enumerate(s.expected_households):
+        if e.joins_on <= s.as_of:
+            problems.append(Problem(table="expected_households", index=i, field="joins_on",
+                                    value=str(e.joins_on),
+                                    expected=f"a date after as_of {s.as_of}"))
+        for field in ("excluded_districts", "preferred_districts"):
+            for d_id in getattr(e, field):
+                unknown("expected_households", i, field, d_id, districts, "district")
+        for d_id in e.acceptable_districts or []:
+            unknown("expected_households", i, "acceptable_districts", d_id, districts,
+                    "district")
     for i, h in enumerate(s.households):
         for field in ("excluded_districts", "preferred_districts"):
             for d_id in getattr(h, field):

@@ -372,6 +372,9 @@ class Municipality:
     zones: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     district_shares: dict[str, float] = field(default_factory=dict)
     origin: str = "generated"
+    #: Household id -> the district it lives in now (its district of origin), for the
+    #: waiting list of day 0; the data contract has no such field (see HouseholdFactory).
+    home_districts: dict[str, str] = field(default_factory=dict)
 
     def household_factory(self) -> HouseholdFactory:
         """Draws new applicants who live in this municipality's districts and zones."""
@@ -614,6 +617,10 @@ class HouseholdFactory:
             else [d.share for d in cfg.districts]
         self.archetypes = {a.id: a for a in self.hcfg.archetypes}
         self.shares = {a.id: a.share for a in self.hcfg.archetypes}
+        #: Household id -> the district drawn as where it lives now (its school zones and
+        #: wishes follow from it). Kept for outcomes by district of origin; recording it
+        #: draws nothing, so every random stream is as before.
+        self.home_districts: dict[str, str] = {}
 
     def archetype(self, rng: random.Random) -> Archetype:
         return self.archetypes[pick(rng, self.shares)]
@@ -625,6 +632,7 @@ class HouseholdFactory:
         a = archetype or self.archetype(rng)
         h = self.hcfg
         home = rng.choices(self.district_ids, weights=self.district_shares)[0]
+        self.home_districts[hid] = home
         children = self._children(rng, a, home)
         oldest = max((c["age"] for c in children), default=0)
         age = _uniform_int(rng, a.age)
@@ -765,7 +773,7 @@ def generate(cfg: MunicipalityConfig | str | Path = DEFAULT_CONFIG, seed: int = 
         dwellings=dwellings, tenants=tenants, vacant=vacant, waiting=waiting,
         school_access=_school_access(cfg, geo),
         site_of_building={b: s.site_id for b, s in site_of.items() if s.site_id},
-        zones=geo.zones)
+        zones=geo.zones, home_districts={h.id: factory.home_districts[h.id] for h in waiting})
 
 
 def _day0_vacancies(cfg: MunicipalityConfig, rng: random.Random,

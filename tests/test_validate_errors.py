@@ -199,7 +199,7 @@ CSV_CASES = {
     "repeated column": ("districts.csv", "id,name,burden", "id,name,name", "row 1", "name"),
     "children column": ("households.csv", "id,approved_on", "id,children", "row 1", "children"),
     "child of an unknown household": ("children.csv", "H5,16", "H7,16", "row 5", "household"),
-    "child out of range": ("children.csv", "H5,16", "H5,19", "row 5", "age"),
+    "child out of range": ("children.csv", "H5,16", "H5,41", "row 5", "age"),
     "cell outside the header": ("school_access.csv", "P-Sentrum,P-Konnerud,25",
                                 "P-Sentrum,P-Konnerud,25,x", "row 2", "column 4"),
 }

@@ -60,6 +60,7 @@ from allocator.io.tables import (
     read_sheet,
     to_record,
 )
+from allocator.validation import scenario_problems
 from models.policy import Policy
 from models.problems import InputError, Problem
 from models.proposal import Proposal
@@ -68,6 +69,8 @@ from models.scenario import (
     Child,
     District,
     Dwelling,
+    ExpectedHousehold,
+    ExpectedVacancy,
     ForbiddenPair,
     Household,
     Id,
@@ -75,6 +78,7 @@ from models.scenario import (
     PinnedPair,
     Scenario,
     SchoolAccess,
+    SchoolZone,
     reference_problems,
 )
 
@@ -94,12 +98,16 @@ TABLE_MODELS: dict[str, type[BaseModel]] = {
     "dwellings": Dwelling,
     "households": Household,
     "school_access": SchoolAccess,
+    "school_zones": SchoolZone,
+    "expected_vacancies": ExpectedVacancy,
+    "expected_households": ExpectedHousehold,
     "locks.pinned": PinnedPair,
     "locks.forbidden": ForbiddenPair,
     "children": ChildRow,
 }
 TOP_KEYS = ("as_of", "policy", "districts", "buildings", "dwellings", "households",
-            "school_access", "locks", "children", "tables")
+            "school_access", "school_zones", "expected_vacancies", "expected_households",
+            "locks", "children", "tables")
 SCENARIO_FILES = ("scenario.yaml", "scenario.yml", "scenario.json")
 TREE_SUFFIXES = (".json", ".yaml", ".yml")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -195,14 +203,20 @@ def read_scenario(path: str | Path) -> Loaded:
     _workbook_shorthand(top.get("tables"), context)
     raws = {table: _read_table(table, top, context) for table in TABLE_MODELS}
     _fill_zones(raws["buildings"], context)
-    _attach_children(raws["households"], raws.pop("children"), context)
+    _attach_children([*raws["households"], *raws["expected_households"]], raws.pop("children"),
+                     context)
     tables = {table: _validate(table, rows, context) for table, rows in raws.items()}
     context.problems += _reference_problems(_stand_in(as_of or dt.date.max, tables), context,
                                             tables)
     if context.problems or as_of is None or policy is None or not all(
             t.valid for t in tables.values()):
         raise InputError(_ordered(context.problems, [context.label, *context.files]))
-    return Loaded(scenario=_assemble(as_of, policy, tables), warnings=context.warnings)
+    scenario = _assemble(as_of, policy, tables)
+    # What propose would refuse beyond the records (pins against every rule), at its row.
+    context.problems += _placed(scenario_problems(scenario), context, tables)
+    if context.problems:
+        raise InputError(_ordered(context.problems, [context.label, *context.files]))
+    return Loaded(scenario=scenario, warnings=context.warnings)
 
 
 def load_proposal(path: str | Path) -> Proposal:
@@ -663,7 +677,8 @@ def _placeholder(annotation: Any) -> Any:
 def _tables_tree(tables: Mapping[str, _Table]) -> dict[str, Any]:
     return {
         **{name: tables[name].records for name in
-           ("districts", "buildings", "dwellings", "households", "school_access")},
+           ("districts", "buildings", "dwellings", "households", "school_access",
+            "school_zones", "expected_vacancies", "expected_households")},
         "locks": {"pinned": tables["locks.pinned"].records,
                   "forbidden": tables["locks.forbidden"].records},
     }
@@ -680,6 +695,20 @@ def _stand_in(as_of: dt.date, tables: Mapping[str, _Table]) -> Scenario:
     tree = _tables_tree(tables)
     locks = Locks.model_construct(**tree.pop("locks"))
     return Scenario.model_construct(as_of=as_of, locks=locks, **tree)
+
+
+def _placed(problems: list[Problem], context: _Context, tables: Mapping[str, _Table]
+            ) -> list[Problem]:
+    """Problems of a valid scenario placed at the rows they are about."""
+    out = []
+    for problem in problems:
+        table = tables.get(problem.table or "")
+        if table is None or problem.index is None or problem.index >= len(table.origins):
+            out.append(problem.model_copy(update={"file": context.label}))
+        else:
+            out.append(table.origins[problem.index].problem(problem.field, problem.value,
+                                                            problem.expected))
+    return out
 
 
 def _reference_problems(scenario: Scenario, context: _Context, tables: Mapping[str, _Table]

@@ -116,8 +116,9 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        fields = sorted({FIELD_TEXT.get(str(e.get("loc", ["?"])[-1]), "ukjent felt")
-                         for e in error.errors()})
+        fields = sorted(
+            {FIELD_TEXT.get(str(e.get("loc", ["?"])[-1]), "ukjent felt") for e in error.errors()}
+        )
         return await _error_page(
             request,
             422,

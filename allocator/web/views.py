@@ -50,7 +50,8 @@ class VacancyRow:
     can_offer: bool = False
     can_answer: bool = False
     can_forbid: bool = False
-    competitors: int = 0
+    competitors: int = 0  # other households the rules allow in this dwelling
+    placed_elsewhere: int = 0  # of those, how many the proposal houses elsewhere
 
     @property
     def anchor(self) -> str:
@@ -159,16 +160,10 @@ def vacancy_rows(
                 AlternateRow(a, ledger.refusal("pin", a.household, dwelling.id) is None)
                 for a in match.alternates
             ]
-            row.competitors = int(
-                next(
-                    (
-                        r.params.get("candidates", 0)
-                        for r in match.reasons
-                        if r.code == "competition"
-                    ),
-                    0,
-                )
-            )
+            competition = next((r for r in match.reasons if r.code == "competition"), None)
+            if competition is not None:
+                row.competitors = int(competition.params.get("candidates", 0))
+                row.placed_elsewhere = int(competition.params.get("elsewhere", 0))
         # Decisions on this dwelling, newest first; each newest-of-its-pair can be undone.
         for d in reversed(ledger.active):
             if d.dwelling == dwelling.id and d.kind != "approval_lapsed":

@@ -250,7 +250,7 @@ def recommendations(
         scenario = effective_scenario(services.snapshot(round_), ledger)
         if household not in scenario.household_by_id():
             raise HTTPException(404, "Fant ikke husstanden i runden.")
-        key = (round_id, scenario_sha256(scenario), household)
+        key = (round_id, f"{scenario_sha256(scenario)}:{run.run_id if run else ''}", household)
         if key not in core.recommendations:
             if len(core.recommendations) > 256:
                 core.recommendations.clear()
