@@ -21,7 +21,7 @@ from allocator.replay.report import fairness_frames
 from allocator.replay.runner import ReplayResult
 from allocator.sweep.stats import t_interval
 from models.scenario import District, Household, SituationKind
-from scenarios.municipality import DEFAULT_CONFIG, Municipality, generate
+from allocator.replay.municipality import DEFAULT_CONFIG, Municipality, generate
 
 WEEKS = 4
 

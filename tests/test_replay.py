@@ -24,7 +24,7 @@ from allocator.replay.state import DECLINED_REASON, World
 from allocator.replay.streams import Streams
 from allocator.solve import propose
 from models import Category, Policy
-from scenarios.municipality import DEFAULT_CONFIG, Municipality, generate, residents_of
+from allocator.replay.municipality import DEFAULT_CONFIG, Municipality, generate, residents_of
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEKS = 4

@@ -41,7 +41,7 @@ from allocator.sweep.stats import compare, t_interval
 from allocator.sweep.store import CELLS, GROUPS, WEEKS, cell_path, read_table, typed
 from allocator.sweep.transforms import apply_transforms
 from models.problems import InputError
-from scenarios.municipality import DEFAULT_CONFIG, generate
+from allocator.replay.municipality import DEFAULT_CONFIG, generate
 
 WEEKS_PER_CELL = 5
 TIMING = ["solve_s", "wall_s"]

@@ -40,7 +40,7 @@ from allocator.checker.registry import PAIR_CODES
 from allocator.data import NO_DAY, RoundData, build_round_data
 from allocator.pairs import Pairs, candidate_pairs, rejection_codes
 from allocator.reasons import rule_text
-from allocator.rules import CODES, r7_temporary, r9_timing
+from allocator.rules import CODES, r7_clocks, r9_timing
 from models.proposal import Match, Proposal, ScoreParts
 from models.scenario import Household, Locks, Scenario
 
@@ -210,9 +210,25 @@ class _Judge:
         self.data: RoundData = build_round_data(reduced)
         self.pairs: Pairs = candidate_pairs(self.data)
         self.index = self.pairs.index()
+        # Tier 1 needs the whole round: leaving a due household unmatched counts the
+        # latest move-in any of the round's dwellings could give it (r7_clocks).
+        self.full = build_round_data(scenario)
+        hs = np.array(sorted(self.full.household_index[i] for i in ids), dtype=np.int64)
+        allowed = rejection_codes(self.full, hs) == 0
+        rows, cols = np.nonzero(allowed)
+        h, d = hs[rows], cols.astype(np.int64)
+        latest = r7_clocks.latest_move_in(self.full, h, d, r9_timing.move_in(self.full, h, d))
+        self.unmatched_over = r7_clocks.unmatched_days_over(self.full, latest)
         self.baseline = {_key(v) for v in check_proposal(scenario, proposal) if _counts(v)}
 
     # -- one side of the swap -------------------------------------------------------------
+    def _clock(self, h: Household, dwelling: str) -> tuple[np.ndarray, ...]:
+        """(h, d, move-in, days over if left unmatched) of one pair, in the whole round."""
+        full = self.full
+        hi = np.array([full.household_index[h.id]])
+        di = np.array([full.dwelling_index[dwelling]])
+        return hi, di, r9_timing.move_in(full, hi, di), self.unmatched_over[hi]
+
     def side(self, h: Household, dwelling: str, score: ScoreParts | None) -> Side:
         data = self.data
         hi, di = data.household_index[h.id], data.dwelling_index[dwelling]
@@ -221,12 +237,9 @@ class _Judge:
         deadline = int(data.deadline[hi])
         clock = nb_date(dt.date.fromordinal(deadline)) if deadline != NO_DAY else None
         due = bool(data.ranked_due[hi])
+        breach, days = r7_clocks.matched_breach(self.full, *self._clock(h, dwelling))
+        late = int(days[0]) if breach[0] else 0
         if p is None:
-            late = int(
-                r7_temporary.late_days(
-                    data, np.array([hi]), r9_timing.move_in(data, np.array([hi]), np.array([di]))
-                )[0]
-            )
             if score is None:
                 return Side(h.id, nb_date(h.approved_on), waiting, due, clock, late, None)
             parts = {name: getattr(score, name) for name, _, _ in FIT_PARTS}
@@ -242,16 +255,15 @@ class _Judge:
             "concentration_cost": int(P.concentration[p]),
         }
         return Side(
-            h.id, nb_date(h.approved_on), waiting, due, clock, int(P.late[p]), int(P.fit[p]), parts
+            h.id, nb_date(h.approved_on), waiting, due, clock, late, int(P.fit[p]), parts
         )
 
-    def tier1(self, h: Household, late: int) -> tuple[int, int]:
-        """(on time, days over saved) of housing ``h`` with ``late`` days past its clock,
-        against leaving it for the next round: the deadline tier's own gains."""
-        data = self.data
-        hi = np.array([data.household_index[h.id]])
-        on_time, saved = r7_temporary.deadline_gains(data, hi, np.array([late]), data.ranked_due)
-        return int(on_time[0]), int(saved[0])
+    def tier1(self, h: Household, dwelling: str) -> tuple[int, int]:
+        """(weighted breaches avoided, weighted days over avoided) by housing ``h`` here
+        rather than leaving it unmatched: the deadline tier's own gains."""
+        breaches, days = r7_clocks.gains(self.full, *self._clock(h, dwelling),
+                                         self.full.ranked)
+        return int(breaches[0]), int(days[0])
 
     def move_in(self, h: Household, dwelling: str) -> dt.date:
         data = self.data
@@ -336,7 +348,7 @@ class _Judge:
                 tuple(broken),
                 f"Med {b.id} i boligen ville en regel for hele runden blitt brutt: {rules}.",
             )
-        (on_a, saved_a), (on_b, saved_b) = self.tier1(a, A.late_days), self.tier1(b, B.late_days)
+        (on_a, saved_a), (on_b, saved_b) = self.tier1(a, d), self.tier1(b, d)
         assert A.fit_cost is not None and B.fit_cost is not None  # both pairs are candidates
         fit_a, fit_b = A.fit_cost, B.fit_cost
         # The swap against the proposal, tier by tier: > 0 the proposal is better.

@@ -12,10 +12,10 @@ from __future__ import annotations
 from allocator.fairness.groups import Group, groups_for
 from allocator.fairness.outcomes import HouseholdOutcome
 from allocator.replay.flow import WeekEvents, housed
+from allocator.replay.municipality import Municipality
 from allocator.replay.state import World
 from models.proposal import Proposal
 from models.scenario import Scenario
-from scenarios.municipality import Municipality
 
 
 class Ledger:

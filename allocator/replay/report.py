@@ -26,9 +26,9 @@ from allocator.fairness.report import plot_groups, render_section
 from allocator.io.write import write_json_atomic, write_text_atomic
 from allocator.replay.fairness import replay_groups
 from allocator.replay.kpis import KPI_LABELS, SUMMARY_LABELS
+from allocator.replay.municipality import calibration_rows
 from allocator.replay.runner import ReplayResult
 from allocator.solve import versions
-from scenarios.municipality import calibration_rows
 
 PLOT_KPIS = list(KPI_LABELS)
 

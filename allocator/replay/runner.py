@@ -23,11 +23,11 @@ from allocator.io.write import write_json_atomic
 from allocator.replay.fairness import Ledger
 from allocator.replay.flow import after_round, before_round
 from allocator.replay.kpis import PolicyTotals, summary_row, week_row
+from allocator.replay.municipality import Municipality
 from allocator.replay.policies import PolicySpec, for_replay
 from allocator.replay.state import World
 from allocator.replay.streams import Streams
 from allocator.solve import propose
-from scenarios.municipality import Municipality
 
 DEFAULT_TIME_LIMIT_S = 5.0
 DEFAULT_WORKERS = 1

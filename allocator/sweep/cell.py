@@ -21,7 +21,7 @@ from allocator.replay.runner import Settings, run_policy
 from allocator.replay.source import from_scenario
 from allocator.sweep.transforms import apply_transforms
 from models import Policy, Scenario
-from scenarios.municipality import Municipality, MunicipalityConfig, generate
+from allocator.replay.municipality import Municipality, MunicipalityConfig, generate
 
 
 @dataclass(frozen=True, eq=False)
