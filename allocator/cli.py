@@ -59,21 +59,31 @@ def validate(scenario: Path) -> None:
 @click.argument("proposal", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print violations as JSON.")
 def check(scenario: Path, proposal: Path, as_json: bool) -> None:
-    """Check PROPOSAL against every hard rule; exit 0 (none broken), 1 (broken), 2 (bad input)."""
+    """Check PROPOSAL against every hard rule; exit 0 (none broken), 1 (broken), 2 (bad input).
+
+    PROPOSAL is a proposal.json, or a manual allocation: JSON {"matches": [{household,
+    dwelling, move_in}]}, or CSV/Excel with the columns household, dwelling and (optional)
+    move_in; a move-in date left out is derived as `propose` derives it.
+    """
     from allocator.checker import check_proposal
-    from allocator.io.load import load_proposal
+    from allocator.manual import load_allocation
 
     try:
         loaded = _load(scenario)
-        result = load_proposal(proposal)
+        allocation = load_allocation(proposal, loaded)
     except InputError as error:
         _fail_input(error)
+    result = allocation.proposal
     violations = check_proposal(loaded, result)
     if as_json:
         click.echo(json.dumps([v.model_dump(mode="json") for v in violations], indent=2))
     else:
         for v in violations:
             click.echo(v.render())
+        if allocation.minimal and result.breaches:
+            listed = ", ".join(f"{b.household} ({b.days_over} dager)" for b in result.breaches)
+            click.echo(f"merk: {len(result.breaches)} barnefamilie(r) over fristen for "
+                       f"midlertidig botilbud med denne tildelingen: {listed}")
         click.echo(f"{len(violations)} hard-rule violation(s)" if violations
                    else "OK: no hard rule is broken")
     sys.exit(EXIT_VIOLATIONS if violations else EXIT_OK)

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.problems import inconsistent
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -54,7 +56,8 @@ class School(_Section):
     @model_validator(mode="after")
     def _ordered(self) -> School:
         if not self.min_age <= self.max_age:
-            raise ValueError("school.min_age must not exceed school.max_age")
+            raise inconsistent(f"min_age {self.min_age} er høyere enn max_age {self.max_age}",
+                               "min_age", "max_age", value=self.min_age)
         return self
 
 
@@ -121,7 +124,18 @@ class Deadlines(_Section):
     weights: ClockWeights = Field(default_factory=ClockWeights)
 
 
-class Needs(_Section):
+class Lookahead(_Section):
+    """The weekly round with the coming weeks in view (off while `weeks` is 0): this
+    week's offers are chosen so that fewer households miss a deadline clock in the next
+    `weeks` weeks, over `futures` sampled futures (known future vacancies and households,
+    and the scenario's forecast rates), with common random numbers from `seed`."""
+
+    weeks: int = Field(0, ge=0, le=26, description="Weeks ahead; 0 = off.")
+    futures: int = Field(8, ge=1, le=64, description="Sampled futures.")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+class NeedsRules(_Section):
     """R8: needs and dwelling categories."""
 
     mode: Literal["hard", "off"] = Field(
@@ -173,7 +187,9 @@ class Weights(_Section):
     def _priorities(self) -> Weights:
         missing = {1, 2, 3} - set(self.priority_points)
         if missing:
-            raise ValueError(f"priority_points needs keys 1, 2 and 3 (missing {sorted(missing)})")
+            raise inconsistent("priority_points mangler prioritet "
+                               + ", ".join(map(str, sorted(missing))) + " (trenger 1, 2 og 3)",
+                               "priority_points", value=sorted(self.priority_points))
         return self
 
 
@@ -191,7 +207,8 @@ class Policy(_Section):
     separation: Separation = Field(default_factory=Separation)
     temporary: Temporary = Field(default_factory=Temporary)
     deadlines: Deadlines = Field(default_factory=Deadlines)
-    needs: Needs = Field(default_factory=Needs)
+    lookahead: Lookahead = Field(default_factory=Lookahead)
+    needs: NeedsRules = Field(default_factory=NeedsRules)
     solver: Solver = Field(default_factory=Solver)
     weights: Weights = Field(default_factory=Weights)
 

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from models.policy import Policy
-from models.problems import Problem
+from models.problems import Problem, inconsistent
 
 
 def _as_id(value: Any) -> Any:
@@ -111,11 +111,12 @@ class Building(Record):
     @model_validator(mode="after")
     def _consistent(self) -> Building:
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
-            raise ValueError(f"min_age {self.min_age} is above max_age {self.max_age}")
+            raise inconsistent(f"min_age {self.min_age} er høyere enn max_age {self.max_age}",
+                               "min_age", "max_age", value=self.min_age)
         if self.residents.high_need > self.units:
-            raise ValueError(
-                f"residents.high_need {self.residents.high_need} exceeds units {self.units}"
-            )
+            raise inconsistent(
+                f"residents.high_need {self.residents.high_need} er flere enn units "
+                f"{self.units}", "residents.high_need", "units", value=self.residents.high_need)
         return self
 
 
@@ -136,7 +137,8 @@ class Dwelling(Record):
     @model_validator(mode="after")
     def _rooms_hold_bedrooms(self) -> Dwelling:
         if self.rooms is not None and self.bedrooms > self.rooms:
-            raise ValueError(f"bedrooms {self.bedrooms} exceed rooms {self.rooms}")
+            raise inconsistent(f"bedrooms {self.bedrooms} er flere enn rooms {self.rooms}",
+                               "bedrooms", "rooms", value=self.bedrooms)
         return self
 
 
@@ -180,13 +182,16 @@ class Situation(Record):
     @model_validator(mode="after")
     def _dates(self) -> Situation:
         if self.kind is SituationKind.temporary and self.since is None:
-            raise ValueError("a household in temporary housing needs 'since' (R7 clock)")
+            raise inconsistent("kind temporary (midlertidig botilbud) trenger since: "
+                               "datoen fristen (R7) regnes fra", "since", "kind",
+                               value=self.kind.value)
         if self.since and self.release_on and self.release_on < self.since:
-            raise ValueError(f"release_on {self.release_on} is before since {self.since}")
+            raise inconsistent(f"release_on {self.release_on:%d.%m.%Y} er før since "
+                               f"{self.since:%d.%m.%Y}", "release_on", "since",
+                               value=self.release_on.isoformat())
         if self.arrives_on is not None and self.kind is not SituationKind.refugee:
-            raise ValueError(
-                f"arrives_on gjelder bare situation.kind refugee, ikke {self.kind.value}"
-            )
+            raise inconsistent(f"arrives_on gjelder bare kind refugee, ikke {self.kind.value}",
+                               "arrives_on", "kind", value=self.arrives_on.isoformat())
         return self
 
 
@@ -240,11 +245,17 @@ class Household(Record):
     def _wishes_consistent(self) -> Household:
         clash = set(self.preferred_districts) & set(self.excluded_districts)
         if clash:
-            raise ValueError(f"districts {sorted(clash)} are both preferred and excluded")
+            raise inconsistent("preferred_districts og excluded_districts inneholder begge "
+                               + ", ".join(sorted(clash)), "preferred_districts",
+                               "excluded_districts", value=sorted(clash))
         if len(set(self.preferred_districts)) != len(self.preferred_districts):
-            raise ValueError("preferred_districts lists a district twice")
+            twice = sorted({d for d in self.preferred_districts
+                            if self.preferred_districts.count(d) > 1})
+            raise inconsistent("preferred_districts nevner " + ", ".join(twice) + " mer enn "
+                               "én gang", "preferred_districts", value=twice)
         if self.partner and self.adults < 2:
-            raise ValueError("partner er true, men adults er 1: partneren er en av de voksne")
+            raise inconsistent("partner er true, men adults er 1: partneren er en av de voksne",
+                               "partner", "adults", value=True)
         return self
 
 
@@ -271,6 +282,37 @@ class ExpectedHousehold(Household):
 
     joins_on: dt.date
     certainty: float = Field(1.0, gt=0, le=1, description="Probability that it joins then.")
+
+
+class VacancyRate(Record):
+    """Vacancies of one kind expected per week, for what is not known yet (estimated from
+    the municipality's own history: `allocator estimate-rates`). A sampled vacancy is a
+    dwelling like `dwelling` (its building, size, category, rent), free `notice_days` after
+    the round that lists it."""
+
+    dwelling: Dwelling
+    per_week: float = Field(..., gt=0, le=50)
+    notice_days: int = Field(30, ge=0, le=365)
+
+
+class ArrivalRate(Record):
+    """Households of one kind expected to join the list per week, with a deadline clock
+    `deadline_after_days` after joining (a release from prison or an institution, a
+    refugee's agreed arrival). Households without a clock in the coming weeks are not
+    forecast: the look-ahead plans for deadlines only."""
+
+    household: Household
+    per_week: float = Field(..., gt=0, le=50)
+    deadline_after_days: int = Field(..., ge=0, le=730)
+
+
+class Forecast(Record):
+    """Rates for what is not known, read by the look-ahead policy (`policy.lookahead`)."""
+
+    vacancies: list[VacancyRate] = Field(default_factory=list)
+    arrivals: list[ArrivalRate] = Field(default_factory=list)
+    history_weeks: int | None = Field(None, ge=1, description="Weeks the rates were estimated "
+                                      "from (for the record).")
 
 
 class SchoolAccess(Record):
@@ -310,6 +352,7 @@ class Scenario(Record):
     locks: Locks = Field(default_factory=Locks)
     expected_vacancies: list[ExpectedVacancy] = Field(default_factory=list)
     expected_households: list[ExpectedHousehold] = Field(default_factory=list)
+    forecast: Forecast | None = None
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Scenario:
@@ -391,6 +434,15 @@ def reference_problems(s: Scenario) -> list[Problem]:
             problems.append(Problem(table="expected_vacancies", index=i, field="available_from",
                                     value=str(v.available_from),
                                     expected=f"a date after as_of {s.as_of}"))
+    if s.forecast is not None:
+        for i, rate in enumerate(s.forecast.vacancies):
+            unknown("forecast.vacancies", i, "dwelling.building", rate.dwelling.building,
+                    buildings, "building")
+        for i, arrival in enumerate(s.forecast.arrivals):
+            for field in ("excluded_districts", "preferred_districts"):
+                for d_id in getattr(arrival.household, field):
+                    unknown("forecast.arrivals", i, f"household.{field}", d_id, districts,
+                            "district")
     for i, e in enumerate(s.expected_households):
         if e.joins_on <= s.as_of:
             problems.append(Problem(table="expected_households", index=i, field="joins_on",

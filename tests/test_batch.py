@@ -119,7 +119,8 @@ def test_writes_the_output_set(tmp_path: Path) -> None:
     assert run["run_id"] == proposal["run"]["id"] and run["run"] == proposal["run"]
     assert run["schema_version"] == SCHEMA_VERSION and run["reproducible"] is True
     listed = {f["name"]: f for f in run["files"]}
-    assert sorted(listed) == ["matches.csv", "proposal.json", "reservations.json"]
+    assert sorted(listed) == ["kobo-boligreservasjoner.json", "kobo-tildelinger.json",
+                              "matches.csv", "proposal.json", "reservations.json"]
     for name, entry in listed.items():
         data = (out / name).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()

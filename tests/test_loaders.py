@@ -129,7 +129,7 @@ def test_reference_scenario_holds_the_fixture(reference: Scenario) -> None:
     assert h1.preferred_districts == ["D2", "D3"]
     assert reference.household_by_id()["H2"].acceptable_districts == ["D2", "D3"]
     assert reference.household_by_id()["H3"].acceptable_districts is None
-    assert reference.locks.pinned[0].dwelling == "L301"
+    assert reference.locks.pinned[0].dwelling == "L202"
 
 
 def test_csv_cells_follow_the_norwegian_excel_conventions(reference: Scenario) -> None:
@@ -177,7 +177,7 @@ def test_empty_policy_file_means_defaults(tmp_path: Path) -> None:
 
 
 def test_kobo_export_maps_vacant_rows_to_dwellings() -> None:
-    with pytest.warns(LoadWarning, match=r"skipped 2 Kobo row\(s\).*Under oppussing x1.*Utleid"):
+    with pytest.warns(LoadWarning, match=r"hoppet over 2 Kobo-rader.*Under oppussing x1.*Utleid"):
         scenario = load_scenario(DATA / "kobo")
     dwellings = scenario.dwelling_by_id()
     assert sorted(dwellings) == ["5001", "5002", "5101"]

@@ -35,6 +35,7 @@ from allocator.api.jobs import JobStore, QueueFull
 from allocator.api.middleware import AccessLog, BodyLimit
 from allocator.api.settings import ApiSettings
 from allocator.api.views import (
+    CheckRequest,
     CheckResult,
     ErrorBody,
     Health,
@@ -55,6 +56,7 @@ _MODELS: list[tuple[type[BaseModel], str]] = [
     (Scenario, "validation"), (Proposal, "validation"),
     (Health, "serialization"), (ErrorBody, "serialization"), (ProblemReport, "serialization"),
     (JobAccepted, "serialization"), (JobView, "serialization"), (CheckResult, "serialization"),
+    (CheckRequest, "validation"),
 ]
 
 
@@ -144,12 +146,13 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
         log.event("api.error", level="error", error=type(error).__name__)
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
-    @app.get("/v1/health", response_model=Health, tags=["service"])
+    @app.get("/v1/health", response_model=Health, tags=["service"], operation_id="health")
     async def health() -> Health:
         """Liveness: the server answers. No authentication, no data."""
         return Health()
 
     @app.post("/v1/proposals", status_code=202, dependencies=auth, tags=["proposals"],
+              operation_id="submitProposal",
               response_class=JSONResponse,
               openapi_extra=_body(_ref(Scenario, "validation"),
                                   "A scenario in the canonical tree, policy inline or omitted."),
@@ -178,6 +181,7 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
                             headers={"Location": location})
 
     @app.get("/v1/proposals/{job_id}", dependencies=auth, tags=["proposals"],
+             operation_id="getProposal",
              response_class=JSONResponse,
              responses={200: _json(_ref(JobView), "The job; with the proposal when done."),
                         404: _json(_ref(ErrorBody), "No such job (or forgotten)."),
@@ -189,13 +193,10 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
             return JSONResponse({"detail": "no such job"}, status_code=404)
         return JSONResponse(view.model_dump(mode="json"))
 
-    check_body = {"type": "object", "additionalProperties": False,
-                  "required": ["scenario", "proposal"],
-                  "properties": {"scenario": _ref(Scenario, "validation"),
-                                 "proposal": _ref(Proposal, "validation")}}
-
     @app.post("/v1/check", dependencies=auth, tags=["check"], response_class=JSONResponse,
-              openapi_extra=_body(check_body, "A scenario and a proposal (also a manual one)."),
+              operation_id="checkProposal",
+              openapi_extra=_body(_ref(CheckRequest, "validation"),
+                                  "A scenario and a proposal (also a manual one)."),
               responses={200: _json(_ref(CheckResult), "The hard-rule violations, if any."),
                          **_UNAUTHORIZED, **_TOO_LARGE, **_INVALID})
     async def check(request: Request) -> JSONResponse:
