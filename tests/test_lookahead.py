@@ -191,3 +191,20 @@ def test_the_lookahead_policy_runs_in_a_replay() -> None:
     run = run_policy(m, resolve_all(["lookahead"])[0], Settings(weeks=4, seed=0,
                                                                 progress=False))
     assert all(row["violations"] == 0 for row in run.rows)
+
+
+def test_horizon_by_size_counts_supply_and_who_is_at_risk() -> None:
+    from allocator.deadlines import horizon_by_size, household_clocks
+
+    base = _round().model_dump(mode="json")
+    base["dwellings"] = [{**FLAT, "bedrooms": 4, "rooms": 5, "area_m2": 110}]
+    s = Scenario.model_validate(base)
+    (band,) = horizon_by_size(s)
+    assert (band.bedrooms, band.households, band.this_round) == (2, 1, 0)
+    assert band.at_risk == ["F"]
+    rate = {"dwelling": {**FLAT, "id": "rate-flat"}, "per_week": 1.0}
+    s = Scenario.model_validate({**base, "forecast": {"vacancies": [rate]}})
+    (band,) = horizon_by_size(s)
+    assert band.forecast == 12.0 and band.at_risk == []
+    (clock,) = household_clocks(s)
+    assert clock.supply_before_deadline == round(25 / 7, 2) and not clock.at_risk
