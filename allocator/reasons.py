@@ -27,16 +27,20 @@ TEXT: dict[str, str] = {
     # matches
     "pinned": "Låst av tildelingsmøtet{reason_suffix}.",
     "deadline_on_time": "{who}: flytter inn {move_in}, innen {clock_name} {deadline}.",
-    "deadline_late": "{who}: innflytting {move_in} er {days_over} dager etter {clock_name} "
-                     "{deadline}; ingen ledig bolig passer tidligere.",
+    "deadline_late": "{who}: innflytting {move_in} er etter {clock_name} {deadline} "
+                     "(dager over fristen: {days_over}); ingen ledig bolig passer tidligere.",
+    "lookahead_now": "{who}: når {clock_name} {deadline}, om {weeks} uker; i {fails} av "
+                     "{futures} simulerte framtider de neste {horizon} ukene kommer ingen "
+                     "ledig bolig som passer før fristen, så {dwelling} tilbys nå."
+                     "{changed_suffix}",
     "priority": "Prioritet {priority}, {waiting_days} dager på venteliste ({points} poeng).",
     "preferred_district": "Ønsket bydel nr. {rank} ({district}).",
     "outside_wishes": "Ingen ønsket bydel var mulig; boligen ligger i {district}.",
     "school_kept": "Barna beholder skolen (skolevei {minutes} min).",
     "needs_met": "Behov dekket: {needs}.",
     "spare_bedrooms": "{spare} soverom mer enn behovet.",
-    "competition": "{candidates} andre husstander passer boligen; {elsewhere} av dem har "
-                   "fått en annen bolig i forslaget.",
+    "competition": "Andre husstander som passer boligen: {candidates}; av dem har "
+                   "{elsewhere} fått en annen bolig i forslaget.",
     "competition_none": "Ingen andre husstander på listen passer boligen.",
     # unmatched
     "no_feasible_dwelling": "Ingen av ukens ledige boliger passer: {summary}.",
@@ -57,6 +61,12 @@ TEXT: dict[str, str] = {
                     "({rules}).",
     "rest_objective": "De andre boligene som passet ville gjort et høyere prioritert mål "
                       "dårligere (f.eks. flere dager over en frist).",
+    "held_for_deadline": "{dwelling} er holdt av for {holder}, som når {clock_name} "
+                         "{deadline} om {weeks} uker: i {fails} av {futures} simulerte "
+                         "framtider kommer ingen annen bolig som passer før fristen. Uten "
+                         "planlegging framover ville husstanden fått {dwelling} denne uken.",
+    "lookahead_shifted": "Planleggingen framover flyttet ukens tilbud: {dwelling}, som "
+                         "husstanden ellers ville fått, går til {holder}.",
     "blocked_by_round_rules": "Boligene som passet er sperret av regler for hele runden "
                               "({rules}).",
     # empty dwellings
@@ -65,8 +75,9 @@ TEXT: dict[str, str] = {
     "candidates_blocked": "Søkerne som passet er sperret av regler for hele runden ({rules}).",
     # breaches
     "no_dwelling_in_time": "Ingen ledig bolig passer innen {clock_name} {deadline}; "
-                           "{days_over} dager over fristen.",
-    "moved_in_late": "Flytter inn {days_over} dager etter {clock_name} {deadline}.",
+                           "dager over fristen: {days_over}.",
+    "moved_in_late": "Flytter inn etter {clock_name} {deadline}; dager over fristen: "
+                     "{days_over}.",
     # alternates
     "alternate": "Neste i rekken om tilbudet avslås.",
     # the R10 group-share floor (policy fairness.group_share), one per proposal
