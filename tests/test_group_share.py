@@ -23,6 +23,7 @@ from allocator.checker.r10_group_share import group_cap, matching_size
 from allocator.checker.registry import PLACEMENT_RULES
 from allocator.cli import main
 from allocator.data import build_round_data
+from allocator.fairness import equal_treatment
 from allocator.fairness.groups import CORE
 from allocator.model import AllocationModel
 from allocator.pairs import candidate_pairs
@@ -314,3 +315,22 @@ def test_the_relaxation_holds_the_cap_as_a_household_pool() -> None:
     assert keeps_round_rules(data, pairs, relaxed)
     tiers = propose(s).run.tiers
     assert all(t.status == "OPTIMAL" and t.wall_time_s == 0.0 for t in tiers)
+
+
+def test_equal_treatment_names_the_floor_between_two_equal_households() -> None:
+    """R (wheelchair, in the group) and B are equal on priority and waiting, and both
+    could have W1; R has it because the cap on the others is full."""
+    s = scenario(
+        dwellings=[dwelling("W1", wheelchair=True, floor=0), dwelling("W2")],
+        households=[
+            household("A", priority=1, approved_on="2025-01-01"),
+            household("B", priority=1),
+            household("R", priority=1, needs=WHEELCHAIR),
+        ],
+        policy=_policy(),
+    )
+    p = propose(s)
+    assert housed(p) == {"R": "W1", "A": "W2"}
+    (pair,) = equal_treatment(s, p).pairs
+    assert (pair.housed.household, pair.unhoused.household) == ("R", "B")
+    assert pair.separator == "round_rule" and pair.codes == ("group_share",)

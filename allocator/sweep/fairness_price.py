@@ -113,6 +113,11 @@ def _signed(value: float, digits: int) -> str:
     return "+" + text if text[0].isdigit() and text.strip("0,") else text
 
 
+def _span(row: Any, scale: float, digits: int) -> str:
+    """The 95 % interval as «low – high»."""
+    return f"{_num(row.ci_low * scale, digits)} – {_num(row.ci_high * scale, digits)}"
+
+
 def _label(side: str, measure: str) -> tuple[str, int]:
     if side == "cost":
         return KPIS[measure]
@@ -143,9 +148,7 @@ def render_section(prices: pd.DataFrame, labels: dict[str, str], baseline_label:
                         "baseline": _num(r.baseline_mean * shown, digits),
                         "policy": _num(r.policy_mean * shown, digits),
                         "diff": _signed(r.diff_mean * shown, digits),
-                        "ci": ""
-                        if math.isnan(r.ci_low)
-                        else f"{_num(r.ci_low * shown, digits)} – {_num(r.ci_high * shown, digits)}",
+                        "ci": "" if math.isnan(r.ci_low) else _span(r, shown, digits),
                         "clear": clear,
                         "n": int(r.n),
                     }
