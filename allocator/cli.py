@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -104,11 +105,12 @@ def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | 
             method: str, quiet: bool) -> None:
     """Propose an allocation for SCENARIO and write it to --out."""
     from allocator.io.write import write_json_atomic, write_text_atomic
+    from allocator.solve import Method
     from allocator.solve import propose as run_propose
 
     try:
         loaded = _load(scenario)
-        result = run_propose(loaded, method=method, time_limit_s=time_limit)
+        result = run_propose(loaded, method=cast(Method, method), time_limit_s=time_limit)
     except InputError as error:
         _fail_input(error)
     write_json_atomic(out, result.model_dump(mode="json"))

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 
 from allocator.cli import main
 from allocator.replay import Settings, run_replay
+from allocator.replay.municipality import DEFAULT_CONFIG, generate
 from allocator.replay.policies import PolicySpec
 from allocator.sweep import (
     Cell,
@@ -41,7 +42,6 @@ from allocator.sweep.stats import compare, t_interval
 from allocator.sweep.store import CELLS, GROUPS, WEEKS, cell_path, read_table, typed
 from allocator.sweep.transforms import apply_transforms
 from models.problems import InputError
-from allocator.replay.municipality import DEFAULT_CONFIG, generate
 
 WEEKS_PER_CELL = 5
 TIMING = ["solve_s", "wall_s"]

@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from allocator.deadlines import horizon_by_size
 from allocator.hashing import scenario_sha256
 from allocator.recommend import recommend, why_not
 from allocator.web import documents, services
 from allocator.web.auth import ACT, PUBLISH
-from allocator.deadlines import horizon_by_size
 from allocator.web.deadlines import GROUP_TEXT, WEEKS_AHEAD, clock_rows
 from allocator.web.diff import causes, diff
 from allocator.web.export import allocation, allocation_csv
