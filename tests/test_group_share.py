@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 
 from allocator.checker import check_proposal
 from allocator.checker.context import Context
-from allocator.checker.r10_group_share import group_cap, matching_size
+from allocator.checker.r10_group_share import group_cap, in_group, matching_size
 from allocator.checker.registry import PLACEMENT_RULES
 from allocator.cli import main
 from allocator.data import build_round_data
 from allocator.fairness import equal_treatment
-from allocator.fairness.groups import CORE
+from allocator.fairness.groups import CORE, group_by_key
 from allocator.model import AllocationModel
 from allocator.pairs import candidate_pairs
 from allocator.report import render_report, summary_lines
@@ -208,6 +208,19 @@ def test_matching_sizes_on_both_sides() -> None:
 
 def test_the_policy_names_the_groups_the_reports_name() -> None:
     assert list(get_args(GroupKey)) == [g.key for g in CORE if g.key != "all"]
+
+
+def test_the_checker_states_every_group_as_the_reports_do() -> None:
+    """The checker's own group tests (it imports nothing of the solver's side) agree with
+    allocator.fairness.groups on every key, over varied random households."""
+    households = [
+        h for seed in range(6) for h in random_scenario(seed, 40, 1, tightness=seed / 5).households
+    ]
+    for key in get_args(GroupKey):
+        test = group_by_key(CORE, key)
+        got = [in_group(h, key) for h in households]
+        assert got == [test.has(h) for h in households], key
+        assert any(got) or key == "refugees" or key.startswith("situation_"), key
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

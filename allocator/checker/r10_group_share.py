@@ -5,8 +5,9 @@ in the group, ``M`` the largest set of placements the pairwise rules allow at on
 ``ν`` the largest for the group's households alone (maximum matchings, found here by
 augmenting paths), ``r = min(ceil(min_ratio · m · M / n), ν)`` and ``K = M − r``.
 Households outside the group that are not due under a deadline clock may have at most
-``K`` placements. No cap when ``m`` is 0 or ``n``. The group is the one the reports name
-(allocator.fairness.groups, the shared vocabulary of groups).
+``K`` placements. No cap when ``m`` is 0 or ``n``. The groups are stated here again
+(``in_group``), from docs/fairness.md's table, so the checker imports nothing of the
+solver's side; a test holds them to allocator.fairness.groups.
 """
 
 from __future__ import annotations
@@ -81,6 +82,37 @@ def _allowed(ctx: Context, households: Sequence[Household]) -> dict[str, list[st
     }
 
 
+def in_group(h: Household, key: str) -> bool:
+    """docs/fairness.md "Groups", on the household's record: ``families`` a child under 18;
+    ``single_adults`` one adult and no children; ``active_use``, ``recovery`` the
+    ``substance_use``; ``refugees`` ``situation.kind`` refugee; ``wheelchair`` the need;
+    ``priority_<q>``; ``situation_<kind>``. KeyError for any other key."""
+    if key == "families":
+        return facts.is_family(h)
+    if key == "single_adults":
+        return h.adults == 1 and not h.children
+    if key in ("active_use", "recovery"):
+        return h.substance_use.value == ("active" if key == "active_use" else "recovery")
+    if key == "refugees":
+        return h.situation.kind.value == "refugee"
+    if key == "wheelchair":
+        return h.needs.wheelchair
+    if key in ("priority_1", "priority_2", "priority_3"):
+        return h.priority == int(key[-1])
+    kinds = {
+        "homeless",
+        "temporary",
+        "institution",
+        "prison",
+        "crisis_centre",
+        "unsuitable",
+        "other",
+    }
+    if key.startswith("situation_") and key.removeprefix("situation_") in kinds:
+        return h.situation.kind.value == key.removeprefix("situation_")
+    raise KeyError(f"unknown group {key!r}")
+
+
 _last: tuple[Scenario, Cap | None] | None = None
 
 
@@ -97,14 +129,11 @@ def group_cap(ctx: Context) -> Cap | None:
 
 
 def _group_cap(ctx: Context) -> Cap | None:
-    from allocator.fairness.groups import CORE, group_by_key
-
     setting = ctx.policy.fairness.group_share
     if setting is None:
         return None
-    test = group_by_key(CORE, setting.group)
     households = ctx.scenario.households
-    members = [h for h in households if test.has(h)]
+    members = [h for h in households if in_group(h, setting.group)]
     n, m = len(households), len(members)
     if m == 0 or m == n:
         return None
