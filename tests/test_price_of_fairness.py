@@ -86,6 +86,7 @@ def test_the_bundled_grid_prices_floors() -> None:
     assert grid.baseline == "alle-regler"
     assert floors(grid) == {
         "rullestol-80": ("wheelchair", 0.8),
+        "flyktning-80": ("refugees", 0.8),
         "prioritet3-80": ("priority_3", 0.8),
         "prioritet3-100": ("priority_3", 1.0),
     }
