@@ -20,6 +20,7 @@ from allocator.explain import assemble
 from allocator.greedy import greedy_choice
 from allocator.hashing import policy_sha256, run_id, scenario_sha256
 from allocator.lexicographic import LexResult, infeasible_pins, solve_tiers
+from allocator.limits import check_representable
 from allocator.model import AllocationModel
 from allocator.sparse import model_pairs
 from allocator.warmstart import exact_values, keeps_round_rules, relaxation, warm_start
@@ -157,12 +158,14 @@ def propose(
     created_at: str | None = None,
     model_hook: ModelHook | None = None,
 ) -> Proposal:
-    """Solve one round and explain it. Raises InputError for pins that break hard rules.
+    """Solve one round and explain it. Raises InputError for pins that break hard rules,
+    and for weights whose objective CP-SAT cannot represent (allocator.limits).
 
     `time_limit_s` (default: the policy's `solver.time_limit_s`) bounds the whole call:
     the solver gets what is left after building the pairs and model, less a small share
     for the explanations."""
     started = time.monotonic()
+    check_representable(scenario)
     data = build_round_data(scenario)
     # Every candidate pair, or a selection for whole-stock rounds (allocator.sparse); the
     # proposal is explained with these pairs.

@@ -42,15 +42,16 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from openpyxl.workbook.workbook import Workbook
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from allocator.hashing import policy_sha256, scenario_sha256
+from allocator.io.bounds import MAX_ROWS
 from allocator.io.documents import read_tree
 from allocator.io.fields import leaf_columns
 from allocator.io.kobo import KOBO_BUILDING_ZONES, KoboRow, read_kobo
 from allocator.io.origin import Origin, dotted_loc, loose_dates, validation_problems
 from allocator.io.tables import (
+    Book,
     Sheet,
     find_sheet,
     header_problems,
@@ -156,10 +157,11 @@ class _Context:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-    books: dict[Path, Workbook | None] = field(default_factory=dict)
+    books: dict[Path, Book | None] = field(default_factory=dict)
     kobo_rows: list[tuple[KoboRow, Origin]] = field(default_factory=list)
     workbook: tuple[Path, str] | None = None
     unreadable: set[str] = field(default_factory=set)
+    policy_origin: Origin | None = None
 
     def here(self, name: str) -> tuple[Path, str]:
         """A file named in the scenario: its path and the label problems show."""
@@ -187,6 +189,15 @@ def load_scenario(path: str | Path) -> Scenario:
 def read_scenario(path: str | Path) -> Loaded:
     """Like ``load_scenario``, but returns the warnings instead of emitting them."""
     context, top = _open_scenario(Path(path))
+    try:
+        return _read(context, top)
+    finally:
+        for book in context.books.values():
+            if book is not None:
+                book.close()
+
+
+def _read(context: _Context, top: dict[str, Any]) -> Loaded:
     for key in top:
         if key not in TOP_KEYS:
             context.problem("$", str(key), key, "a top-level key: " + ", ".join(TOP_KEYS))
@@ -202,7 +213,21 @@ def read_scenario(path: str | Path) -> Loaded:
     if context.problems or as_of is None or policy is None or not all(
             t.valid for t in tables.values()):
         raise InputError(_ordered(context.problems, [context.label, *context.files]))
-    return Loaded(scenario=_assemble(as_of, policy, tables), warnings=context.warnings)
+    scenario = _assemble(as_of, policy, tables)
+    _representable(scenario, context)
+    return Loaded(scenario=scenario, warnings=context.warnings)
+
+
+def _representable(scenario: Scenario, context: _Context) -> None:
+    """Weights that would overflow an objective tier for this scenario (allocator.limits),
+    placed in the policy where the user wrote them."""
+    from allocator.limits import representation_problems
+
+    origin = context.policy_origin or Origin(context.label, "$.policy")
+    problems = [origin.problem(p.field, p.value, p.expected)
+                for p in representation_problems(scenario)]
+    if problems:
+        raise InputError(problems)
 
 
 def load_proposal(path: str | Path) -> Proposal:
@@ -312,6 +337,7 @@ def _policy(spec: Any, context: _Context) -> Policy | None:
         return None
     checked = _check(Policy, spec, origin)
     context.problems += checked.problems
+    context.policy_origin = origin
     return checked.record
 
 
@@ -342,7 +368,7 @@ def _workbook_shorthand(spec: Any, context: _Context) -> None:
 
 
 def _book(path: Path, label: str, context: _Context, location: str, dotted: str,
-          spec: Any) -> Workbook | None:
+          spec: Any) -> Book | None:
     if path not in context.books:
         if not path.is_file():
             context.problem(location, dotted, spec, f"a table file that exists; {label} "
@@ -379,6 +405,12 @@ def _read_table(table: str, top: Mapping[str, Any], context: _Context) -> list[_
     raws = _table_raws(table, top, context)
     if not raws and len(context.problems) > before:
         context.unreadable.add(table)
+    if len(raws) > MAX_ROWS:  # sheets and CSV files stop reading there themselves
+        extra = raws[MAX_ROWS]
+        context.problems.append(Problem(
+            file=extra.origin.file, location=extra.origin.location, value=f"{len(raws)} poster",
+            expected=f"en tabell med høyst {MAX_ROWS:,} poster".replace(",", " ")))
+        raws = raws[:MAX_ROWS]
     return raws
 
 
