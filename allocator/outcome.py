@@ -48,20 +48,36 @@ def classify(proposal: Proposal, violations: Sequence[object] = ()) -> Outcome:
     run = proposal.run
     refused = [t.name for t in run.tiers if t.status == "MODEL_INVALID"]
     if refused:
-        return Outcome("solver_refused", EXIT_INTERNAL, "solver_rejected_model",
-                       "intern feil: CP-SAT avviste modellen (MODEL_INVALID) for "
-                       f"{', '.join(refused)}; ingenting skrevet. Meld fra med loggen.")
+        return Outcome(
+            "solver_refused",
+            EXIT_INTERNAL,
+            "solver_rejected_model",
+            "intern feil: CP-SAT avviste modellen (MODEL_INVALID) for "
+            f"{', '.join(refused)}; ingenting skrevet. Meld fra med loggen.",
+        )
     if run.status not in HAS_PROPOSAL:
-        failed = ", ".join(f"{t.name} {t.status}" for t in run.tiers
-                           if t.status not in (*HAS_PROPOSAL, "SKIPPED"))
-        return Outcome("no_proposal", EXIT_NO_PROPOSAL, "no_proposal_within_time_limit",
-                       f"ingen løsning innen tidsgrensen ({failed or run.status}); "
-                       "ingenting skrevet")
+        failed = ", ".join(
+            f"{t.name} {t.status}" for t in run.tiers if t.status not in (*HAS_PROPOSAL, "SKIPPED")
+        )
+        return Outcome(
+            "no_proposal",
+            EXIT_NO_PROPOSAL,
+            "no_proposal_within_time_limit",
+            f"ingen løsning innen tidsgrensen ({failed or run.status}); ingenting skrevet",
+        )
     if violations:
-        return Outcome("check_failed", EXIT_INTERNAL, "proposal_failed_independent_check",
-                       f"intern feil: forslaget bryter {len(violations)} harde regler i den "
-                       "uavhengige kontrollen; ingenting skrevet. Meld fra med loggen.")
+        return Outcome(
+            "check_failed",
+            EXIT_INTERNAL,
+            "proposal_failed_independent_check",
+            f"intern feil: forslaget bryter {len(violations)} harde regler i den "
+            "uavhengige kontrollen; ingenting skrevet. Meld fra med loggen.",
+        )
     if proposal.breaches:
-        return Outcome("breaches", EXIT_BREACHES, None,
-                       f"{len(proposal.breaches)} brudd på fristen for midlertidig bolig (R7)")
+        return Outcome(
+            "breaches",
+            EXIT_BREACHES,
+            None,
+            f"{len(proposal.breaches)} brudd på fristen for midlertidig bolig (R7)",
+        )
     return Outcome("ok", EXIT_OK, None, "ok")

@@ -59,8 +59,13 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     renameat2.restype = ctypes.c_int
     if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
@@ -153,8 +158,9 @@ def _merge_missing(source: Path, target: Path, ours: set[str]) -> int:
         if not os.path.lexists(there):
             os.rename(entry, there)
             moved += 1
-        elif (entry.is_dir() and not entry.is_symlink()
-              and there.is_dir() and not there.is_symlink()):
+        elif (
+            entry.is_dir() and not entry.is_symlink() and there.is_dir() and not there.is_symlink()
+        ):
             moved += _merge_missing(entry, there, set())
     return moved
 
@@ -162,8 +168,11 @@ def _merge_missing(source: Path, target: Path, ours: set[str]) -> int:
 def leftovers(target: Path) -> list[Path]:
     """Staging and aside folders earlier runs left next to ``target``, oldest first."""
     pattern = re.compile(_LEFTOVER.format(name=re.escape(target.name)))
-    found = [p for p in target.parent.iterdir() if pattern.match(p.name) and p.is_dir()
-             and not p.is_symlink()]
+    found = [
+        p
+        for p in target.parent.iterdir()
+        if pattern.match(p.name) and p.is_dir() and not p.is_symlink()
+    ]
     return sorted(found, key=lambda p: p.stat().st_mtime_ns)
 
 

@@ -153,9 +153,10 @@ def _sheet(file: str, grid: list[tuple[int, list[str]]], sheet: str | None = Non
 
 
 def _beyond_rows(file: str, location: str, count: str) -> Problem:
-    return file_problem(file, f"en tabell med høyst {MAX_ROWS:,} rader med data (del den opp, "
-                              "eller fjern tomme rader med innhold langt nede)".replace(",", " "),
-                        value=count, location=location)
+    rows = f"{MAX_ROWS:,}".replace(",", " ")
+    return file_problem(file, f"en tabell med høyst {rows} rader med data (del den opp, eller "
+                              "fjern celler med innhold langt nede)", value=count,
+                        location=location)
 
 
 def _beyond_columns(file: str, location: str, column: int, value: Any) -> Problem:
