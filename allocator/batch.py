@@ -265,7 +265,17 @@ def run_batch(scenario_path: Path, output_dir: Path, time_limit_s: float | None 
         return BatchResult(outcome.exit_code, outcome.message, run_id=run.id)
 
     files = output_set(proposal, scenario)
-    cleaned = publish(Path(output_dir), files)
+    try:
+        cleaned = publish(Path(output_dir), files)
+    except OSError as error:  # not writable, disk full: the folder keeps its previous set
+        log.event("batch.end", level="error", run_id=run.id, status="output_failed",
+                  exit_code=EXIT_BAD_INPUT, error=type(error).__name__,
+                  timings={"total_s": round(time.monotonic() - started, 3)})
+        problem = Problem(file=str(output_dir), field="--output", value=str(output_dir),
+                          expected=f"en mappe det kan skrives i ({error.strerror}); "
+                                   "mappen er uendret")
+        return BatchResult(EXIT_BAD_INPUT, "kunne ikke skrive utdata: ingenting skrevet",
+                           run_id=run.id, problems=[problem])
     if cleaned:
         log.event("batch.recovered", level="warning", run_id=run.id,
                   counts={"leftover_folders": cleaned})

@@ -53,6 +53,34 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     click.echo(f"advarsel: {category.__name__}: {warning_text(message)}", err=True)
 
 
+class _Seconds(click.ParamType):
+    """A time limit in seconds: finite, above 0, at most a week (policy solver.time_limit_s)."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} er ikke et tall (sekunder)", param, ctx)
+        if not 0 < seconds <= 604_800:  # False for NaN too
+            self.fail(f"{value!r}: ventet et antall sekunder over 0 og høyst 604800", param,
+                      ctx)
+        return seconds
+
+
+SECONDS = _Seconds()
+
+
+def _output_problem(path: Path, option: str, error: OSError) -> InputError:
+    """An output path that cannot be written: the caller's to fix, so exit 2."""
+    from models.problems import Problem
+
+    return InputError([Problem(file=str(path), field=option, value=str(path),
+                               expected=f"en sti der filen kan skrives ({error.strerror})")])
+
+
 class _Commands(click.Group):
     """The command group: no traceback reaches the user, whatever a command raises."""
 
@@ -148,7 +176,7 @@ def check(scenario: Path, proposal: Path, as_json: bool) -> None:
               help="Where to write the proposal JSON.")
 @click.option("--report", type=click.Path(path_type=Path), default=None,
               help="Also write a Norwegian HTML report.")
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=SECONDS, default=None,
               help="Seconds for the whole solve (overrides the policy).")
 @click.option("--method", type=click.Choice(["cp-sat", "greedy"]), default="cp-sat",
               show_default=True, help="The optimiser, or the manual-meeting greedy baseline.")
@@ -181,11 +209,17 @@ def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | 
                                        exit_code=outcome.exit_code, error=outcome.error)
         click.echo(outcome.message, err=True)
         sys.exit(outcome.exit_code)
-    write_json_atomic(out, result.model_dump(mode="json"))
+    try:
+        write_json_atomic(out, result.model_dump(mode="json"))
+    except OSError as error:
+        _fail_input(_output_problem(out, "--out", error))
     if report is not None:
         from allocator.report import render_report
 
-        write_text_atomic(report, render_report(loaded, result))
+        try:
+            write_text_atomic(report, render_report(loaded, result))
+        except OSError as error:
+            _fail_input(_output_problem(report, "--report", error))
     if not quiet:
         from allocator.report import summary_lines
 
@@ -222,7 +256,7 @@ def recommend(scenario: Path, household: str, top: int, as_json: bool) -> None:
               help="The scenario (file or folder).")
 @click.option("--output", "output_dir", type=click.Path(path_type=Path), required=True,
               help="Folder that receives the output set (replaced as one set).")
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=SECONDS, default=None,
               help="Seconds for the whole solve (overrides policy solver.time_limit_s).")
 @click.option("--log-file", type=click.Path(path_type=Path), default=None,
               help="Append JSON-lines logs here (default: standard error).")
@@ -278,7 +312,7 @@ def schemas(out: Path, check_only: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (localhost only by default).")
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=SECONDS, default=None,
               help="Cap on each solve's time limit in seconds (env ALLOCATOR_API_TIME_LIMIT_S).")
 @click.option("--max-jobs", type=int, default=None,
               help="Solves at once (env ALLOCATOR_API_MAX_CONCURRENT_JOBS).")
@@ -341,7 +375,7 @@ def serve(host: str, port: int, database: str | None, scenario: Path | None) -> 
               help="Seeds the municipality and every random stream.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True,
               help="Folder for kpis.parquet/csv, summary, plots/ and report.html.")
-@click.option("--time-limit", type=float, default=5.0, show_default=True,
+@click.option("--time-limit", type=SECONDS, default=5.0, show_default=True,
               help="Solver seconds per round (rounds usually prove optimal in < 0.3 s).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="CP-SAT workers per round (1 is fastest and deterministic here).")
@@ -387,7 +421,7 @@ def replay(scenario: Path, weeks: int, policies: tuple[str, ...], seed: int, out
 @click.option("--tiers", default="week,city,example,horizon", show_default=True,
               help="Comma-separated tiers from benchmarks/instances.yaml "
                    "(week, city, example, horizon, stock).")
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=SECONDS, default=None,
               help="CP-SAT (and HiGHS) seconds per tier [default: the tier's].")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="CP-SAT workers [default: the policy's solver.workers].")
@@ -424,7 +458,7 @@ def bench(tiers: str, time_limit: float | None, workers: int | None, out: Path,
               help="Override the grid's weeks per cell.")
 @click.option("--seeds", type=click.IntRange(1, 10_000), default=None,
               help="Override the grid's seeds with 0..N-1.")
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=SECONDS, default=None,
               help="Override the grid's solver seconds per round.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(grid: Path | None, price_of_rules: bool, scheduler: str | None, workers: int,

@@ -127,8 +127,8 @@ class Solver(_Section):
     workers: int = Field(2, ge=1, le=64)
     seed: int = Field(0, ge=0, le=2**31 - 1, description="CP-SAT's random_seed (32 bits).")
     deterministic_time: float | None = Field(
-        None, gt=0, le=1e9, description="CP-SAT max_deterministic_time per tier; None = no "
-        "limit."
+        None, gt=0, le=1_000_000_000,
+        description="CP-SAT max_deterministic_time per tier; None = no limit."
     )
     alternates: int = Field(3, ge=0, le=10)
 
