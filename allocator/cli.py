@@ -194,7 +194,8 @@ def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | 
 
     try:
         loaded = _load(scenario)
-        result = run_propose(loaded, method=method, time_limit_s=time_limit)
+        result = run_propose(loaded, method="greedy" if method == "greedy" else "cp-sat",
+                             time_limit_s=time_limit)
     except InputError as error:
         _fail_input(error)
     outcome = classify(result)
