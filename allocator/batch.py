@@ -1,9 +1,11 @@
 """The batch job that feeds the municipality's case system (``allocator batch``).
 
 One run reads a scenario, solves it, checks the proposal with the independent checker and
-publishes four files into the output folder as one set: ``proposal.json``, ``matches.csv``,
-``reservations.json`` (mapped to the case system's field names) and ``run.json`` (the run
-block, the exit status and the SHA-256 of every other file). docs/batch.md is the contract.
+publishes its files into the output folder as one set: ``proposal.json``, ``matches.csv``,
+``reservations.json`` (mapped to the case system's field names), the same matches as Kobo
+reservations and allocations (``kobo-boligreservasjoner.json``, ``kobo-tildelinger.json``,
+allocator.kobo_out) and ``run.json`` (the run block, the exit status and the SHA-256 of
+every other file). docs/batch.md is the contract.
 
 Why it is built this way:
 - *All or nothing*: the set is written into a staging folder next to the output folder and
@@ -30,6 +32,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.io.write import dumps_canonical
+from allocator.kobo_out import (
+    KOBO_ALLOCATIONS_FILE,
+    KOBO_RESERVATIONS_FILE,
+    kobo_allocations,
+    kobo_reservations,
+)
 from allocator.logs import EventLog, tier_summary, tier_timings
 from allocator.outcome import (
     EXIT_BAD_INPUT,
@@ -51,7 +59,8 @@ PROPOSAL_FILE = "proposal.json"
 MATCHES_FILE = "matches.csv"
 RESERVATIONS_FILE = "reservations.json"
 RUN_FILE = "run.json"
-OUTPUT_FILES = (PROPOSAL_FILE, MATCHES_FILE, RESERVATIONS_FILE, RUN_FILE)
+OUTPUT_FILES = (PROPOSAL_FILE, MATCHES_FILE, RESERVATIONS_FILE, KOBO_RESERVATIONS_FILE,
+                KOBO_ALLOCATIONS_FILE, RUN_FILE)
 
 MATCH_COLUMNS = (
     "household", "dwelling", "move_in", "pinned", "priority_points", "waiting_points",
@@ -174,12 +183,16 @@ def reproducible(proposal: Proposal, scenario: Scenario) -> bool:
 
 
 def output_set(proposal: Proposal, scenario: Scenario) -> dict[str, bytes]:
-    """The four files of one run, as bytes; ``run.json`` lists the others' SHA-256."""
+    """The files of one run, as bytes; ``run.json`` lists the others' SHA-256."""
     files = {
         PROPOSAL_FILE: dumps_canonical(proposal.model_dump(mode="json")).encode("utf-8"),
         MATCHES_FILE: matches_csv(proposal),
         RESERVATIONS_FILE: dumps_canonical(
             reservations(proposal).model_dump(mode="json")).encode("utf-8"),
+        KOBO_RESERVATIONS_FILE: dumps_canonical(
+            kobo_reservations(proposal).model_dump(mode="json")).encode("utf-8"),
+        KOBO_ALLOCATIONS_FILE: dumps_canonical(
+            kobo_allocations(proposal).model_dump(mode="json")).encode("utf-8"),
     }
     exit_code = EXIT_BREACHES if proposal.breaches else EXIT_OK
     k = proposal.kpis

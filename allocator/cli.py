@@ -150,21 +150,31 @@ def validate(scenario: Path, as_json: bool) -> None:
 @click.argument("proposal", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print violations as JSON.")
 def check(scenario: Path, proposal: Path, as_json: bool) -> None:
-    """Check PROPOSAL against every hard rule; exit 0 (none broken), 1 (broken), 2 (bad input)."""
+    """Check PROPOSAL against every hard rule; exit 0 (none broken), 1 (broken), 2 (bad input).
+
+    PROPOSAL is a proposal.json, or a manual allocation: JSON {"matches": [{household,
+    dwelling, move_in}]}, or CSV/Excel with the columns household, dwelling and (optional)
+    move_in; a move-in date left out is derived as `propose` derives it.
+    """
     from allocator.checker import check_proposal
-    from allocator.io.load import load_proposal
+    from allocator.manual import load_allocation
 
     try:
         loaded = _load(scenario)
-        result = load_proposal(proposal)
+        allocation = load_allocation(proposal, loaded)
     except InputError as error:
         _fail_input(error)
+    result = allocation.proposal
     violations = check_proposal(loaded, result)
     if as_json:
         click.echo(json.dumps([v.model_dump(mode="json") for v in violations], indent=2))
     else:
         for v in violations:
             click.echo(v.render())
+        if allocation.minimal and result.breaches:
+            listed = ", ".join(f"{b.household} ({b.days_over} dager)" for b in result.breaches)
+            click.echo(f"merk: {len(result.breaches)} barnefamilie(r) over fristen for "
+                       f"midlertidig botilbud med denne tildelingen: {listed}")
         click.echo(f"{len(violations)} hard-rule violation(s)" if violations
                    else "OK: no hard rule is broken")
     sys.exit(EXIT_VIOLATIONS if violations else EXIT_OK)
@@ -233,14 +243,19 @@ def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | 
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("household")
 @click.option("--top", type=int, default=5, show_default=True)
+@click.option("--proposal", "proposal_path", type=click.Path(path_type=Path), default=None,
+              help="The current proposal to compare with (default: the one propose makes).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def recommend(scenario: Path, household: str, top: int, as_json: bool) -> None:
-    """The best dwellings for HOUSEHOLD, with the objective change of each."""
+def recommend(scenario: Path, household: str, top: int, proposal_path: Path | None,
+              as_json: bool) -> None:
+    """The best dwellings for HOUSEHOLD, each with its change to the current proposal."""
+    from allocator.io.load import load_proposal
     from allocator.recommend import recommend as run_recommend
 
     try:
         loaded = _load(scenario)
-        options = run_recommend(loaded, household, top=top)
+        current = load_proposal(proposal_path) if proposal_path else None
+        options = run_recommend(loaded, household, top=top, current=current)
     except InputError as error:
         _fail_input(error)
     if as_json:
@@ -374,8 +389,12 @@ def serve(host: str, port: int, database: str | None, scenario: Path | None) -> 
                    "[default: --policy default --policy greedy].")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seeds the municipality and every random stream.")
+@click.option("--seeds", "n_seeds", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="Replay seeds SEED, SEED+1, ..., SEED+N-1 (as the sweep's --seeds N is "
+                   "0..N-1): tables hold every seed, the report means and 95 % intervals.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True,
-              help="Folder for kpis.parquet/csv, summary, plots/ and report.html.")
+              help="Folder for kpis.parquet/csv, summary, fairness.csv, plots/ and "
+                   "report.html.")
 @click.option("--time-limit", type=SECONDS, default=5.0, show_default=True,
               help="Solver seconds per round (rounds usually prove optimal in < 0.3 s).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -386,34 +405,38 @@ def serve(host: str, port: int, database: str | None, scenario: Path | None) -> 
 @click.option("--save-rounds", is_flag=True,
               help="Also write each week's round and proposal under OUT/rounds/.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def replay(scenario: Path, weeks: int, policies: tuple[str, ...], seed: int, out: Path,
-           time_limit: float, workers: int, config: Path | None, save_rounds: bool,
+def replay(scenario: Path, weeks: int, policies: tuple[str, ...], seed: int, n_seeds: int,
+           out: Path, time_limit: float, workers: int, config: Path | None, save_rounds: bool,
            quiet: bool) -> None:
     """Replay WEEKS weekly rounds of SCENARIO under each policy and compare them.
 
     SCENARIO is a municipality config (kind: municipality, e.g.
     scenarios/municipality/drammen.yaml), a folder holding one, or a normal scenario whose
-    round becomes day 0. See docs/replay.md. Exit codes: 0 written, 2 bad input.
+    round becomes day 0. With --seeds N the whole replay runs once per seed. See
+    docs/replay.md. Exit codes: 0 written, 2 bad input.
     """
     from pydantic import ValidationError
 
     from allocator.replay import Settings, load_source, resolve_all, run_replay
     from allocator.replay.report import summary_lines, write_outputs
 
+    seeds = list(range(seed, seed + n_seeds))
     try:
         specs = resolve_all(policies)
-        municipality = load_source(scenario, seed=seed, config=config)
+        municipalities = [load_source(scenario, seed=s, config=config) for s in seeds]
     except InputError as error:
         _fail_input(error)
     except ValidationError as error:
         click.echo(f"{scenario}: bad municipality config:\n{error}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    settings = Settings(weeks=weeks, seed=seed, time_limit_s=time_limit, workers=workers,
-                        progress=not quiet,
-                        rounds_dir=out / "rounds" if save_rounds else None)
-    result = run_replay(municipality, specs, settings)
-    paths = write_outputs(result, out)
-    for line in summary_lines(result):
+    results = []
+    for s, municipality in zip(seeds, municipalities, strict=True):
+        rounds = out / "rounds" if n_seeds == 1 else out / "rounds" / f"seed-{s}"
+        settings = Settings(weeks=weeks, seed=s, time_limit_s=time_limit, workers=workers,
+                            progress=not quiet, rounds_dir=rounds if save_rounds else None)
+        results.append(run_replay(municipality, specs, settings))
+    paths = write_outputs(results, out)
+    for line in summary_lines(results):
         click.echo(line)
     click.echo(f"wrote {len(paths)} files to {out} (report: {paths['report.html']})")
 

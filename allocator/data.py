@@ -1,8 +1,12 @@
 """Vectorised, immutable view of one round: the data the rules and the model read.
 
 Dates become integer day numbers (``date.toordinal()``) so rules are array arithmetic.
-Missing numbers are NaN (floats) or sentinel values documented per field. Nothing in
-here knows about CP-SAT: data separate from model separate from solve.
+Missing numbers are NaN (floats) or sentinel values documented per field. Decimal policy
+numbers (shares, m² per person, weights) are taken as the decimals the user wrote
+(`exact`), never as binary floats, so the model and the checker agree to the last unit.
+Nothing in here knows about CP-SAT: data separate from model separate from solve. The
+deadline clocks are defined by the rule families (allocator.rules.registry.CLOCKS); this
+module only stores their per-household dates.
 """
 
 from __future__ import annotations
@@ -10,31 +14,56 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 from models.policy import Policy
-from models.scenario import Category, Profile, Scenario, SituationKind, SubstanceUse
+from models.scenario import Category, Household, Profile, Scenario, SubstanceUse
 
-NO_DAY = -(10**9)  # "no constraint" for optional dates (ready_from)
+NO_DAY = -(10**9)  # "no constraint" for optional dates (ready_from, deadlines)
 CATEGORY_CODES = {c: i for i, c in enumerate(Category)}
 PROFILE_CODES = {p: i for i, p in enumerate(Profile)}
 SUBSTANCE_CODES = {s: i for i, s in enumerate(SubstanceUse)}
 GENDER_CODES = {None: 0, "female": 1, "male": 2, "other": 3}
 SITE_GENDER_CODES = {None: 0, "women": 1, "men": 2}
+#: Stands for "no limit" in integer capacity arrays.
+UNLIMITED = np.iinfo(np.int32).max
 
 
 def day(value: dt.date) -> int:
     return value.toordinal()
 
 
-def bedrooms_needed(adults: int, children: int) -> int:
-    """R2: a single adult needs none; a couple shares one; further adults one each;
-    two children share one."""
-    if adults == 1 and children == 0:
+def exact(value: float | int) -> Fraction:
+    """The decimal a user wrote (``0.1`` is one tenth), not its binary approximation."""
+    return Fraction(str(value))
+
+
+def round_half_up(value: Fraction) -> int:
+    """Rounding of objective points: halves go up (documented in docs/rules.md)."""
+    return math.floor(value + Fraction(1, 2))
+
+
+def bedrooms_needed(adults: int, minors: int, partner: bool) -> int:
+    """R2: a single adult without children needs none; otherwise one for the main
+    applicant (and partner), one for each further adult (adult children included) and one
+    per two children."""
+    if adults == 1 and minors == 0:
         return 0
-    return 1 + max(0, adults - 2) + math.ceil(children / 2)
+    return 1 + (adults - 1 - int(partner)) + math.ceil(minors / 2)
+
+
+def household_bedrooms_needed(h: Household) -> int:
+    return bedrooms_needed(h.all_adults, h.minors, h.has_partner)
+
+
+def ready_from(h: Household) -> dt.date | None:
+    """R9: the household's own ready date, else its release date, else its arrival."""
+    return h.ready_from or h.situation.release_on or h.situation.arrives_on
 
 
 def stable_hash(*parts: str, bits: int = 16) -> int:
@@ -63,8 +92,8 @@ class RoundData:
     district_ids: list[str]
     zone_ids: list[str]
     # households (length H)
-    adults: np.ndarray
-    n_children: np.ndarray
+    adults: np.ndarray  # adults including adult children
+    n_children: np.ndarray  # children under 18
     persons: np.ndarray
     bedrooms_needed: np.ndarray
     applicant_age: np.ndarray
@@ -80,17 +109,21 @@ class RoundData:
     needs_adapted: np.ndarray
     max_rent: np.ndarray  # inf when no limit
     family: np.ndarray
-    deadline: np.ndarray  # NO_DAY when not a family in temporary housing
-    due: np.ndarray  # family past its deadline by the next round: a breach unless housed
-    ranked_due: np.ndarray  # the due families tier 1 ranks first (none when R7 is off)
+    # deadline clocks (allocator.rules.registry.CLOCKS), one at most per household
+    clock: np.ndarray  # index into CLOCKS, -1 without a clock
+    deadline: np.ndarray  # day by which the dwelling must be ready, NO_DAY without a clock
+    due: np.ndarray  # past its deadline by the next round: a breach unless housed now
+    ranked: np.ndarray  # the clock is switched on: tier 1 ranks its breaches
+    clock_weight: np.ndarray  # deadlines.weights of the household's clock (0 without)
     housing_points: np.ndarray  # tier-2 weight of housing the household
-    order: np.ndarray  # rank by (approved_on, id): tie-breaking
+    order: np.ndarray  # rank by (approved_on, id): the tie-break's serial order
     # dwellings (length D)
     d_building: np.ndarray
     d_district: np.ndarray
     rooms: np.ndarray  # float, NaN when unknown
     bedrooms: np.ndarray
     area: np.ndarray  # float, NaN when unknown
+    area_persons: np.ndarray  # most persons the area holds uncrowded (exact); -1 unknown
     floor: np.ndarray  # float, NaN when unknown
     elevator: np.ndarray
     d_wheelchair: np.ndarray
@@ -102,7 +135,6 @@ class RoundData:
     b_district: np.ndarray
     b_zone_primary: np.ndarray  # zone index, -1 when none
     b_zone_lower: np.ndarray
-    b_scope: np.ndarray  # separation scope index
     b_units: np.ndarray
     b_high_need: np.ndarray
     b_active: np.ndarray
@@ -120,6 +152,8 @@ class RoundData:
     # ids -> index
     household_index: dict[str, int] = field(repr=False, default_factory=dict)
     dwelling_index: dict[str, int] = field(repr=False, default_factory=dict)
+    #: Arrays a rule family derives once per round (`derived`), e.g. a quota's groups.
+    memo: dict[str, Any] = field(repr=False, default_factory=dict, compare=False)
 
     @property
     def H(self) -> int:
@@ -135,20 +169,36 @@ class RoundData:
 
     @property
     def next_round_move_in(self) -> int:
-        """The earliest move-in the next round could offer (R7's 'due' horizon)."""
+        """The earliest move-in the next round could offer (the clocks' 'due' horizon)."""
         return self.as_of + self.policy.round_days + self.policy.offer_lead_days
 
-    def building_cap(self) -> np.ndarray:
-        """R5: max(min_cap, floor(share * units)) per building."""
-        s = self.policy.spread
-        return np.maximum(
-            s.building_min_cap,
-            np.floor(s.building_max_share * self.b_units + 1e-9).astype(np.int64),
-        )
+    @property
+    def ranked_due(self) -> np.ndarray:
+        """Due households whose clock tier 1 ranks (switched on)."""
+        return self.due & self.ranked
+
+    @property
+    def has_clock(self) -> np.ndarray:
+        return self.clock >= 0
+
+    def derived(self, key: str, compute: Callable[[RoundData], Any]) -> Any:
+        """`compute(self)`, once per round: rule families keep what they derive here."""
+        if key not in self.memo:
+            self.memo[key] = compute(self)
+        return self.memo[key]
+
+
+def _area_persons(area: float | None, min_area: Fraction) -> int:
+    """R2 (b): the most persons living on `area` m² with at least `min_area` each."""
+    if area is None:
+        return -1
+    return math.floor(exact(area) / min_area)
 
 
 def build_round_data(scenario: Scenario) -> RoundData:
     """Flatten the scenario into arrays once; every rule then works on whole columns."""
+    from allocator.rules.registry import clock_dates
+
     p = scenario.policy
     as_of = day(scenario.as_of)
     hs = scenario.households
@@ -176,29 +226,13 @@ def build_round_data(scenario: Scenario) -> RoundData:
         i, j = zone_index[a.from_zone], zone_index[a.to_zone]
         travel[i, j] = min(travel[i, j], a.minutes)
 
-    scope_key = [
-        (b.cluster if p.separation.scope == "cluster" and b.cluster else f"building:{b.id}")
-        for b in bs
-    ]
-    scope_index = {k: i for i, k in enumerate(dict.fromkeys(scope_key))}
-
     w = p.weights
     active_high = p.spread.active_use_is_high_need
-    deadlines = []
-    for h in hs:
-        in_temp = h.situation.kind is SituationKind.temporary and h.situation.since is not None
-        if h.is_family and in_temp:
-            assert h.situation.since is not None
-            deadlines.append(day(h.situation.since) + p.temporary.max_days)
-        else:
-            deadlines.append(NO_DAY)
-    deadline = np.array(deadlines, dtype=np.int64)
-    next_round = as_of + p.round_days + p.offer_lead_days
-    due = (deadline != NO_DAY) & (deadline < next_round)
+    clocks = clock_dates(scenario)
 
     ready = []
     for h in hs:
-        r = h.ready_from or h.situation.release_on
+        r = ready_from(h)
         ready.append(day(r) if r else NO_DAY)
 
     order_keys = sorted(range(len(hs)), key=lambda i: (hs[i].approved_on, hs[i].id))
@@ -233,6 +267,7 @@ def build_round_data(scenario: Scenario) -> RoundData:
         np.array([w.priority_points[int(q)] for q in priority], dtype=np.int64)
         + w.waiting_points_per_day * waiting
     )
+    min_area = exact(p.occupancy.min_area_per_person)
 
     return RoundData(
         scenario=scenario,
@@ -243,10 +278,10 @@ def build_round_data(scenario: Scenario) -> RoundData:
         building_ids=[b.id for b in bs],
         district_ids=[t.id for t in ts],
         zone_ids=zones,
-        adults=arr([h.adults for h in hs]),
-        n_children=arr([len(h.children) for h in hs]),
+        adults=arr([h.all_adults for h in hs]),
+        n_children=arr([h.minors for h in hs]),
         persons=arr([h.persons for h in hs]),
-        bedrooms_needed=arr([bedrooms_needed(h.adults, len(h.children)) for h in hs]),
+        bedrooms_needed=arr([household_bedrooms_needed(h) for h in hs]),
         applicant_age=arr([h.main_applicant.age for h in hs]),
         applicant_gender=arr([GENDER_CODES[h.main_applicant.gender] for h in hs]),
         substance=arr([SUBSTANCE_CODES[h.substance_use] for h in hs]),
@@ -263,9 +298,11 @@ def build_round_data(scenario: Scenario) -> RoundData:
         needs_adapted=arr([h.needs.adapted for h in hs], bool),
         max_rent=np.array([np.inf if h.max_rent is None else h.max_rent for h in hs], float),
         family=arr([h.is_family for h in hs], bool),
-        deadline=deadline,
-        due=due,
-        ranked_due=due if p.temporary.mode == "hard" else np.zeros_like(due),
+        clock=clocks.clock,
+        deadline=clocks.deadline,
+        due=(clocks.clock >= 0) & (clocks.deadline < as_of + p.round_days + p.offer_lead_days),
+        ranked=clocks.ranked,
+        clock_weight=clocks.weight,
         housing_points=housing_points,
         order=order,
         d_building=arr([building_index[d.building] for d in ds]),
@@ -273,6 +310,7 @@ def build_round_data(scenario: Scenario) -> RoundData:
         rooms=opt_float([d.rooms for d in ds]),
         bedrooms=arr([d.bedrooms for d in ds]),
         area=opt_float([d.area_m2 for d in ds]),
+        area_persons=arr([_area_persons(d.area_m2, min_area) for d in ds]),
         floor=opt_float([d.floor for d in ds]),
         elevator=arr([d.elevator for d in ds], bool),
         d_wheelchair=arr([d.wheelchair for d in ds], bool),
@@ -292,7 +330,6 @@ def build_round_data(scenario: Scenario) -> RoundData:
                 for b in bs
             ]
         ),
-        b_scope=arr([scope_index[k] for k in scope_key]),
         b_units=arr([b.units for b in bs]),
         b_high_need=arr([b.residents.high_need for b in bs]),
         b_active=arr([b.residents.active for b in bs]),

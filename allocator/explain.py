@@ -1,5 +1,11 @@
 """Turn a chosen set of pairs into a Proposal: matches with score parts and reasons,
 computed alternates, unmatched households and empty dwellings with reasons, breaches, KPIs.
+
+Reasons state only what is true of this proposal: a household is "outranked" only when
+every household holding a dwelling it could have had weighs at least as much for that
+dwelling on the objective's tiers (and, when equal, was approved earlier); a dwelling
+locked by the meeting is named as the meeting's decision; anything else is said to make
+the round as a whole better, which is what the optimum means.
 """
 
 from __future__ import annotations
@@ -11,10 +17,11 @@ import numpy as np
 
 from allocator import kpis as kpi
 from allocator.data import RoundData
+from allocator.objective import Objective, default_objective
 from allocator.pairs import Pairs, blocks, group_positions, rejection_codes
 from allocator.reasons import NEED_TEXT, reason, rule_text
 from allocator.round_state import RoundState
-from allocator.rules import CODES, RULE_OF_CODE, r7_temporary
+from allocator.rules import CLOCKS, CODES, RULE_OF_CODE
 from models.proposal import (
     Alternate,
     Blocking,
@@ -31,6 +38,8 @@ from models.proposal import (
 
 #: Most dwellings listed one by one in a "why not" explanation; the rest are counted.
 MAX_LISTED = 40
+#: Most holders named in a reason's text.
+NAMED = 5
 
 
 def date_of(day: int) -> dt.date:
@@ -47,10 +56,17 @@ def _summary(counts: Counter[str]) -> str:
     return "; ".join(f"{rule_text(code)} ({n})" for code, n in counts.most_common())
 
 
+def _listing(items: list[dict[str, str]]) -> str:
+    text = ", ".join(f"{t['dwelling']} → {t['household']}" for t in items[:NAMED])
+    return text + (f" og {len(items) - NAMED} til" if len(items) > NAMED else "")
+
+
 class Explainer:
-    def __init__(self, data: RoundData, pairs: Pairs, chosen: np.ndarray):
+    def __init__(self, data: RoundData, pairs: Pairs, chosen: np.ndarray,
+                 objective: Objective | None = None):
         self.data = data
         self.pairs = pairs
+        self.objective = objective or default_objective(data.policy)
         self.chosen_idx = np.flatnonzero(chosen)
         self.h_of_d = {int(pairs.d[p]): int(pairs.h[p]) for p in self.chosen_idx}
         self.d_of_h = {int(pairs.h[p]): int(pairs.d[p]) for p in self.chosen_idx}
@@ -62,6 +78,10 @@ class Explainer:
             (data.household_index[p.household], data.dwelling_index[p.dwelling]): p.reason
             for p in data.scenario.locks.pinned
         }
+        # Every pair's gains in objective order (larger is better), for comparisons.
+        self.gains = np.vstack(self.objective.gains(pairs)) if len(pairs) else np.zeros((0, 0))
+        self.breach, self.days_over = pairs.matched_breach()
+        self.unmatched_over = pairs.unmatched_over_h
 
     # -- matches -------------------------------------------------------------------------
     def score(self, p: int) -> ScoreParts:
@@ -80,7 +100,30 @@ class Explainer:
             fit_cost=int(P.fit[p]),
         )
 
-    def match_reasons(self, p: int) -> list:
+    def clock_reason(self, p: int) -> Reason | None:
+        """On time or late against the household's deadline clock, if it has one."""
+        data, P = self.data, self.pairs
+        h = int(P.h[p])
+        if data.clock[h] < 0:
+            return None
+        clock = CLOCKS[int(data.clock[h])]
+        common = dict(clock=clock.code, clock_name=clock.name, who=clock.who,
+                      move_in=date_of(P.move_in[p]), deadline=date_of(data.deadline[h]))
+        if self.breach[p]:
+            return reason("deadline_late", days_over=int(self.days_over[p]), **common)
+        return reason("deadline_on_time", **common)
+
+    def competition(self, p: int) -> Reason:
+        """How many other households the rules allow here, and where they went."""
+        h, d = int(self.pairs.h[p]), int(self.pairs.d[p])
+        others = [int(self.pairs.h[q]) for q in self.pairs_by_dwelling.get(d, [])
+                  if int(self.pairs.h[q]) != h]
+        elsewhere = sum(1 for u in others if u in self.d_of_h)
+        if not others:
+            return reason("competition_none")
+        return reason("competition", candidates=len(others), elsewhere=elsewhere)
+
+    def match_reasons(self, p: int) -> list[Reason]:
         data, P = self.data, self.pairs
         h, d = int(P.h[p]), int(P.d[p])
         hh = data.scenario.households[h]
@@ -89,15 +132,11 @@ class Explainer:
         out = []
         if (h, d) in self.pinned:
             note = self.pinned[(h, d)]
-            out.append(reason("pinned", reason_suffix=f": {note}" if note else ""))
-        if data.due[h]:
-            common = dict(
-                move_in=str(date_of(P.move_in[p])), deadline=str(date_of(data.deadline[h]))
-            )
-            if P.late[p] > 0:
-                out.append(reason("due_family_late", days_over=int(P.late[p]), **common))
-            else:
-                out.append(reason("due_family_on_time", **common))
+            out.append(reason("pinned", note=note,
+                              reason_suffix=f" ({note.rstrip('.')})" if note else ""))
+        clock = self.clock_reason(p)
+        if clock is not None:
+            out.append(clock)
         waiting = (data.scenario.as_of - hh.approved_on).days
         out.append(
             reason("priority", priority=hh.priority, waiting_days=waiting, points=int(P.housing[p]))
@@ -121,25 +160,23 @@ class Explainer:
                               codes=needs))
         if P.spare_bedrooms[p] > 0:
             out.append(reason("spare_bedrooms", spare=int(P.spare_bedrooms[p])))
-        out.append(reason("competition", candidates=len(self.pairs_by_dwelling.get(d, []))))
+        out.append(self.competition(p))
         return out
 
     def alternates(self, p: int, k: int) -> list[Alternate]:
         """Who gets the dwelling if this offer is declined, with every other offer standing:
         the best unmatched candidates that the round rules admit, ranked by the same
-        lexicographic objective as the proposal (deadline, priority and waiting, fit, tie)."""
+        lexicographic objective as the proposal (every tier, then the serial order)."""
         data, P = self.data, self.pairs
         h, d = int(P.h[p]), int(P.d[p])
         q = np.asarray(self.pairs_by_dwelling.get(d, []), dtype=np.int64)
-        u = P.h[q]
-        on_time, days_saved = r7_temporary.deadline_gains(data, u, P.late[q], data.ranked_due)
-        # Best first: due and on time, fewer days over, more housing points, better fit,
-        # earlier approval, then the fixed jitter (np.lexsort: last key is primary).
-        order = np.lexsort((P.tie_jitter[q], data.order[u], P.fit[q], -P.housing[q],
-                            -days_saved, -on_time))
+        if len(q) == 0:
+            return []
+        sub = P.subset(q)
+        order = np.lexsort(self.objective.rank_keys(sub))
         out: list[Alternate] = []
         for i in order:
-            candidate, pair = int(u[i]), int(q[i])
+            candidate, pair = int(sub.h[i]), int(q[i])
             if candidate == h or candidate in self.d_of_h:
                 continue
             if self.state.broken_by(candidate, d, leaving=h, leaving_from=d):
@@ -170,6 +207,16 @@ class Explainer:
         return out
 
     # -- unmatched households and empty dwellings -----------------------------------------
+    def outweighs(self, holder_pair: int, own_pair: int) -> bool:
+        """Does the holder's pair weigh at least as much as the household's own pair for
+        the same dwelling, tier by tier (and, when equal, was the holder approved first)?"""
+        a, b = self.gains[:, holder_pair], self.gains[:, own_pair]
+        for x, y in zip(a, b, strict=True):
+            if x != y:
+                return bool(x > y)
+        order = self.data.order
+        return bool(order[self.pairs.h[holder_pair]] < order[self.pairs.h[own_pair]])
+
     def unmatched(self) -> list[Unmatched]:
         data, P = self.data, self.pairs
         out = []
@@ -184,58 +231,68 @@ class Explainer:
         for h in missing:
             hid = data.household_ids[h]
             if h in rejection:
-                blocking = [
-                    Blocking(
-                        dwelling=data.dwelling_ids[j],
-                        rule=RULE_OF_CODE[CODES[n - 1]],
-                        code=CODES[n - 1],
-                    )
-                    for j, n in enumerate(rejection[h])
-                ]
-                counts = Counter(b.code for b in blocking)
-                out.append(
-                    Unmatched(
-                        household=hid,
-                        reason=reason(
-                            "no_feasible_dwelling",
-                            summary=_summary(counts) or "ingen ledige boliger",
-                            counts=dict(counts),
-                        ),
-                        blocking_rules=sorted(blocking, key=lambda b: b.dwelling)[:MAX_LISTED],
-                    )
-                )
+                out.append(self._no_dwelling(h, rejection[h]))
                 continue
-            taken, blocked = [], Counter()
+            decided, heavier, lighter = [], [], []
+            blocked: Counter[str] = Counter()
             for q in self.pairs_by_household[h]:
                 d = int(P.d[q])
-                if d in self.h_of_d:
-                    taken.append(
-                        {
-                            "dwelling": data.dwelling_ids[d],
-                            "household": data.household_ids[self.h_of_d[d]],
-                        }
-                    )
-                else:
+                if d not in self.h_of_d:
                     blocked.update(self.state.broken_by(h, d) or ["objective"])
-            taken.sort(key=lambda t: t["dwelling"])
-            if taken:
-                summary = ", ".join(f"{t['dwelling']} → {t['household']}" for t in taken[:5])
-                out.append(
-                    Unmatched(
-                        household=hid,
-                        reason=reason(
-                            "outranked",
-                            summary=summary + (" m.fl." if len(taken) > 5 else ""),
-                            dwellings=len(taken),
-                        ),
-                        outranked_by=taken[:MAX_LISTED],
-                    )
-                )
-            else:
+                    continue
+                holder = self.h_of_d[d]
+                entry = {"dwelling": data.dwelling_ids[d], "household": data.household_ids[holder]}
+                if (holder, d) in self.pinned:
+                    decided.append({**entry, "decision": self.pinned[(holder, d)] or ""})
+                elif self.outweighs(self.p_of_h[holder], int(q)):
+                    heavier.append(entry)
+                else:
+                    lighter.append(entry)
+            for group in (decided, heavier, lighter):
+                group.sort(key=lambda t: t["dwelling"])
+            taken = decided + heavier + lighter
+            if not taken:
                 out.append(
                     Unmatched(household=hid, reason=_blocked("blocked_by_round_rules", blocked))
                 )
+                continue
+            if decided and not heavier and not lighter:
+                code, listed = "displaced_by_decision", decided
+            elif lighter:
+                code, listed = "better_overall", lighter + heavier
+            else:
+                code, listed = "outranked", heavier
+            rules = sorted(c for c in blocked if c != "objective")
+            rest = ""
+            if rules:
+                rest = " " + reason("rest_blocked",
+                                    rules=", ".join(rule_text(c) for c in rules)).text
+            elif blocked:
+                rest = " " + reason("rest_objective").text
+            params = dict(summary=_listing(listed), dwellings=len(taken), blocked=rest,
+                          blocked_codes=sorted(blocked))
+            if decided and code != "displaced_by_decision":
+                params["decisions"] = _listing(decided)
+                code += "_and_decision"
+            out.append(Unmatched(household=hid, reason=reason(code, **params),
+                                 outranked_by=taken[:MAX_LISTED]))
         return out
+
+    def _no_dwelling(self, h: int, codes: np.ndarray) -> Unmatched:
+        data = self.data
+        blocking = [
+            Blocking(dwelling=data.dwelling_ids[j], rule=RULE_OF_CODE[CODES[n - 1]],
+                     code=CODES[n - 1])
+            for j, n in enumerate(codes)
+        ]
+        counts = Counter(b.code for b in blocking)
+        return Unmatched(
+            household=data.household_ids[h],
+            reason=reason("no_feasible_dwelling",
+                          summary=_summary(counts) or "ingen ledige boliger",
+                          counts=dict(counts)),
+            blocking_rules=sorted(blocking, key=lambda b: b.dwelling)[:MAX_LISTED],
+        )
 
     def empty_dwellings(self) -> list[EmptyDwelling]:
         data, P = self.data, self.pairs
@@ -285,32 +342,30 @@ class Explainer:
 
     # -- breaches and KPIs ----------------------------------------------------------------
     def breaches(self) -> list[Breach]:
+        """Every household in breach of its deadline clock (switched on or not): due and
+        unmatched or in a temporary dwelling, or matched with move-in after its deadline."""
         data, P = self.data, self.pairs
-        over = r7_temporary.unmatched_days_over(data)
         out = []
-        for h in np.flatnonzero(data.due):
+        for h in np.flatnonzero(data.has_clock):
             h = int(h)
+            clock = CLOCKS[int(data.clock[h])]
             deadline = date_of(data.deadline[h])
             p = self.p_of_h.get(h)
+            common = dict(clock=clock.code, clock_name=clock.name, deadline=deadline)
             if p is None:
-                out.append(
-                    Breach(
-                        household=data.household_ids[h],
-                        deadline=deadline,
-                        days_over=int(over[h]),
-                        reason=reason("no_dwelling_in_time", days_over=int(over[h])),
-                    )
-                )
-            elif P.late[p] > 0:
-                out.append(
-                    Breach(
-                        household=data.household_ids[h],
-                        deadline=deadline,
-                        days_over=int(P.late[p]),
-                        dwelling=data.dwelling_ids[int(P.d[p])],
-                        reason=reason("moved_in_late", days_over=int(P.late[p])),
-                    )
-                )
+                if not data.due[h]:
+                    continue
+                days = int(self.unmatched_over[h])
+                out.append(Breach(household=data.household_ids[h], clock=clock.code,
+                                  deadline=deadline, days_over=days,
+                                  reason=reason("no_dwelling_in_time", days_over=days,
+                                                **common)))
+            elif self.breach[p]:
+                days = int(self.days_over[p])
+                out.append(Breach(household=data.household_ids[h], clock=clock.code,
+                                  deadline=deadline, days_over=days,
+                                  dwelling=data.dwelling_ids[int(P.d[p])],
+                                  reason=reason("moved_in_late", days_over=days, **common)))
         return sorted(out, key=lambda b: b.household)
 
     def kpis(self, breaches: list[Breach]) -> Kpis:
@@ -332,6 +387,7 @@ class Explainer:
             due_housed=sum(1 for h in due if int(h) in self.d_of_h),
             breaches=len(breaches),
             days_over=sum(b.days_over for b in breaches),
+            breaches_by_clock=dict(Counter(b.clock for b in breaches)),
             dissimilarity_before=None if before is None else round(before, 4),
             dissimilarity_after=None if after is None else round(after, 4),
             vacancy_days=int(P.vacancy_days[idx].sum()),
@@ -340,8 +396,9 @@ class Explainer:
         )
 
 
-def assemble(data: RoundData, pairs: Pairs, chosen: np.ndarray, run: RunInfo) -> Proposal:
-    e = Explainer(data, pairs, chosen)
+def assemble(data: RoundData, pairs: Pairs, chosen: np.ndarray, run: RunInfo,
+             objective: Objective | None = None) -> Proposal:
+    e = Explainer(data, pairs, chosen, objective)
     breaches = e.breaches()
     return Proposal(
         run=run,

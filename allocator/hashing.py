@@ -17,8 +17,9 @@ def _sha256(obj: Any) -> str:
 
 def scenario_sha256(scenario: Scenario) -> str:
     """Hash of the scenario's data without its policy: the same data read from CSV, Excel,
-    JSON or YAML gives the same hash."""
-    return _sha256(scenario.model_dump(mode="json", exclude={"policy"}))
+    JSON or YAML gives the same hash. Fields left at their documented defaults are left
+    out, so a field added to the data contract later does not change old inputs' hashes."""
+    return _sha256(scenario.model_dump(mode="json", exclude={"policy"}, exclude_defaults=True))
 
 
 def policy_sha256(policy: Policy) -> str:

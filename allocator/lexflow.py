@@ -16,12 +16,141 @@ from __future__ import annotations
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 
 def flow_cost_limit(H: int, D: int) -> int:
     """Largest |arc cost| OR-Tools' min-cost flow accepts without a cost-range error
     (costs times the node count and the flow must stay below 2^62)."""
     return 2**62 // (H + D + 2) // max(1, min(H, D))
+
+
+class LexFlow:
+    """The matching over the pairs (h[p], d[p]) that maximises the first level's values
+    summed over the chosen pairs, then the next level's among those optima, and so on, one
+    `optimise` call per level. Pairs in `fixed` are forced in (their households and
+    dwellings leave the network). Every level's values must stay within
+    `flow_cost_limit`. After each level the network keeps only the optimal face, so
+    `open_households` tells which households may still be housed or not."""
+
+    def __init__(self, H: int, D: int, h: np.ndarray, d: np.ndarray,
+                 fixed: np.ndarray | None = None):
+        self.H, self.D = H, D
+        n = len(h)
+        self.chosen_fixed = np.zeros(n, dtype=bool)
+        taken_h = np.zeros(H, dtype=bool)
+        taken_d = np.zeros(D, dtype=bool)
+        if fixed is not None and len(fixed):
+            self.chosen_fixed[fixed] = True
+            taken_h[h[fixed]] = True
+            taken_d[d[fixed]] = True
+        self.taken_h = taken_h
+        self.use = np.flatnonzero(~taken_h[h] & ~taken_d[d])
+        use = self.use
+        # Nodes: households 0..H-1, dwellings H..H+D-1, source, sink. Arcs: source→h, the
+        # pairs, d→sink, and source→sink so that any number of matches is feasible.
+        source, sink = H + D, H + D + 1
+        flow = min(H, D)
+        m = len(use)
+        self.tails = np.concatenate([np.full(H, source), h[use], H + np.arange(D), [source]])
+        self.heads = np.concatenate([np.arange(H), H + d[use], np.full(D, sink), [sink]])
+        self.upper = np.concatenate([np.ones(H + m + D, dtype=np.int64), [flow]])
+        self.lower = np.zeros_like(self.upper)
+        # Households already placed by `fixed` cannot be placed again.
+        self.upper[:H][taken_h] = 0
+        self.supply = np.zeros(H + D + 2, dtype=np.int64)
+        self.supply[source], self.supply[sink] = flow, -flow
+        self.pair_arcs = slice(H, H + m)
+        self.arc_flow = self.lower.copy()
+        self.levels = 0
+        self.flip_loss = np.zeros(H, dtype=np.int64)
+
+    def optimise(self, values: np.ndarray, face: bool = True, flips: bool = False) -> int:
+        """Maximise Σ values over the current optimal face, then (unless `face` is false:
+        the last level) keep only the new face. Returns the optimum. With `flips`, also
+        find `flip_loss`: per household, how much of this level's optimum is lost at
+        least by housing it when the optimum does not, or the reverse."""
+        if flips:
+            self.flip_loss = np.zeros(self.H, dtype=np.int64)
+        if len(self.use) == 0:
+            return 0
+        tails, heads, upper, lower = self.tails, self.heads, self.upper, self.lower
+        cost = np.zeros(len(tails), dtype=np.int64)
+        cost[self.pair_arcs] = -values[self.use].astype(np.int64)
+        free = np.flatnonzero(upper > lower)
+        arc_flow = lower.copy()
+        if len(free):
+            arc_flow[free] += _min_cost_flow(tails, heads, upper - lower, cost, lower,
+                                             self.supply, free)
+        self.arc_flow = arc_flow
+        self.levels += 1
+        optimum = -int(cost[self.pair_arcs][arc_flow[self.pair_arcs] > 0].sum())
+        if (face or flips) and len(free):
+            reduced = _reduced_costs(self.H + self.D + 2, tails[free], heads[free], cost[free],
+                                     arc_flow[free] - lower[free], (upper - lower)[free])
+            if flips:
+                self.flip_loss = self._flip_losses(free, reduced)
+            if face:
+                upper[free[reduced > 0]] = lower[free[reduced > 0]]
+                lower[free[reduced < 0]] = upper[free[reduced < 0]]
+        return optimum
+
+    def _flip_losses(self, free: np.ndarray, reduced: np.ndarray) -> np.ndarray:
+        """Per household, the least cost increase of a flow that changes its status: the
+        cheapest cycle through its source arc in the residual graph, whose arcs cost their
+        reduced costs (all >= 0 at an optimum): forward (housing it) reduced cost +
+        distance household → source, backward (not housing it) -reduced + distance
+        source → household. A household whose status cannot change gets a huge loss."""
+        H, D = self.H, self.D
+        nodes, source = H + D + 2, H + D
+        flow = self.arc_flow[free] - self.lower[free]
+        capacity = self.upper[free] - self.lower[free]
+        tails, heads = self.tails[free], self.heads[free]
+        fwd, bwd = flow < capacity, flow > 0
+        r_tail = np.concatenate([tails[fwd], heads[bwd]])
+        r_head = np.concatenate([heads[fwd], tails[bwd]])
+        r_cost = np.concatenate([reduced[fwd], -reduced[bwd]])
+        from_source = _distances(nodes, r_tail, r_head, r_cost, source)
+        to_source = _distances(nodes, r_head, r_tail, r_cost, source)
+        out = np.full(H, NO_PATH, dtype=np.int64)
+        is_source_arc = tails == source
+        k, rc, f = heads[is_source_arc], reduced[is_source_arc], flow[is_source_arc]
+        households = k < H
+        k, rc, f = k[households], rc[households], f[households]
+        house = (f == 0) & (to_source[k] < NO_PATH)
+        leave = (f > 0) & (from_source[k] < NO_PATH)
+        out[k[house]] = rc[house] + to_source[k[house]]
+        out[k[leave]] = -rc[leave] + from_source[k[leave]]
+        return out
+
+    def chosen(self) -> np.ndarray:
+        """Bool per pair: the fixed pairs and the current optimal flow's pairs."""
+        out = self.chosen_fixed.copy()
+        if len(self.use):
+            out[self.use[self.arc_flow[self.pair_arcs] > 0]] = True
+        return out
+
+    def open_households(self) -> np.ndarray:
+        """Households housed in some optimal matching and not in another (on the faces of
+        every level so far). Every flow on the free arcs is optimal (their reduced costs
+        are 0), so the optimal matchings differ from the current one by cycles of the
+        residual graph of free arcs; a household's source arc lies on such a cycle exactly
+        when the household and the source are strongly connected there."""
+        free = np.flatnonzero(self.upper > self.lower)
+        flow, upper, lower = self.arc_flow[free], self.upper[free], self.lower[free]
+        tails, heads = self.tails[free], self.heads[free]
+        fwd, bwd = flow < upper, flow > lower
+        r_tail = np.concatenate([tails[fwd], heads[bwd]])
+        r_head = np.concatenate([heads[fwd], tails[bwd]])
+        nodes = self.H + self.D + 2
+        graph = coo_matrix((np.ones(len(r_tail), dtype=np.int8), (r_tail, r_head)),
+                           shape=(nodes, nodes)).tocsr()
+        _, label = connected_components(graph, directed=True, connection="strong")
+        source = self.H + self.D
+        households = np.arange(self.H)
+        source_arc_free = self.upper[: self.H] > self.lower[: self.H]
+        return households[source_arc_free & (label[: self.H] == label[source])]
 
 
 def lexicographic_matching(
@@ -32,47 +161,11 @@ def lexicographic_matching(
     levels: list[np.ndarray],
     fixed: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The matching over the pairs (h[p], d[p]) that maximises ``levels[0]`` summed over the
-    chosen pairs, then ``levels[1]`` among those optima, and so on. Pairs in `fixed` are
-    forced in (their households and dwellings leave the network). Every level's values
-    must stay within `flow_cost_limit`. Returns a bool per pair."""
-    n = len(h)
-    chosen = np.zeros(n, dtype=bool)
-    taken_h = np.zeros(H, dtype=bool)
-    taken_d = np.zeros(D, dtype=bool)
-    if fixed is not None and len(fixed):
-        chosen[fixed] = True
-        taken_h[h[fixed]] = True
-        taken_d[d[fixed]] = True
-    use = np.flatnonzero(~taken_h[h] & ~taken_d[d])
-    if len(use) == 0 or not levels:
-        return chosen
-    # Nodes: households 0..H-1, dwellings H..H+D-1, source, sink. Arcs: source→h, the
-    # pairs, d→sink, and source→sink so that any number of matches is feasible.
-    source, sink = H + D, H + D + 1
-    flow = min(H, D)
-    m = len(use)
-    tails = np.concatenate([np.full(H, source), h[use], H + np.arange(D), [source]])
-    heads = np.concatenate([np.arange(H), H + d[use], np.full(D, sink), [sink]])
-    upper = np.concatenate([np.ones(H + m + D, dtype=np.int64), [flow]])
-    lower = np.zeros_like(upper)
-    supply = np.zeros(H + D + 2, dtype=np.int64)
-    supply[source], supply[sink] = flow, -flow
-    pair_arcs = slice(H, H + m)
+    """`LexFlow` over all `levels` at once. Returns a bool per pair."""
+    flow = LexFlow(H, D, h, d, fixed)
     for k, values in enumerate(levels):
-        cost = np.zeros(len(tails), dtype=np.int64)
-        cost[pair_arcs] = -values[use].astype(np.int64)
-        free = np.flatnonzero(upper > lower)
-        arc_flow = lower.copy()
-        arc_flow[free] += _min_cost_flow(tails, heads, upper - lower, cost, lower, supply, free)
-        if k == len(levels) - 1:
-            break
-        reduced = _reduced_costs(H + D + 2, tails[free], heads[free], cost[free],
-                                 arc_flow[free] - lower[free], (upper - lower)[free])
-        upper[free[reduced > 0]] = lower[free[reduced > 0]]
-        lower[free[reduced < 0]] = upper[free[reduced < 0]]
-    chosen[use[arc_flow[pair_arcs] > 0]] = True
-    return chosen
+        flow.optimise(values, face=k < len(levels) - 1)
+    return flow.chosen()
 
 
 def _min_cost_flow(tails: np.ndarray, heads: np.ndarray, capacity: np.ndarray,
@@ -92,6 +185,33 @@ def _min_cost_flow(tails: np.ndarray, heads: np.ndarray, capacity: np.ndarray,
     if status != smcf.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
     return smcf.flows(np.arange(len(free), dtype=np.int32))
+
+
+#: "No such path": above any real cost sum.
+NO_PATH = np.iinfo(np.int64).max // 4
+
+
+def _distances(nodes: int, tails: np.ndarray, heads: np.ndarray, cost: np.ndarray,
+               source: int) -> np.ndarray:
+    """Shortest-path distances from `source` (NO_PATH where unreachable); costs >= 0.
+    Bellman-Ford in whole arrays, relaxing only arcs whose tail improved."""
+    dist = np.full(nodes, NO_PATH, dtype=np.int64)
+    dist[source] = 0
+    active = np.zeros(nodes, dtype=bool)
+    active[source] = True
+    for _ in range(nodes + 1):
+        sel = np.flatnonzero(active[tails])
+        if len(sel) == 0:
+            return dist
+        candidate = dist[tails[sel]] + cost[sel]
+        better = candidate < dist[heads[sel]]
+        if not better.any():
+            return dist
+        new = dist.copy()
+        np.minimum.at(new, heads[sel[better]], candidate[better])
+        active = new < dist
+        dist = new
+    return dist
 
 
 def _reduced_costs(nodes: int, tails: np.ndarray, heads: np.ndarray, cost: np.ndarray,

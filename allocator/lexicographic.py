@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from allocator.model import AllocationModel, Stage, pack
+from allocator.model import AllocationModel
+from allocator.objective import Component, Stage, pack, serial_order, tie_block_size, tie_components
 from models.policy import Solver as SolverSettings
 from models.problems import InputError, Problem
 from models.proposal import TierResult
@@ -108,6 +109,52 @@ def _results(
     return out
 
 
+@dataclass(frozen=True)
+class TiePlan:
+    """The serial tie-break's components for one solve. `certified`: they are the
+    relaxation's own (`m.tie`), so its values certify them; `exact`: they order every
+    household whose status can differ between optima, provided every ranked component
+    ends up proven optimal."""
+
+    components: list[Component]
+    certified: bool
+    exact: bool
+
+
+def plan_tie_break(m: AllocationModel, chosen: np.ndarray, attains_relaxation: bool
+                   ) -> TiePlan:
+    """Which households the tie-break must order, given a proposal `chosen` whose ranked
+    components are (or will be proven) optimal; the others never change. Exact sets:
+    - `chosen` attains the relaxation on every ranked component: the households open on
+      the relaxation's optimal face (`m.tie`, solved by the flow already);
+    - the relaxation stacked every ranked component into one flow level with optimum R
+      and `chosen` is worth V there: in any optimum (worth V or more) a household can differ
+      from `chosen` only if flipping it costs the relaxation at most R - V (the relaxation
+      bounds every proposal), so those are ordered;
+    - a small model: every household with a pair.
+    Otherwise the households open on the relaxation's face: a good but unproven tie-break
+    (reported FEASIBLE at best)."""
+    from allocator.lexflow import NO_PATH, flow_cost_limit
+    from allocator.warmstart import tie_random_bits
+
+    data, pairs = m.data, m.pairs
+    if attains_relaxation and m.tie_exact:
+        return TiePlan(m.tie, certified=True, exact=True)
+    block = tie_block_size(flow_cost_limit(data.H, data.D))
+    bits = tie_random_bits(data)
+
+    def plan(households: np.ndarray, exact: bool) -> TiePlan:
+        return TiePlan(tie_components(pairs, serial_order(pairs, households), block, bits),
+                       certified=False, exact=exact)
+
+    if m.relaxed_level is not None and m.flip_loss is not None:
+        slack = m.relaxed_optimum - int(m.relaxed_level[chosen].sum())
+        return plan(np.flatnonzero((m.flip_loss <= slack) & (m.flip_loss < NO_PATH)), True)
+    if len(pairs) <= LARGE_MODEL:
+        return plan(np.unique(pairs.h), True)
+    return plan(m.relaxed_open if m.relaxed_open is not None else np.unique(pairs.h), False)
+
+
 def solve_tiers(
     m: AllocationModel,
     settings: SolverSettings,
@@ -118,9 +165,10 @@ def solve_tiers(
     relaxation: dict[str, int] | None = None,
     settled: dict[str, TierResult] | None = None,
 ) -> LexResult:
-    """Solve the stages in order; `tiers` (component names) limits which are optimised,
-    the others are reported SKIPPED. `time_limit_s` (default: the policy's) is the budget
-    for all stages together.
+    """Solve the stages in order, the serial tie-break last; `tiers` (component names)
+    limits which are optimised, the others are reported SKIPPED ("tiebreak" stands for the
+    whole tie-break). `time_limit_s` (default: the policy's) is the budget for all
+    stages together.
 
     A component is proven optimal without CP-SAT's proof when it is in `proven` (e.g. by
     the deadlines-first sub-solve), or when the solution attains the `relaxation` bound
@@ -133,11 +181,15 @@ def solve_tiers(
     that solve's status and bound, never re-solved on the full model (where CP-SAT may
     trade everything below them for them).
 
-    Objectives are maximised in "gain" form (see allocator.model.Component.gain)."""
+    The tie-break's components are planned from the hint when there is one (so they can
+    share a stage with the fit tier), else once the ranked components are solved.
+
+    Objectives are maximised in "gain" form (see allocator.objective.Component.gain)."""
 
     def certified(solution: np.ndarray) -> set[str]:
         out = set(proven or ())
-        for c in m.components:
+        ordered = [*m.components, *(tie.components if tie and tie.certified else [])]
+        for c in ordered:
             if relaxation is None or c.name not in relaxation:
                 break
             if c.value(solution) != relaxation[c.name]:
@@ -153,10 +205,25 @@ def solve_tiers(
     have_solution = hint is not None
     wanted = [c for c in m.components if tiers is None or c.name in tiers]
     skipped = [c for c in m.components if c not in wanted]
+    want_tie = tiers is None or "tiebreak" in tiers
+
+    def attains(solution: np.ndarray) -> bool:
+        return all(c.name in certified(solution) for c in m.components)
+
+    tie: TiePlan | None = None
+    if want_tie and have_solution:
+        tie = plan_tie_break(m, chosen, attains(chosen))
     # The stages are re-packed from what remains after each step, so components that
     # get proven (and held) free room for the ones below them in the same solve.
-    remaining = list(wanted)
-    while remaining:
+    remaining = list(wanted) + (tie.components if tie else [])
+    while True:
+        if not remaining:
+            if not want_tie or tie is not None or (n and not have_solution):
+                break
+            tie = plan_tie_break(m, chosen, attains(chosen))
+            remaining = list(tie.components)
+            if not remaining:
+                break
         start = time.monotonic()
         if have_solution:
             done = certified(chosen)
@@ -172,10 +239,10 @@ def solve_tiers(
                 held.append(c)
                 m.hold(c, c.value(chosen))
                 results.append(settled[c.name].model_copy(update={"objective": c.value(chosen)}))
-            if not remaining:
-                break
             if held:
                 continue  # re-check certificates before packing the next stage
+        if not remaining:
+            continue
         stage = m.stages_for(remaining)[0]
         remaining = remaining[len(stage.components) :]
         if stage.constant:
@@ -215,19 +282,30 @@ def solve_tiers(
         # Hold this stage one-sided (an equality on a large weighted sum hurts CP-SAT's
         # propagation badly; "no worse than found" keeps the same optimal set).
         m.hold_stage(stage, chosen)
+    ranked_optimal = all(r.status == "OPTIMAL" for r in results
+                         if r.name in {c.name for c in wanted})
+    if tie is not None and not (tie.exact and ranked_optimal):
+        names = {c.name for c in tie.components}
+        for r in results:
+            if r.name in names and r.status == "OPTIMAL":
+                r.status = "FEASIBLE"
+                r.note = ("tie-break over a selection of households: the tiers above are "
+                          "not proven optimal" if tie.exact else
+                          "tie-break over the households open in the relaxation only")
     results += [TierResult(name=c.name, status="SKIPPED") for c in skipped]
-    # Measured, not optimised (tier 1 with R7 off): reported first, with its value.
+    # Measured, not optimised (clocks switched off): reported first, with their values.
     results[:0] = [TierResult(name=c.name, status="SKIPPED", objective=c.value(chosen))
                    for c in m.unranked]
-    if tiers is None and not any(c.name == "tiebreak" for c in m.components):
-        results.append(TierResult(name="tiebreak", status="SKIPPED"))
+    if want_tie and tie is None:
+        results.append(TierResult(name="tiebreak", status="SKIPPED",
+                                  note="no proposal to break ties in"))
     return LexResult(chosen=chosen, tiers=results)
 
 
 def infeasible_pins(m: AllocationModel, settings: SolverSettings) -> InputError:
     """Only pins can make the model infeasible (the empty proposal satisfies every other
     rule). Find which pins clash, with assumptions on a pin-free copy (one worker)."""
-    free = AllocationModel(m.data, m.pairs, with_pins=False)
+    free = AllocationModel(m.data, m.pairs, with_pins=False, objective=m.objective)
     literals = free.pin_literals()
     free.cp.add_assumptions(literals)
     solver = _solver(settings, settings.time_limit_s, workers=1)

@@ -14,7 +14,8 @@ data. So, for every tier, with ``W`` the largest weight a single pair can get,
 - ``P × W <= 2^62``: CP-SAT accepts the tier's objective and the constraint holding it.
 
 ``W`` is bounded from the policy's weights and the scenario's own ranges (the longest
-wish list, the largest dwelling, the dearest rent, the widest span of dates...), not from
+wish list, the largest dwelling, the dearest rent, the widest span of dates, the
+heaviest deadline clock...), not from
 the model, so the check is cheap and ``validate`` can name the weight to lower and the
 largest value it could have for this scenario. Every bound is an upper bound: a scenario
 that passes is representable; one that fails might in rare cases have fit (the check
@@ -27,6 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from models.policy import Policy
 from models.problems import InputError, Problem
 from models.scenario import Scenario, SituationKind
 
@@ -83,12 +85,33 @@ def _days(scenario: Scenario) -> tuple[int, int, int]:
     latest = [as_of + p.offer_lead_days]
     latest += [d.available_from.toordinal() + d.board_approval_days for d in scenario.dwellings]
     for h in scenario.households:
-        ready = h.ready_from or h.situation.release_on
-        if ready is not None:
-            latest.append(ready.toordinal())
+        for ready in (h.ready_from, h.situation.release_on, h.situation.arrives_on):
+            if ready is not None:  # the move-in (R9) takes the first; any is a bound
+                latest.append(ready.toordinal())
     earliest = min((d.available_from.toordinal() for d in scenario.dwellings), default=as_of)
     waiting = max(((scenario.as_of - h.approved_on).days for h in scenario.households), default=0)
     return max(latest), earliest, max(0, waiting)
+
+
+def _clocks(scenario: Scenario) -> list[tuple[str, int]]:
+    """(clock, deadline day) of every household with a deadline clock (docs/rules.md):
+    temporary housing (`since + temporary.max_days`), release (`release_on`), refugee
+    arrival (`arrives_on`). Every clock counts, switched on or not: an upper bound."""
+    p = scenario.policy
+    found = []
+    for h in scenario.households:
+        s = h.situation
+        if s.kind is SituationKind.temporary and s.since is not None:
+            found.append(("temporary", s.since.toordinal() + p.temporary.max_days))
+        elif s.kind in (SituationKind.prison, SituationKind.institution) and s.release_on:
+            found.append(("release", s.release_on.toordinal()))
+        elif s.kind is SituationKind.refugee and s.arrives_on is not None:
+            found.append(("refugee", s.arrives_on.toordinal()))
+    return found
+
+
+def _clock_weight(policy: Policy, clock: str) -> int:
+    return int(getattr(policy.deadlines.weights, clock))
 
 
 def tier_bounds(scenario: Scenario) -> list[TierBound]:
@@ -98,15 +121,18 @@ def tier_bounds(scenario: Scenario) -> list[TierBound]:
     matches, pairs = min(len(hs), len(ds)), len(hs) * len(ds)
     latest_move_in, earliest_vacancy, waiting = _days(scenario)
 
-    # Tier 1 (R7): a breach counts 1; days over are at most the latest move-in (or the
-    # next round's) minus the earliest deadline.
+    # Tier 1 (deadline clocks): a breach counts its clock's weight, each day over too; days
+    # over are at most the latest move-in (or the next round's) minus the earliest deadline.
     next_round = scenario.as_of.toordinal() + p.round_days + p.offer_lead_days
-    deadlines = [
-        h.situation.since.toordinal() + p.temporary.max_days
-        for h in hs
-        if h.situation.kind is SituationKind.temporary and h.situation.since
-    ]
-    days_over = max(0, max(latest_move_in, next_round) - min(deadlines, default=next_round))
+    clocks = _clocks(scenario)
+    span = max(0, max(latest_move_in, next_round) - min((d for _, d in clocks), default=next_round))
+    heaviest = max(clocks, key=lambda c: _clock_weight(p, c[0]), default=None)
+    if heaviest is None:
+        breaches: list[Term] = []
+        days: list[Term] = []
+    else:
+        field, weight = f"deadlines.weights.{heaviest[0]}", _clock_weight(p, heaviest[0])
+        breaches, days = [Term(field, weight, 1)], [Term(field, weight, span)]
 
     # Tier 2: housing points of one household.
     priorities = sorted({h.priority for h in hs})
@@ -146,8 +172,8 @@ def tier_bounds(scenario: Scenario) -> list[TierBound]:
         Term("weights.concentration", w.concentration, burden),
     ]
     return [
-        TierBound("deadline_breaches", (), 1, matches, pairs),
-        TierBound("deadline_days_over", (), days_over, matches, pairs),
+        TierBound("deadline_breaches", tuple(breaches), 0, matches, pairs),
+        TierBound("deadline_days_over", tuple(days), 0, matches, pairs),
         TierBound("priority_waiting", tuple(housing), 0, matches, pairs),
         TierBound("fit", tuple(fit), 0, matches, pairs),
     ]

@@ -1,162 +1,31 @@
-"""The CP-SAT model: one Boolean per candidate pair, rule constraints, objective stages.
+"""The CP-SAT model: one Boolean per candidate pair, the round rules' constraints, and the
+objective's components (allocator.objective) to be solved stage by stage.
 
-The objective (DOMAIN.md §4) is a list of components in lexicographic order, each linear in
-the pair variables:
-
-1. ``deadline_breaches`` (min): due families not moved by their deadline (R7);
-2. ``deadline_days_over`` (min): total days past the 3-month cap;
-3. ``priority_waiting`` (max): housing points of housed households;
-4. ``fit`` (min): preference rank, spare bedrooms, school travel, vacancy loss, burden;
-5. ``tiebreak`` (min): the household's rank by (approved_on, id) in the high bits and a
-   fixed pseudo-random number from the ids in the low bits, so equal optima resolve to one
-   answer whatever the solver's timing.
-
-Consecutive components are packed into one CP-SAT solve (a *stage*) as long as the scaled
-sum stays exactly representable (below 2^52): each component's scale exceeds the whole
-range of the components below it, so the packed objective orders solutions exactly
-lexicographically. Each stage's value is then held (one-sided: no worse than found) while
-the next stage is solved. Packing means fewer solves, and each stage's solution is already
-good for the next one, which matters at city and horizon sizes.
+The constraints come from the rule registry: R1 (at most one pair per household and per
+dwelling, pins), then every round rule that is switched on (allocator.rules.ROUND_RULES).
+The objective is declared in allocator.objective; extra components (the meeting's
+stability tier) enter through the `objective` passed in, never by editing a built model.
 """
 
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from allocator.data import RoundData
+from allocator.objective import Component, Objective, Stage, default_objective, pack
 from allocator.pairs import Pairs, group_positions
-from allocator.rules import ROUND_CONSTRAINTS, r1_assignment, r7_temporary
-
-#: Largest objective range a stage may have (integers stay exact in a double).
-SAFE_RANGE = 2**52
-#: Pseudo-random bits in the tie-break (fewer when the stage has less room).
-TIE_RANDOM_BITS = 20
-
-
-@dataclass(frozen=True)
-class Component:
-    """value = constant + Σ weights[p]·x[p]; `sense` says which way is better."""
-
-    name: str
-    sense: Literal["min", "max"]
-    constant: int
-    weights: np.ndarray
-
-    @property
-    def gain(self) -> np.ndarray:
-        """Weights oriented so that larger is better."""
-        return self.weights if self.sense == "max" else -self.weights
-
-    def span(self, matches: int) -> tuple[int, int]:
-        """(lowest, highest) total gain any proposal of at most `matches` pairs can have."""
-        g = self.gain
-
-        def top(a: np.ndarray) -> int:
-            return int(np.sort(a)[-matches:].sum()) if len(a) else 0
-
-        return -top(-g[g < 0]), top(g[g > 0])
-
-    def value(self, chosen: np.ndarray) -> int:
-        return int(self.constant + int(self.weights[chosen].sum()))
-
-
-@dataclass(frozen=True)
-class Stage:
-    components: tuple[Component, ...]
-    scales: tuple[int, ...]  # per component, most significant first
-    lows: tuple[int, ...]  # lowest total gain per component
-
-    @property
-    def name(self) -> str:
-        return "+".join(c.name for c in self.components)
-
-    def gain(self) -> np.ndarray:
-        total = np.zeros(len(self.components[0].weights), dtype=np.int64)
-        for c, s in zip(self.components, self.scales, strict=True):
-            total += c.gain.astype(np.int64) * s
-        return total
-
-    @property
-    def constant(self) -> bool:
-        return not any(np.any(c.weights) for c in self.components)
-
-
-def pack(components: list[Component], matches: int) -> list[Stage]:
-    """Greedily pack consecutive components into stages whose range stays below 2^52."""
-    stages: list[Stage] = []
-    current: list[tuple[Component, int, int]] = []  # component, range + 1, low
-    for c in components:
-        low, high = c.span(matches)
-        width = high - low + 1
-        if current and math.prod(w for _, w, _ in current) * width >= SAFE_RANGE:
-            stages.append(_stage(current))
-            current = []
-        current.append((c, width, low))
-    if current:
-        stages.append(_stage(current))
-    return stages
-
-
-def _stage(parts: list[tuple[Component, int, int]]) -> Stage:
-    scales = []
-    for k in range(len(parts)):
-        scales.append(math.prod(w for _, w, _ in parts[k + 1 :]))
-    return Stage(tuple(c for c, _, _ in parts), tuple(scales), tuple(low for _, _, low in parts))
-
-
-def objective(data: RoundData, pairs: Pairs) -> tuple[list[Component], list[Component]]:
-    """(components optimised in order, components only measured). Tier 1 (R7) is only
-    measured when `temporary.mode` is off: its breaches are still reported."""
-    deadlines = _deadline_components(data, pairs)
-    ranked = data.policy.temporary.mode == "hard"
-    out = [
-        *(deadlines if ranked else []),
-        Component("priority_waiting", "max", 0, pairs.housing.astype(np.int64)),
-        Component("fit", "min", 0, pairs.fit.astype(np.int64)),
-    ]
-    tie = _tie_weights(data, pairs)
-    if tie is not None:
-        out.append(Component("tiebreak", "min", 0, tie))
-    return out, [] if ranked else deadlines
-
-
-def _deadline_components(data: RoundData, pairs: Pairs) -> list[Component]:
-    """Tier 1 (R7): breaches and days over of the due families."""
-    on_time, days_saved = r7_temporary.deadline_gains(data, pairs.h, pairs.late, data.due)
-    over = r7_temporary.unmatched_days_over(data)
-    return [
-        Component("deadline_breaches", "min", int(data.due.sum()), -on_time),
-        Component("deadline_days_over", "min", int(over.sum()), -days_saved),
-    ]
-
-
-def _tie_weights(data: RoundData, pairs: Pairs) -> np.ndarray | None:
-    """Tie value per pair (lower is preferred): the approval rank in the high bits and
-    as many pseudo-random bits as fit beside the fit component in one stage (20 at
-    most); None when not even the rank fits (whole-stock sizes)."""
-    matches = max(1, min(data.H, data.D))
-    # The fit range over *all* candidate pairs (not just this model's), so a reduced
-    # model breaks ties exactly like the full one.
-    room = 52 - math.ceil(math.log2(pairs.fit_max * matches + 2))
-    room -= math.ceil(math.log2(matches + 1)) + math.ceil(math.log2(data.H + 1))
-    if room < 0:
-        return None
-    bits = min(TIE_RANDOM_BITS, room)
-    jitter = (pairs.tie_jitter % np.uint64(1 << bits)).astype(np.int64)
-    return data.order[pairs.h].astype(np.int64) * (1 << bits) + jitter
+from allocator.rules import ROUND_RULES, r1_assignment
 
 
 class AllocationModel:
     """Builds the CP-SAT model once; the solve loop only swaps objectives."""
 
-    def __init__(self, data: RoundData, pairs: Pairs, *, with_pins: bool = True):
+    def __init__(self, data: RoundData, pairs: Pairs, *, with_pins: bool = True,
+                 objective: Objective | None = None):
         self.data = data
         self.pairs = pairs
+        self.objective = objective or default_objective(data.policy)
         self.cp = cp_model.CpModel()
         n = len(pairs)
         self.x = [self.cp.new_bool_var("") for _ in range(n)]
@@ -165,14 +34,49 @@ class AllocationModel:
         self.pairs_of_dwelling = group_positions(pairs.d)
         #: Auxiliary Booleans with the pairs whose choice makes them true (for full hints).
         self.auxiliary: list[tuple[cp_model.IntVar, np.ndarray]] = []
-        for build in ROUND_CONSTRAINTS:
-            build(self)
+        r1_assignment.build(self)
+        for rule in ROUND_RULES:
+            if rule.enabled(data.policy):
+                rule.add(self)
         if with_pins:
             r1_assignment.pin(self)
         self.matches = max(1, min(data.H, data.D))
-        #: The lexicographic objective, and components measured but not optimised (tier 1
-        #: when `temporary.mode` is off).
-        self.components, self.unranked = objective(data, pairs)
+        #: The ranked components in order, and the ones only measured (clocks off).
+        self.components, self.unranked = self.objective.components(pairs)
+        #: The serial tie-break's components, once the relaxation has found which
+        #: households it must order (allocator.warmstart.relaxation); `tie_exact` says the
+        #: set provably holds every household whose status can still change.
+        self.tie: list[Component] = []
+        self.tie_exact = False
+        #: Households open on the relaxation's optimal face (None before it is solved).
+        self.relaxed_open: np.ndarray | None = None
+        #: When the relaxation stacks every ranked component into one flow level: that
+        #: level's per-pair values, its optimum, and per household the least loss of it
+        #: when the household's status flips (allocator.lexflow.LexFlow.optimise).
+        self.relaxed_level: np.ndarray | None = None
+        self.relaxed_optimum = 0
+        self.flip_loss: np.ndarray | None = None
+
+    # -- constraints the round rules ask for ----------------------------------------------
+
+    def add_at_most(self, positions: np.ndarray, bound: int) -> None:
+        """Σ x[p] over `positions` <= bound (a capacity)."""
+        constraint = self.cp.proto.constraints.add()
+        constraint.linear.vars.extend(self.x_index[positions].tolist())
+        constraint.linear.coeffs.extend([1] * len(positions))
+        constraint.linear.domain.extend([0, int(bound)])
+
+    def add_exclusion(self, one: np.ndarray, two: np.ndarray, name: str) -> None:
+        """Placements in `one` and in `two` never both: one Boolean says which may."""
+        first_may = self.cp.new_bool_var(f"{name}_first")
+        for p in one:
+            self.cp.add_implication(self.x[p], first_may)
+        for p in two:
+            self.cp.add_implication(self.x[p], first_may.Not())
+        # Its value in a given proposal: true exactly when a first-kind household moves in.
+        self.auxiliary.append((first_may, one))
+
+    # -- objective ------------------------------------------------------------------------
 
     @property
     def stages(self) -> list[Stage]:
@@ -215,6 +119,10 @@ class AllocationModel:
         """Keep a component no worse than `value` from now on."""
         self._at_least(component.gain, (value - component.constant) * (
             1 if component.sense == "max" else -1))
+
+    def fix(self, p: int) -> None:
+        """Force pair `p` into every solution (tests and `recommend`)."""
+        self.cp.add(self.x[int(p)] == 1)
 
     def add_hint(self, chosen: np.ndarray) -> None:
         """Hint a complete solution: every pair and every auxiliary variable. CP-SAT treats

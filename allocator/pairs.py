@@ -15,22 +15,19 @@ from typing import Any
 
 import numpy as np
 
-from allocator.data import SUBSTANCE_CODES, RoundData
+from allocator.data import RoundData
 from allocator.rules import (
     CODE_NUMBER,
     CODES,
-    PAIRWISE,
-    ROUND_FILTERS,
-    RULE_OF_CODE,
+    PAIR_RULES,
+    ROUND_RULES,
     r2_size,
     r3_location,
     r4_school,
     r5_spread,
-    r7_temporary,
+    r7_clocks,
     r9_timing,
 )
-from models.problems import InputError, Problem
-from models.scenario import SubstanceUse
 
 #: Cells (households × dwellings) evaluated at once; bounds memory to a few hundred MB.
 BLOCK_CELLS = 4_000_000
@@ -50,7 +47,7 @@ def first_rejection(data: RoundData, hs: np.ndarray) -> np.ndarray:
     """(len(hs), D) int: 0 when the pair passes every pairwise rule, else the number of the
     first rule (in registry order) that rejects it."""
     code = np.zeros((len(hs), data.D), dtype=np.int16)
-    for number, rule in enumerate(PAIRWISE, start=1):
+    for number, rule in enumerate(PAIR_RULES, start=1):
         if not rule.enabled(data.policy):
             continue
         rejected = rule.reject(data, hs)
@@ -64,9 +61,11 @@ def rejection_codes(data: RoundData, hs: np.ndarray) -> np.ndarray:
     code = first_rejection(data, hs)
     rows, cols = np.nonzero(code == 0)
     h, d = hs[rows], cols
-    for f in ROUND_FILTERS:
-        mask = f.reject(data, h, d) & (code[rows, cols] == 0)
-        code[rows[mask], cols[mask]] = CODE_NUMBER[f.code]
+    for rule in ROUND_RULES:
+        if not rule.enabled(data.policy):
+            continue
+        mask = rule.rejects_alone(data, h, d) & (code[rows, cols] == 0)
+        code[rows[mask], cols[mask]] = CODE_NUMBER[rule.code]
     return code
 
 
@@ -82,10 +81,12 @@ def pair_rejections(data: RoundData, h: int) -> list[list[str]]:
     """For one household: per dwelling, every code that rejects the pair (pairwise rules
     and round filters), in registry order. Used for explanations and recommendations."""
     hs = np.array([h])
-    per_rule = [rule.reject(data, hs)[0] if rule.enabled(data.policy)
-                else np.zeros(data.D, dtype=bool) for rule in PAIRWISE]
+    off = np.zeros(data.D, dtype=bool)
+    per_rule = [rule.reject(data, hs)[0] if rule.enabled(data.policy) else off
+                for rule in PAIR_RULES]
     d = np.arange(data.D)
-    per_filter = [f.reject(data, np.full(data.D, h), d) for f in ROUND_FILTERS]
+    per_filter = [rule.rejects_alone(data, np.full(data.D, h), d)
+                  if rule.enabled(data.policy) else off for rule in ROUND_RULES]
     codes = list(CODES)
     masks = per_rule + per_filter
     return [[codes[k] for k, mask in enumerate(masks) if mask[j]] for j in range(data.D)]
@@ -99,20 +100,19 @@ class Pairs:
     h: np.ndarray
     d: np.ndarray
     move_in: np.ndarray
-    late: np.ndarray  # days past the R7 deadline (0 unless the household is due)
+    #: Days over the household's deadline clock if it stays unmatched (0 unless due): at
+    #: least the latest move-in any of its candidate pairs could give (r7_clocks).
+    unmatched_over: np.ndarray
     housing: np.ndarray  # tier-2 points of housing h
     preference_rank: np.ndarray
     spare_bedrooms: np.ndarray
     school_minutes: np.ndarray
     vacancy_days: np.ndarray
-    vacancy_rent_loss: np.ndarray
+    vacancy_rent_loss: np.ndarray  # NOK, for people; the fit tier uses vacancy points
     concentration: np.ndarray
     fit: np.ndarray  # tier-3 cost, whole points
     tie_jitter: np.ndarray  # fixed pseudo-random 62-bit integer per pair (ties only)
     rejected: dict[str, int] = field(default_factory=dict)  # code -> pairs rejected
-    #: Largest fit cost over all candidate pairs (kept by `subset`, so a reduced model
-    #: sizes its tie-break exactly like the full one and breaks ties the same way).
-    fit_max: int = 0
 
     def __len__(self) -> int:
         return len(self.h)
@@ -126,26 +126,51 @@ class Pairs:
         }
         return replace(self, **arrays)
 
-    def undominated(self, keep_per_dwelling: int) -> np.ndarray:
-        """Positions of the pairs that can be in the lexicographic optimum (sorted).
-
-        A *plain* pair — household not high-need, no substance use, not due, not pinned —
-        is dropped when at least `keep_per_dwelling` other plain pairs of the same dwelling
-        are strictly better by (housing points, fit, approval rank). With
-        `keep_per_dwelling >= D`, one of those is unmatched in any proposal, and swapping it
-        in breaks no round rule (plain households count in no cap, quota or separation)
-        while improving the objective lexicographically (the tie-break ranks by approval
-        first): so the optimum never uses the dropped pair. Exact, not a heuristic."""
+    @property
+    def unmatched_over_h(self) -> np.ndarray:
+        """Per household: days over its clock if left unmatched. Every pair of a due
+        household is in every subset the solver uses (they are never reduced away), so the
+        pairs carry the value; a household without pairs waits for the next round."""
         data = self.data
+        out = r7_clocks.unmatched_days_over(data, np.full(data.H, r7_clocks.NO_DAY))
+        np.maximum.at(out, self.h, self.unmatched_over)
+        return out
+
+    def matched_breach(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair, when matched: (breaks its household's clock, days over)."""
+        return r7_clocks.matched_breach(self.data, self.h, self.d, self.move_in,
+                                        self.unmatched_over)
+
+    def plain(self) -> np.ndarray:
+        """Pairs whose household no round rule counts and no clock concerns, and that are
+        not pinned: their only effect on the round is through tiers 2 and 3."""
+        data = self.data
+        counted = np.zeros(data.H, dtype=bool)
+        for rule in ROUND_RULES:
+            counted |= rule.concerns(data)
         pinned = np.zeros(len(self), dtype=bool)
         pinned[self.pinned_pairs()] = True
-        plain = (~data.high_need[self.h]
-                 & (data.substance[self.h] == SUBSTANCE_CODES[SubstanceUse.none])
-                 & ~data.due[self.h] & ~pinned)
+        return ~counted[self.h] & ~data.has_clock[self.h] & ~pinned
+
+    def undominated(self, keep_per_dwelling: int,
+                    keys: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
+        """Positions of the pairs that can be in the lexicographic optimum (sorted).
+
+        A *plain* pair (`plain`) is dropped when at least `keep_per_dwelling` other plain
+        pairs of the same dwelling rank strictly before it by `keys` (np.lexsort keys of
+        the objective, ending in the serial order). With `keep_per_dwelling >= D`, one of
+        those is unmatched in any proposal, and swapping it in breaks no round rule (plain
+        households count in no cap, quota or separation) while improving the objective
+        lexicographically, the tie-break included (it is serial in the same order): so the
+        optimum never uses the dropped pair. Exact, not a heuristic."""
+        if keys is None:
+            from allocator.objective import default_objective
+
+            keys = default_objective(self.data.policy).rank_keys(self)
+        plain = self.plain()
         keep = ~plain
         idx = np.flatnonzero(plain)
-        order = idx[np.lexsort((data.order[self.h[idx]], self.fit[idx], -self.housing[idx],
-                                self.d[idx]))]
+        order = idx[np.lexsort((*[k[idx] for k in keys], self.d[idx]))]
         d_sorted = self.d[order]
         rank = np.arange(len(order)) - np.searchsorted(d_sorted, d_sorted, side="left")
         keep[order[rank < keep_per_dwelling]] = True
@@ -156,7 +181,7 @@ class Pairs:
 
     def pinned_pairs(self) -> list[int]:
         """Positions of the pinned pairs (a pin that is not a candidate is an input error,
-        raised in `candidate_pairs`)."""
+        found by allocator.validation before any pairs are made)."""
         data = self.data
         out = []
         for pin in data.scenario.locks.pinned:
@@ -181,56 +206,34 @@ def _id_hashes(ids: list[str]) -> np.ndarray:
     return np.array([stable_hash(i, bits=61) for i in ids], dtype=np.uint64)
 
 
-def _check_pins(data: RoundData) -> None:
-    """A pinned pair that breaks a hard rule is an input error, not a crash or a silent drop."""
-    problems = []
-    for i, pin in enumerate(data.scenario.locks.pinned):
-        hi, di = data.household_index[pin.household], data.dwelling_index[pin.dwelling]
-        rejected = pair_rejections(data, hi)[di]
-        if rejected:
-            problems.append(
-                Problem(
-                    table="locks.pinned",
-                    index=i,
-                    field="dwelling",
-                    value=pin.dwelling,
-                    location=f"locks.pinned[{i}]",
-                    expected=(
-                        f"a dwelling household {pin.household} may have; the pin breaks "
-                        + ", ".join(f"{RULE_OF_CODE[c]} {c}" for c in rejected)
-                    ),
-                )
-            )
-    if problems:
-        raise InputError(problems)
-
-
 def candidate_pairs(data: RoundData) -> Pairs:
-    """Every pair passing the pairwise rules and the round filters, with its objective parts."""
+    """Every pair passing the pairwise rules and the round rules alone, with its objective
+    parts."""
     return concat_pairs(data, list(candidate_blocks(data)))
 
 
 def candidate_blocks(data: RoundData) -> Iterator[Pairs]:
     """The candidate pairs one block of households at a time (sorted by household, then
     dwelling), each block with its own rejection counts: whole-stock rounds select from
-    them without holding every pair (allocator.sparse). Pins are checked first."""
-    _check_pins(data)
+    them without holding every pair (allocator.sparse)."""
     for hs in blocks(data):
         code = first_rejection(data, hs)
         counts = np.bincount(code.ravel(), minlength=len(CODES) + 1)
         rows, cols = np.nonzero(code == 0)
         h, d = hs[rows].astype(np.int64), cols.astype(np.int64)
         keep = np.ones(len(h), dtype=bool)
-        for f in ROUND_FILTERS:
-            mask = keep & f.reject(data, h, d)
-            counts[CODE_NUMBER[f.code]] += int(mask.sum())
+        for rule in ROUND_RULES:
+            if not rule.enabled(data.policy):
+                continue
+            mask = keep & rule.rejects_alone(data, h, d)
+            counts[CODE_NUMBER[rule.code]] += int(mask.sum())
             keep &= ~mask
         rejected = {c: int(counts[CODE_NUMBER[c]]) for c in CODES}
         yield _with_objective_parts(data, h[keep], d[keep], rejected)
 
 
 def concat_pairs(data: RoundData, parts: list[Pairs]) -> Pairs:
-    """The parts as one Pairs (in order), rejection counts summed, the largest fit_max."""
+    """The parts as one Pairs (in order), rejection counts summed."""
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return _with_objective_parts(data, empty, empty, {c: 0 for c in CODES})
@@ -242,28 +245,36 @@ def concat_pairs(data: RoundData, parts: list[Pairs]) -> Pairs:
         if isinstance(getattr(parts[0], f.name), np.ndarray)
     }
     rejected = {c: sum(p.rejected.get(c, 0) for p in parts) for c in CODES}
-    return replace(parts[0], **arrays, rejected=rejected,
-                   fit_max=max(p.fit_max for p in parts))
+    return replace(parts[0], **arrays, rejected=rejected)
+
+
+def fit_points(data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray
+               ) -> dict[str, np.ndarray]:
+    """The fit tier's parts per pair and their weighted sum `fit` (exact integers)."""
+    w = data.policy.weights
+    rank = r3_location.preference_rank(data, h, d)
+    spare = r2_size.spare_bedrooms(data, h, d)
+    minutes = r4_school.school_minutes(data, h, d)
+    vdays = r9_timing.vacancy_days(data, d, move_in)
+    conc = r5_spread.concentration_cost(data, h, d)
+    fit = (
+        w.preference * rank.astype(np.int64)
+        + w.spare_bedroom * spare.astype(np.int64)
+        + w.school_travel_minute * minutes.astype(np.int64)
+        + r9_timing.vacancy_points(data, d, vdays)
+        + conc
+    )
+    return {"preference_rank": rank, "spare_bedrooms": spare, "school_minutes": minutes,
+            "vacancy_days": vdays, "concentration": conc, "fit": fit}
 
 
 def _with_objective_parts(
     data: RoundData, h: np.ndarray, d: np.ndarray, rejected: dict[str, int]
 ) -> Pairs:
-    w = data.policy.weights
     move_in = r9_timing.move_in(data, h, d)
-    rank = r3_location.preference_rank(data, h, d)
-    spare = r2_size.spare_bedrooms(data, h, d)
-    minutes = r4_school.school_minutes(data, h, d)
-    vdays = r9_timing.vacancy_days(data, d, move_in)
-    vloss = r9_timing.vacancy_rent_loss(data, d, vdays)
-    conc = r5_spread.concentration_cost(data, h, d)
-    fit = (
-        w.preference * rank
-        + w.spare_bedroom * spare
-        + w.school_travel_minute * minutes
-        + np.rint(w.vacancy_per_rent_day * vloss).astype(np.int64)
-        + conc
-    )
+    parts = fit_points(data, h, d, move_in)
+    latest = r7_clocks.latest_move_in(data, h, d, move_in)
+    over = r7_clocks.unmatched_days_over(data, latest)
     jitter = _mix(
         _id_hashes(data.household_ids)[h] ^ (_id_hashes(data.dwelling_ids)[d] << np.uint64(1))
     )
@@ -272,16 +283,15 @@ def _with_objective_parts(
         h=h.astype(np.int32),
         d=d.astype(np.int32),
         move_in=move_in.astype(np.int32),
-        late=r7_temporary.late_days(data, h, move_in).astype(np.int32),
+        unmatched_over=over[h].astype(np.int64),
         housing=data.housing_points[h],
-        preference_rank=rank.astype(np.int32),
-        spare_bedrooms=spare.astype(np.int32),
-        school_minutes=minutes.astype(np.int32),
-        vacancy_days=vdays.astype(np.int32),
-        vacancy_rent_loss=vloss,
-        concentration=conc.astype(np.int32),
-        fit=fit.astype(np.int64),
+        preference_rank=parts["preference_rank"].astype(np.int32),
+        spare_bedrooms=parts["spare_bedrooms"].astype(np.int32),
+        school_minutes=parts["school_minutes"].astype(np.int32),
+        vacancy_days=parts["vacancy_days"].astype(np.int32),
+        vacancy_rent_loss=r9_timing.vacancy_rent_loss(data, d, parts["vacancy_days"]),
+        concentration=parts["concentration"].astype(np.int64),
+        fit=parts["fit"].astype(np.int64),
         tie_jitter=jitter,
         rejected=rejected,
-        fit_max=int(fit.max(initial=0)),
     )

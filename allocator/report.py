@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from allocator.fairness import SEPARATOR_LABELS, equal_treatment
 from models.proposal import Proposal
 from models.scenario import Scenario
 
@@ -33,7 +34,9 @@ def render_report(scenario: Scenario, proposal: Proposal) -> str:
     template = env.get_template("report.html.j2")
     return template.render(p=proposal, s=scenario, fmt=_fmt, pct=_pct,
                            status_text=STATUS_TEXT, tier_text=TIER_TEXT,
-                           rules_off=scenario.policy.rules_off())
+                           rules_off=scenario.policy.rules_off(),
+                           equal=equal_treatment(scenario, proposal),
+                           separator_labels=SEPARATOR_LABELS)
 
 
 def summary_lines(proposal: Proposal, rules_off: list[str] | None = None) -> list[str]:

@@ -1,8 +1,9 @@
-"""Round rules (R5 caps and quotas, R6 separation) evaluated for one more placement.
+"""The round rules (allocator.rules.ROUND_RULES) evaluated for one more placement.
 
 Alternates and explanations ask "could household u move into dwelling d if the rest of the
-proposal stays as it is (and the declining household leaves)?". This answers it from the
-same headroom definitions the CP-SAT model uses (allocator.rules.r5_spread / r6_separation).
+proposal stays as it is (and the declining household leaves)?"; the warm start's repair
+asks it for each placement it keeps. Each rule answers from its own statement
+(allocator.rules.base), so no rule can be forgotten here.
 """
 
 from __future__ import annotations
@@ -10,68 +11,35 @@ from __future__ import annotations
 import numpy as np
 
 from allocator.data import RoundData
-from allocator.rules import r5_spread
-from allocator.rules.r6_separation import ACTIVE, RECOVERY
+from allocator.rules import ROUND_RULES
 
 
 class RoundState:
     def __init__(self, data: RoundData, h: np.ndarray, d: np.ndarray):
-        self.data = data
-        B, T = len(data.building_ids), len(data.district_ids)
-        S = int(data.b_scope.max(initial=-1)) + 1
-        high = data.high_need[h]
-        self.building_room = r5_spread.building_headroom(data) - np.bincount(
-            data.d_building[d[high]], minlength=B
-        )
-        self.district_room = r5_spread.district_headroom(data) - np.bincount(
-            data.d_district[d[high]], minlength=T
-        )
-        scope_of_d = data.b_scope[data.d_building[d]]
-        self.active = np.bincount(data.b_scope, weights=data.b_active, minlength=S) + np.bincount(
-            scope_of_d[data.substance[h] == ACTIVE], minlength=S
-        )
-        self.recovery = np.bincount(
-            data.b_scope, weights=data.b_recovery, minlength=S
-        ) + np.bincount(scope_of_d[data.substance[h] == RECOVERY], minlength=S)
+        self.rules = [r for r in ROUND_RULES if r.enabled(data.policy)]
+        self.states = [r.state(data, h, d) for r in self.rules]
 
     def place(self, u: int, dwelling: int) -> None:
         """Record one more placement (greedy construction)."""
-        data = self.data
-        b, t = data.d_building[dwelling], data.d_district[dwelling]
-        s = data.b_scope[b]
-        if data.high_need[u]:
-            self.building_room[b] -= 1
-            self.district_room[t] -= 1
-        self.active[s] += data.substance[u] == ACTIVE
-        self.recovery[s] += data.substance[u] == RECOVERY
+        for s in self.states:
+            s.place(u, dwelling)
 
     def broken_by(
         self, u: int, dwelling: int, leaving: int | None = None, leaving_from: int | None = None
     ) -> list[str]:
-        """Round-rule codes broken by placing u in `dwelling`, after `leaving` moves out of
-        `leaving_from` (a declined offer)."""
-        data = self.data
-        b, t = data.d_building[dwelling], data.d_district[dwelling]
-        s = data.b_scope[b]
-        building_room, district_room = self.building_room[b], self.district_room[t]
-        active, recovery = self.active[s], self.recovery[s]
-        if leaving is not None and leaving_from is not None:
-            lb, lt = data.d_building[leaving_from], data.d_district[leaving_from]
-            if data.high_need[leaving]:
-                building_room += lb == b
-                district_room += lt == t
-            if data.b_scope[lb] == s:
-                active -= data.substance[leaving] == ACTIVE
-                recovery -= data.substance[leaving] == RECOVERY
-        broken = []
-        if data.high_need[u]:
-            if building_room < 1:
-                broken.append("building_cap")
-            if district_room < 1:
-                broken.append("district_quota")
-        if data.policy.separation.mode == "hard" and (
-            (data.substance[u] == ACTIVE and recovery > 0)
-            or (data.substance[u] == RECOVERY and active > 0)
-        ):
-            broken.append("separation")
-        return broken
+        """Codes of the round rules broken by placing u in `dwelling`, after `leaving`
+        moves out of `leaving_from` (a declined offer)."""
+        return [r.code for r, s in zip(self.rules, self.states, strict=True)
+                if s.broken_by(u, dwelling, leaving, leaving_from)]
+
+
+def broken_rules(data: RoundData, h: np.ndarray, d: np.ndarray) -> dict[str, np.ndarray]:
+    """For placements (h[i], d[i]): per round rule switched on, which placements break it
+    (only rules broken at least once)."""
+    out = {}
+    for rule in ROUND_RULES:
+        if rule.enabled(data.policy):
+            broken = rule.broken(data, h, d)
+            if broken.any():
+                out[rule.code] = broken
+    return out

@@ -9,20 +9,23 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 import allocator
-from allocator.data import build_round_data
+from allocator.data import RoundData, build_round_data
 from allocator.explain import assemble
 from allocator.greedy import greedy_choice
 from allocator.hashing import policy_sha256, run_id, scenario_sha256
 from allocator.lexicographic import LexResult, infeasible_pins, solve_tiers
 from allocator.limits import check_representable
 from allocator.model import AllocationModel
+from allocator.objective import Objective, default_objective
+from allocator.pairs import Pairs
 from allocator.sparse import model_pairs
+from allocator.validation import check_round
 from allocator.warmstart import exact_values, keeps_round_rules, relaxation, warm_start
 from models.policy import Solver as SolverSettings
 from models.proposal import Proposal, RunInfo
@@ -82,32 +85,38 @@ def optimise(
     `exact` says the model holds every candidate pair (not sparsified), so the
     relaxation is a valid certificate."""
     data, pairs = model.data, model.pairs
+    objective = model.objective
     budget = max(0.0, time_limit_s if time_limit_s is not None else settings.time_limit_s)
     started = time.monotonic()
     bounds, relaxed = relaxation(model)
     certificate = bounds if exact else None
     proven, settled = None, None
+    ranked_tier1 = "deadline_breaches" in objective.names
     if keeps_round_rules(data, pairs, relaxed):
         hint = relaxed
-    elif len(pairs) >= DEADLINES_FIRST and data.ranked_due.any():
+    elif len(pairs) >= DEADLINES_FIRST and ranked_tier1 and data.ranked_due.any():
+        # Tier 1 on the due households' pairs alone is tier 1 of the whole round: leaving
+        # a household unmatched never breaks a round rule, and a household that is not
+        # due gains nothing in tier 1 from being housed.
         pinned = np.zeros(len(pairs), dtype=bool)
         pinned[pairs.pinned_pairs()] = True
         sub_idx = np.flatnonzero(data.ranked_due[pairs.h] | pinned)
         sub = pairs.subset(sub_idx)
         first = solve_tiers(
-            AllocationModel(data, sub),
+            AllocationModel(data, sub, objective=objective),
             settings,
             budget / 3,
-            hint=warm_start(data, sub),
+            hint=warm_start(data, sub, objective=objective),
             tiers=["deadline_breaches", "deadline_days_over"],
         )
-        hint = warm_start(data, pairs, sub_idx[first.chosen], seconds=_repair_seconds(budget))
-        if exact_values(data, pairs) and not _attains(model, certificate, hint):
+        hint = warm_start(data, pairs, sub_idx[first.chosen], seconds=_repair_seconds(budget),
+                          objective=objective)
+        if exact_values(data, pairs, objective) and not _attains(model, certificate, hint):
             # Fixing the sub-solve's placements (one of many tier-1 optima, chosen by
             # CP-SAT's timing) can cost tier 2; the unfixed warm start often reaches the
             # same tier 1 without that cost (measured on the horizon benchmark: 699,967 vs
             # 700,564 = the bound). Keep the better of the two, lexicographically.
-            free = warm_start(data, pairs, seconds=_repair_seconds(budget))
+            free = warm_start(data, pairs, seconds=_repair_seconds(budget), objective=objective)
             hint = max(hint, free, key=lambda c: [k.gain[c].sum() for k in model.components])
         deadline_parts = [c for c in model.components if c.name.startswith("deadline_")]
         found = {t.name: t for t in first.tiers}
@@ -117,7 +126,7 @@ def optimise(
             else:
                 settled = {c.name: found[c.name] for c in deadline_parts}
     else:
-        hint = warm_start(data, pairs, seconds=_repair_seconds(budget))
+        hint = warm_start(data, pairs, seconds=_repair_seconds(budget), objective=objective)
     if not keeps_round_rules(data, pairs, hint):
         # The warm start keeps every round rule except where pins force it not to: the
         # pins clash. Name them (CP-SAT with assumptions) rather than certify anything.
@@ -146,27 +155,34 @@ def versions() -> dict[str, str]:
     }
 
 
-#: Extends the model before solving (e.g. the meeting's stability tier); returns extra
-#: counts for the run block's `sizes`.
-ModelHook = Callable[[AllocationModel], dict[str, int]]
+@dataclass(frozen=True)
+class Solved:
+    """One round solved, before it is explained."""
+
+    data: RoundData
+    pairs: Pairs  # the pairs the proposal is explained with
+    chosen: np.ndarray  # bool per pair
+    lex: LexResult
+    objective: Objective
+    all_pairs: int  # candidate pairs of the round (more than `pairs` for whole stock)
+    model_pairs: int
+    build_s: float
 
 
-def propose(
+def solve(
     scenario: Scenario,
     method: Method = "cp-sat",
     time_limit_s: float | None = None,
-    created_at: str | None = None,
-    model_hook: ModelHook | None = None,
-) -> Proposal:
-    """Solve one round and explain it. Raises InputError for pins that break hard rules,
-    and for weights whose objective CP-SAT cannot represent (allocator.limits).
-
-    `time_limit_s` (default: the policy's `solver.time_limit_s`) bounds the whole call:
-    the solver gets what is left after building the pairs and model, less a small share
-    for the explanations."""
-    started = time.monotonic()
+    objective: Objective | None = None,
+    started: float | None = None,
+) -> Solved:
+    """Validate and solve one round (see `propose`)."""
+    started = time.monotonic() if started is None else started
     check_representable(scenario)
     data = build_round_data(scenario)
+    check_round(data)
+    default = objective is None
+    objective = objective or default_objective(scenario.policy)
     # Every candidate pair, or a selection for whole-stock rounds (allocator.sparse); the
     # proposal is explained with these pairs.
     pairs, all_pairs = model_pairs(data)
@@ -174,21 +190,40 @@ def propose(
     build_s = time.monotonic() - started
     settings = scenario.policy.solver
     model_idx = np.arange(len(pairs))
-    extra_sizes: dict[str, int] = {}
     if method == "greedy":
         lex = LexResult(chosen=greedy_choice(data, pairs), tiers=[])
-        status = "FEASIBLE"
     else:
-        if exact and model_hook is None:
-            model_idx = pairs.undominated(data.D + settings.alternates)
-        model = AllocationModel(data, pairs.subset(model_idx))
-        extra_sizes = model_hook(model) if model_hook else {}
+        if exact and default:
+            model_idx = pairs.undominated(data.D + settings.alternates,
+                                          objective.rank_keys(pairs))
+        model = AllocationModel(data, pairs.subset(model_idx), objective=objective)
         build_s = time.monotonic() - started
         limit = time_limit_s if time_limit_s is not None else settings.time_limit_s
         lex = optimise(model, settings, limit * (1 - EXPLAIN_SHARE) - build_s, exact)
-        status = lex.status
     chosen = np.zeros(len(pairs), dtype=bool)
     chosen[model_idx[lex.chosen]] = True
+    return Solved(data, pairs, chosen, lex, objective, all_pairs, len(model_idx), build_s)
+
+
+def propose(
+    scenario: Scenario,
+    method: Method = "cp-sat",
+    time_limit_s: float | None = None,
+    created_at: str | None = None,
+    objective: Objective | None = None,
+) -> Proposal:
+    """Solve one round and explain it. Raises InputError for input `validate` refuses
+    (pins that break hard rules included).
+
+    `time_limit_s` (default: the policy's `solver.time_limit_s`) bounds the whole call:
+    the solver gets what is left after building the pairs and model, less a small share
+    for the explanations. `objective` (default: `default_objective`) may carry extra
+    terms, e.g. the meeting's stability tier (`Objective.with_extra`)."""
+    started = time.monotonic()
+    solved = solve(scenario, method, time_limit_s, objective, started)
+    data, pairs = solved.data, solved.pairs
+    settings = scenario.policy.solver
+    status = "FEASIBLE" if method == "greedy" else solved.lex.status
     input_sha, policy_sha = scenario_sha256(scenario), policy_sha256(scenario.policy)
     run = RunInfo(
         id=run_id(input_sha, policy_sha, method),
@@ -202,18 +237,17 @@ def propose(
         seed=settings.seed,
         workers=settings.workers,
         status=status,
-        tiers=lex.tiers,
+        tiers=solved.lex.tiers,
         sizes={
             "households": data.H,
             "dwellings": data.D,
-            "pairs": all_pairs,
-            "model_pairs": len(model_idx),
+            "pairs": solved.all_pairs,
+            "model_pairs": solved.model_pairs,
             **{f"rejected_{k}": v for k, v in pairs.rejected.items() if v},
         },
         wall_time_s=0.0,
     )
-    proposal = assemble(data, pairs, chosen, run)
+    proposal = assemble(data, pairs, solved.chosen, run, solved.objective)
     proposal.run.wall_time_s = round(time.monotonic() - started, 3)
-    proposal.run.sizes["build_ms"] = int(build_s * 1000)
-    proposal.run.sizes.update(extra_sizes)
+    proposal.run.sizes["build_ms"] = int(solved.build_s * 1000)
     return proposal

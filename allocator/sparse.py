@@ -3,9 +3,9 @@ made while the candidates are generated, so tens of millions of pairs never sit 
 memory at once.
 
 Why these pairs (whole-stock rounds only; every weekly, city and horizon round is exact):
-- each household's best-fitting dwellings (its own wishes: for a given household, housing
-  points are fixed, so its pairs rank by fit);
-- each dwelling's best households by (housing points, fit) — who deserves it most;
+- each household's best dwellings by the objective (allocator.objective: for a given
+  household, housing points are fixed, so its pairs rank by deadline clock, then fit);
+- each dwelling's best households by the objective — who deserves it most;
 - each dwelling's best-fitting households: the ranking above is dominated by housing
   points, so without this every dwelling would keep the same few top-priority households
   and the kept pairs could not form a large matching;
@@ -28,6 +28,7 @@ from dataclasses import replace
 import numpy as np
 
 from allocator.data import RoundData
+from allocator.objective import default_objective
 from allocator.pairs import Pairs, candidate_blocks, concat_pairs
 
 #: Above this many candidate pairs the model keeps only the selection above.
@@ -50,12 +51,17 @@ def _ties(p: Pairs) -> tuple[np.ndarray, ...]:
     return (p.d, p.h)
 
 
+def _best(p: Pairs) -> tuple[np.ndarray, ...]:
+    """The objective's own ranking of pairs (every tier, then the serial order)."""
+    return (*_ties(p), *default_objective(p.data.policy).rank_keys(p))
+
+
 HOUSEHOLD_PICKS: tuple[tuple[int, Keys], ...] = (
-    (KEEP_PER_HOUSEHOLD, lambda p: (*_ties(p), p.fit)),
+    (KEEP_PER_HOUSEHOLD, _best),
     (KEEP_RANDOM, lambda p: (*_ties(p), -_spread(p))),
 )
 DWELLING_PICKS: tuple[tuple[int, Keys], ...] = (
-    (KEEP_PER_DWELLING, lambda p: (*_ties(p), p.fit, -p.housing)),
+    (KEEP_PER_DWELLING, _best),
     (KEEP_PER_DWELLING, lambda p: (*_ties(p), p.fit)),
     (KEEP_RANDOM, lambda p: (*_ties(p), -_spread(p))),
 )
@@ -104,11 +110,9 @@ class _Selection:
         self.kept: list[Pairs] = []
         self.best: list[Pairs | None] = [None] * len(DWELLING_PICKS)
         self.rejected: dict[str, int] = {}
-        self.fit_max = 0
 
     def add(self, chunk: Pairs) -> None:
         data = self.data
-        self.fit_max = max(self.fit_max, chunk.fit_max)
         for code, n in chunk.rejected.items():
             self.rejected[code] = self.rejected.get(code, 0) + n
         key = chunk.h.astype(np.int64) * data.D + chunk.d
@@ -127,4 +131,4 @@ class _Selection:
         pairs = concat_pairs(self.data, parts)
         key = pairs.h.astype(np.int64) * self.data.D + pairs.d
         _, first = np.unique(key, return_index=True)  # sorted by (household, dwelling)
-        return replace(pairs.subset(first), rejected=self.rejected, fit_max=self.fit_max)
+        return replace(pairs.subset(first), rejected=self.rejected)

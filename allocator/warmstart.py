@@ -1,16 +1,19 @@
-"""A fast, feasible starting proposal: min-cost flow on the assignment core, then repair.
+"""A fast, feasible starting proposal: min-cost flow on the assignment core, then repair;
+and the relaxation that certifies proposals.
 
 CP-SAT treats a complete, feasible hint specially (PERFORMANCE.md); a flow solver finds the
 best assignment without the round rules in milliseconds even at whole-stock size. The
-flow's pair values follow the tiers per pair (deadline first, then housing points, then
-fit); the repair keeps the flow's choices in value order while the round rules (R5 caps
-and quotas, R6 separation) allow, and fills what it had to drop from the best remaining
-candidates. The same flow without round rules and with tier-2 values only gives the
+flow's pair values stack the objective's components (allocator.objective) per pair; the
+repair keeps the flow's choices in value order while the round rules allow, and fills
+what it had to drop from the best remaining candidates. Each round rule states its own
+bans and its own incremental state (allocator.rules.base), so a new rule needs nothing
+here. The same flow without round rules and with tier-2 values only gives the
 "assignment bound" that benchmarks compare against.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING
 
@@ -18,14 +21,23 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from allocator.data import RoundData
-from allocator.lexflow import flow_cost_limit, lexicographic_matching
+from allocator.lexflow import LexFlow, flow_cost_limit
+from allocator.objective import (
+    SAFE_RANGE,
+    TIE_RANDOM_BITS,
+    Component,
+    Objective,
+    default_objective,
+    serial_order,
+    tie_block_size,
+    tie_components,
+)
 from allocator.pairs import Pairs
-from allocator.round_state import RoundState
-from allocator.rules import r5_spread, r7_temporary
-from allocator.rules.r6_separation import ACTIVE, RECOVERY
+from allocator.round_state import RoundState, broken_rules
+from allocator.rules import ROUND_RULES
 
 if TYPE_CHECKING:
-    from allocator.model import AllocationModel, Component
+    from allocator.model import AllocationModel
 
 
 def _stack(high: np.ndarray, low: np.ndarray, matches: int, limit: int) -> np.ndarray:
@@ -38,57 +50,84 @@ def _stack(high: np.ndarray, low: np.ndarray, matches: int, limit: int) -> np.nd
     return high.astype(np.int64) * scale + low.astype(np.int64)
 
 
-def pair_values(data: RoundData, pairs: Pairs, *, with_fit: bool = True) -> np.ndarray:
-    """Per-pair value whose sum over a matching orders matchings lexicographically by
-    (due families on time, days over avoided, housing points[, fit]): each tier's weight
-    exceeds the largest possible total of the tiers below it. The fit tier is included
-    only while the total stays exactly representable in 62 bits."""
+def stacked_gains(gains: list[np.ndarray], matches: int, limit: int
+                  ) -> tuple[np.ndarray | None, int]:
+    """(per-pair value stacking the leading gains, how many of them): sums over a matching
+    compare lexicographically by those gains. (None, 0) when not even the first fits."""
+    value: np.ndarray | None = None
+    used = 0
+    for gain in gains:
+        if value is None:
+            if int(np.abs(gain).max(initial=0)) >= limit:
+                break
+            value = gain.astype(np.int64)
+        else:
+            try:
+                value = _stack(value, gain, matches, limit)
+            except OverflowError:
+                break
+        used += 1
+    return value, used
+
+
+def _through_tier2(objective: Objective) -> int:
+    """How many leading terms make tiers 1 and 2 (up to priority_waiting)."""
+    return objective.names.index("priority_waiting") + 1
+
+
+def pair_values(data: RoundData, pairs: Pairs, objective: Objective | None = None,
+                *, with_fit: bool = True) -> np.ndarray:
+    """Per-pair value whose sum over a matching orders matchings lexicographically by the
+    objective's terms, tiers 1 and 2 at least; the later terms (fit) only while the
+    total stays exactly representable in 62 bits. OverflowError when tiers 1–2 do not."""
+    objective = objective or default_objective(data.policy)
     matches = max(1, min(data.H, data.D))
-    on_time, days_saved = r7_temporary.deadline_gains(data, pairs.h, pairs.late, data.ranked_due)
-    housing = pairs.housing.astype(np.int64)
     # OR-Tools' min-cost flow refuses arc costs whose products with the node count could
     # overflow (BAD_COST_RANGE), so each pair's value stays below 2^62 / nodes.
     limit = flow_cost_limit(data.H, data.D)
-    for fit in (True, False) if with_fit else (False,):
-        try:
-            value = _stack(housing, -pairs.fit, matches, limit) if fit else housing
-            return _stack(on_time, _stack(days_saved, value, matches, limit), matches, limit)
-        except OverflowError:
-            continue
-    raise OverflowError("pair values too large for an exact lexicographic flow")
+    gains = objective.gains(pairs)
+    need = _through_tier2(objective)
+    if not with_fit:
+        gains = gains[:need]
+    value, used = stacked_gains(gains, matches, limit)
+    if value is None or used < need:
+        raise OverflowError("pair values too large for an exact lexicographic flow")
+    return value
 
 
-def exact_values(data: RoundData, pairs: Pairs) -> bool:
-    """Do the tiers stack exactly into flow costs (every round below whole-stock size)?"""
+def exact_values(data: RoundData, pairs: Pairs, objective: Objective | None = None) -> bool:
+    """Do tiers 1 and 2 stack exactly into flow costs (every round below whole-stock size)?"""
     try:
-        pair_values(data, pairs, with_fit=False)
+        pair_values(data, pairs, objective, with_fit=False)
     except OverflowError:
         return False
     return True
 
 
-def hint_values(data: RoundData, pairs: Pairs) -> np.ndarray:
+def hint_values(data: RoundData, pairs: Pairs, objective: Objective | None = None
+                ) -> np.ndarray:
     """`pair_values` when they stack exactly; otherwise (whole-stock sizes) the best
-    approximation that does: due families on time first, then housing points (then fit
-    when it still fits). A pair that would add days over the 3-month cap (a due family
-    moving in later than the next round could manage) is never worth taking."""
+    approximation that does: breaches avoided first, then housing points (then fit when
+    it still fits). A pair that would add days over a deadline clock (a household moving
+    in later than waiting would cost) is never worth taking."""
+    objective = objective or default_objective(data.policy)
     try:
-        return pair_values(data, pairs)
+        return pair_values(data, pairs, objective)
     except OverflowError:
         pass
     matches = max(1, min(data.H, data.D))
     limit = flow_cost_limit(data.H, data.D)
-    on_time, days_saved = r7_temporary.deadline_gains(data, pairs.h, pairs.late, data.ranked_due)
-    housing = pairs.housing.astype(np.int64)
-    worse = days_saved < 0
-    for attempt in (
-        lambda: _stack(on_time, _stack(housing, -pairs.fit, matches, limit), matches, limit),
-        lambda: _stack(on_time, housing, matches, limit),
-    ):
-        try:
-            return np.where(worse, 0, attempt())
-        except OverflowError:
-            continue
+    gains = dict(zip(objective.names, objective.gains(pairs), strict=True))
+    housing = gains["priority_waiting"]
+    worse = np.zeros(len(pairs), dtype=bool)
+    order = [housing]
+    if "deadline_breaches" in gains:
+        worse = gains["deadline_days_over"] < 0
+        order = [gains["deadline_breaches"], housing]
+    for attempt in ([*order, gains["fit"]], order, [housing]):
+        value, used = stacked_gains(attempt, matches, limit)
+        if value is not None and used == len(attempt):
+            return np.where(worse, 0, value)
     return np.where(worse, 0, housing)
 
 
@@ -166,8 +205,8 @@ def repair(
     for p in fixed if fixed is not None else []:
         take(int(p))
     by_value = np.argsort(-values, kind="stable")
-    # Fill only with pairs worth matching: a non-positive value (e.g. a due family moving
-    # in later than the next round could manage) would make the hint worse, not better.
+    # Fill only with pairs worth matching: a non-positive value (e.g. a due household
+    # moving in later than waiting would cost) would make the hint worse, not better.
     for group in (by_value[chosen[by_value]], by_value[values[by_value] > 0]):
         for p in group:
             h, d = int(pairs.h[p]), int(pairs.d[p])
@@ -178,37 +217,12 @@ def repair(
     return out
 
 
-def _bans(data: RoundData, pairs: Pairs, chosen: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Pairs to ban after a flow that broke round rules (bool per pair):
-    - over a building cap or district quota: the lowest-value excess high-need households
-      are banned from that building or district;
-    - a separation scope receiving both active users and households in recovery: the kind
-      bringing less value is banned from the scope."""
+def _bans(pairs: Pairs, chosen: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Pairs to ban after a flow that broke round rules (bool per pair), each rule's own."""
     ban = np.zeros(len(pairs), dtype=bool)
-    idx = np.flatnonzero(chosen)
-    h, d = pairs.h[idx], pairs.d[idx]
-    high = data.high_need[h]
-    for groups, headroom, of_pair in (
-        (data.d_building[d], r5_spread.building_headroom(data), data.d_building[pairs.d]),
-        (data.d_district[d], r5_spread.district_headroom(data), data.d_district[pairs.d]),
-    ):
-        counts = np.bincount(groups[high], minlength=len(headroom))
-        for g in np.flatnonzero(counts > headroom):
-            members = idx[high & (groups == g)]
-            excess = members[np.argsort(values[members], kind="stable")][: counts[g] - headroom[g]]
-            losers = np.isin(pairs.h, pairs.h[excess])
-            ban |= losers & (of_pair == g) & data.high_need[pairs.h]
-    if data.policy.separation.mode == "hard":
-        scope = data.b_scope[data.d_building[d]]
-        substance = data.substance[h]
-        scope_of_pair = data.b_scope[data.d_building[pairs.d]]
-        for s in np.unique(scope):
-            here = scope == s
-            active = values[idx[here & (substance == ACTIVE)]].sum()
-            recovery = values[idx[here & (substance == RECOVERY)]].sum()
-            if active and recovery:
-                loser = RECOVERY if active >= recovery else ACTIVE
-                ban |= (scope_of_pair == s) & (data.substance[pairs.h] == loser)
+    for rule in ROUND_RULES:
+        if rule.enabled(pairs.data.policy):
+            ban |= rule.bans(pairs, chosen, values)
     return ban
 
 
@@ -218,6 +232,7 @@ def warm_start(
     fixed: np.ndarray | None = None,
     seconds: float = 10.0,
     rounds: int = 50,
+    objective: Objective | None = None,
 ) -> np.ndarray:
     """A complete, feasible proposal to hint CP-SAT with: pins and `fixed` pairs kept;
     the rest by min-cost flow, re-run with bans while it breaks round rules (each flow
@@ -226,13 +241,12 @@ def warm_start(
         np.array(pairs.pinned_pairs(), dtype=np.int64),
         np.zeros(0, dtype=np.int64) if fixed is None else fixed,
     )
-    values = hint_values(data, pairs)
+    values = hint_values(data, pairs, objective)
     stop = time.monotonic() + seconds
     banned = np.zeros(len(pairs), dtype=bool)
-    banned[fixed_pairs] = False
     chosen = flow_assignment(data, pairs, values, fixed_pairs)
     for _ in range(rounds):
-        ban = _bans(data, pairs, chosen, values)
+        ban = _bans(pairs, chosen, values)
         ban[fixed_pairs] = False
         if not (ban & ~banned).any() or time.monotonic() > stop:
             break
@@ -241,76 +255,106 @@ def warm_start(
     return repair(data, pairs, chosen, values, fixed_pairs)
 
 
+def tie_random_bits(data: RoundData) -> int:
+    """Bits of the assignment tie-break: as many as fit in a flow level and a stage
+    (decided by the round's sizes only, so a reduced model breaks ties like the full)."""
+    matches = max(1, min(data.H, data.D))
+    room = min(flow_cost_limit(data.H, data.D).bit_length() - 1, SAFE_RANGE.bit_length() - 1)
+    return max(0, min(TIE_RANDOM_BITS, room - math.ceil(math.log2(matches + 1)) - 1))
+
+
 def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
-    """The lexicographic optimum of the model's own objective components with the round
-    rules (R5, R6) dropped, pins kept: (component values, the flow's choice). Components
-    are stacked into as few flow levels as 62-bit costs allow, each level solved on the
-    optimal face of the ones before (allocator.lexflow). No proposal beats these values
-    in this order, so a proposal that attains them is proven optimal on them; when the
-    flow's choice itself keeps the round rules, it *is* the optimum."""
+    """The lexicographic optimum of the model's own components with the round rules
+    dropped, pins kept: (component values, the flow's choice). Components are stacked into
+    as few flow levels as 62-bit costs allow, each level solved on the optimal face of the
+    ones before (allocator.lexflow). No proposal beats these values in this order, so a
+    proposal that attains them is proven optimal on them; when the flow's choice itself
+    keeps the round rules, it *is* the optimum.
+
+    Once every component is solved, the households still open on the optimal face are the
+    only ones whose housed status can differ between optimal proposals (with or without
+    the round rules, if a proposal attains these values): the serial tie-break orders
+    them (`model.tie`), and its levels are solved here too."""
     data, pairs = model.data, model.pairs
     matches = max(1, min(data.H, data.D))
     limit = flow_cost_limit(data.H, data.D)
-    levels: list[np.ndarray] = []
-    used: list[Component] = []
+    flow = LexFlow(data.H, data.D, pairs.h, pairs.d,
+                   np.array(pairs.pinned_pairs(), dtype=np.int64))
+    levels: list[tuple[np.ndarray, list[Component]]] = []
     value: np.ndarray | None = None
+    level: list[Component] = []
+    complete = True
     for c in model.components:
         gain = c.gain.astype(np.int64)
         if value is not None:
             try:
                 value = _stack(value, gain, matches, limit)
-                used.append(c)
+                level.append(c)
                 continue
             except OverflowError:
-                levels.append(value)
+                levels.append((value, level))
         if int(np.abs(gain).max(initial=0)) >= limit:
-            value = None
+            value, level, complete = None, [], False
             break
-        value = gain
-        used.append(c)
+        value, level = gain, [c]
     if value is not None:
-        levels.append(value)
-    fixed = np.array(pairs.pinned_pairs(), dtype=np.int64)
-    chosen = lexicographic_matching(data.H, data.D, pairs.h, pairs.d, levels, fixed)
+        levels.append((value, level))
+    used: list[Component] = []
+    one_level = complete and len(levels) == 1
+    for values, components in levels:
+        optimum = flow.optimise(values, flips=one_level)
+        used += components
+        if one_level:
+            # Every ranked component in one level: how much of it each household's flip
+            # costs tells which households can change status among the true optima
+            # (allocator.lexicographic._tie_break).
+            model.flip_loss, model.relaxed_level = flow.flip_loss, values
+            model.relaxed_optimum = optimum
+    model.tie, model.tie_exact = [], False
+    if complete:
+        households = serial_order(pairs, flow.open_households())
+        model.tie = tie_components(pairs, households, tie_block_size(limit),
+                                   tie_random_bits(data))
+        model.tie_exact = True
+        for k, c in enumerate(model.tie):
+            flow.optimise(c.gain, face=k < len(model.tie) - 1)
+            used.append(c)
+    model.relaxed_open = flow.open_households() if complete else None
+    chosen = flow.chosen()
     return {c.name: c.value(chosen) for c in used}, chosen
 
 
 def keeps_round_rules(data: RoundData, pairs: Pairs, chosen: np.ndarray) -> bool:
-    """True when the chosen pairs break no building cap, district quota or separation."""
-    return not _bans(data, pairs, chosen, pairs.housing.astype(np.int64)).any()
+    """True when the chosen pairs break no round rule that is switched on."""
+    idx = np.flatnonzero(chosen)
+    return not broken_rules(data, pairs.h[idx], pairs.d[idx])
 
 
 def assignment_bound(data: RoundData, pairs: Pairs) -> dict[str, int]:
-    """The relaxation bound: the lexicographic optimum of (breaches, days over, housing
-    points) over the candidate pairs with the round rules (R5, R6) and pins dropped.
-    No proposal can do better on these tiers, in this order. When the three tiers cannot
-    be stacked exactly (whole-stock sizes), the deadline tiers and housing points are
-    bounded by two separate flows; the housing bound then ignores tier 1 (weaker, still
-    valid)."""
-
-    def deadline_values(chosen: np.ndarray) -> dict[str, int]:
-        over = r7_temporary.unmatched_days_over(data)
-        due = np.flatnonzero(data.ranked_due)
-        matched = {int(pairs.h[p]): int(p) for p in np.flatnonzero(chosen)
-                   if data.ranked_due[pairs.h[p]]}
-        return {
-            "deadline_breaches": sum(
-                1 for h in due if int(h) not in matched or pairs.late[matched[int(h)]] > 0
-            ),
-            "deadline_days_over": sum(
-                int(over[h]) if int(h) not in matched else int(pairs.late[matched[int(h)]])
-                for h in due
-            ),
-        }
-
+    """The relaxation bound: the lexicographic optimum of tiers 1 and 2 over the candidate
+    pairs with the round rules and pins dropped. No proposal can do better on these
+    tiers, in this order. When they cannot be stacked exactly (whole-stock sizes), tier 1
+    and the housing points are bounded by two separate flows; the housing bound then
+    ignores tier 1 (weaker, still valid)."""
+    objective = default_objective(data.policy)
+    components = objective.components(pairs)[0]
+    through = _through_tier2(objective)
+    leading = components[:through]
     try:
-        chosen = flow_assignment(data, pairs, pair_values(data, pairs, with_fit=False))
-        return {**deadline_values(chosen), "priority_waiting": int(pairs.housing[chosen].sum())}
+        chosen = flow_assignment(data, pairs, pair_values(data, pairs, objective,
+                                                          with_fit=False))
+        return {c.name: c.value(chosen) for c in leading}
     except OverflowError:
         pass
     matches = max(1, min(data.H, data.D))
     limit = flow_cost_limit(data.H, data.D)
-    on_time, days_saved = r7_temporary.deadline_gains(data, pairs.h, pairs.late, data.ranked_due)
-    deadlines = flow_assignment(data, pairs, _stack(on_time, days_saved, matches, limit))
+    out: dict[str, int] = {}
+    deadline = [c for c in leading if c.name.startswith("deadline_")]
+    if deadline:
+        value, _ = stacked_gains([c.gain for c in deadline], matches, limit)
+        assert value is not None
+        chosen = flow_assignment(data, pairs, value)
+        out.update({c.name: c.value(chosen) for c in deadline})
     housing = flow_assignment(data, pairs, pairs.housing.astype(np.int64))
-    return {**deadline_values(deadlines), "priority_waiting": int(pairs.housing[housing].sum())}
+    out["priority_waiting"] = int(pairs.housing[housing].sum())
+    return out

@@ -92,7 +92,7 @@ def generate(spec: TierSpec) -> Scenario:
 def _municipality(spec: TierSpec) -> Scenario:
     """A round of `dwellings` vacancies and `households` waiting, cut from replicas of the
     Drammen-like municipality (scenarios/sized_round.py)."""
-    from scenarios import municipality
+    from allocator.replay import municipality
 
     sized: Callable[..., Scenario] | None = getattr(municipality, "sized_round", None)
     if sized is None:

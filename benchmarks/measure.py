@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from allocator.data import RoundData
-from allocator.model import AllocationModel, Component, objective
+from allocator.model import AllocationModel
+from allocator.objective import Component, default_objective
 from allocator.pairs import Pairs
 from benchmarks.trace import SolveRecord, Trace, decode
 from models.proposal import Proposal
@@ -108,7 +109,7 @@ def component_values(model: AllocationModel, chosen: np.ndarray) -> dict[str, in
 def components_for(data: RoundData, pairs: Pairs) -> list[Component]:
     """The model's objective components over `pairs` (e.g. every candidate pair, for the
     greedy baseline), measured ones first, without building a CP-SAT model."""
-    ranked, measured = objective(data, pairs)
+    ranked, measured = default_objective(data.policy).components(pairs)
     return measured + ranked
 
 

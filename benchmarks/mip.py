@@ -1,13 +1,13 @@
 """The tier-2 stage as a plain MIP, built from the Pairs arrays, for HiGHS.
 
-Columns: one binary per candidate pair, then one binary `y` per separation scope that has
-both active users and households in recovery among its pairs. Rows, as in the CP-SAT model
-(allocator/rules, allocator/model.py):
+Columns: one binary per candidate pair, then one binary `y` per exclusion scope (R6
+separation) that has households of both kinds among its pairs. Rows, from the same rule
+statements as the CP-SAT model (allocator.rules.ROUND_RULES):
 
 - R1: at most one pair per household and per dwelling; pins fixed to 1 (column bounds);
-- R5: per ordinary building and per district, Σ high-need pairs <= headroom, where it can
-  bind (headroom below the number of distinct dwellings involved);
-- R6: x_active <= y and x_recovery <= 1 - y per mixed scope;
+- every capacity rule (R5 building cap, district quota, school-zone quota): Σ counted
+  pairs <= headroom per group, where it can bind;
+- every exclusion rule: x_first <= y and x_second <= 1 - y per mixed scope;
 - tier 1 held: every component before `objective` no worse than CP-SAT's value.
 
 Objective: maximise the `objective` component (housing points). Only numpy is needed to
@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from allocator.model import AllocationModel
-from allocator.rules import r5_spread
-from allocator.rules.r6_separation import ACTIVE, RECOVERY
+from allocator.rules import ROUND_RULES
+from allocator.rules.base import CapacityRule, ExclusionRule
 
 
 @dataclass(frozen=True)
@@ -86,25 +86,27 @@ def _groups(keys: np.ndarray) -> list[np.ndarray]:
 
 
 def scopes(model: AllocationModel) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(active pairs, recovery pairs) per separation scope that has both."""
-    data, pairs = model.data, model.pairs
-    if data.policy.separation.mode == "off":
-        return []
-    scope = data.b_scope[data.d_building[pairs.d]]
-    substance = data.substance[pairs.h]
+    """(first-kind pairs, second-kind pairs) per exclusion scope that has both."""
     out = []
-    for members in _groups(scope):
-        active = members[substance[members] == ACTIVE]
-        recovery = members[substance[members] == RECOVERY]
-        if len(active) and len(recovery):
-            out.append((np.sort(active), np.sort(recovery)))
+    for rule in ROUND_RULES:
+        if isinstance(rule, ExclusionRule) and rule.enabled(model.data.policy):
+            out += [(np.sort(one), np.sort(two)) for one, two in rule.conflicts(model.pairs)]
+    return out
+
+
+def capacities(model: AllocationModel) -> list[tuple[np.ndarray, int]]:
+    """(pairs, bound) of every capacity that can bind."""
+    out = []
+    for rule in ROUND_RULES:
+        if isinstance(rule, CapacityRule) and rule.enabled(model.data.policy):
+            out += rule.rows(model.pairs)
     return out
 
 
 def build(model: AllocationModel, held: dict[str, int], objective: str = "priority_waiting",
           ) -> Mip:
     """The stage of `objective` with the components before it held at `held` values."""
-    data, pairs = model.data, model.pairs
+    pairs = model.pairs
     n = len(pairs)
     mixed = scopes(model)
     rows = _Rows()
@@ -112,14 +114,8 @@ def build(model: AllocationModel, held: dict[str, int], objective: str = "priori
         for g in _groups(keys):
             if len(g) > 1:
                 rows.add(g, 1.0, -np.inf, 1.0)
-    high = np.flatnonzero(data.high_need[pairs.h])
-    for groups, headroom in ((data.d_building[pairs.d[high]], r5_spread.building_headroom(data)),
-                             (data.d_district[pairs.d[high]], r5_spread.district_headroom(data))):
-        for g in _groups(groups):
-            members = high[g]
-            cap = int(headroom[groups[g[0]]])
-            if cap < len(np.unique(pairs.d[members])):
-                rows.add(members, 1.0, -np.inf, float(cap))
+    for members, cap in capacities(model):
+        rows.add(members, 1.0, -np.inf, float(cap))
     for s, (active, recovery) in enumerate(mixed):
         y = n + s
         for p in active:

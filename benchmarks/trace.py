@@ -24,7 +24,8 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 import allocator.solve as solve_module
-from allocator.model import AllocationModel, Stage
+from allocator.model import AllocationModel
+from allocator.objective import Stage
 
 #: Steps of propose() timed when allocator.solve has them.
 OPTIONAL = ("relaxation", "warm_start", "assignment_bound")

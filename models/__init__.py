@@ -9,17 +9,21 @@ from models.scenario import (
     Child,
     District,
     Dwelling,
+    ExpectedHousehold,
+    ExpectedVacancy,
     Household,
     Locks,
     Profile,
     Scenario,
     SchoolAccess,
+    SchoolZone,
     SituationKind,
     SubstanceUse,
 )
 
 __all__ = [
-    "Building", "Category", "Child", "District", "Dwelling", "Household", "InputError",
+    "Building", "Category", "Child", "District", "Dwelling", "ExpectedHousehold", "ExpectedVacancy",
+    "Household", "InputError",
     "Locks", "Policy", "Problem", "Profile", "Proposal", "Scenario", "SchoolAccess",
-    "SituationKind", "SubstanceUse",
+    "SchoolZone", "SituationKind", "SubstanceUse",
 ]

@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.problems import inconsistent
+
 #: Largest value of a points weight (a priority's points, a fit weight).
 MAX_WEIGHT = 1_000_000_000
 #: Largest weight per day of waiting, or per NOK of rent lost.
@@ -68,7 +70,8 @@ class School(_Section):
     @model_validator(mode="after")
     def _ordered(self) -> School:
         if not self.min_age <= self.max_age:
-            raise ValueError("school.min_age must not exceed school.max_age")
+            raise inconsistent(f"min_age {self.min_age} er høyere enn max_age {self.max_age}",
+                               "min_age", "max_age", value=self.min_age)
         return self
 
 
@@ -80,6 +83,10 @@ class Spread(_Section):
     active_use_is_high_need: bool = True
     building_cap: Literal["hard", "off"] = "hard"
     district_quota: Literal["hard", "off"] = "hard"
+    school_zone_quota: Literal["hard", "off"] = Field(
+        "hard", description="New high-need placements per primary school zone and round "
+        "stay within school_zones[].max_new_high_need."
+    )
 
 
 class Separation(_Section):
@@ -110,7 +117,39 @@ class Temporary(_Section):
     )
 
 
-class Needs(_Section):
+class ClockWeights(_Section):
+    """How much one breach (and one day over) of each deadline clock weighs in tier 1."""
+
+    temporary: int = Field(1, ge=1, le=1000)
+    release: int = Field(1, ge=1, le=1000)
+    refugee: int = Field(1, ge=1, le=1000)
+
+
+class Deadlines(_Section):
+    """Deadline clocks besides R7 (whose switch is `temporary.mode`): a date by which the
+    household's dwelling must be ready; breaches, then days over, in tier 1."""
+
+    release: Literal["hard", "off"] = Field(
+        "hard", description="Prison or institution: the dwelling is ready on release_on."
+    )
+    refugee: Literal["hard", "off"] = Field(
+        "hard", description="Refugees: the dwelling is ready on arrives_on."
+    )
+    weights: ClockWeights = Field(default_factory=ClockWeights)
+
+
+class Lookahead(_Section):
+    """The weekly round with the coming weeks in view (off while `weeks` is 0): this
+    week's offers are chosen so that fewer households miss a deadline clock in the next
+    `weeks` weeks, over `futures` sampled futures (known future vacancies and households,
+    and the scenario's forecast rates), with common random numbers from `seed`."""
+
+    weeks: int = Field(0, ge=0, le=26, description="Weeks ahead; 0 = off.")
+    futures: int = Field(8, ge=1, le=64, description="Sampled futures.")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+class NeedsRules(_Section):
     """R8: needs and dwelling categories."""
 
     mode: Literal["hard", "off"] = Field(
@@ -166,7 +205,9 @@ class Weights(_Section):
     def _priorities(self) -> Weights:
         missing = {1, 2, 3} - set(self.priority_points)
         if missing:
-            raise ValueError(f"priority_points needs keys 1, 2 and 3 (missing {sorted(missing)})")
+            raise inconsistent("priority_points mangler prioritet "
+                               + ", ".join(map(str, sorted(missing))) + " (trenger 1, 2 og 3)",
+                               "priority_points", value=sorted(self.priority_points))
         return self
 
 
@@ -183,7 +224,9 @@ class Policy(_Section):
     spread: Spread = Field(default_factory=Spread)
     separation: Separation = Field(default_factory=Separation)
     temporary: Temporary = Field(default_factory=Temporary)
-    needs: Needs = Field(default_factory=Needs)
+    deadlines: Deadlines = Field(default_factory=Deadlines)
+    lookahead: Lookahead = Field(default_factory=Lookahead)
+    needs: NeedsRules = Field(default_factory=NeedsRules)
     solver: Solver = Field(default_factory=Solver)
     weights: Weights = Field(default_factory=Weights)
 

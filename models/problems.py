@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+#: The pydantic error type of ``inconsistent``; loaders turn it into a record problem.
+INCONSISTENT = "inconsistent"
 
 
 class Problem(BaseModel):
@@ -24,15 +28,31 @@ class Problem(BaseModel):
     field: str = ""
     value: Any = None
     expected: str = ""
+    message: str = Field(
+        "", description="A record-level problem in words (bokmål), naming the fields and "
+                        "values that do not fit together; empty for a single bad value.")
 
     def render(self) -> str:
         location = self.location
         if not location and self.table is not None:
             location = self.table + (f"[{self.index}]" if self.index is not None else "")
         where = ", ".join(p for p in (self.file or "", location) if p) or "input"
-        value = _short(self.value)
         field = f"field '{self.field}'" if self.field else "record"
-        return f"{where}: {field}: got {value}; expected {self.expected}"
+        if self.message:
+            return f"{where}: {field}: {self.message}"
+        got = "" if self.value is None else f"got {_short(self.value)}; "
+        return f"{where}: {field}: {got}expected {self.expected}"
+
+
+def inconsistent(message: str, *fields: str, value: Any = None) -> PydanticCustomError:
+    """The error a model validator raises when fields do not fit together.
+
+    ``message`` says it in bokmål with the fields and values ("preferred_districts og
+    excluded_districts inneholder begge D1"); ``fields`` are the dotted fields it is about
+    (the first places the problem: its cell or JSON path); ``value`` is what to show.
+    """
+    return PydanticCustomError(INCONSISTENT, "{message}",
+                               {"message": message, "fields": list(fields), "value": value})
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -11,7 +11,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+
+#: The deadline clocks (docs/rules.md "Deadline clocks"): the 3-month cap on temporary housing
+#: for families (R7), the dwelling ready on release from prison or institution, and on a
+#: refugee's agreed arrival.
+Clock = Literal["temporary", "release", "refugee"]
 
 TierStatus = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN", "MODEL_INVALID", "SKIPPED"]
 
@@ -35,6 +40,7 @@ class TierResult(_Out):
     bound: float | None = None
     gap: float | None = Field(None, description="|objective - bound| / max(1, |objective|).")
     wall_time_s: float = 0.0
+    note: str | None = Field(None, description="Why the tier has no bound or was skipped.")
 
 
 class RunInfo(_Out):
@@ -108,6 +114,7 @@ class EmptyDwelling(_Out):
 
 class Breach(_Out):
     household: str
+    clock: Clock = "temporary"
     deadline: dt.date
     days_over: int
     dwelling: str | None = None
@@ -120,10 +127,13 @@ class Kpis(_Out):
     housed: int = 0
     unmatched: int = 0
     empty_dwellings: int = 0
-    due_families: int = 0
+    due_families: int = Field(0, description="Households due under a deadline clock.")
     due_housed: int = 0
     breaches: int = 0
     days_over: int = 0
+    breaches_by_clock: dict[str, int] = Field(
+        default_factory=dict, description="Breaches per deadline clock (temporary, release, "
+        "refugee).")
     dissimilarity_before: float | None = None
     dissimilarity_after: float | None = None
     vacancy_days: int = 0

@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from models.policy import Policy
-from models.problems import Problem
+from models.problems import Problem, inconsistent
 
 
 def _as_id(value: Any) -> Any:
@@ -92,6 +92,7 @@ class SituationKind(str, Enum):
     prison = "prison"
     crisis_centre = "crisis_centre"
     unsuitable = "unsuitable"
+    refugee = "refugee"
     other = "other"
 
 
@@ -133,11 +134,12 @@ class Building(Record):
     @model_validator(mode="after")
     def _consistent(self) -> Building:
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
-            raise ValueError(f"min_age {self.min_age} is above max_age {self.max_age}")
+            raise inconsistent(f"min_age {self.min_age} er høyere enn max_age {self.max_age}",
+                               "min_age", "max_age", value=self.min_age)
         if self.residents.high_need > self.units:
-            raise ValueError(
-                f"residents.high_need {self.residents.high_need} exceeds units {self.units}"
-            )
+            raise inconsistent(
+                f"residents.high_need {self.residents.high_need} er flere enn units "
+                f"{self.units}", "residents.high_need", "units", value=self.residents.high_need)
         return self
 
 
@@ -158,12 +160,20 @@ class Dwelling(Record):
     @model_validator(mode="after")
     def _rooms_hold_bedrooms(self) -> Dwelling:
         if self.rooms is not None and self.bedrooms > self.rooms:
-            raise ValueError(f"bedrooms {self.bedrooms} exceed rooms {self.rooms}")
+            raise inconsistent(f"bedrooms {self.bedrooms} er flere enn rooms {self.rooms}",
+                               "bedrooms", "rooms", value=self.bedrooms)
         return self
 
 
+#: Children under this age make a family (R7); older children living at home are adults.
+ADULT_AGE = 18
+
+
 class Child(Record):
-    age: int = Field(..., ge=0, le=17)
+    """A child living with the household. One aged 18 or more counts as an adult for the
+    bedroom need (R2) and does not make the household a family (R7)."""
+
+    age: int = Field(..., ge=0, le=40)
     school_zone: Id | None = None
     keep_school: bool = True
 
@@ -181,16 +191,30 @@ class Needs(Record):
 
 
 class Situation(Record):
+    """Where the household lives now; three kinds start a deadline clock (docs/rules.md):
+    temporary housing (`since`), prison or institution (`release_on`), and refugees the
+    municipality has agreed to receive (`arrives_on`)."""
+
     kind: SituationKind = SituationKind.other
     since: Day | None = None
     release_on: Day | None = None
+    arrives_on: Day | None = Field(
+        None, description="Refugees: the date the municipality has agreed to receive them."
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> Situation:
         if self.kind is SituationKind.temporary and self.since is None:
-            raise ValueError("a household in temporary housing needs 'since' (R7 clock)")
+            raise inconsistent("kind temporary (midlertidig botilbud) trenger since: "
+                               "datoen fristen (R7) regnes fra", "since", "kind",
+                               value=self.kind.value)
         if self.since and self.release_on and self.release_on < self.since:
-            raise ValueError(f"release_on {self.release_on} is before since {self.since}")
+            raise inconsistent(f"release_on {self.release_on:%d.%m.%Y} er før since "
+                               f"{self.since:%d.%m.%Y}", "release_on", "since",
+                               value=self.release_on.isoformat())
+        if self.arrives_on is not None and self.kind is not SituationKind.refugee:
+            raise inconsistent(f"arrives_on gjelder bare kind refugee, ikke {self.kind.value}",
+                               "arrives_on", "kind", value=self.arrives_on.isoformat())
         return self
 
 
@@ -210,24 +234,108 @@ class Household(Record):
     preferred_districts: list[Id] = Field(default_factory=list)
     max_rent: float | None = Field(None, ge=0, le=1_000_000)
     ready_from: Day | None = None
+    partner: bool | None = Field(
+        None,
+        description="The main applicant lives with a partner who shares the main bedroom "
+        "(R2). Omitted: true when adults >= 2.",
+    )
 
     @property
     def persons(self) -> int:
         return self.adults + len(self.children)
 
     @property
+    def minors(self) -> int:
+        """Children under 18."""
+        return sum(1 for c in self.children if c.age < ADULT_AGE)
+
+    @property
+    def all_adults(self) -> int:
+        """Adults, counting children aged 18 or more (R2: adult children are adults)."""
+        return self.adults + len(self.children) - self.minors
+
+    @property
+    def has_partner(self) -> bool:
+        """R2: `partner`, or by default true when the household has two or more adults."""
+        return self.adults >= 2 if self.partner is None else self.partner
+
+    @property
     def is_family(self) -> bool:
         """A family has at least one child under 18 (R7)."""
-        return len(self.children) > 0
+        return self.minors > 0
 
     @model_validator(mode="after")
     def _wishes_consistent(self) -> Household:
         clash = set(self.preferred_districts) & set(self.excluded_districts)
         if clash:
-            raise ValueError(f"districts {sorted(clash)} are both preferred and excluded")
+            raise inconsistent("preferred_districts og excluded_districts inneholder begge "
+                               + ", ".join(sorted(clash)), "preferred_districts",
+                               "excluded_districts", value=sorted(clash))
         if len(set(self.preferred_districts)) != len(self.preferred_districts):
-            raise ValueError("preferred_districts lists a district twice")
+            twice = sorted({d for d in self.preferred_districts
+                            if self.preferred_districts.count(d) > 1})
+            raise inconsistent("preferred_districts nevner " + ", ".join(twice) + " mer enn "
+                               "én gang", "preferred_districts", value=twice)
+        if self.partner and self.adults < 2:
+            raise inconsistent("partner er true, men adults er 1: partneren er en av de voksne",
+                               "partner", "adults", value=True)
         return self
+
+
+class SchoolZone(Record):
+    """A primary school zone (skolekrets); buildings name it in `school_zone_primary`.
+    Oslo's 2024 regulation weighs school zones with much municipal housing: new high-need
+    placements in one zone per round stay within `max_new_high_need` (R5)."""
+
+    id: Id
+    name: str = ""
+    max_new_high_need: int | None = Field(None, ge=0, le=MAX_COUNT)
+
+
+class ExpectedVacancy(Dwelling):
+    """A dwelling known to become vacant (notice given, lease ending, new build or
+    purchase): `available_from` is the expected date. Read by the look-ahead policy."""
+
+    certainty: float = Field(1.0, gt=0, le=1, description="Probability that it frees then.")
+
+
+class ExpectedHousehold(Household):
+    """A household known to join the waiting list on `joins_on` (approval expected, entry
+    into temporary housing, release, refugee arrival). Read by the look-ahead policy."""
+
+    joins_on: Day
+    certainty: float = Field(1.0, gt=0, le=1, description="Probability that it joins then.")
+
+
+class VacancyRate(Record):
+    """Vacancies of one kind expected per week, for what is not known yet (estimated from
+    the municipality's own history: `allocator estimate-rates`). A sampled vacancy is a
+    dwelling like `dwelling` (its building, size, category, rent), free `notice_days` after
+    the round that lists it."""
+
+    dwelling: Dwelling
+    per_week: float = Field(..., gt=0, le=50)
+    notice_days: int = Field(30, ge=0, le=365)
+
+
+class ArrivalRate(Record):
+    """Households of one kind expected to join the list per week, with a deadline clock
+    `deadline_after_days` after joining (a release from prison or an institution, a
+    refugee's agreed arrival). Households without a clock in the coming weeks are not
+    forecast: the look-ahead plans for deadlines only."""
+
+    household: Household
+    per_week: float = Field(..., gt=0, le=50)
+    deadline_after_days: int = Field(..., ge=0, le=730)
+
+
+class Forecast(Record):
+    """Rates for what is not known, read by the look-ahead policy (`policy.lookahead`)."""
+
+    vacancies: list[VacancyRate] = Field(default_factory=list)
+    arrivals: list[ArrivalRate] = Field(default_factory=list)
+    history_weeks: int | None = Field(None, ge=1, le=5200, description="Weeks the rates were "
+                                      "estimated from (for the record).")
 
 
 class SchoolAccess(Record):
@@ -263,7 +371,11 @@ class Scenario(Record):
     dwellings: list[Dwelling] = Field(default_factory=list)
     households: list[Household] = Field(default_factory=list)
     school_access: list[SchoolAccess] = Field(default_factory=list)
+    school_zones: list[SchoolZone] = Field(default_factory=list)
     locks: Locks = Field(default_factory=Locks)
+    expected_vacancies: list[ExpectedVacancy] = Field(default_factory=list)
+    expected_households: list[ExpectedHousehold] = Field(default_factory=list)
+    forecast: Forecast | None = None
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Scenario:
@@ -288,18 +400,21 @@ class Scenario(Record):
         return {h.id: h for h in self.households}
 
 
-def _duplicates(table: str, ids: list[str]) -> list[Problem]:
-    counts = Counter(ids)
+def _duplicates(*tables: tuple[str, list[str]]) -> list[Problem]:
+    """Every row whose id an earlier row (of these tables, in order) already uses."""
+    counts = Counter(id_ for _, ids in tables for id_ in ids)
     seen: set[str] = set()
     problems = []
-    for index, id_ in enumerate(ids):
-        if counts[id_] > 1:
-            if id_ in seen:
-                problems.append(
-                    Problem(table=table, index=index, field="id", value=id_,
-                            expected="an id not used by another row of the same table")
-                )
-            seen.add(id_)
+    names = " or ".join(dict.fromkeys(table for table, _ in tables))
+    for table, ids in tables:
+        for index, id_ in enumerate(ids):
+            if counts[id_] > 1:
+                if id_ in seen:
+                    problems.append(
+                        Problem(table=table, index=index, field="id", value=id_,
+                                expected=f"an id not used by another row of {names}")
+                    )
+                seen.add(id_)
     return problems
 
 
@@ -307,8 +422,13 @@ def reference_problems(s: Scenario) -> list[Problem]:
     """Problems only the whole scenario reveals: ids, cross-references, dates vs. as_of."""
     problems: list[Problem] = []
     for table, rows in (("districts", s.districts), ("buildings", s.buildings),
-                        ("dwellings", s.dwellings), ("households", s.households)):
-        problems += _duplicates(table, [r.id for r in rows])
+                        ("school_zones", s.school_zones)):
+        problems += _duplicates((table, [r.id for r in rows]))
+    # Known future vacancies and households share the id space of this round's.
+    problems += _duplicates(("dwellings", [d.id for d in s.dwellings]),
+                            ("expected_vacancies", [d.id for d in s.expected_vacancies]))
+    problems += _duplicates(("households", [h.id for h in s.households]),
+                            ("expected_households", [h.id for h in s.expected_households]))
 
     districts = {d.id for d in s.districts}
     buildings = {b.id for b in s.buildings}
@@ -323,10 +443,40 @@ def reference_problems(s: Scenario) -> list[Problem]:
             problems.append(Problem(table=table, index=index, field=field, value=value,
                                     expected=f"the id of a {what} in the scenario"))
 
+    school_zones = {z.id for z in s.school_zones}
     for i, b in enumerate(s.buildings):
         unknown("buildings", i, "district", b.district, districts, "district")
+        if school_zones and b.school_zone_primary is not None:
+            unknown("buildings", i, "school_zone_primary", b.school_zone_primary, school_zones,
+                    "school zone in school_zones")
     for i, d in enumerate(s.dwellings):
         unknown("dwellings", i, "building", d.building, buildings, "building")
+    for i, v in enumerate(s.expected_vacancies):
+        unknown("expected_vacancies", i, "building", v.building, buildings, "building")
+        if v.available_from < s.as_of:
+            problems.append(Problem(table="expected_vacancies", index=i, field="available_from",
+                                    value=str(v.available_from),
+                                    expected=f"a date after as_of {s.as_of}"))
+    if s.forecast is not None:
+        for i, rate in enumerate(s.forecast.vacancies):
+            unknown("forecast.vacancies", i, "dwelling.building", rate.dwelling.building,
+                    buildings, "building")
+        for i, arrival in enumerate(s.forecast.arrivals):
+            for field in ("excluded_districts", "preferred_districts"):
+                for d_id in getattr(arrival.household, field):
+                    unknown("forecast.arrivals", i, f"household.{field}", d_id, districts,
+                            "district")
+    for i, e in enumerate(s.expected_households):
+        if e.joins_on <= s.as_of:
+            problems.append(Problem(table="expected_households", index=i, field="joins_on",
+                                    value=str(e.joins_on),
+                                    expected=f"a date after as_of {s.as_of}"))
+        for field in ("excluded_districts", "preferred_districts"):
+            for d_id in getattr(e, field):
+                unknown("expected_households", i, field, d_id, districts, "district")
+        for d_id in e.acceptable_districts or []:
+            unknown("expected_households", i, "acceptable_districts", d_id, districts,
+                    "district")
     for i, h in enumerate(s.households):
         for field in ("excluded_districts", "preferred_districts"):
             for d_id in getattr(h, field):

@@ -11,9 +11,9 @@ Guarantees:
   state, no iteration over hashed sets);
 * always valid: the result has passed ``Scenario`` validation;
 * O(n) in the number of households and dwellings;
-* pinned pairs (only with ``pin=True``) pass every pairwise rule and, together, the
-  building cap, district quota and separation rules, so pins never make a round infeasible.
-  The check lives here (``pair_rejections``) so the generator does not depend on the solver.
+* pinned pairs (only with ``pin=True``) pass every pairwise rule and, together, every
+  round rule (caps, quotas, separation), so pins never make a round infeasible. Both are
+  asked of the independent checker (allocator.checker), never restated here.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from allocator.checker import pair_violations
+from allocator.checker.context import Context
+from allocator.checker.facts import building_cap
+from allocator.checker.registry import PLACEMENT_RULES
 from models import (
     Building,
     Category,
@@ -34,15 +38,17 @@ from models import (
     Profile,
     Scenario,
     SchoolAccess,
+    SchoolZone,
     SituationKind,
     SubstanceUse,
 )
+from models.proposal import Match, Proposal, RunInfo
 from models.scenario import Locks, Residents
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-__all__ = ["pair_rejections", "random_scenario", "scenario_strategy"]
+__all__ = ["random_scenario", "scenario_strategy"]
 
 T = TypeVar("T")
 
@@ -57,149 +63,6 @@ _FORBID_REASONS = (
     "Neighbour is the subject of a restraining order in the household's favour.",
     "Landlord dispute from a previous lease in the same building.",
 )
-
-
-# --------------------------------------------------------------------------------------
-# Pairwise rules (docs/rules.md, "Pairwise rules"), used to pick valid pins and by tests.
-# --------------------------------------------------------------------------------------
-
-def bedrooms_needed(h: Household) -> int:
-    """R2 bedroom need: 0 for one adult alone, else couple 1 + extra adults + ceil(kids/2)."""
-    if h.adults == 1 and not h.children:
-        return 0
-    return 1 + max(0, h.adults - 2) + math.ceil(len(h.children) / 2)
-
-
-def deadline(h: Household, policy: Policy) -> dt.date | None:
-    """R7 deadline of a family in temporary housing, else None."""
-    if not h.is_family or h.situation.kind is not SituationKind.temporary:
-        return None
-    assert h.situation.since is not None  # the model guarantees it for temporary
-    return h.situation.since + dt.timedelta(days=policy.temporary.max_days)
-
-
-def is_due(h: Household, as_of: dt.date, policy: Policy) -> bool:
-    """R7: the family's deadline falls before the next round could move it in."""
-    end = deadline(h, policy)
-    horizon = as_of + dt.timedelta(days=policy.round_days + policy.offer_lead_days)
-    return end is not None and end < horizon
-
-
-def move_in(h: Household, d: Dwelling, as_of: dt.date, policy: Policy) -> dt.date:
-    """R9 move-in date of the pair."""
-    dates = [as_of + dt.timedelta(days=policy.offer_lead_days),
-             d.available_from + dt.timedelta(days=d.board_approval_days)]
-    ready = h.ready_from or h.situation.release_on
-    if ready is not None:
-        dates.append(ready)
-    return max(dates)
-
-
-def is_high_need(h: Household, policy: Policy) -> bool:
-    """R5: flagged by the caseworker, or active use when the policy says so."""
-    return h.high_need or (
-        policy.spread.active_use_is_high_need and h.substance_use is SubstanceUse.active
-    )
-
-
-def building_cap(b: Building, policy: Policy) -> int:
-    """R5 building cap for ordinary buildings."""
-    return max(policy.spread.building_min_cap,
-               math.floor(policy.spread.building_max_share * b.units))
-
-
-def _crowded(h: Household, d: Dwelling, policy: Policy) -> bool:
-    persons = h.persons
-    a = None if d.rooms is None else (d.rooms < persons or (persons == 1 and d.rooms == 1))
-    b = None if d.area_m2 is None else d.area_m2 < policy.occupancy.min_area_per_person * persons
-    if a is None and b is None:
-        return False
-    if a is None:
-        return bool(b)
-    if b is None:
-        return a
-    return a and b
-
-
-def _school_ok(h: Household, b: Building, access: dict[tuple[str, str], int],
-               policy: Policy) -> bool:
-    sp = policy.school
-    for child in h.children:
-        if not child.keep_school or child.school_zone is None:
-            continue
-        if not sp.min_age <= child.age <= sp.max_age:
-            continue
-        zone = b.school_zone_primary if child.age <= sp.primary_max_age \
-            else b.school_zone_lower_secondary
-        if zone is None:
-            return False
-        if zone == child.school_zone:
-            continue
-        minutes = access.get((zone, child.school_zone))
-        if minutes is None or minutes > sp.max_travel_minutes:
-            return False
-    return True
-
-
-def school_access_map(entries: Sequence[SchoolAccess]) -> dict[tuple[str, str], int]:
-    """Fastest listed travel time per (from_zone, to_zone)."""
-    access: dict[tuple[str, str], int] = {}
-    for a in entries:
-        key = (a.from_zone, a.to_zone)
-        access[key] = min(a.minutes, access.get(key, a.minutes))
-    return access
-
-
-def pair_rejections(h: Household, d: Dwelling, b: Building, *, as_of: dt.date,
-                    policy: Policy, access: dict[tuple[str, str], int],
-                    forbidden: frozenset[tuple[str, str]] = frozenset()) -> list[str]:
-    """Codes of every pairwise rule that rejects h–d, in the order of docs/rules.md.
-
-    A private re-statement of the rules so the generator can choose valid pins without the
-    solver; the real implementation is allocator/rules and allocator/checker.
-    """
-    out: list[str] = []
-    p = policy
-    if (h.id, d.id) in forbidden:
-        out.append("forbidden_pair")
-    if p.occupancy.crowding == "hard" and _crowded(h, d, p):
-        out.append("crowding")
-    need = bedrooms_needed(h)
-    if d.bedrooms < need:
-        out.append("too_few_bedrooms")
-    if d.bedrooms > need + p.occupancy.max_extra_bedrooms:
-        out.append("too_many_bedrooms")
-    if b.district in h.excluded_districts:
-        out.append("excluded_district")
-    if h.acceptable_districts is not None and b.district not in h.acceptable_districts:
-        out.append("not_acceptable_district")
-    if p.school.mode == "hard" and not _school_ok(h, b, access, p):
-        out.append("school_continuity")
-    if (b.profile is Profile.active_use and h.substance_use is not SubstanceUse.active) or (
-            b.profile is Profile.recovery and h.substance_use is not SubstanceUse.recovery):
-        out.append("site_profile")
-    gender = h.main_applicant.gender
-    if (b.gender == "women" and gender != "female") or (b.gender == "men" and gender != "male"):
-        out.append("site_gender")
-    age = h.main_applicant.age
-    if (b.min_age is not None and age < b.min_age) or (b.max_age is not None and age > b.max_age):
-        out.append("site_age")
-    if d.category is Category.temporary and h.is_family and (
-            not p.temporary.allow_families or is_due(h, as_of, p)):
-        out.append("temporary_family")
-    if h.needs.wheelchair and not d.wheelchair:
-        out.append("wheelchair")
-    if h.needs.step_free and not (d.elevator or (d.floor is not None and d.floor <= 1)):
-        out.append("step_free")
-    if h.needs.staffed != (d.category is Category.staffed):
-        out.append("staffed")
-    if h.needs.adapted and d.category is not Category.adapted:
-        out.append("adapted")
-    if d.category is Category.youth and age > p.youth_max_age:
-        out.append("youth")
-    if h.max_rent is not None and d.rent > h.max_rent:
-        out.append("rent_limit")
-    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -253,6 +116,11 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
     zones_of_district: dict[str, list[str]] = {did: [] for did in district_ids}
     for i, z in enumerate(primary):
         zones_of_district[district_ids[i % n_districts]].append(z)
+    school_zones = [
+        SchoolZone(id=z, name=f"Skolekrets {z}",
+                   max_new_high_need=rng.randrange(0, 3) if rng.random() < 0.1 + 0.3 * t
+                   else None)
+        for z in primary]
     access_rows: list[SchoolAccess] = []
     for zones in (primary, secondary):
         if len(zones) < 2:
@@ -302,7 +170,7 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
             min_age = 60
         residents: dict[str, int] = {"high_need": 0, "active": 0, "recovery": 0}
         if profile is Profile.ordinary:
-            cap = building_cap(Building(id="_", district=did, units=units), pol)
+            cap = building_cap(Building(id="_", district=did, units=units), pol)  # R5, exact
             if rng.random() < 0.4 + 0.5 * t:  # near or at the cap
                 residents["high_need"] = max(0, cap - rng.randint(0, 2))
             else:
@@ -386,7 +254,7 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
         children: list[dict[str, Any]] = []
         if rng.random() < 0.35:
             for _ in range(_pick(rng, [1, 2, 3, 4, 5, 6], [0.35, 0.3, 0.18, 0.1, 0.05, 0.02])):
-                age = rng.randint(0, 17)
+                age = rng.randint(0, 17) if rng.random() > 0.05 else rng.randint(18, 24)
                 zone = None
                 pool = kid_zones[age <= pol.school.primary_max_age]
                 if (pol.school.min_age - 1 <= age <= pol.school.max_age + 1 and pool
@@ -394,7 +262,7 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
                     zone = rng.choice(pool)
                 children.append({"age": age, "school_zone": zone,
                                  "keep_school": rng.random() < 0.55 + 0.4 * t})
-        family = bool(children)
+        family = any(c["age"] < 18 for c in children)
         r = rng.random()
         age = rng.randint(18, 25) if r < 0.15 else rng.randint(26, 90 if not family else 55)
         gender = _pick(rng, ["female", "male", "other", None], [0.48, 0.47, 0.02, 0.03])
@@ -409,7 +277,7 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
         if substance is SubstanceUse.active and rng.random() < 0.4:
             needs["staffed"] = True  # low-threshold housing is staffed
         situation: dict[str, Any]
-        kind = _pick(rng, list(SituationKind), [0.2, 0.25, 0.1, 0.07, 0.05, 0.2, 0.13])
+        kind = _pick(rng, list(SituationKind), [0.2, 0.25, 0.1, 0.07, 0.05, 0.2, 0.06, 0.07])
         if family and rng.random() < 0.3:
             kind = SituationKind.temporary
         situation = {"kind": kind}
@@ -421,6 +289,8 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
             situation["since"] = day(-rng.randint(30, 900))
             if rng.random() < 0.6:
                 situation["release_on"] = day(rng.randint(-10, 75))
+        elif kind is SituationKind.refugee and rng.random() < 0.8:
+            situation["arrives_on"] = day(rng.randint(-5, 60))
         ready_from = day(rng.randint(1, 60)) if rng.random() < 0.05 else None
         excluded: list[str] = []
         if rng.random() < 0.05 + 0.15 * t:
@@ -455,11 +325,16 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
             "preferred_districts": preferred,
             "max_rent": max_rent,
             "ready_from": ready_from,
+            "partner": (rng.random() < 0.8) if adults >= 2 and rng.random() < 0.3 else None,
         }))
 
     # Locks -----------------------------------------------------------------------------
-    pinned = _pins(rng, household_rows, dwelling_rows, buildings, districts, access_rows,
-                   as_of, pol) if pin else []
+    scenario = Scenario(
+        as_of=as_of, policy=pol, districts=districts, buildings=buildings,
+        dwellings=dwelling_rows, households=household_rows, school_access=access_rows,
+        school_zones=school_zones,
+    )
+    pinned = _pins(rng, scenario) if pin else []
     pinned_keys = {(p["household"], p["dwelling"]) for p in pinned}
     forbidden: list[dict[str, str]] = []
     if household_rows and dwelling_rows:
@@ -472,85 +347,40 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
             seen.add(key)
             forbidden.append({"household": key[0], "dwelling": key[1],
                               "reason": rng.choice(_FORBID_REASONS)})
-
-    return Scenario(
-        as_of=as_of, policy=pol, districts=districts, buildings=buildings,
-        dwellings=dwelling_rows, households=household_rows, school_access=access_rows,
-        locks=Locks.model_validate({"pinned": pinned, "forbidden": forbidden}),
-    )
+    return Scenario.model_validate({
+        **{k: getattr(scenario, k) for k in Scenario.model_fields},
+        "locks": Locks.model_validate({"pinned": pinned, "forbidden": forbidden}),
+    })
 
 
-def _pins(rng: random.Random, households: list[Household], dwellings: list[Dwelling],
-          buildings: list[Building], districts: list[District],
-          access_rows: list[SchoolAccess], as_of: dt.date,
-          policy: Policy) -> list[dict[str, str]]:
-    """A few pinned pairs that pass every pairwise rule and are jointly feasible.
-
-    Joint feasibility covers the whole-round hard rules a pin can break: the building cap
-    (R5), the district quota (R5) and separation (R6) against existing residents and the
-    other pins. Random tries, bounded, so the cost stays O(n).
-    """
-    if not households or not dwellings:
+def _pins(rng: random.Random, s: Scenario) -> list[dict[str, str]]:
+    """A few pinned pairs that every pairwise rule allows and that keep, together, every
+    round rule (caps, quotas, separation), as the independent checker states them. Random
+    tries, bounded, so the cost stays O(n)."""
+    if not s.households or not s.dwellings:
         return []
-    building = {b.id: b for b in buildings}
-    quota = {d.id: d.max_new_high_need for d in districts}
-    access = school_access_map(access_rows)
-    want = 1 + len(households) // 100
-    tries = 40 * want
+    ctx = Context.of(s)
+    want = 1 + len(s.households) // 100
     used_h: set[str] = set()
     used_d: set[str] = set()
-    new_high: dict[str, int] = {}       # per building
-    new_high_t: dict[str, int] = {}     # per district
-    new_use: dict[str, set[SubstanceUse]] = {}  # per separation scope
-    pins: list[dict[str, str]] = []
-
-    def scope(b: Building) -> str:
-        if policy.separation.scope == "cluster" and b.cluster is not None:
-            return "c:" + b.cluster
-        return "b:" + b.id
-
-    existing: dict[str, set[SubstanceUse]] = {}
-    for b in buildings:
-        uses = existing.setdefault(scope(b), set())
-        if b.residents.active:
-            uses.add(SubstanceUse.active)
-        if b.residents.recovery:
-            uses.add(SubstanceUse.recovery)
-
-    for _ in range(tries):
-        if len(pins) >= want:
+    matches: list[Match] = []
+    run = RunInfo(id="pins", as_of=s.as_of, input_sha256="", policy_sha256="")
+    for _ in range(40 * want):
+        if len(matches) >= want:
             break
-        h = rng.choice(households)
-        d = rng.choice(dwellings)
-        if h.id in used_h or d.id in used_d:
+        h = rng.choice(s.households)
+        d = rng.choice(s.dwellings)
+        if h.id in used_h or d.id in used_d or pair_violations(s, h.id, d.id):
             continue
-        b = building[d.building]
-        if pair_rejections(h, d, b, as_of=as_of, policy=policy, access=access):
+        trial = Proposal(run=run, matches=[*matches, Match(household=h.id, dwelling=d.id,
+                                                            move_in=s.as_of)])
+        if any(rule.check(ctx, trial) for rule in PLACEMENT_RULES):
             continue
-        if is_high_need(h, policy):
-            if (policy.spread.building_cap == "hard" and b.profile is Profile.ordinary
-                    and b.residents.high_need + new_high.get(b.id, 0) + 1
-                    > building_cap(b, policy)):
-                continue
-            q = quota[b.district]
-            if (policy.spread.district_quota == "hard" and q is not None
-                    and new_high_t.get(b.district, 0) + 1 > q):
-                continue
-        if policy.separation.mode == "hard" and h.substance_use is not SubstanceUse.none:
-            other = SubstanceUse.recovery if h.substance_use is SubstanceUse.active \
-                else SubstanceUse.active
-            s = scope(b)
-            if other in existing.get(s, set()) or other in new_use.get(s, set()):
-                continue
-            new_use.setdefault(s, set()).add(h.substance_use)
-        if is_high_need(h, policy):
-            new_high[b.id] = new_high.get(b.id, 0) + 1
-            new_high_t[b.district] = new_high_t.get(b.district, 0) + 1
         used_h.add(h.id)
         used_d.add(d.id)
-        pins.append({"household": h.id, "dwelling": d.id,
-                     "reason": "Agreed at the allocation meeting."})
-    return pins
+        matches = trial.matches
+    return [{"household": m.household, "dwelling": m.dwelling,
+             "reason": "Agreed at the allocation meeting."} for m in matches]
 
 
 def scenario_strategy(max_households: int = 8, max_dwellings: int = 8, *,

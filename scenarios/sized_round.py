@@ -14,9 +14,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from models.policy import Policy
-from models.scenario import Category, Household, Scenario, SituationKind
-from scenarios.municipality import (
+from allocator.replay.municipality import (
     DEFAULT_CONFIG,
     Municipality,
     MunicipalityConfig,
@@ -24,6 +22,8 @@ from scenarios.municipality import (
     load_config,
     residents_of,
 )
+from models.policy import Policy
+from models.scenario import Category, Household, Scenario, SituationKind
 
 
 def _prefixed(m: Municipality, p: str) -> Municipality:

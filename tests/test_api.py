@@ -26,7 +26,7 @@ from allocator.api import create_app  # noqa: E402
 from allocator.api.settings import ApiSettings  # noqa: E402
 from allocator.checker import check_proposal  # noqa: E402
 from allocator.logs import EventLog  # noqa: E402
-from models.proposal import Proposal  # noqa: E402
+from models.proposal import SCHEMA_VERSION, Proposal  # noqa: E402
 from models.scenario import Scenario  # noqa: E402
 
 TOKEN = "test-token-0123456789abcdef"
@@ -91,7 +91,7 @@ def test_requests_without_a_valid_token_get_401(client: TestClient, headers: dic
 
 
 def test_any_configured_token_works_and_health_is_open(client: TestClient) -> None:
-    assert client.get("/v1/health").json() == {"status": "ok", "schema_version": "1.0"}
+    assert client.get("/v1/health").json() == {"status": "ok", "schema_version": SCHEMA_VERSION}
     other = {"Authorization": "Bearer second-token-0123456789"}
     assert client.get("/v1/proposals/none", headers=other).status_code == 404
 

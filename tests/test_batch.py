@@ -27,6 +27,7 @@ from allocator.batch import (  # noqa: E402
 )
 from allocator.cli import main  # noqa: E402
 from allocator.logs import EventLog  # noqa: E402
+from models.proposal import SCHEMA_VERSION  # noqa: E402
 
 POLICY = {"solver": {"workers": 2, "time_limit_s": 10}}
 
@@ -96,15 +97,15 @@ def test_writes_the_output_set(tmp_path: Path) -> None:
     proposal = json.loads((out / "proposal.json").read_text())
     matches = {m["household"]: m["dwelling"] for m in proposal["matches"]}
     assert matches == {"H1": "W1", "H2": "W2"}
-    assert proposal["run"]["schema_version"] == "1.0"
+    assert proposal["run"]["schema_version"] == SCHEMA_VERSION
 
     rows = list(csv.DictReader(io.StringIO((out / "matches.csv").read_text())))
     assert {(r["household"], r["dwelling"]) for r in rows} == set(matches.items())
     assert {r["run_id"] for r in rows} == {proposal["run"]["id"]}
-    assert {r["schema_version"] for r in rows} == {"1.0"}
+    assert {r["schema_version"] for r in rows} == {SCHEMA_VERSION}
 
     reservations = json.loads((out / "reservations.json").read_text())
-    assert reservations["schema_version"] == "1.0"
+    assert reservations["schema_version"] == SCHEMA_VERSION
     assert reservations["run_id"] == proposal["run"]["id"]
     assert reservations["tildelingsdato"] == proposal["run"]["as_of"]
     by_dwelling = {r["boligId"]: r for r in reservations["reservasjoner"]}
@@ -116,9 +117,10 @@ def test_writes_the_output_set(tmp_path: Path) -> None:
     run = json.loads((out / "run.json").read_text())
     assert run["exit_code"] == EXIT_OK and run["outcome"] == "ok"
     assert run["run_id"] == proposal["run"]["id"] and run["run"] == proposal["run"]
-    assert run["schema_version"] == "1.0" and run["reproducible"] is True
+    assert run["schema_version"] == SCHEMA_VERSION and run["reproducible"] is True
     listed = {f["name"]: f for f in run["files"]}
-    assert sorted(listed) == ["matches.csv", "proposal.json", "reservations.json"]
+    assert sorted(listed) == ["kobo-boligreservasjoner.json", "kobo-tildelinger.json",
+                              "matches.csv", "proposal.json", "reservations.json"]
     for name, entry in listed.items():
         data = (out / name).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()

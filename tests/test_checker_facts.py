@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from allocator.checker import facts
+from allocator.checker import facts, r7_clocks
+from allocator.checker.context import Context
 from models.policy import Policy
 from models.scenario import Building, Dwelling, Household, Scenario
 
@@ -79,25 +80,45 @@ def test_move_in_is_the_latest_date() -> None:
 def test_deadline_and_due() -> None:
     s = scenario()
     family = household(children=kids(1), situation={"kind": "temporary", "since": "2024-12-13"})
-    assert facts.deadline(family, s.policy) == dt.date(2025, 3, 13)
+    assert r7_clocks.deadline(family, s.policy) == dt.date(2025, 3, 13)
     assert facts.horizon(s) == dt.date(2025, 3, 24)
-    assert facts.is_due(family, s)
+    assert r7_clocks.is_due(family, s)
     on_horizon = household(children=kids(1),
                            situation={"kind": "temporary", "since": "2024-12-24"})
-    assert facts.deadline(on_horizon, s.policy) == dt.date(2025, 3, 24)
-    assert not facts.is_due(on_horizon, s)
+    assert r7_clocks.deadline(on_horizon, s.policy) == dt.date(2025, 3, 24)
+    assert not r7_clocks.is_due(on_horizon, s)
     single = household(situation={"kind": "temporary", "since": "2024-01-01"})
-    assert facts.deadline(single, s.policy) is None and not facts.is_due(single, s)
+    assert r7_clocks.deadline(single, s.policy) is None and not r7_clocks.is_due(single, s)
+    released = household(situation={"kind": "prison", "release_on": "2025-03-20"})
+    assert r7_clocks.clock_of(released, s.policy) == ("release", dt.date(2025, 3, 20))
+    refugee = household(situation={"kind": "refugee", "arrives_on": "2025-04-01"})
+    assert r7_clocks.clock_of(refugee, s.policy) == ("refugee", dt.date(2025, 4, 1))
+    assert not r7_clocks.is_due(refugee, s)
 
 
 def test_days_over() -> None:
     s = scenario()
+    ctx = Context.of(s)
     family = household(children=kids(1), situation={"kind": "temporary", "since": "2024-12-13"})
-    assert facts.days_over(family, None, s) == 11  # 2025-03-24 - 2025-03-13
-    assert facts.days_over(family, dwelling(), s) == 4  # moves in 2025-03-17
-    assert facts.days_over(family, dwelling(available_from="2025-03-01"), s) == 4
+    assert r7_clocks.breach(ctx, family, None) == 11  # 2025-03-24 - 2025-03-13
+    assert r7_clocks.breach(ctx, family, dwelling()) == 4  # moves in 2025-03-17
+    assert r7_clocks.breach(ctx, family, dwelling(available_from="2025-03-01")) == 4
     early = household(children=kids(1), situation={"kind": "temporary", "since": "2024-12-20"})
-    assert facts.days_over(early, dwelling(), s) == 0
+    assert r7_clocks.breach(ctx, early, dwelling()) == 0
+
+
+def test_unmatched_is_never_cheaper_than_the_latest_move_in() -> None:
+    """A due household left unmatched counts at least the days over of the latest move-in
+    any dwelling it may have could give (here one freeing after the horizon)."""
+    late_flat = dwelling(bedrooms=2, rooms=3, area_m2=70, available_from="2025-04-10")
+    family = household(children=kids(1), situation={"kind": "temporary", "since": "2024-12-13"})
+    s = Scenario.model_validate({
+        "as_of": AS_OF.isoformat(), "districts": [{"id": "D1"}],
+        "buildings": [{"id": "B1", "district": "D1", "units": 10}],
+        "dwellings": [late_flat.model_dump()], "households": [family.model_dump()]})
+    ctx = Context.of(s)
+    assert r7_clocks.breach(ctx, family, late_flat) == 28  # 2025-04-10 - 2025-03-13
+    assert r7_clocks.unmatched_days_over(ctx, family) == 28  # not 11
 
 
 @pytest.mark.parametrize(

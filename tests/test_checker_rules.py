@@ -241,7 +241,9 @@ PAIR_CASES = [
     case("families-allowed-but-due", ["temporary_family"],
          h={**child(2), "situation": {"kind": "temporary", "since": DUE_SINCE}},
          d={"category": "temporary"}, policy={"temporary": {"allow_families": True}},
-         breach=(day(10), 4)),
+         # A temporary dwelling does not end the clock: days over as if unmatched,
+         # to the horizon (day 21; W2 would be day 14).
+         breach=(day(10), 11)),
     # R8 needs and categories
     case("wheelchair-missing", ["wheelchair"], h={"needs": {"wheelchair": True}}),
     case("wheelchair-ok", [], h={"needs": {"wheelchair": True}}, d={"wheelchair": True}),

@@ -177,7 +177,7 @@ def test_empty_policy_file_means_defaults(tmp_path: Path) -> None:
 
 
 def test_kobo_export_maps_vacant_rows_to_dwellings() -> None:
-    with pytest.warns(LoadWarning, match=r"skipped 2 Kobo row\(s\).*Under oppussing x1.*Utleid"):
+    with pytest.warns(LoadWarning, match=r"hoppet over 2 Kobo-rader.*Under oppussing x1.*Utleid"):
         scenario = load_scenario(DATA / "kobo")
     dwellings = scenario.dwelling_by_id()
     assert sorted(dwellings) == ["5001", "5002", "5101"]

@@ -14,12 +14,10 @@ from pydantic import ValidationError
 
 from allocator.cli import main
 from allocator.io.load import load_scenario
-from models import Category, Profile, Scenario, SituationKind, SubstanceUse
-from scenarios.municipality import (
+from allocator.replay.municipality import (
     DEFAULT_CONFIG,
     Municipality,
     MunicipalityConfig,
-    _main,
     building_cap,
     generate,
     load_config,
@@ -27,6 +25,8 @@ from scenarios.municipality import (
     round_scenario,
     special_counts,
 )
+from models import Category, Profile, Scenario, SituationKind, SubstanceUse
+from scenarios.municipality import main as write_week
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_weekly_round_is_a_scenario_propose_accepts(town: Municipality,
     assert isinstance(s, Scenario)
     assert len(s.dwellings) == len(town.vacant) and len(s.households) == len(town.waiting)
     path = tmp_path / "week0.yaml"
-    _main([str(DEFAULT_CONFIG), "--seed", "0", "--out", str(path)])
+    write_week([str(DEFAULT_CONFIG), "--seed", "0", "--out", str(path)])
     loaded = load_scenario(path)
     assert loaded.model_dump(mode="json") == s.model_dump(mode="json")
     out = tmp_path / "proposal.json"

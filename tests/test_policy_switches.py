@@ -134,10 +134,19 @@ def test_temporary_off_drops_the_deadline_tier_but_still_lists_breaches() -> Non
     assert assignment(result) == {"URGENT": "W1"}  # housing points decide alone
     assert [b.household for b in result.breaches] == ["FAMILY"]
     tiers = {t.name: t for t in result.run.tiers}
-    assert tiers["deadline_breaches"].status == "SKIPPED"
-    assert tiers["deadline_breaches"].objective == 1
+    # The 3-month clock is measured apart; the clocks still on rank as tier 1.
+    assert tiers["deadline_breaches_off"].status == "SKIPPED"
+    assert tiers["deadline_breaches_off"].objective == 1
+    assert tiers["deadline_breaches"].objective == 0
     assert tiers["priority_waiting"].status == "OPTIMAL"
     assert check_proposal(relaxed, result) == []
+
+    every_clock_off = _with_policy(strict, {"temporary": {"mode": "off"}, "deadlines": {
+        "release": "off", "refugee": "off"}})
+    result = propose(every_clock_off)
+    tiers = {t.name: t for t in result.run.tiers}
+    assert tiers["deadline_breaches"].status == "SKIPPED"
+    assert tiers["deadline_breaches"].objective == 1
 
 
 def test_temporary_off_still_keeps_a_due_family_out_of_temporary_housing() -> None:

@@ -24,7 +24,7 @@ from allocator.replay.state import DECLINED_REASON, World
 from allocator.replay.streams import Streams
 from allocator.solve import propose
 from models import Category, Policy
-from scenarios.municipality import DEFAULT_CONFIG, Municipality, generate, residents_of
+from allocator.replay.municipality import DEFAULT_CONFIG, Municipality, generate, residents_of
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEKS = 4
@@ -79,6 +79,7 @@ def test_optimiser_never_breaks_a_hard_rule(result: ReplayResult) -> None:
     optimiser = result.runs[0]
     assert [r["week"] for r in optimiser.rows] == list(range(WEEKS))
     assert all(r["violations"] == 0 for r in optimiser.rows)
+    assert all(r["unequal_pairs"] == 0 for r in optimiser.rows)  # equal cases: rules decide
     assert all(r["status"] == "OPTIMAL" for r in optimiser.rows)
     assert sum(r["offers"] for r in optimiser.rows) > 0
     for row in optimiser.rows:
@@ -121,7 +122,7 @@ def test_flow_bookkeeping_offers_moves_and_declines(town: Municipality) -> None:
 def test_outputs_parquet_csv_png_html(result: ReplayResult, tmp_path: Path) -> None:
     paths = write_outputs(result, tmp_path)
     kpis = pd.read_parquet(tmp_path / "kpis.parquet")
-    assert len(kpis) == 2 * WEEKS
+    assert len(kpis) == 2 * WEEKS and set(kpis["seed"]) == {0}
     assert set(KPI_LABELS) <= set(kpis.columns)
     assert list(pd.read_csv(tmp_path / "kpis.csv")["policy"].unique()) == ["default", "greedy"]
     summary = pd.read_csv(tmp_path / "summary.csv")
@@ -134,6 +135,18 @@ def test_outputs_parquet_csv_png_html(result: ReplayResult, tmp_path: Path) -> N
     assert "data:image/png;base64," in html and "Kalibrering" in html
     assert json.loads((tmp_path / "run.json").read_text())["weeks"] == WEEKS
     assert all(p.exists() for p in paths.values())
+    # Outcomes by group (allocator.fairness): per seed, policy and group; one seed, no CI.
+    groups = pd.read_csv(tmp_path / "fairness.csv")
+    assert list(groups.columns[:6]) == ["policy", "method", "seed", "group", "dimension",
+                                        "label"]
+    assert set(groups["policy"]) == {"default", "greedy"} and set(groups["seed"]) == {0}
+    assert {"all", "families", "single_adults", "active_use", "recovery", "refugees",
+            "wheelchair", "priority_1", "priority_3", "situation_temporary", "origin_stromso",
+            "origin_konnerud"} <= set(groups["group"])
+    assert pd.read_csv(tmp_path / "fairness_summary.csv")["ci_low"].isna().all()
+    assert (tmp_path / "plots" / "fairness.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Likebehandling: utfall etter gruppe" in html and "rullestolbrukere" in html
+    assert "kjør med <code>--seeds N</code>" in html
 
 
 def test_cli_replay_writes_everything(tmp_path: Path) -> None:

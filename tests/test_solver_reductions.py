@@ -34,8 +34,11 @@ def test_dominance_reduction_and_certificates_keep_the_optimum(s: Scenario) -> N
     fast = optimise(AllocationModel(data, reduced), s.policy.solver, 20)
     assert fast.status == "OPTIMAL"
     assert _matches(reduced, fast.chosen) == _matches(pairs, full.chosen)
-    assert [(t.name, t.objective) for t in fast.tiers] == [(t.name, t.objective)
-                                                          for t in full.tiers]
+    # The tie-break's blocks depend on which households it must order (fewer when the
+    # relaxation proves the rest), so only the tiers above it are compared by value.
+    ranked = [(t.name, t.objective) for t in full.tiers if not t.name.startswith("tiebreak")]
+    assert [(t.name, t.objective) for t in fast.tiers
+            if not t.name.startswith("tiebreak")] == ranked
 
 
 def test_reduction_keeps_every_special_household_pair() -> None:

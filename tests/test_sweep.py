@@ -24,6 +24,7 @@ from click.testing import CliRunner
 
 from allocator.cli import main
 from allocator.replay import Settings, run_replay
+from allocator.replay.municipality import DEFAULT_CONFIG, generate
 from allocator.replay.policies import PolicySpec
 from allocator.sweep import (
     Cell,
@@ -38,10 +39,9 @@ from allocator.sweep import (
 from allocator.sweep.grid import PRICE_OF_RULES, Grid, GridFile, resolve_grid
 from allocator.sweep.relax import FAMILIES, RELAXATIONS
 from allocator.sweep.stats import compare, t_interval
-from allocator.sweep.store import CELLS, WEEKS, cell_path, read_table, typed
+from allocator.sweep.store import CELLS, GROUPS, WEEKS, cell_path, read_table, typed
 from allocator.sweep.transforms import apply_transforms
 from models.problems import InputError
-from scenarios.municipality import DEFAULT_CONFIG, generate
 
 WEEKS_PER_CELL = 5
 TIMING = ["solve_s", "wall_s"]
@@ -148,9 +148,29 @@ def test_outputs_and_paired_comparison(swept: Path, grid: Grid) -> None:
     assert row["ci_low"].iloc[0] == pytest.approx(t_interval(diff).low, nan_ok=True)
     html = (swept / "report.html").read_text(encoding="utf-8")
     assert 'lang="nb"' in html and "Hva koster og hva gir hver regel?" in html
-    assert html.count("data:image/png;base64,") == 6
+    assert html.count("data:image/png;base64,") == 7  # 6 KPIs and the outcomes by group
     assert "spread.building_cap: off, spread.district_quota: off" in html  # what "off" means
-    assert len(list((swept / "plots").glob("*.png"))) == 6
+    assert len(list((swept / "plots").glob("*.png"))) == 7
+
+
+def test_outcomes_by_group_per_cell(swept: Path, grid: Grid) -> None:
+    ids = [c.id for c in grid.cells()]
+    groups = read_table(swept, ids, GROUPS)
+    cells = read_table(swept, ids, CELLS).set_index("cell_id")
+    everyone = groups[groups["group"] == "all"].set_index("cell_id")
+    assert sorted(everyone.index) == sorted(ids)
+    assert (everyone["housed"] == cells.loc[everyone.index, "housed"]).all()
+    assert (everyone["wait_p50"] == cells.loc[everyone.index, "wait_p50"]).all()
+    assert groups["approvals"].dtype == "int64" and groups["housed_share"].dtype == "float64"
+    summary = pd.read_csv(swept / "fairness_summary.csv")
+    housed = summary[(summary["group"] == "all") & (summary["measure"] == "housed")]
+    assert sorted(housed["policy"]) == ["alle", "uten-R5"] and (housed["n"] == 4).all()
+    mean = everyone.reset_index().groupby("policy")["housed"].mean()
+    assert housed.set_index("policy")["mean"].to_dict() == pytest.approx(mean.to_dict())
+    assert len(pd.read_csv(swept / "fairness.csv")) == len(groups)
+    html = (swept / "report.html").read_text(encoding="utf-8")
+    assert "Likebehandling: utfall etter gruppe per policy" in html
+    assert "barnefamilier" in html and "Bosatte mot vedtak" in html
 
 
 def test_failed_cell_is_retried_once_and_reported(client: Any, tmp_path: Path) -> None:

@@ -100,10 +100,10 @@ JSON_CASES = {
                          "$.households[0].situation.since", "situation.since",
                          "on or before as_of 2026-11-23"),
     "bedrooms > rooms": (setter("dwellings", 0, "bedrooms", value=4),
-                         "$.dwellings[0].bedrooms", "bedrooms", "bedrooms 4 exceed rooms 3"),
+                         "$.dwellings[0].bedrooms", "bedrooms", "bedrooms 4 er flere enn rooms 3"),
     "temporary without since": (deleter("households", 0, "situation", "since"),
                                 "$.households[0].situation.since", "situation.since",
-                                "needs 'since'"),
+                                "trenger since"),
     "unknown field": (setter("districts", 1, "colour", value="red"),
                       "$.districts[1].colour", "colour", "no field of this name"),
     "record not an object": (setter("school_access", 0, value=5),
@@ -199,7 +199,7 @@ CSV_CASES = {
     "repeated column": ("districts.csv", "id,name,burden", "id,name,name", "row 1", "name"),
     "children column": ("households.csv", "id,approved_on", "id,children", "row 1", "children"),
     "child of an unknown household": ("children.csv", "H5,16", "H7,16", "row 5", "household"),
-    "child out of range": ("children.csv", "H5,16", "H5,19", "row 5", "age"),
+    "child out of range": ("children.csv", "H5,16", "H5,41", "row 5", "age"),
     "cell outside the header": ("school_access.csv", "P-Sentrum,P-Konnerud,25",
                                 "P-Sentrum,P-Konnerud,25,x", "row 2", "column 4"),
 }
@@ -363,7 +363,7 @@ def test_validate_accepts_valid_scenarios(path: str) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("OK: ")
     if path == "kobo":  # non-vacant Kobo rows are skipped with a warning on stderr
-        assert "advarsel:" in result.stderr and "not vacant" in result.stderr
+        assert "advarsel:" in result.stderr and "ikke er ledige" in result.stderr
 
 
 def test_validate_prints_one_problem_per_line(tmp_path: Path) -> None:
@@ -376,3 +376,34 @@ def test_validate_prints_one_problem_per_line(tmp_path: Path) -> None:
     assert len(problem_lines) == 2
     assert "$.districts[0].burden" in problem_lines[0]
     assert "$.dwellings[0].rent" in problem_lines[1]
+
+
+# --- record-level problems: the fields and values, in bokmål -----------------------------------
+
+
+def test_record_problem_names_the_fields_and_values(tmp_path: Path) -> None:
+    def clash(tree: dict[str, Any]) -> None:
+        tree["households"][2]["preferred_districts"] = ["D1"]
+        tree["households"][2]["excluded_districts"] = ["D1", "D2"]
+
+    problem = only(problems_of(json_scenario(tmp_path, clash)))
+    assert (problem.location, problem.field, problem.value) == (
+        "$.households[2].preferred_districts", "preferred_districts", ["D1"])
+    assert problem.message == "preferred_districts og excluded_districts inneholder begge D1"
+    line = problem.render()
+    assert line.endswith("field 'preferred_districts': preferred_districts og "
+                         "excluded_districts inneholder begge D1")
+    assert "got None" not in line and "expected" not in line
+
+
+def test_record_problem_in_a_table_names_the_column(tmp_path: Path) -> None:
+    folder = csv_scenario(tmp_path, "dwellings.csv", "L101;B1;3;2;", "L101;B1;3;4;")
+    problem = only(problems_of(folder))
+    assert (problem.location, problem.field) == ("row 2", "bedrooms")
+    assert problem.message == "bedrooms 4 er flere enn rooms 3"
+
+
+def test_missing_value_is_not_rendered_as_none() -> None:
+    line = Problem(file="f.csv", location="row 3", field="rent",
+                   expected="a number (required)").render()
+    assert line == "f.csv, row 3: field 'rent': expected a number (required)"

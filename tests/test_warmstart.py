@@ -12,6 +12,7 @@ from allocator import warmstart
 from allocator.data import build_round_data
 from allocator.model import AllocationModel
 from allocator.pairs import candidate_pairs
+from allocator.solve import propose
 from allocator.warmstart import hint_values, keeps_round_rules, warm_start
 from models.scenario import Scenario
 from scenarios.random_scenario import scenario_strategy
@@ -26,18 +27,20 @@ def _tiny_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(warmstart, "flow_cost_limit", lambda H, D: 10_000)
 
 
-def test_a_move_later_than_waiting_is_never_worth_taking(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The only dwelling is free 2027-01-10: moving in adds 32 days over the cap, more than
-    # waiting one more round (5): the family is better left for the next round.
+def test_a_late_move_is_never_scored_worse_than_waiting(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    # The only dwelling is free 2027-01-10: moving in is 32 days over the cap. Leaving the
+    # family unmatched counts at least as many days (the latest move-in this round could
+    # give it), so housing it late is not worse on tier 1 and better on tier 2.
     s = scenario(dwellings=[dwelling("W1", bedrooms=2, available_from="2027-01-10")],
                  households=[DUE])
     data = build_round_data(s)
     pairs = candidate_pairs(data)
+    assert pairs.unmatched_over_h[0] == 32 and pairs.matched_breach()[1][0] == 32
     _tiny_limit(monkeypatch)
-    with pytest.raises(OverflowError):
-        warmstart.pair_values(data, pairs)
-    assert (hint_values(data, pairs) == 0).all()
-    assert not warm_start(data, pairs).any()
+    assert (hint_values(data, pairs) > 0).all()
+    assert warm_start(data, pairs).all()
+    assert [m.dwelling for m in propose(s).matches] == ["W1"]
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -37,6 +37,7 @@ from allocator.api.jobs import JobStore, QueueFull
 from allocator.api.middleware import AccessLog, BodyLimit, InternalErrors
 from allocator.api.settings import ApiSettings
 from allocator.api.views import (
+    CheckRequest,
     CheckResult,
     ErrorBody,
     Health,
@@ -57,6 +58,7 @@ _MODELS: list[tuple[type[BaseModel], str]] = [
     (Scenario, "validation"), (Proposal, "validation"),
     (Health, "serialization"), (ErrorBody, "serialization"), (ProblemReport, "serialization"),
     (JobAccepted, "serialization"), (JobView, "serialization"), (CheckResult, "serialization"),
+    (CheckRequest, "validation"),
 ]
 
 
@@ -147,12 +149,13 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
                                     expected=str(e.get("msg", ""))))
         return _problems(InputError(problems), "invalid request")
 
-    @app.get("/v1/health", response_model=Health, tags=["service"])
+    @app.get("/v1/health", response_model=Health, tags=["service"], operation_id="health")
     async def health() -> Health:
         """Liveness: the server answers. No authentication, no data."""
         return Health()
 
     @app.post("/v1/proposals", status_code=202, dependencies=auth, tags=["proposals"],
+              operation_id="submitProposal",
               response_class=JSONResponse,
               openapi_extra=_body(_ref(Scenario, "validation"),
                                   "A scenario in the canonical tree, policy inline or omitted."),
@@ -181,6 +184,7 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
                             headers={"Location": location})
 
     @app.get("/v1/proposals/{job_id}", dependencies=auth, tags=["proposals"],
+             operation_id="getProposal",
              response_class=JSONResponse,
              responses={200: _json(_ref(JobView), "The job; with the proposal when done."),
                         404: _json(_ref(ErrorBody), "No such job (or forgotten)."),
@@ -192,13 +196,10 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
             return JSONResponse({"detail": "no such job"}, status_code=404)
         return JSONResponse(view)
 
-    check_body = {"type": "object", "additionalProperties": False,
-                  "required": ["scenario", "proposal"],
-                  "properties": {"scenario": _ref(Scenario, "validation"),
-                                 "proposal": _ref(Proposal, "validation")}}
-
     @app.post("/v1/check", dependencies=auth, tags=["check"], response_class=JSONResponse,
-              openapi_extra=_body(check_body, "A scenario and a proposal (also a manual one)."),
+              operation_id="checkProposal",
+              openapi_extra=_body(_ref(CheckRequest, "validation"),
+                                  "A scenario and a proposal (also a manual one)."),
               responses={200: _json(_ref(CheckResult), "The hard-rule violations, if any."),
                          **_UNAUTHORIZED, **_TOO_LARGE, **_INVALID})
     async def check(request: Request) -> JSONResponse:

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from allocator.batch import BatchRun, Reservations
 from allocator.io.write import dumps_canonical
+from allocator.kobo_out import KoboBoligreservasjoner, KoboTildelinger
 from models.proposal import SCHEMA_VERSION, Proposal
 from models.scenario import Scenario
 
@@ -32,6 +33,12 @@ PUBLISHED: dict[str, tuple[type[BaseModel], str, str]] = {
                  "The allocator's proposal: proposal.json of a batch run, the API's result."),
     "reservations": (Reservations, "serialization",
                      "reservations.json of a batch run: matches in the case system's terms."),
+    "kobo-boligreservasjoner": (
+        KoboBoligreservasjoner, "serialization",
+        "kobo-boligreservasjoner.json of a batch run: matches as Kobo reservations."),
+    "kobo-tildelinger": (
+        KoboTildelinger, "serialization",
+        "kobo-tildelinger.json of a batch run: matches as proposed Kobo allocations."),
     "batch-run": (BatchRun, "serialization",
                   "run.json of a batch run: run block, exit status, SHA-256 of each file."),
 }

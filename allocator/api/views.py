@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from allocator.checker import Violation
 from models.problems import Problem
 from models.proposal import SCHEMA_VERSION, Proposal
+from models.scenario import Scenario
 
 JobStatus = Literal["queued", "running", "done", "failed"]
 
@@ -63,3 +64,10 @@ class CheckResult(_View):
     ok: bool
     count: int
     violations: list[Violation]
+
+
+class CheckRequest(_View):
+    """``POST /v1/check``: a scenario and a proposal to check (also a manual one)."""
+
+    scenario: Scenario
+    proposal: Proposal

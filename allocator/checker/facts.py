@@ -18,7 +18,6 @@ from models.scenario import (
     Dwelling,
     Household,
     Scenario,
-    SituationKind,
     SubstanceUse,
 )
 
@@ -36,20 +35,37 @@ def persons(h: Household) -> int:
     return h.adults + len(h.children)
 
 
+#: R2/R7: a child of this age or older is an adult.
+ADULT_AGE = 18
+
+
+def minors(h: Household) -> int:
+    """Notation: children under 18."""
+    return sum(1 for c in h.children if c.age < ADULT_AGE)
+
+
 def is_family(h: Household) -> bool:
-    """Notation: ``family(h)`` = at least one child (every child is under 18)."""
-    return len(h.children) > 0
+    """Notation: ``family(h)`` = at least one child under 18."""
+    return minors(h) > 0
+
+
+def partner(h: Household) -> bool:
+    """R2: ``h.partner``; omitted, true when the household has two or more adults."""
+    return h.adults >= 2 if h.partner is None else h.partner
 
 
 def bedrooms_needed(h: Household) -> int:
-    """R2: 0 for one adult alone, else ``1 + max(0, adults - 2) + ceil(children / 2)``.
+    """R2: 0 for one adult without children, else
+    ``1 + (adults - 1 - partner) + ceil(children / 2)``, adult children counted as adults.
 
-    The main applicant and a partner share one bedroom, each further adult gets one, and
+    The main applicant (and a partner) share one bedroom, each further adult gets one, and
     two children share one.
     """
-    if h.adults == 1 and not h.children:
+    adults = h.adults + len(h.children) - minors(h)
+    children = minors(h)
+    if adults == 1 and children == 0:
         return 0
-    return 1 + max(0, h.adults - 2) + math.ceil(len(h.children) / 2)
+    return 1 + (adults - 1 - int(partner(h))) + math.ceil(children / 2)
 
 
 def high_need(h: Household, policy: Policy) -> bool:
@@ -60,10 +76,13 @@ def high_need(h: Household, policy: Policy) -> bool:
 
 
 def ready_from(h: Household) -> dt.date | None:
-    """R9: ``h.ready_from``, else ``h.situation.release_on``, else no constraint."""
+    """R9: ``h.ready_from``, else ``h.situation.release_on``, else
+    ``h.situation.arrives_on``, else no constraint."""
     if h.ready_from is not None:
         return h.ready_from
-    return h.situation.release_on
+    if h.situation.release_on is not None:
+        return h.situation.release_on
+    return h.situation.arrives_on
 
 
 # --- dwellings ------------------------------------------------------------------------------
@@ -144,37 +163,9 @@ def separation_scope(b: Building, policy: Policy) -> str:
     return f"cluster {b.cluster}"
 
 
-# --- temporary-housing cap (R7) ---------------------------------------------------------
+# --- deadline clocks (R7 and siblings) ----------------------------------------------------
 
 
 def horizon(s: Scenario) -> dt.date:
-    """R7: ``as_of + round_days + offer_lead_days``, the last day this round can move anyone."""
+    """R7: ``as_of + round_days + offer_lead_days``, the earliest move-in of the next round."""
     return s.as_of + dt.timedelta(days=s.policy.round_days + s.policy.offer_lead_days)
-
-
-def deadline(h: Household, policy: Policy) -> dt.date | None:
-    """R7: ``situation.since + max_days`` for a family in temporary housing, else None."""
-    if not is_family(h) or h.situation.kind is not SituationKind.temporary:
-        return None
-    if h.situation.since is None:  # the model forbids this; no clock without a start
-        return None
-    return h.situation.since + dt.timedelta(days=policy.temporary.max_days)
-
-
-def is_due(h: Household, s: Scenario) -> bool:
-    """R7: due when ``deadline < as_of + round_days + offer_lead_days``."""
-    limit = deadline(h, s.policy)
-    return limit is not None and limit < horizon(s)
-
-
-def days_over(h: Household, d: Dwelling | None, s: Scenario) -> int:
-    """R7 days over the deadline for a due family: matched late, or unmatched (``d`` None).
-
-    0 means no breach. Matched: ``move_in - deadline``; unmatched:
-    ``horizon - deadline``.
-    """
-    limit = deadline(h, s.policy)
-    if limit is None or not is_due(h, s):
-        return 0
-    end = horizon(s) if d is None else move_in(s, h, d)
-    return max(0, (end - limit).days)

@@ -2,7 +2,9 @@
 
 ``PAIR_RULES`` follows the table of docs/rules.md row by row: its order is the order in
 which explanations name the rules that reject a pair. ``ROUND_RULES`` are the rules over
-the whole round. R5 has no pairwise part; R2, R3, R4 and R8 have no round part.
+the whole round; ``PLACEMENT_RULES`` the ones among them that limit who may live where
+(caps, quotas, separation), as opposed to the proposal's bookkeeping. ``CLOCKS`` are the
+deadline clocks in the order a household's clock is looked up.
 """
 
 from __future__ import annotations
@@ -12,13 +14,18 @@ from allocator.checker import (
     r2_size,
     r3_location,
     r4_school,
+    r5_school_zone,
     r5_spread,
     r6_separation,
+    r7_clocks,
+    r7_refugee,
+    r7_release,
     r7_temporary,
     r8_needs,
     r9_timing,
 )
 from allocator.checker.base import PairRule, RoundRule
+from allocator.checker.r7_clocks import ClockRule
 
 PAIR_RULES: tuple[PairRule, ...] = (
     *r1_assignment.PAIR_RULES,   # forbidden_pair
@@ -30,20 +37,31 @@ PAIR_RULES: tuple[PairRule, ...] = (
     *r8_needs.PAIR_RULES,        # wheelchair, step_free, staffed, adapted, youth, rent_limit
 )
 
+PLACEMENT_RULES: tuple[RoundRule, ...] = (
+    *r5_spread.ROUND_RULES,      # building_cap, district_quota
+    *r5_school_zone.ROUND_RULES,  # school_zone_quota
+    *r6_separation.ROUND_RULES,  # separation
+)
+
 ROUND_RULES: tuple[RoundRule, ...] = (
     *r1_assignment.ROUND_RULES,  # duplicates, unknown ids, pinned, unmatched/empty lists
-    *r5_spread.ROUND_RULES,      # building_cap, district_quota
-    *r6_separation.ROUND_RULES,  # separation
-    *r7_temporary.ROUND_RULES,   # breach_list
+    *PLACEMENT_RULES,
+    *r7_clocks.ROUND_RULES,      # breach_list
     *r9_timing.ROUND_RULES,      # move_in
+)
+
+CLOCKS: tuple[ClockRule, ...] = (
+    r7_temporary.CLOCK,
+    r7_release.CLOCK,
+    r7_refugee.CLOCK,
 )
 
 PAIR_CODES: tuple[str, ...] = tuple(rule.code for rule in PAIR_RULES)
 
 ROUND_CODES: tuple[str, ...] = (
     "duplicate_household", "duplicate_dwelling", "unknown_id", "pinned_missing",
-    "unmatched_list", "empty_list", "building_cap", "district_quota", "separation",
-    "breach_list", "move_in",
+    "unmatched_list", "empty_list", "building_cap", "district_quota", "school_zone_quota",
+    "separation", "breach_list", "move_in",
 )
 
 CODE_ORDER: dict[str, int] = {code: i for i, code in enumerate(PAIR_CODES + ROUND_CODES)}

@@ -48,7 +48,8 @@ from allocator.hashing import policy_sha256, scenario_sha256
 from allocator.io.bounds import MAX_ROWS
 from allocator.io.documents import read_tree
 from allocator.io.fields import leaf_columns
-from allocator.io.kobo import KOBO_BUILDING_ZONES, KoboRow, read_kobo
+from allocator.io.kobo import FutureVacancy, KoboRow
+from allocator.io.kobo_input import KOBO_MAPPINGS, SPEC_KEYS, read_form
 from allocator.io.origin import Origin, dotted_loc, loose_dates, validation_problems
 from allocator.io.tables import (
     Book,
@@ -61,6 +62,7 @@ from allocator.io.tables import (
     read_sheet,
     to_record,
 )
+from allocator.validation import scenario_problems
 from models.policy import Policy
 from models.problems import InputError, Problem
 from models.proposal import Proposal
@@ -69,13 +71,17 @@ from models.scenario import (
     Child,
     District,
     Dwelling,
+    ExpectedHousehold,
+    ExpectedVacancy,
     ForbiddenPair,
+    Forecast,
     Household,
     Id,
     Locks,
     PinnedPair,
     Scenario,
     SchoolAccess,
+    SchoolZone,
     reference_problems,
 )
 
@@ -95,12 +101,16 @@ TABLE_MODELS: dict[str, type[BaseModel]] = {
     "dwellings": Dwelling,
     "households": Household,
     "school_access": SchoolAccess,
+    "school_zones": SchoolZone,
+    "expected_vacancies": ExpectedVacancy,
+    "expected_households": ExpectedHousehold,
     "locks.pinned": PinnedPair,
     "locks.forbidden": ForbiddenPair,
     "children": ChildRow,
 }
 TOP_KEYS = ("as_of", "policy", "districts", "buildings", "dwellings", "households",
-            "school_access", "locks", "children", "tables")
+            "school_access", "school_zones", "expected_vacancies", "expected_households",
+            "forecast", "locks", "children", "tables")
 SCENARIO_FILES = ("scenario.yaml", "scenario.yml", "scenario.json")
 TREE_SUFFIXES = (".json", ".yaml", ".yml")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -159,6 +169,8 @@ class _Context:
     files: list[str] = field(default_factory=list)
     books: dict[Path, Book | None] = field(default_factory=dict)
     kobo_rows: list[tuple[KoboRow, Origin]] = field(default_factory=list)
+    kobo_future: list[tuple[FutureVacancy, Origin]] = field(default_factory=list)
+    as_of: dt.date | None = None
     workbook: tuple[Path, str] | None = None
     unreadable: set[str] = field(default_factory=set)
     policy_origin: Origin | None = None
@@ -201,33 +213,39 @@ def _read(context: _Context, top: dict[str, Any]) -> Loaded:
     for key in top:
         if key not in TOP_KEYS:
             context.problem("$", str(key), key, "a top-level key: " + ", ".join(TOP_KEYS))
-    as_of = _as_of(top, context)
+    as_of = context.as_of = _as_of(top, context)
     policy = _policy(top.get("policy"), context)
+    forecast = _forecast(top.get("forecast"), context)
     _workbook_shorthand(top.get("tables"), context)
     raws = {table: _read_table(table, top, context) for table in TABLE_MODELS}
+    raws["expected_vacancies"] += _kobo_future(context)
     _fill_zones(raws["buildings"], context)
-    _attach_children(raws["households"], raws.pop("children"), context)
+    _attach_children([*raws["households"], *raws["expected_households"]], raws.pop("children"),
+                     context)
     tables = {table: _validate(table, rows, context) for table, rows in raws.items()}
     context.problems += _reference_problems(_stand_in(as_of or dt.date.max, tables), context,
                                             tables)
     if context.problems or as_of is None or policy is None or not all(
             t.valid for t in tables.values()):
         raise InputError(_ordered(context.problems, [context.label, *context.files]))
-    scenario = _assemble(as_of, policy, tables)
-    _representable(scenario, context)
+    scenario = _assemble(as_of, policy, tables, forecast)
+    # Weights whose objective CP-SAT cannot represent, placed in the policy.
+    context.problems += _representation_problems(scenario, context)
+    # What propose would refuse beyond the records (pins against every rule), at its row.
+    context.problems += _placed(scenario_problems(scenario), context, tables)
+    if context.problems:
+        raise InputError(_ordered(context.problems, [context.label, *context.files]))
     return Loaded(scenario=scenario, warnings=context.warnings)
 
 
-def _representable(scenario: Scenario, context: _Context) -> None:
+def _representation_problems(scenario: Scenario, context: _Context) -> list[Problem]:
     """Weights that would overflow an objective tier for this scenario (allocator.limits),
     placed in the policy where the user wrote them."""
     from allocator.limits import representation_problems
 
     origin = context.policy_origin or Origin(context.label, "$.policy")
-    problems = [origin.problem(p.field, p.value, p.expected)
-                for p in representation_problems(scenario)]
-    if problems:
-        raise InputError(problems)
+    return [origin.problem(p.field, p.value, p.expected)
+            for p in representation_problems(scenario)]
 
 
 def load_proposal(path: str | Path) -> Proposal:
@@ -314,15 +332,28 @@ def _policy(spec: Any, context: _Context) -> Policy | None:
     """The inline policy, or the policy file it names; None when it has problems."""
     if spec is None:
         return Policy()
+    return _object_or_file(Policy, "policy", spec, context)  # type: ignore[no-any-return]
+
+
+def _forecast(spec: Any, context: _Context) -> Forecast | None:
+    """The inline forecast rates, or the file it names (``allocator estimate-rates``)."""
+    if spec is None:
+        return None
+    return _object_or_file(Forecast, "forecast", spec, context)  # type: ignore[no-any-return]
+
+
+def _object_or_file(model: type[BaseModel], key: str, spec: Any, context: _Context) -> Any:
+    """An inline object for `key`, or the name of a .yaml/.json file next to the scenario
+    holding it; None when it has problems (recorded in `context`)."""
     if isinstance(spec, str):
         path, label = context.here(spec)
         if not path.is_file():
-            context.problem("$.policy", "policy", spec,
-                            f"a policy file (.yaml, .json) next to the scenario; {label} "
+            context.problem(f"$.{key}", key, spec,
+                            f"a {key} file (.yaml, .json) next to the scenario; {label} "
                             "does not exist")
             return None
         if path.suffix.lower() not in TREE_SUFFIXES:
-            context.problem("$.policy", "policy", spec, "a policy file ending .yaml, .yml, .json")
+            context.problem(f"$.{key}", key, spec, f"a {key} file ending .yaml, .yml, .json")
             return None
         document = read_tree(path, label)
         context.problems += document.problems
@@ -330,12 +361,12 @@ def _policy(spec: Any, context: _Context) -> Policy | None:
             return None
         spec, origin = ({} if document.tree is None else document.tree), Origin(label, "$")
     elif isinstance(spec, dict):
-        origin = Origin(context.label, "$.policy")
+        origin = Origin(context.label, f"$.{key}")
     else:
-        context.problem("$.policy", "policy", spec,
-                        "a policy object, or the name of a policy file next to the scenario")
+        context.problem(f"$.{key}", key, spec,
+                        f"a {key} object, or the name of a {key} file next to the scenario")
         return None
-    checked = _check(Policy, spec, origin)
+    checked = _check(model, spec, origin)
     context.problems += checked.problems
     context.policy_origin = origin
     return checked.record
@@ -444,22 +475,29 @@ def _workbook_table(table: str, context: _Context) -> list[_Raw]:
         if title is not None:
             sheet, problems = read_sheet(book, title, label)
             context.problems += problems
-            return _sheet_table(table, sheet, None, context)
+            return _sheet_table(table, sheet, context)
     return []
 
 
 def _file_table(table: str, spec: dict[str, Any], where: str, context: _Context) -> list[_Raw]:
     """A table in a file: CSV, an Excel sheet, or a JSON/YAML list; maybe Kobo-mapped."""
-    for key in set(spec) - {"file", "sheet", "mapping"}:
-        context.problem(where, f"{where[2:]}.{key}", key, "file, sheet or mapping")
+    for key in set(spec) - set(SPEC_KEYS):
+        context.problem(where, f"{where[2:]}.{key}", key, "file, sheet or mapping (and for "
+                                                          "Kobo: categories, details)")
     name, mapping = spec.get("file"), spec.get("mapping")
     if not isinstance(name, str) or not name.strip():
         context.problem(where, f"{where[2:]}.file", name, "the name of a table file")
         return []
-    if mapping is not None and (mapping != "kobo" or table != "dwellings"):
+    if mapping is not None and (mapping not in KOBO_MAPPINGS or table != "dwellings"):
         context.problem(where, f"{where[2:]}.mapping", mapping,
-                        "mapping: kobo, for the dwellings table only")
+                        "mapping: kobo (Kobo's import template) or kobo-api (Kobo Bolig API "
+                        "JSON), for the dwellings table only")
         return []
+    if mapping is not None:
+        return _kobo_table(spec, where, context)
+    for key in ("categories", "details"):
+        if key in spec:
+            context.problem(where, f"{where[2:]}.{key}", key, "mapping: kobo with " + key)
     path, label = context.here(name)
     suffix = path.suffix.lower()
     if suffix not in (".csv", *EXCEL_SUFFIXES, *TREE_SUFFIXES):
@@ -475,7 +513,7 @@ def _file_table(table: str, spec: dict[str, Any], where: str, context: _Context)
         return _tree_table(table, path, label, context)
     sheet, problems = read_csv(path, label)
     context.problems += problems
-    return [] if sheet is None else _sheet_table(table, sheet, mapping, context)
+    return [] if sheet is None else _sheet_table(table, sheet, context)
 
 
 def _excel_table(table: str, spec: dict[str, Any], where: str, context: _Context) -> list[_Raw]:
@@ -494,7 +532,7 @@ def _excel_table(table: str, spec: dict[str, Any], where: str, context: _Context
         return []
     sheet, problems = read_sheet(book, title, label)
     context.problems += problems
-    return _sheet_table(table, sheet, spec.get("mapping"), context)
+    return _sheet_table(table, sheet, context)
 
 
 def _tree_table(table: str, path: Path, label: str, context: _Context) -> list[_Raw]:
@@ -510,11 +548,8 @@ def _tree_table(table: str, path: Path, label: str, context: _Context) -> list[_
     return [_Raw(item, Origin(label, f"$[{i}]")) for i, item in enumerate(tree)]
 
 
-def _sheet_table(table: str, sheet: Sheet, mapping: str | None, context: _Context
-                 ) -> list[_Raw]:
+def _sheet_table(table: str, sheet: Sheet, context: _Context) -> list[_Raw]:
     """Rows of a flat table -> canonical records with their row origins."""
-    if mapping == "kobo":
-        return _kobo_table(sheet, context)
     specs = leaf_columns(TABLE_MODELS[table], ("children",))
     context.problems += header_problems(sheet, specs, table, _COLUMN_HINTS)
     raws = []
@@ -524,22 +559,28 @@ def _sheet_table(table: str, sheet: Sheet, mapping: str | None, context: _Contex
     return raws
 
 
-def _kobo_table(sheet: Sheet, context: _Context) -> list[_Raw]:
-    kobo = read_kobo(sheet)
-    context.problems += kobo.problems
-    if kobo.skipped:
-        counts = ", ".join(f"{status} x{n}" for status, n in sorted(kobo.skipped.items()))
-        context.warnings.append(f"{sheet.file}: skipped {sum(kobo.skipped.values())} Kobo "
-                                f"row(s) that are not vacant ({counts})")
+def _kobo_table(spec: dict[str, Any], where: str, context: _Context) -> list[_Raw]:
+    """Dwellings from Kobo (allocator.io.kobo_input): vacancies, and future vacancies."""
+    form = read_form(spec, context.folder, where, context.label, context.as_of)
+    for label in form.files:
+        if label not in context.files:
+            context.files.append(label)
+    context.problems += form.problems
+    context.warnings += form.warnings
+    context.kobo_rows += form.rows
+    context.kobo_future += form.future
+    return [_Raw(record, origin) for record, origin in form.records]
+
+
+def _kobo_future(context: _Context) -> list[_Raw]:
+    """Let Kobo dwellings whose lease ends: known future vacancies, after the listed ones."""
     specs = leaf_columns(Dwelling)
     raws = []
-    for row in kobo.rows:
-        columns = {**row.columns, **KOBO_BUILDING_ZONES}
-        origin = Origin(sheet.file, sheet.location(row.row), flat=True, columns=columns,
-                        cells=row.source_cells)
-        context.kobo_rows.append((row, origin))
-        if kobo.complete:
-            raws.append(_Raw(to_record(row.cells, specs), origin))
+    for future, origin in context.kobo_future:
+        record = to_record(future.row.cells, specs)
+        record.update(available_from=future.available_from.isoformat(),
+                      certainty=future.certainty)
+        raws.append(_Raw(record, origin))
     return raws
 
 
@@ -695,15 +736,17 @@ def _placeholder(annotation: Any) -> Any:
 def _tables_tree(tables: Mapping[str, _Table]) -> dict[str, Any]:
     return {
         **{name: tables[name].records for name in
-           ("districts", "buildings", "dwellings", "households", "school_access")},
+           ("districts", "buildings", "dwellings", "households", "school_access",
+            "school_zones", "expected_vacancies", "expected_households")},
         "locks": {"pinned": tables["locks.pinned"].records,
                   "forbidden": tables["locks.forbidden"].records},
     }
 
 
-def _assemble(as_of: dt.date, policy: Policy, tables: Mapping[str, _Table]) -> Scenario:
+def _assemble(as_of: dt.date, policy: Policy, tables: Mapping[str, _Table],
+              forecast: Forecast | None = None) -> Scenario:
     """The scenario of valid records (references are checked separately)."""
-    data = {"as_of": as_of, "policy": policy, **_tables_tree(tables)}
+    data = {"as_of": as_of, "policy": policy, **_tables_tree(tables), "forecast": forecast}
     return Scenario.model_validate(data, context={"skip_references": True})
 
 
@@ -712,6 +755,20 @@ def _stand_in(as_of: dt.date, tables: Mapping[str, _Table]) -> Scenario:
     tree = _tables_tree(tables)
     locks = Locks.model_construct(**tree.pop("locks"))
     return Scenario.model_construct(as_of=as_of, locks=locks, **tree)
+
+
+def _placed(problems: list[Problem], context: _Context, tables: Mapping[str, _Table]
+            ) -> list[Problem]:
+    """Problems of a valid scenario placed at the rows they are about."""
+    out = []
+    for problem in problems:
+        table = tables.get(problem.table or "")
+        if table is None or problem.index is None or problem.index >= len(table.origins):
+            out.append(problem.model_copy(update={"file": context.label}))
+        else:
+            out.append(table.origins[problem.index].problem(problem.field, problem.value,
+                                                            problem.expected))
+    return out
 
 
 def _reference_problems(scenario: Scenario, context: _Context, tables: Mapping[str, _Table]

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from allocator.io.fields import describe, field_specs, spec_at
-from models.problems import Problem
+from models.problems import INCONSISTENT, Problem
 
 _INDEX = re.compile(r"\[\d+\]")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -134,6 +134,9 @@ def validation_problems(error: ValidationError, model: type[BaseModel], origin: 
     for entry in error.errors(include_url=False):
         loc = tuple(entry["loc"])
         spec = spec_at(model, loc)
+        if entry["type"] == INCONSISTENT:
+            problems.append(_record_problem(loc, entry, origin))
+            continue
         if entry["type"] in ("value_error", "assertion_error") and (
             spec is None or spec.kind == "model"
         ):
@@ -149,6 +152,18 @@ def validation_problems(error: ValidationError, model: type[BaseModel], origin: 
             value = origin.cell(dotted)
         problems.append(origin.problem(dotted, value, expected))
     return problems
+
+
+def _record_problem(loc: tuple[str | int, ...], entry: Mapping[str, Any], origin: Origin
+                    ) -> Problem:
+    """A record-level check (``models.problems.inconsistent``), placed at its first field."""
+    context = entry.get("ctx") or {}
+    fields = list(context.get("fields") or [])
+    here = loc + tuple(fields[0].split(".")) if fields else loc
+    message = str(context.get("message") or entry["msg"])
+    value = plain(context.get("value"))
+    problem = origin.problem(dotted_loc(here), value, message)
+    return problem.model_copy(update={"message": message})
 
 
 def loose_dates(model: type[BaseModel], raw: Any, loc: tuple[str | int, ...] = ()

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from allocator.checker import Violation
+from allocator.fairness import equal_treatment
 from allocator.replay.flow import WeekEvents, housed
 from allocator.replay.state import World
 from models.proposal import Proposal
@@ -67,6 +68,8 @@ SUMMARY_LABELS: dict[str, str] = {
     "declines": "Avslåtte tilbud",
     "lapsed": "Bortfalt etter avslag",
     "violations": "Regelbrudd",
+    "equal_pairs": "Like par, én uten tilbud",
+    "unequal_pairs": "Herav ikke forklart av reglene",
     "solve_s": "Løsetid totalt (s)",
     "wall_s": "Tid totalt (s)",
 }
@@ -88,6 +91,7 @@ def week_row(*, policy: str, method: str, week: int, as_of: dt.date, scenario: S
     waits = [(p.move_in - p.household.approved_on).days for p in let]
     k = proposal.kpis
     by_rule = Counter(v.rule for v in violations)
+    equal = equal_treatment(scenario, proposal)
     return {
         "policy": policy, "method": method, "week": week, "as_of": as_of,
         "waiting": len(scenario.households), "waiting_end": len(world.waiting),
@@ -107,6 +111,7 @@ def week_row(*, policy: str, method: str, week: int, as_of: dt.date, scenario: S
         "vacancy_days": sum(max(0, (p.move_in - p.available_from).days) for p in let),
         "violations": len(violations),
         "violation_rules": ";".join(f"{r}:{n}" for r, n in sorted(by_rule.items())),
+        "equal_pairs": len(equal.pairs), "unequal_pairs": len(equal.unexplained),
         "status": proposal.run.status, "solve_s": round(proposal.run.wall_time_s, 4),
         "wall_s": round(wall_s, 4),
     }
@@ -146,5 +151,6 @@ def summary_row(policy: str, method: str, rows: list[dict[str, Any]],
         "vacancies_mean": round(float(np.mean(col("vacancies"))), 1) if rows else None,
         "declines": sum(col("declines")), "lapsed": sum(col("lapsed")),
         "violations": sum(col("violations")),
+        "equal_pairs": sum(col("equal_pairs")), "unequal_pairs": sum(col("unequal_pairs")),
         "solve_s": round(sum(col("solve_s")), 2), "wall_s": round(sum(col("wall_s")), 2),
     }

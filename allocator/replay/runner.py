@@ -17,14 +17,17 @@ from typing import Any
 from tqdm import tqdm
 
 from allocator.checker import check_proposal
+from allocator.fairness.groups import Group
+from allocator.fairness.outcomes import group_rows
 from allocator.io.write import write_json_atomic
+from allocator.replay.fairness import Ledger
 from allocator.replay.flow import after_round, before_round
 from allocator.replay.kpis import PolicyTotals, summary_row, week_row
+from allocator.replay.municipality import Municipality
 from allocator.replay.policies import PolicySpec, for_replay
 from allocator.replay.state import World
 from allocator.replay.streams import Streams
 from allocator.solve import propose
-from scenarios.municipality import Municipality
 
 DEFAULT_TIME_LIMIT_S = 5.0
 DEFAULT_WORKERS = 1
@@ -57,11 +60,18 @@ class PolicyRun:
     totals: PolicyTotals = field(default_factory=PolicyTotals)
     trace: list[WeekTrace] = field(default_factory=list)
     wall_s: float = 0.0
+    ledger: Ledger | None = None
 
     def summary(self) -> dict[str, Any]:
         row = summary_row(self.spec.name, self.spec.method, self.rows, self.totals)
         row["wall_s"] = round(self.wall_s, 2)
         return row
+
+    def group_rows(self, groups: list[Group]) -> list[dict[str, Any]]:
+        """Outcomes by group over the run (allocator.fairness.outcomes)."""
+        records = self.ledger.records.values() if self.ledger is not None else []
+        return [{"policy": self.spec.name, "method": self.spec.method} | row
+                for row in group_rows(list(records), groups)]
 
 
 @dataclass
@@ -84,7 +94,8 @@ def run_policy(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyR
     streams = Streams(settings.seed)
     policy = for_replay(spec.policy, time_limit_s=settings.time_limit_s,
                         workers=settings.workers)
-    run = PolicyRun(spec)
+    ledger = Ledger(m, world)
+    run = PolicyRun(spec, ledger=ledger)
     bar = tqdm(total=settings.weeks, desc=f"{spec.name:>12}", unit="uke",
                disable=not settings.progress, leave=True)
     for week in range(settings.weeks):
@@ -102,6 +113,7 @@ def run_policy(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyR
             proposal=proposal, violations=violations, events=events, world=world,
             solve_s=proposal.run.wall_time_s, wall_s=time.monotonic() - t0))
         run.totals.add(events, proposal)
+        ledger.add(scenario, proposal, events)
         run.trace.append(WeekTrace(week, [h.model_dump(mode="json") for h in events.arrivals],
                                    events.moveout_draws, events.moved_out))
         bar.update(1)

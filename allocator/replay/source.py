@@ -18,9 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from allocator.io.load import SCENARIO_FILES, load_scenario
-from models import Building, Category, Dwelling, Scenario
-from models.scenario import SubstanceUse
-from scenarios.municipality import (
+from allocator.replay.municipality import (
     DEFAULT_CONFIG,
     Municipality,
     MunicipalityConfig,
@@ -30,6 +28,8 @@ from scenarios.municipality import (
     load_config,
     residents_of,
 )
+from models import Building, Category, Dwelling, Scenario
+from models.scenario import SubstanceUse
 
 
 def municipality_file(path: Path) -> Path | None:

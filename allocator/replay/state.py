@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.kpis import dissimilarity
+from allocator.replay.municipality import FlowCfg, HouseholdFactory, Municipality, Tenant
 from models import Building, Category, Dwelling, Household, Policy, Profile, Scenario, SubstanceUse
 from models.scenario import ForbiddenPair, Locks, Residents, Situation, SituationKind
-from scenarios.municipality import FlowCfg, HouseholdFactory, Municipality, Tenant
 
 DECLINED_REASON = "Takket nei til denne boligen tidligere; tilbudet gjentas ikke."
 IN_TEMPORARY_REASON = "Bor allerede i en midlertidig kommunal bolig."

@@ -1,7 +1,7 @@
 """R1: one dwelling per household, one household per dwelling; locks.
 
 Pins force a pair into the proposal; forbidden pairs never enter it. A pin that breaks a
-pairwise rule is an input error, raised before solving (see allocator.pairs).
+hard rule is an input error, found by `allocator.validation` before solving.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from allocator.data import RoundData
+from allocator.rules.base import PairRule
 
 if TYPE_CHECKING:
     from allocator.model import AllocationModel
@@ -39,3 +40,8 @@ def pin(m: AllocationModel) -> None:
     """Hard: every pinned pair is in the proposal."""
     for p in m.pairs.pinned_pairs():
         m.cp.add(m.x[p] == 1)
+
+
+PAIR_RULES = (
+    PairRule("forbidden_pair", "R1", reject_forbidden, "paret er sperret av tildelingsmøtet"),
+)

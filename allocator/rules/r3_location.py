@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from allocator.data import RoundData
+from allocator.rules.base import PairRule, hard
 
 
 def _district_matrix(data: RoundData, hs: np.ndarray, field: str) -> np.ndarray:
@@ -34,16 +35,28 @@ def reject_not_acceptable(data: RoundData, hs: np.ndarray) -> np.ndarray:
     return restricted[:, None] & ~ok
 
 
-def preference_rank(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Soft: 0 for the first wish, k for the (k+1)-th, len(wishes) outside all wishes,
-    0 without wishes."""
+def _ranks(data: RoundData) -> np.ndarray:
     index = {t: i for i, t in enumerate(data.district_ids)}
-    households = data.scenario.households
-    T = len(data.district_ids)
-    ranks = np.zeros((data.H, T), dtype=np.int64)
-    for i, hh in enumerate(households):
+    ranks = np.zeros((data.H, len(data.district_ids)), dtype=np.int64)
+    for i, hh in enumerate(data.scenario.households):
         if hh.preferred_districts:
             ranks[i, :] = len(hh.preferred_districts)
             for k, t in enumerate(hh.preferred_districts):
                 ranks[i, index[t]] = k
-    return ranks[h, data.d_district[d]]
+    return ranks
+
+
+def preference_rank(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Soft: 0 for the first wish, k for the (k+1)-th, len(wishes) outside all wishes,
+    0 without wishes."""
+    return data.derived("R3.ranks", _ranks)[h, data.d_district[d]]  # type: ignore[no-any-return]
+
+
+_location = hard("location", "mode")
+
+PAIR_RULES = (
+    PairRule("excluded_district", "R3", reject_excluded, "bydelen er utelukket for husstanden",
+             _location),
+    PairRule("not_acceptable_district", "R3", reject_not_acceptable,
+             "bydelen er ikke blant de aktuelle bydelene", _location),
+)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from allocator.data import RoundData
+from allocator.rules.base import PairRule, hard
 
 
 def travel_minutes(data: RoundData, hs: np.ndarray) -> np.ndarray:
@@ -51,3 +52,10 @@ def school_minutes(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndarray:
         full = travel_minutes(data, hs)
         out[with_children] = full[inverse, d[with_children]].astype(np.int64)
     return out
+
+
+PAIR_RULES = (
+    PairRule("school_continuity", "R4", reject_school,
+             "barn mister skoletilhørigheten (over {max_minutes} min skolevei)",
+             hard("school", "mode")),
+)

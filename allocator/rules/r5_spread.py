@@ -4,65 +4,73 @@ Hard: per ordinary building, existing + new high-need households stay within
 max(building_min_cap, floor(building_max_share * units)); per district, new high-need
 placements stay within `max_new_high_need` when given. Soft: each high-need placement
 costs `concentration * burden` of its district. Staffed and dedicated sites are
-concentrated by design, so the building cap applies to `profile: ordinary` only.
+concentrated by design, so the building cap applies to `profile: ordinary` only. The
+share is the decimal the policy states (0.333333333333 × 3 units is a cap of 0, not 1).
+The school-zone quota is its own rule (allocator.rules.r5_school_zone).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
 
 import numpy as np
 
-from allocator.data import PROFILE_CODES, RoundData
+from allocator.data import PROFILE_CODES, RoundData, exact, round_half_up
+from allocator.rules.base import CapacityRule, hard
 from models.scenario import Profile
-
-if TYPE_CHECKING:
-    from allocator.model import AllocationModel
 
 ORDINARY = PROFILE_CODES[Profile.ordinary]
 
 
-def building_headroom(data: RoundData) -> np.ndarray:
-    """New high-need households each building may still take (large for capped-off sites)."""
-    headroom = np.maximum(0, data.building_cap() - data.b_high_need)
-    uncapped = (data.b_profile != ORDINARY) | (data.policy.spread.building_cap == "off")
-    return np.where(uncapped, np.iinfo(np.int32).max, headroom)
+def high_need(data: RoundData) -> np.ndarray:
+    """Households counted by the spread rules: flagged, or active use by policy."""
+    return data.high_need
 
 
-def district_headroom(data: RoundData) -> np.ndarray:
-    quota = data.max_new_high_need
-    off = (quota < 0) | (data.policy.spread.district_quota == "off")
-    return np.where(off, np.iinfo(np.int32).max, quota)
+def building_cap(data: RoundData) -> np.ndarray:
+    """max(building_min_cap, floor(building_max_share * units)) per building, exactly."""
+    s = data.policy.spread
+    share = exact(s.building_max_share)
+    return np.array([max(s.building_min_cap, math.floor(share * int(u))) for u in data.b_units],
+                    dtype=np.int64)
 
 
-def reject_full_building(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Hard: a high-need household never enters a building already at its cap."""
-    return data.high_need[h] & (building_headroom(data)[data.d_building[d]] <= 0)
+def _building_group(data: RoundData) -> np.ndarray:
+    ordinary = data.b_profile[data.d_building] == ORDINARY
+    return np.where(ordinary, data.d_building, -1)
 
 
-def reject_full_district(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Hard: no high-need placement in a district whose quota is zero."""
-    return data.high_need[h] & (district_headroom(data)[data.d_district[d]] <= 0)
+def _building_headroom(data: RoundData) -> np.ndarray:
+    return np.maximum(0, building_cap(data) - data.b_high_need)
+
+
+def _district_group(data: RoundData) -> np.ndarray:
+    d = data.d_district
+    return np.where(data.max_new_high_need[d] >= 0, d, -1)
+
+
+def _district_headroom(data: RoundData) -> np.ndarray:
+    return np.maximum(data.max_new_high_need, 0)
+
+
+def _concentration_points(data: RoundData) -> np.ndarray:
+    w = data.policy.weights.concentration
+    return np.array([round_half_up(w * exact(b)) for b in data.burden], dtype=np.int64)
 
 
 def concentration_cost(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Soft: `concentration * burden` points for each high-need placement."""
-    burden = data.burden[data.d_district[d]]
-    return np.where(
-        data.high_need[h], np.rint(data.policy.weights.concentration * burden), 0
-    ).astype(np.int64)
+    """Soft: `concentration * burden` points (rounded half up) per high-need placement."""
+    points = data.derived("R5.concentration", _concentration_points)
+    return np.where(data.high_need[h], points[data.d_district[d]], 0).astype(np.int64)
 
 
-def build(m: AllocationModel) -> None:
-    """Hard: building caps and district quotas, added only where they can bind."""
-    data, pairs = m.data, m.pairs
-    high = np.flatnonzero(data.high_need[pairs.h])
-    for groups, headroom in (
-        (data.d_building[pairs.d[high]], building_headroom(data)),
-        (data.d_district[pairs.d[high]], district_headroom(data)),
-    ):
-        for g in np.unique(groups):
-            members = high[groups == g]
-            # Only a cap below the number of distinct dwellings involved can bind.
-            if headroom[g] < len(np.unique(pairs.d[members])):
-                m.cp.add(sum(m.x[p] for p in members) <= int(headroom[g]))
+BUILDING_CAP = CapacityRule(
+    "building_cap", "R5", "bygget har nådd taket for husstander med store behov",
+    hard("spread", "building_cap"), _building_group, high_need, _building_headroom,
+)
+DISTRICT_QUOTA = CapacityRule(
+    "district_quota", "R5", "bydelens kvote for nye husstander med store behov er brukt opp",
+    hard("spread", "district_quota"), _district_group, high_need, _district_headroom,
+)
+
+ROUND_RULES = (BUILDING_CAP, DISTRICT_QUOTA)

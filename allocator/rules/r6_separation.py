@@ -3,12 +3,11 @@
 Hard: within a scope (building, or cluster when the policy says so), after the round, no
 new active user shares a scope with anyone in recovery and no new recovery household with
 an active user (000 l.727; 002 ch. 6). Site profiles, women/men-only sites and age bands
-(youth sites) are pairwise.
+(youth sites) are pairwise. A scope is keyed by its kind and id, so a cluster named like a
+building is still a cluster.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,10 +18,8 @@ from allocator.data import (
     SUBSTANCE_CODES,
     RoundData,
 )
+from allocator.rules.base import ExclusionRule, PairRule, hard
 from models.scenario import Profile, SubstanceUse
-
-if TYPE_CHECKING:
-    from allocator.model import AllocationModel
 
 ACTIVE = SUBSTANCE_CODES[SubstanceUse.active]
 RECOVERY = SUBSTANCE_CODES[SubstanceUse.recovery]
@@ -53,43 +50,44 @@ def reject_age(data: RoundData, hs: np.ndarray) -> np.ndarray:
     return (age < data.b_min_age[b][None, :]) | (age > data.b_max_age[b][None, :])
 
 
-def _scope_has(data: RoundData, counts: np.ndarray) -> np.ndarray:
-    """Per scope: does any building in it hold existing residents of this kind?"""
-    out = np.zeros(int(data.b_scope.max(initial=-1)) + 1, dtype=bool)
-    np.logical_or.at(out, data.b_scope, counts > 0)
-    return out
+def building_scope(data: RoundData) -> np.ndarray:
+    """Scope index per building: the building itself, or its cluster (scope 'cluster')."""
+    cluster = data.policy.separation.scope == "cluster"
+    keys = [("cluster", b.cluster) if cluster and b.cluster else ("building", b.id)
+            for b in data.scenario.buildings]
+    index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    return np.array([index[k] for k in keys], dtype=np.int64)
 
 
-def reject_existing_mix(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Hard: an active user never joins a scope with residents in recovery, nor the reverse."""
-    if data.policy.separation.mode == "off":
-        return np.zeros(len(h), dtype=bool)
-    scope = data.b_scope[data.d_building[d]]
-    has_recovery = _scope_has(data, data.b_recovery)[scope]
-    has_active = _scope_has(data, data.b_active)[scope]
-    substance = data.substance[h]
-    return ((substance == ACTIVE) & has_recovery) | ((substance == RECOVERY) & has_active)
+def _scope_of_dwelling(data: RoundData) -> np.ndarray:
+    return data.derived("R6.building_scope", building_scope)[data.d_building]  # type: ignore[no-any-return]
 
 
-def build(m: AllocationModel) -> None:
-    """Hard: per scope, new active users and new recovery households exclude each other.
+def _kind(data: RoundData) -> np.ndarray:
+    """1 for active use, 2 for recovery, 0 otherwise."""
+    return np.where(data.substance == ACTIVE, 1, np.where(data.substance == RECOVERY, 2, 0))
 
-    One Boolean per mixed scope says which kind may move in this round; each placement
-    implies it. Scopes with existing residents of one kind were settled in the pairs
-    already (reject_existing_mix)."""
-    if m.data.policy.separation.mode == "off":
-        return
-    data, pairs = m.data, m.pairs
-    scope = data.b_scope[data.d_building[pairs.d]]
-    substance = data.substance[pairs.h]
-    for s in np.unique(scope):
-        active = np.flatnonzero((scope == s) & (substance == ACTIVE))
-        recovery = np.flatnonzero((scope == s) & (substance == RECOVERY))
-        if len(active) and len(recovery):
-            active_may_move_in = m.cp.new_bool_var(f"scope{s}_active")
-            for p in active:
-                m.cp.add_implication(m.x[p], active_may_move_in)
-            for p in recovery:
-                m.cp.add_implication(m.x[p], active_may_move_in.Not())
-            # Its value in a given proposal: true exactly when an active user moves in.
-            m.auxiliary.append((active_may_move_in, active))
+
+def _existing(data: RoundData) -> np.ndarray:
+    scope = data.derived("R6.building_scope", building_scope)
+    S = int(scope.max(initial=-1)) + 1
+    return np.vstack([np.bincount(scope, weights=data.b_active, minlength=S),
+                      np.bincount(scope, weights=data.b_recovery, minlength=S)]).astype(np.int64)
+
+
+_sites = hard("separation", "sites")
+
+PAIR_RULES = (
+    PairRule("site_profile", "R6", reject_profile,
+             "botilbudet er for en annen målgruppe (rus/rusfri)", _sites),
+    PairRule("site_gender", "R6", reject_gender, "botilbudet er kjønnsdelt", _sites),
+    PairRule("site_age", "R6", reject_age,
+             "hovedsøkers alder er utenfor botilbudets aldersgrense", _sites),
+)
+
+SEPARATION = ExclusionRule(
+    "separation", "R6", "aktiv rus og rusfrie/i bedring skal ikke bo i samme bygg",
+    hard("separation", "mode"), _scope_of_dwelling, _kind, _existing,
+)
+
+ROUND_RULES = (SEPARATION,)

@@ -1,21 +1,34 @@
-"""R7: the 3-month cap on temporary housing for families with children (002 tiltak 2.5).
+"""R7: the 3-month cap on temporary housing for families with children (002 tiltak 2.5),
+the first deadline clock (allocator.rules.r7_clocks).
 
-A family in temporary housing is due when its deadline (since + max_days) falls before the
-earliest move-in the next round could give. Hard: every due family gets a non-temporary
-dwelling by its deadline; when the vacancies cannot hold them all, tier 1 minimises the
-breaches, then the days over, and the proposal lists every breach. With `temporary.mode`
-off (analysts' what-if) tier 1 is dropped and families may enter temporary dwellings, but
-breaches are still listed (`RoundData.ranked_due` is empty, `due` is not).
+A family in temporary housing must have a non-temporary dwelling by `since + max_days`.
+Hard pairwise: no family into a temporary dwelling, unless the policy allows families
+there (`allow_families`, or R7 off) and the family is not due (a due family must leave
+temporary housing). With `temporary.mode` off (analysts' what-if) the clock is not ranked,
+but breaches are still listed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from allocator.data import CATEGORY_CODES, RoundData
-from models.scenario import Category
+from allocator.rules.base import Clock, PairRule
+from models.policy import Policy
+from models.scenario import Category, Household, SituationKind
 
 TEMPORARY = CATEGORY_CODES[Category.temporary]
+
+
+def deadline(h: Household, policy: Policy) -> dt.date | None:
+    """since + max_days for a family in temporary housing."""
+    if not h.is_family or h.situation.kind is not SituationKind.temporary:
+        return None
+    if h.situation.since is None:
+        return None
+    return h.situation.since + dt.timedelta(days=policy.temporary.max_days)
 
 
 def reject_temporary_family(data: RoundData, hs: np.ndarray) -> np.ndarray:
@@ -28,23 +41,14 @@ def reject_temporary_family(data: RoundData, hs: np.ndarray) -> np.ndarray:
     return blocked[:, None] & (data.category == TEMPORARY)[None, :]
 
 
-def unmatched_days_over(data: RoundData) -> np.ndarray:
-    """Days over for a due family left unmatched: next round's earliest move-in - deadline."""
-    return np.where(data.due, data.next_round_move_in - data.deadline, 0)
+CLOCK = Clock(
+    "temporary", "R7", deadline,
+    lambda p: p.temporary.mode == "hard",
+    lambda p: p.deadlines.weights.temporary,
+    name="3-månedersfristen", who="Barnefamilie i midlertidig botilbud",
+)
 
-
-def deadline_gains(data: RoundData, h: np.ndarray, late: np.ndarray, due: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Per pair (household `h`, `late` days past its deadline): (1 when it moves a due
-    family in on time, days over saved against leaving it for the next round). `due` is
-    `data.due` to measure tier 1, or `data.ranked_due` to rank by it. The days saved are
-    negative when moving in now is later than waiting would be."""
-    is_due = due[h]
-    on_time = (is_due & (late == 0)).astype(np.int64)
-    days_saved = np.where(is_due, unmatched_days_over(data)[h] - late, 0).astype(np.int64)
-    return on_time, days_saved
-
-
-def late_days(data: RoundData, h: np.ndarray, move_in: np.ndarray) -> np.ndarray:
-    """Days past the deadline per pair (0 for households that are not due)."""
-    return np.where(data.due[h], np.maximum(0, move_in - data.deadline[h]), 0)
+PAIR_RULES = (
+    PairRule("temporary_family", "R7", reject_temporary_family,
+             "barnefamilier skal ikke i midlertidig botilbud"),
+)

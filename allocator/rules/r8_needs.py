@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from allocator.data import CATEGORY_CODES, RoundData
+from allocator.rules.base import PairRule, hard
 from models.scenario import Category
 
 
@@ -41,3 +42,19 @@ def reject_youth(data: RoundData, hs: np.ndarray) -> np.ndarray:
 def reject_rent(data: RoundData, hs: np.ndarray) -> np.ndarray:
     """Hard: rent within the household's Nav rent limit."""
     return data.rent[None, :] > data.max_rent[hs][:, None]
+
+
+_needs = hard("needs", "mode")
+
+PAIR_RULES = (
+    PairRule("wheelchair", "R8", reject_wheelchair, "boligen er ikke rullestoltilpasset", _needs),
+    PairRule("step_free", "R8", reject_step_free,
+             "boligen er ikke trinnfri (heis eller 1. etasje)", _needs),
+    PairRule("staffed", "R8", reject_staffed,
+             "bemannet bolig bare for husstander med behov for bemanning", _needs),
+    PairRule("adapted", "R8", reject_adapted, "husstanden trenger tilrettelagt bolig", _needs),
+    PairRule("youth", "R8", reject_youth, "ungdomsbolig: hovedsøker er over aldersgrensen",
+             _needs),
+    PairRule("rent_limit", "R8", reject_rent, "husleien er over husstandens husleiegrense",
+             _needs),
+)

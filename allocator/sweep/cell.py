@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from allocator.replay.fairness import replay_groups
 from allocator.replay.policies import PolicySpec
 from allocator.replay.runner import Settings, run_policy
 from allocator.replay.source import from_scenario
 from allocator.sweep.transforms import apply_transforms
 from models import Policy, Scenario
-from scenarios.municipality import Municipality, MunicipalityConfig, generate
+from allocator.replay.municipality import Municipality, MunicipalityConfig, generate
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,7 +86,8 @@ class Cell:
 
 @dataclass
 class CellResult:
-    """What a worker sends back: the replay's weekly rows and its summary row."""
+    """What a worker sends back: the replay's weekly rows, its summary row and its
+    outcomes by group (one row per group, allocator.fairness.outcomes)."""
 
     cell_id: str
     weeks: list[dict[str, Any]]
@@ -94,6 +96,7 @@ class CellResult:
     worker: str = ""
     attempts: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+    groups: list[dict[str, Any]] = field(default_factory=list)
 
 
 def execute_cell(cell: Cell) -> CellResult:
@@ -113,8 +116,9 @@ def execute_cell(cell: Cell) -> CellResult:
         "dissimilarity_mean": round(float(np.mean(dissimilarity)), 4) if dissimilarity
         else None,
     }
+    groups = [key | row for row in run.group_rows(replay_groups(m))]
     return CellResult(cell.id, weeks, summary, time.monotonic() - started, _worker_name(),
-                      extra={"cpu_s": time.process_time() - cpu})
+                      extra={"cpu_s": time.process_time() - cpu}, groups=groups)
 
 
 def _worker_name() -> str:

@@ -26,7 +26,7 @@ from allocator.sweep.relax import FAMILIES, RuleFamily, deep_merge, relax
 from allocator.sweep.transforms import TRANSFORMS
 from models import Policy
 from models.problems import InputError, Problem
-from scenarios.municipality import DEFAULT_CONFIG, load_config
+from allocator.replay.municipality import DEFAULT_CONFIG, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 PRICE_OF_RULES = ROOT / "sweeps" / "price_of_rules.yaml"

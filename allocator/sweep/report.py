@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from allocator.fairness.report import plot_groups, render_section
 from allocator.sweep.grid import Grid
 from allocator.sweep.relax import RELAXATIONS, switches
 from allocator.sweep.stats import KPIS, t_interval
@@ -115,7 +116,7 @@ def diff_table(comparison: pd.DataFrame, labels: dict[str, str], baseline: str
 
 
 def render(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame,
-           images: dict[str, str], info: dict[str, Any]) -> str:
+           images: dict[str, str], info: dict[str, Any], fairness_html: str = "") -> str:
     env = Environment(loader=PackageLoader("allocator.sweep", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     labels = policy_labels(grid)
@@ -128,12 +129,13 @@ def render(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame,
         baseline_rows=baseline_rows(cells, grid.baseline) if not cells.empty else [],
         rows=diff_table(comparison, labels, grid.baseline) if not comparison.empty else [],
         images=[(k, KPIS[k][0], v) for k, v in images.items()], notes=notes,
-        failures=info.get("failures", []))
+        failures=info.get("failures", []), fairness=fairness_html)
 
 
 def write_report(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame, out: Path,
-                 info: dict[str, Any]) -> Path:
-    """plots/KPI.png and report.html under ``out``."""
+                 info: dict[str, Any], groups: pd.DataFrame | None = None) -> Path:
+    """plots/KPI.png, plots/fairness.png and report.html under ``out``; ``groups`` is the
+    outcomes by group, summarised over seeds per scenario and policy."""
     from allocator.io.write import write_text_atomic
 
     plots = out / "plots"
@@ -149,5 +151,23 @@ def write_report(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame, out:
             plot_kpi(shown, kpi, labels, png)
             images[kpi] = base64.b64encode(png.read_bytes()).decode("ascii")
     path = out / "report.html"
-    write_text_atomic(path, render(grid, cells, comparison, images, info))
+    write_text_atomic(path, render(grid, cells, comparison, images, info,
+                                   fairness_section(grid, groups, plots)))
     return path
+
+
+def fairness_section(grid: Grid, groups: pd.DataFrame | None, plots: Path) -> str:
+    """The outcomes-by-group tables (one per scenario and policy) and their figure."""
+    if groups is None or groups.empty:
+        return ""
+    labels = policy_labels(grid)
+    several = groups["scenario"].nunique() > 1
+    titles = {(s, p): f"{labels.get(p, p)}" + (f" ({s})" if several else "")
+              for s, p in groups[["scenario", "policy"]].drop_duplicates().itertuples(index=False)}
+    view = groups.assign(run=[titles[(s, p)] for s, p in
+                              zip(groups["scenario"], groups["policy"], strict=True)])
+    png = plots / "fairness.png"
+    plot_groups(view, png, by="run")
+    image = base64.b64encode(png.read_bytes()).decode("ascii")
+    return render_section(groups, by=("scenario", "policy"), titles=titles, image=image,
+                          csv_name="fairness.csv")

@@ -4,6 +4,7 @@ Layout under the output folder::
 
     cells/<cell_id>.parquet   one row: the cell's keys and its whole-run KPIs
     weeks/<cell_id>.parquet   one row per week: the replay's per-week KPIs
+    groups/<cell_id>.parquet  one row per group: outcomes by group (allocator.fairness)
 
 A cell is done when ``cells/<cell_id>.parquet`` exists; it is written last (after the
 weekly file), each through a temporary file and a rename, so a crash never leaves a
@@ -19,21 +20,25 @@ from pathlib import Path
 
 import pandas as pd
 
+from allocator.fairness.outcomes import COUNT_COLUMNS, FLOAT_COLUMNS
 from allocator.io.write import write_bytes_atomic
 from allocator.sweep.cell import CellResult
 
 CELLS = "cells"
 WEEKS = "weeks"
+GROUPS = "groups"
 
 _FLOATS = {"wait_p50", "wait_p90", "wait_mean", "dissimilarity", "dissimilarity_end",
-           "dissimilarity_mean", "waiting_mean", "vacancies_mean", "solve_s", "wall_s"}
+           "dissimilarity_mean", "waiting_mean", "vacancies_mean", "solve_s", "wall_s",
+           *FLOAT_COLUMNS}
 _INTS = {"seed", "weeks", "week", "waiting", "waiting_end", "waiting_min", "waiting_max",
          "vacancies", "arrivals", "moved_out", "withdrawn", "entered_temporary", "offers",
          "accepted", "housed", "to_temporary", "declines", "lapsed", "empty",
          "families_in_temporary", "due_families", "due_housed", "breaches", "days_over",
-         "families_breached", "vacancy_days", "violations"}
+         "families_breached", "vacancy_days", "violations", "equal_pairs", "unequal_pairs",
+         *COUNT_COLUMNS}
 _STRINGS = {"cell_id", "scenario", "policy", "relaxed", "transforms", "method", "status",
-            "violation_rules"}
+            "violation_rules", "group", "dimension", "label"}
 
 
 def cell_path(out: Path, cell_id: str, table: str = CELLS) -> Path:
@@ -66,9 +71,13 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
 
 
 def write_cell(out: Path, result: CellResult) -> None:
-    """The weekly rows, then the summary row (its file marks the cell as done)."""
+    """The weekly rows and the group rows, then the summary row (its file marks the cell
+    as done)."""
     write_bytes_atomic(cell_path(out, result.cell_id, WEEKS),
                        _parquet_bytes(pd.DataFrame(result.weeks)))
+    if result.groups:
+        write_bytes_atomic(cell_path(out, result.cell_id, GROUPS),
+                           _parquet_bytes(pd.DataFrame(result.groups)))
     write_bytes_atomic(cell_path(out, result.cell_id, CELLS),
                        _parquet_bytes(pd.DataFrame([result.summary])))
 

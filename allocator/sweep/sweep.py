@@ -4,7 +4,8 @@ Files under the output folder (see docs/sweep.md): ``cells/`` and ``weeks/`` (th
 dataset), ``summary.csv`` (this grid's cells), ``comparison.csv`` (paired differences
 against the baseline), ``failures.json`` (cells that failed after their retry; ``[]``
 when none), ``sweep.json`` (the grid, each cell's status, timings), ``plots/`` and
-``report.html``.
+``report.html``; ``groups/`` and ``fairness.csv`` hold the outcomes by group per cell,
+``fairness_summary.csv`` their mean and 95 % interval over seeds per scenario and policy.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 
 import pandas as pd
 
+from allocator.fairness.outcomes import summarize
 from allocator.io.write import write_json_atomic, write_text_atomic
 from allocator.solve import versions
 from allocator.sweep.grid import Grid
 from allocator.sweep.report import write_report
 from allocator.sweep.runner import SweepOutcome, Task, run_cells
 from allocator.sweep.stats import compare
-from allocator.sweep.store import CELLS, read_table
+from allocator.sweep.store import CELLS, GROUPS, read_table
 
 
 def run_sweep(grid: Grid, out: Path, *, client: Any = None, resume: bool = False,
@@ -43,17 +45,24 @@ def write_outputs(grid: Grid, out: Path, outcome: SweepOutcome) -> dict[str, Pat
     ids = [c.id for c in outcome.cells]
     table = read_table(out, ids, CELLS)
     comparison = compare(table, grid.baseline) if not table.empty else pd.DataFrame()
+    groups = read_table(out, ids, GROUPS)
     paths = {name: out / name for name in
-             ("summary.csv", "comparison.csv", "failures.json", "sweep.json")}
+             ("summary.csv", "comparison.csv", "fairness.csv", "fairness_summary.csv",
+              "failures.json", "sweep.json")}
     write_text_atomic(paths["summary.csv"], table.to_csv(index=False))
     write_text_atomic(paths["comparison.csv"], comparison.to_csv(index=False))
+    group_summary = summarize(groups, by=("scenario", "policy"))
+    write_text_atomic(paths["fairness.csv"], groups.to_csv(index=False))
+    write_text_atomic(paths["fairness_summary.csv"], group_summary.to_csv(index=False))
     failures = [f.record() for f in outcome.failures]
     write_json_atomic(paths["failures.json"], failures)
     info = sweep_info(grid, outcome)
     write_json_atomic(paths["sweep.json"], info)
     info = info | {"failures": failures, "grid_json": json.dumps(
-        grid.describe(), indent=1, ensure_ascii=False)}
-    paths["report.html"] = write_report(grid, table, comparison, out, info)
+        grid.describe(), indent=1, ensure_ascii=False),
+        "groups_missing": len(set(table.get("cell_id", []))
+                              - set(groups.get("cell_id", [])))}
+    paths["report.html"] = write_report(grid, table, comparison, out, info, group_summary)
     return paths
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from models import Household
-from scenarios.municipality import HouseholdFactory, Municipality
+from allocator.replay.municipality import HouseholdFactory, Municipality
 
 HouseholdTransform = Callable[[Household], Household]
 

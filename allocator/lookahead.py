@@ -1,0 +1,277 @@
+"""Look-ahead: this week's offers chosen with the coming weeks' deadlines in view.
+
+Why: a round that only sees itself gives away today the one four-bedroom flat that a
+family reaching its 3-month deadline in three weeks will need, because the family is not
+due yet. The look-ahead asks, for every household under a deadline clock that is not due
+this round: if it gets nothing now, will a dwelling that fits it come in time?
+
+How (sample average approximation with common random numbers): `futures` futures of the
+next `weeks` rounds are sampled from what is known (expected vacancies and households,
+each with its certainty) and from the forecast rates (vacancies of each kind, clocked
+arrivals per week). In each future the clocked households compete for the future
+vacancies (exact pairwise rules, the earliest round in which each is due, so it has
+precedence there) in a lexicographic min-cost flow: most households on time, then fewest
+days over. A household that misses its deadline in f of the K futures, if not housed now,
+is worth f expected breaches avoided by housing it now (and its expected days over).
+
+These become two components ranked right after this round's deadline tier and before
+priority and waiting (`lookahead_breaches`, `lookahead_days_over`): this round's deadlines
+are never traded for a forecast, and the forecast decides only among proposals equal on
+them. Deterministic: the futures are drawn from (seed, round date, future number).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from allocator.data import NO_DAY, RoundData, build_round_data, day
+from allocator.lexflow import LexFlow, flow_cost_limit
+from allocator.objective import Objective, Term
+from allocator.pairs import Pairs, rejection_codes
+from allocator.rules import r7_clocks, r9_timing
+from models.scenario import (
+    Dwelling,
+    Household,
+    Scenario,
+    Situation,
+    SituationKind,
+)
+
+#: The look-ahead terms are ranked right after this one (this round's deadline tier).
+LOOKAHEAD_AFTER = "deadline_days_over"
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Per household of the round: how it fares in the sampled futures if not housed now."""
+
+    weeks: int
+    futures: int
+    #: Futures in which the household misses its deadline when not housed this round.
+    fails: np.ndarray
+    #: Days over its deadline summed over the futures.
+    days: np.ndarray
+    #: Households assessed (under a clock switched on, not due now, deadline in reach).
+    assessed: np.ndarray
+    #: Per household, the week (1..weeks) its deadline falls in, for the reasons.
+    weeks_left: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def at_risk(self) -> np.ndarray:
+        return self.assessed & (self.fails > 0)
+
+
+def _poisson(rng: np.random.Generator, mean: float) -> int:
+    return int(rng.poisson(mean)) if mean > 0 else 0
+
+
+def _future_households(scenario: Scenario, rng: np.random.Generator, k: int,
+                       rounds: list[dt.date]) -> list[tuple[Household, int]]:
+    """(household, the round it joins in) of the known and sampled clocked arrivals."""
+    p = scenario.policy
+    out: list[tuple[Household, int]] = []
+    for e in scenario.expected_households:
+        if rng.random() >= e.certainty:
+            continue
+        week = next((w for w, on in enumerate(rounds) if on >= e.joins_on), None)
+        if week is None or week == 0:
+            continue
+        record = e.model_dump(exclude={"joins_on", "certainty"})
+        out.append((Household.model_validate(record), week))
+    forecast = scenario.forecast
+    if forecast is None:
+        return out
+    for w, on in enumerate(rounds):
+        if w == 0:
+            continue
+        for i, rate in enumerate(forecast.arrivals):
+            for j in range(_poisson(rng, rate.per_week)):
+                base = rate.household
+                when = on + dt.timedelta(days=rate.deadline_after_days)
+                kind = base.situation.kind
+                if kind in (SituationKind.prison, SituationKind.institution):
+                    situation = Situation(kind=kind, release_on=when)
+                elif kind is SituationKind.refugee:
+                    situation = Situation(kind=kind, arrives_on=when)
+                elif kind is SituationKind.temporary:
+                    start = when - dt.timedelta(days=p.temporary.max_days)
+                    situation = Situation(kind=kind, since=min(start, on))
+                else:
+                    continue
+                out.append((base.model_copy(update={
+                    "id": f"~{k}.{w}.{i}.{j}:{base.id}", "approved_on": min(on, scenario.as_of
+                                                                            + dt.timedelta(
+                                                                                days=7 * w)),
+                    "situation": situation}), w))
+    return out
+
+
+def _future_vacancies(scenario: Scenario, rng: np.random.Generator, k: int,
+                      rounds: list[dt.date]) -> list[tuple[Dwelling, int]]:
+    """(dwelling, the round that first lists it) of the known and sampled vacancies."""
+    out: list[tuple[Dwelling, int]] = []
+    horizon = rounds[-1]
+    for v in scenario.expected_vacancies:
+        if rng.random() >= v.certainty or v.available_from > horizon + dt.timedelta(days=60):
+            continue
+        out.append((Dwelling.model_validate(v.model_dump(exclude={"certainty"})), 1))
+    forecast = scenario.forecast
+    if forecast is None:
+        return out
+    for w, on in enumerate(rounds):
+        if w == 0:
+            continue
+        for i, rate in enumerate(forecast.vacancies):
+            for j in range(_poisson(rng, rate.per_week)):
+                out.append((rate.dwelling.model_copy(update={
+                    "id": f"~{k}.{w}.{i}.{j}:{rate.dwelling.id}",
+                    "available_from": on + dt.timedelta(days=rate.notice_days)}), w))
+    return out
+
+
+def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
+    """The outlook of every clocked household of the round (None when look-ahead is off)."""
+    la = scenario.policy.lookahead
+    if la.weeks == 0:
+        return None
+    p = scenario.policy
+    step = p.round_days
+    rounds = [scenario.as_of + dt.timedelta(days=step * w) for w in range(la.weeks + 1)]
+    reach = day(rounds[-1]) + p.round_days + p.offer_lead_days
+    assessed = data.has_clock & data.ranked & ~data.due & (data.deadline < reach)
+    fails = np.zeros(data.H, dtype=np.int64)
+    days = np.zeros(data.H, dtype=np.int64)
+    weeks_left = np.where(assessed, (data.deadline - data.as_of) // 7, 0)
+    current = [scenario.households[int(i)] for i in np.flatnonzero(assessed)]
+    if not current:
+        return Outlook(la.weeks, la.futures, fails, days, assessed, weeks_left)
+    for k in range(la.futures):
+        rng = np.random.default_rng([la.seed, scenario.as_of.toordinal(), k])
+        arrivals = _future_households(scenario, rng, k, rounds)
+        vacancies = _future_vacancies(scenario, rng, k, rounds)
+        result = _one_future(scenario, current, arrivals, vacancies, rounds)
+        for h, (late, over) in zip(current, result, strict=True):
+            i = data.household_index[h.id]
+            fails[i] += late
+            days[i] += over
+    return Outlook(la.weeks, la.futures, fails, days, assessed, weeks_left)
+
+
+def _one_future(scenario: Scenario, current: list[Household],
+                arrivals: list[tuple[Household, int]], vacancies: list[tuple[Dwelling, int]],
+                rounds: list[dt.date]) -> list[tuple[bool, int]]:
+    """(misses its deadline, days over) per current household in one sampled future:
+    the clocked households compete for the future vacancies, each from the first round in
+    which it is due, most on time first, then fewest days over."""
+    p = scenario.policy
+    H = len(current) + len(arrivals)
+    if not vacancies:
+        return [(True, _unhoused_days(h, scenario, rounds)) for h in current]
+    households = [*current, *(h for h, _ in arrivals)]
+    joins = np.array([0] * len(current) + [w for _, w in arrivals], dtype=np.int64)
+    listed = np.array([w for _, w in vacancies], dtype=np.int64)
+    future = scenario.model_copy(update={
+        "households": households, "dwellings": [d for d, _ in vacancies],
+        "locks": scenario.locks.model_copy(update={"pinned": [], "forbidden": []}),
+        "expected_vacancies": [], "expected_households": [], "forecast": None})
+    fdata = build_round_data(future)
+    allowed = rejection_codes(fdata, np.arange(H)) == 0
+    rows, cols = np.nonzero(allowed)
+    h, d = rows.astype(np.int64), cols.astype(np.int64)
+    # The first round in which the household is due (and so has precedence in tier 1),
+    # at or after it joins and the dwelling is listed.
+    round_days = np.array([day(r) for r in rounds], dtype=np.int64)
+    due_from = np.searchsorted(round_days + p.round_days + p.offer_lead_days,
+                               fdata.deadline, side="right")
+    week = np.maximum.reduce([due_from[h], joins[h], listed[d], np.ones(len(h), np.int64)])
+    ok = (week <= len(rounds) - 1) & (fdata.deadline[h] != NO_DAY)
+    h, d, week = h[ok], d[ok], week[ok]
+    as_of_w = round_days[week]
+    move_in = np.maximum(np.maximum(as_of_w + p.offer_lead_days, fdata.ready_on[d]),
+                         fdata.ready[h])
+    late = np.maximum(0, move_in - fdata.deadline[h])
+    unhoused = np.array([_unhoused_days(x, scenario, rounds) for x in households],
+                        dtype=np.int64)
+    weight = np.maximum(1, fdata.clock_weight)
+    on_time = np.where(late == 0, weight[h], 0)
+    saved = weight[h] * np.maximum(0, unhoused[h] - late)
+    flow = LexFlow(H, fdata.D, h, d)
+    limit = flow_cost_limit(H, fdata.D)
+    if int(on_time.max(initial=0)) < limit:
+        flow.optimise(on_time)
+    if int(saved.max(initial=0)) < limit:
+        flow.optimise(saved, face=False)
+    chosen = flow.chosen()
+    got = {int(a): int(b) for a, b in zip(h[chosen], late[chosen], strict=True)}
+    out = []
+    for i, x in enumerate(current):
+        if i in got:
+            out.append((got[i] > 0, got[i]))
+        else:
+            out.append((True, int(unhoused[i])))
+    return out
+
+
+def _unhoused_days(h: Household, scenario: Scenario, rounds: list[dt.date]) -> int:
+    """Days over at the end of the horizon for a household housed by none of its rounds."""
+    p = scenario.policy
+    limit = r7_clocks.clock_dates(scenario.model_copy(update={"households": [h]}),
+                                  _clocks()).deadline[0]
+    if limit == NO_DAY:
+        return 0
+    end = day(rounds[-1]) + p.round_days + p.offer_lead_days
+    return max(0, int(end - limit))
+
+
+def _clocks():  # type: ignore[no-untyped-def]
+    from allocator.rules.registry import CLOCKS
+
+    return CLOCKS
+
+
+def terms(outlook: Outlook) -> list[Term]:
+    """The look-ahead's two components: expected breaches and days over (summed over the
+    futures) of the assessed households left unhoused now; housing one in a non-temporary
+    dwelling avoids its share."""
+    risk_fails = np.where(outlook.assessed, outlook.fails, 0)
+    risk_days = np.where(outlook.assessed, outlook.days, 0)
+
+    def avoided(pairs: Pairs, per_household: np.ndarray) -> np.ndarray:
+        real = pairs.data.category[pairs.d] != r7_clocks.TEMPORARY
+        return np.where(real, per_household[pairs.h], 0).astype(np.int64)
+
+    return [
+        Term("lookahead_breaches", "min", lambda pairs: -avoided(pairs, risk_fails),
+             lambda pairs: int(risk_fails.sum())),
+        Term("lookahead_days_over", "min", lambda pairs: -avoided(pairs, risk_days),
+             lambda pairs: int(risk_days.sum())),
+    ]
+
+
+def with_lookahead(objective: Objective, outlook: Outlook) -> Objective:
+    """`objective` with the look-ahead components right after this round's deadline tier
+    (or first, when no clock is ranked this round)."""
+    names = objective.names
+    out = objective
+    anchor = LOOKAHEAD_AFTER if LOOKAHEAD_AFTER in names else None
+    for term in terms(outlook):
+        if anchor is None:
+            out = Objective(terms=(term, *out.terms), measured=out.measured)
+            anchor = term.name
+        else:
+            out = out.with_extra(term, after=anchor)
+            anchor = term.name
+    return out
+
+
+def expected(outlook: Outlook, h: int) -> tuple[int, int, int]:
+    """(futures failing, futures, weeks to its deadline) of household `h`, for reasons."""
+    return int(outlook.fails[h]), outlook.futures, int(outlook.weeks_left[h])
+
+
+__all__ = ["Outlook", "assess", "expected", "terms", "with_lookahead"]
+
+_ = (math, r9_timing)
