@@ -129,7 +129,7 @@ def test_reference_scenario_holds_the_fixture(reference: Scenario) -> None:
     assert h1.preferred_districts == ["D2", "D3"]
     assert reference.household_by_id()["H2"].acceptable_districts == ["D2", "D3"]
     assert reference.household_by_id()["H3"].acceptable_districts is None
-    assert reference.locks.pinned[0].dwelling == "L301"
+    assert reference.locks.pinned[0].dwelling == "L202"
 
 
 def test_csv_cells_follow_the_norwegian_excel_conventions(reference: Scenario) -> None:
