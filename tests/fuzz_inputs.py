@@ -142,9 +142,6 @@ def base_tree() -> dict[str, Any]:
     tree = json.loads((DATA / "canonical.json").read_text(encoding="utf-8"))
     tree["policy"] = yaml.safe_load((DATA / "policy.yaml").read_text(encoding="utf-8"))
     tree["policy"]["solver"] = {"workers": 1, "time_limit_s": 10}
-    # The fixture's pin breaks R6: `propose` refuses it while `validate` does not yet
-    # (issue 12 item 7). Without it the base round solves, so the damage is what counts.
-    tree["locks"]["pinned"] = []
     return tree
 
 
@@ -155,7 +152,6 @@ def base_tables() -> dict[str, list[list[str]]]:
         first = text.splitlines()[0]
         delimiter = ";" if first.count(";") > first.count(",") else ","
         tables[table] = list(csv.reader(text.splitlines(), delimiter=delimiter))
-    tables["pinned"] = tables["pinned"][:1]  # see base_tree
     return tables
 
 

@@ -13,13 +13,19 @@ from pydantic import BaseModel
 from allocator.io.fields import Spec, leaf_columns
 from models.policy import Policy
 from models.scenario import (
+    ArrivalRate,
     Building,
     Child,
     District,
     Dwelling,
+    ExpectedHousehold,
+    ExpectedVacancy,
+    Forecast,
     Household,
     Scenario,
     SchoolAccess,
+    SchoolZone,
+    VacancyRate,
 )
 
 DOC = Path(__file__).parent.parent / "docs" / "hardening.md"
@@ -30,8 +36,20 @@ TABLES: list[tuple[type[BaseModel], str]] = [
     (Household, "households[]."),
     (Child, "households[].children[]."),
     (SchoolAccess, "school_access[]."),
+    (SchoolZone, "school_zones[]."),
+    (ExpectedVacancy, "expected_vacancies[]."),
+    (ExpectedHousehold, "expected_households[]."),
+    (Forecast, "forecast."),
+    (VacancyRate, "forecast.vacancies[]."),
+    (ArrivalRate, "forecast.arrivals[]."),
     (Policy, "policy."),
 ]
+#: Fields these records share with one listed above (same ranges): not repeated.
+SHARED: dict[type[BaseModel], type[BaseModel]] = {
+    ExpectedVacancy: Dwelling,
+    ExpectedHousehold: Household,
+}
+NESTED = ("dwelling.", "household.")
 
 
 def _bound(value: Any) -> str:
@@ -43,7 +61,10 @@ def _bound(value: Any) -> str:
 def numeric_fields() -> Iterator[tuple[str, Spec]]:
     yield "as_of", leaf_columns(Scenario)["as_of"]
     for model, prefix in TABLES:
+        shared = set(leaf_columns(SHARED[model])) if model in SHARED else set()
         for name, spec in leaf_columns(model).items():
+            if name in shared or name.startswith(NESTED):
+                continue
             if spec.kind in ("int", "float", "date"):
                 yield prefix + name, spec
             elif spec.kind == "dict" and spec.item is not None:
