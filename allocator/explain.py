@@ -16,7 +16,9 @@ from collections import Counter
 import numpy as np
 
 from allocator import kpis as kpi
+from allocator import lookahead
 from allocator.data import RoundData
+from allocator.lookahead import Outlook
 from allocator.objective import Objective, default_objective
 from allocator.pairs import Pairs, blocks, group_positions, rejection_codes
 from allocator.reasons import NEED_TEXT, reason, rule_text
@@ -63,8 +65,12 @@ def _listing(items: list[dict[str, str]]) -> str:
 
 class Explainer:
     def __init__(self, data: RoundData, pairs: Pairs, chosen: np.ndarray,
-                 objective: Objective | None = None):
+                 objective: Objective | None = None, outlook: Outlook | None = None,
+                 myopic: dict[str, str] | None = None):
         self.data = data
+        self.outlook = outlook
+        #: household -> dwelling of the round solved without look-ahead (when on).
+        self.myopic = myopic
         self.pairs = pairs
         self.objective = objective or default_objective(data.policy)
         self.chosen_idx = np.flatnonzero(chosen)
@@ -113,6 +119,26 @@ class Explainer:
             return reason("deadline_late", days_over=int(self.days_over[p]), **common)
         return reason("deadline_on_time", **common)
 
+    def at_risk(self, h: int) -> bool:
+        return self.outlook is not None and bool(self.outlook.at_risk()[h])
+
+    def _risk_params(self, h: int) -> dict[str, object]:
+        assert self.outlook is not None
+        clock = CLOCKS[int(self.data.clock[h])]
+        fails, futures, weeks = lookahead.expected(self.outlook, h)
+        return dict(who=clock.who, clock=clock.code, clock_name=clock.name,
+                    deadline=date_of(self.data.deadline[h]), weeks=weeks, fails=fails,
+                    futures=futures, horizon=self.outlook.weeks)
+
+    def lookahead_reason(self, h: int, d: int) -> Reason | None:
+        """A household housed now because the coming weeks hold nothing for it in time."""
+        if not self.at_risk(h):
+            return None
+        changed = self.myopic is not None and self.data.household_ids[h] not in self.myopic
+        return reason("lookahead_now", dwelling=self.data.dwelling_ids[d], changed=changed,
+                      changed_suffix=" Uten planlegging framover ville husstanden ikke fått "
+                      "tilbud denne uken." if changed else "", **self._risk_params(h))
+
     def competition(self, p: int) -> Reason:
         """How many other households the rules allow here, and where they went."""
         h, d = int(self.pairs.h[p]), int(self.pairs.d[p])
@@ -137,6 +163,9 @@ class Explainer:
         clock = self.clock_reason(p)
         if clock is not None:
             out.append(clock)
+        ahead = self.lookahead_reason(h, d)
+        if ahead is not None:
+            out.append(ahead)
         waiting = (data.scenario.as_of - hh.approved_on).days
         out.append(
             reason("priority", priority=hh.priority, waiting_days=waiting, points=int(P.housing[p]))
@@ -233,6 +262,10 @@ class Explainer:
             if h in rejection:
                 out.append(self._no_dwelling(h, rejection[h]))
                 continue
+            held = self._held_for_deadline(h)
+            if held is not None:
+                out.append(held)
+                continue
             decided, heavier, lighter = [], [], []
             blocked: Counter[str] = Counter()
             for q in self.pairs_by_household[h]:
@@ -277,6 +310,30 @@ class Explainer:
             out.append(Unmatched(household=hid, reason=reason(code, **params),
                                  outranked_by=taken[:MAX_LISTED]))
         return out
+
+    def _held_for_deadline(self, h: int) -> Unmatched | None:
+        """The round alone would have offered this household a dwelling that the
+        look-ahead gives to a household whose deadline comes before help would."""
+        if self.myopic is None:
+            return None
+        data = self.data
+        hid = data.household_ids[h]
+        dwelling = self.myopic.get(hid)
+        if dwelling is None:
+            return None
+        holder = self.h_of_d.get(data.dwelling_index[dwelling])
+        taken = [] if holder is None else [
+            {"dwelling": dwelling, "household": data.household_ids[holder]}]
+        if holder is not None and self.at_risk(holder):
+            params = self._risk_params(holder)
+            params.pop("dwelling", None)
+            return Unmatched(household=hid, reason=reason(
+                "held_for_deadline", dwelling=dwelling, holder=data.household_ids[holder],
+                **params), outranked_by=taken)
+        return Unmatched(household=hid, reason=reason(
+            "lookahead_shifted", dwelling=dwelling,
+            holder=data.household_ids[holder] if holder is not None else "ingen"),
+            outranked_by=taken)
 
     def _no_dwelling(self, h: int, codes: np.ndarray) -> Unmatched:
         data = self.data
@@ -397,8 +454,9 @@ class Explainer:
 
 
 def assemble(data: RoundData, pairs: Pairs, chosen: np.ndarray, run: RunInfo,
-             objective: Objective | None = None) -> Proposal:
-    e = Explainer(data, pairs, chosen, objective)
+             objective: Objective | None = None, outlook: Outlook | None = None,
+             myopic: dict[str, str] | None = None) -> Proposal:
+    e = Explainer(data, pairs, chosen, objective, outlook, myopic)
     breaches = e.breaches()
     return Proposal(
         run=run,

@@ -176,6 +176,37 @@ def tier_bounds(scenario: Scenario) -> list[TierBound]:
         TierBound("deadline_days_over", tuple(days), 0, matches, pairs),
         TierBound("priority_waiting", tuple(housing), 0, matches, pairs),
         TierBound("fit", tuple(fit), 0, matches, pairs),
+        *_lookahead(scenario, latest_move_in, clocks),
+    ]
+
+
+def _lookahead(
+    scenario: Scenario, latest_move_in: int, clocks: list[tuple[str, int]]
+) -> list[TierBound]:
+    """The look-ahead's tiers (allocator.lookahead, on while `lookahead.weeks` > 0): per
+    pair, the breaches (one per sampled future) and the days over summed over the futures
+    that housing the household now avoids. A day over in a future is at most the end of
+    the horizon minus the earliest deadline (known, or a forecast arrival's, which falls
+    after the round)."""
+    p = scenario.policy
+    ahead = p.lookahead
+    if ahead.weeks == 0:
+        return []
+    matches = min(len(scenario.households), len(scenario.dwellings))
+    pairs = len(scenario.households) * len(scenario.dwellings)
+    horizon = (
+        max(latest_move_in, scenario.as_of.toordinal())
+        + 7 * ahead.weeks
+        + p.round_days
+        + p.offer_lead_days
+        + max(0, p.temporary.max_days)
+    )
+    earliest = min([d for _, d in clocks] + [scenario.as_of.toordinal()])
+    futures = Term("lookahead.futures", ahead.futures, 1)
+    days = Term("lookahead.futures", ahead.futures, max(0, horizon - earliest))
+    return [
+        TierBound("lookahead_breaches", (futures,), 0, matches, pairs),
+        TierBound("lookahead_days_over", (days,), 0, matches, pairs),
     ]
 
 

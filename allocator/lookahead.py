@@ -119,16 +119,17 @@ def _future_vacancies(scenario: Scenario, rng: np.random.Generator, k: int,
             continue
         out.append((Dwelling.model_validate(v.model_dump(exclude={"certainty"})), 1))
     forecast = scenario.forecast
-    if forecast is None:
+    if forecast is None or not forecast.vacancies:
         return out
-    for w, on in enumerate(rounds):
-        if w == 0:
-            continue
-        for i, rate in enumerate(forecast.vacancies):
-            for j in range(_poisson(rng, rate.per_week)):
-                out.append((rate.dwelling.model_copy(update={
-                    "id": f"~{k}.{w}.{i}.{j}:{rate.dwelling.id}",
-                    "available_from": on + dt.timedelta(days=rate.notice_days)}), w))
+    rates = np.array([rate.per_week for rate in forecast.vacancies])
+    counts = rng.poisson(rates, size=(len(rounds) - 1, len(rates)))
+    for w, i in zip(*np.nonzero(counts), strict=True):
+        rate = forecast.vacancies[int(i)]
+        on = rounds[int(w) + 1]
+        for j in range(int(counts[w, i])):
+            out.append((rate.dwelling.model_copy(update={
+                "id": f"~{k}.{int(w) + 1}.{int(i)}.{j}:{rate.dwelling.id}",
+                "available_from": on + dt.timedelta(days=rate.notice_days)}), int(w) + 1))
     return out
 
 

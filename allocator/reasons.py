@@ -29,6 +29,10 @@ TEXT: dict[str, str] = {
     "deadline_on_time": "{who}: flytter inn {move_in}, innen {clock_name} {deadline}.",
     "deadline_late": "{who}: innflytting {move_in} er {days_over} dager etter {clock_name} "
                      "{deadline}; ingen ledig bolig passer tidligere.",
+    "lookahead_now": "{who}: når {clock_name} {deadline}, om {weeks} uker; i {fails} av "
+                     "{futures} simulerte framtider de neste {horizon} ukene kommer ingen "
+                     "ledig bolig som passer før fristen, så {dwelling} tilbys nå."
+                     "{changed_suffix}",
     "priority": "Prioritet {priority}, {waiting_days} dager på venteliste ({points} poeng).",
     "preferred_district": "Ønsket bydel nr. {rank} ({district}).",
     "outside_wishes": "Ingen ønsket bydel var mulig; boligen ligger i {district}.",
@@ -57,6 +61,12 @@ TEXT: dict[str, str] = {
                     "({rules}).",
     "rest_objective": "De andre boligene som passet ville gjort et høyere prioritert mål "
                       "dårligere (f.eks. flere dager over en frist).",
+    "held_for_deadline": "{dwelling} er holdt av for {holder}, som når {clock_name} "
+                         "{deadline} om {weeks} uker: i {fails} av {futures} simulerte "
+                         "framtider kommer ingen annen bolig som passer før fristen. Uten "
+                         "planlegging framover ville husstanden fått {dwelling} denne uken.",
+    "lookahead_shifted": "Planleggingen framover flyttet ukens tilbud: {dwelling}, som "
+                         "husstanden ellers ville fått, går til {holder}.",
     "blocked_by_round_rules": "Boligene som passet er sperret av regler for hele runden "
                               "({rules}).",
     # empty dwellings

@@ -21,6 +21,7 @@ from allocator.greedy import greedy_choice
 from allocator.hashing import policy_sha256, run_id, scenario_sha256
 from allocator.lexicographic import LexResult, infeasible_pins, solve_tiers
 from allocator.limits import check_representable
+from allocator.lookahead import Outlook, assess, with_lookahead
 from allocator.model import AllocationModel
 from allocator.objective import Objective, default_objective
 from allocator.pairs import Pairs
@@ -167,6 +168,7 @@ class Solved:
     all_pairs: int  # candidate pairs of the round (more than `pairs` for whole stock)
     model_pairs: int
     build_s: float
+    outlook: Outlook | None = None
 
 
 def solve(
@@ -181,8 +183,13 @@ def solve(
     check_representable(scenario)
     data = build_round_data(scenario)
     check_round(data)
+    # The dominance reduction holds for the default objective and for the look-ahead's
+    # terms (plain households have no clock); extra terms such as stability switch it off.
     default = objective is None
     objective = objective or default_objective(scenario.policy)
+    outlook = assess(scenario, data)
+    if outlook is not None and outlook.at_risk().any():
+        objective = with_lookahead(objective, outlook)
     # Every candidate pair, or a selection for whole-stock rounds (allocator.sparse); the
     # proposal is explained with these pairs.
     pairs, all_pairs = model_pairs(data)
@@ -202,7 +209,8 @@ def solve(
         lex = optimise(model, settings, limit * (1 - EXPLAIN_SHARE) - build_s, exact)
     chosen = np.zeros(len(pairs), dtype=bool)
     chosen[model_idx[lex.chosen]] = True
-    return Solved(data, pairs, chosen, lex, objective, all_pairs, len(model_idx), build_s)
+    return Solved(data, pairs, chosen, lex, objective, all_pairs, len(model_idx), build_s,
+                  outlook)
 
 
 def propose(
@@ -247,7 +255,22 @@ def propose(
         },
         wall_time_s=0.0,
     )
-    proposal = assemble(data, pairs, solved.chosen, run, solved.objective)
+    myopic = None
+    if solved.outlook is not None and solved.outlook.at_risk().any() and method != "greedy":
+        # What the round alone would have done, so the reasons can say what the look-ahead
+        # changed (the same pairs, every tier but the look-ahead's).
+        plain = scenario.policy.model_copy(update={"lookahead": scenario.policy.lookahead
+                                                   .model_copy(update={"weeks": 0})})
+        alone = solve(scenario.model_copy(update={"policy": plain}), method,
+                      time_limit_s, objective if objective is not None else None)
+        myopic = {alone.data.household_ids[int(h)]: alone.data.dwelling_ids[int(d)]
+                  for h, d in zip(alone.pairs.h[alone.chosen], alone.pairs.d[alone.chosen],
+                                  strict=True)}
+        run.sizes["lookahead_weeks"] = solved.outlook.weeks
+        run.sizes["lookahead_futures"] = solved.outlook.futures
+        run.sizes["lookahead_at_risk"] = int(solved.outlook.at_risk().sum())
+    proposal = assemble(data, pairs, solved.chosen, run, solved.objective, solved.outlook,
+                        myopic)
     proposal.run.wall_time_s = round(time.monotonic() - started, 3)
     proposal.run.sizes["build_ms"] = int(solved.build_s * 1000)
     return proposal

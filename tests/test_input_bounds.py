@@ -365,34 +365,55 @@ def test_validate_places_the_weight_in_the_policy_file(tmp_path: Path) -> None:
     assert problem.location == "$.weights.vacancy_per_rent_day"
 
 
+def with_lookahead(s: Any, weeks: int) -> Any:
+    policy = s.policy.model_copy(
+        update={"lookahead": s.policy.lookahead.model_copy(update={"weeks": weeks})}
+    )
+    return s.model_copy(update={"policy": policy})
+
+
 def scenarios_to_bound() -> list[Any]:
     from scenarios.random_scenario import random_scenario
 
+    example = load_scenario("scenarios/example")
     return [
         load_scenario(DATA / "canonical.json"),
-        load_scenario("scenarios/example"),
+        example,
         *(random_scenario(seed, 40, 15) for seed in range(6)),
         big_round(100),
+        with_lookahead(example, 4),
     ]
 
 
-@pytest.mark.parametrize("index", range(9))
+@pytest.mark.parametrize("index", range(10))
 def test_the_bounds_hold_every_weight_the_model_uses(index: int) -> None:
-    """Each tier's per-pair bound is at least the largest weight the model gives a pair,
-    so a scenario the check passes cannot overflow."""
+    """Each tier's per-pair bound is at least the largest weight the model gives a pair
+    (the look-ahead's tiers included), so a scenario the check passes cannot overflow."""
     from allocator.data import build_round_data
+    from allocator.lookahead import assess
+    from allocator.lookahead import with_lookahead as ranked_ahead
     from allocator.model import AllocationModel
+    from allocator.objective import default_objective
     from allocator.pairs import candidate_pairs
 
     s = scenarios_to_bound()[index]
     data = build_round_data(s)
-    model = AllocationModel(data, candidate_pairs(data))
+    objective = default_objective(s.policy)
+    outlook = assess(s, data)
+    if outlook is not None and outlook.at_risk().any():
+        objective = ranked_ahead(objective, outlook)
+    model = AllocationModel(data, candidate_pairs(data), objective=objective)
     bound = {b.tier: b for b in tier_bounds(s)}
+    checked = set()
     for component in model.components:
         if component.name in bound and len(component.weights):
+            checked.add(component.name)
             assert int(abs(component.weights).max()) <= bound[component.name].per_pair, (
                 component.name
             )
+    assert {"priority_waiting", "fit"} <= checked
+    if s.policy.lookahead.weeks:
+        assert {"lookahead_breaches", "lookahead_days_over"} <= checked
     assert all(b.matches * b.per_pair <= EXACT for b in bound.values() if b.fits)
 
 

@@ -55,6 +55,8 @@ class WeekEvents:
     accepted: list[Placement] = field(default_factory=list)
     declined: list[str] = field(default_factory=list)
     lapsed: list[str] = field(default_factory=list)
+    #: Household -> the day it left the list (withdrawn or lapsed).
+    left_on: dict[str, dt.date] = field(default_factory=dict)
 
 
 def poisson(rng: random.Random, mean: float) -> int:
@@ -85,8 +87,10 @@ def withdraw(world: World, streams: Streams, week: int, as_of: dt.date,
     for hid in list(world.waiting):
         rng = streams.keyed(WITHDRAWALS, week, hid)
         if rng.random() < p:
-            world.leave_list(hid, as_of - dt.timedelta(days=rng.randint(1, 7)))
+            on = as_of - dt.timedelta(days=rng.randint(1, 7))
+            world.leave_list(hid, on)
             events.withdrawn.append(hid)
+            events.left_on[hid] = on
 
 
 def enter_temporary(world: World, streams: Streams, week: int, as_of: dt.date,
@@ -106,7 +110,8 @@ def move_out(world: World, streams: Streams, week: int, as_of: dt.date,
              events: WeekEvents) -> None:
     """One uniform per dwelling (in stock order) decides notice; one delay per notice.
     The draws do not depend on occupancy, so every policy sees the same notices; a notice
-    on a dwelling that stands empty under this policy has no effect."""
+    on a dwelling that stands empty, or whose tenant moved in during the replay (who gives
+    no notice within the year), has no effect."""
     u = streams.week_array(VACANCIES, week, len(world.order))
     rng = streams.week(VACANCIES, week)
     low, high = world.flow.release_days
@@ -114,7 +119,8 @@ def move_out(world: World, streams: Streams, week: int, as_of: dt.date,
         did = world.order[int(i)]
         release = as_of + dt.timedelta(days=rng.randint(low, high))
         events.moveout_draws.append(did)
-        if did in world.tenants and world.tenants[did].household is None:
+        tenant = world.tenants.get(did)
+        if tenant is not None and tenant.household is None and not tenant.placed:
             world.vacate(did, release)
             events.moved_out.append(did)
 
@@ -150,6 +156,7 @@ def after_round(world: World, streams: Streams, week: int, proposal: Proposal,
             if lapses < flow.lapse_on_decline:
                 world.leave_list(match.household, match.move_in)
                 events.lapsed.append(match.household)
+                events.left_on[match.household] = match.move_in
             continue
         events.accepted.append(world.place(h, match.dwelling, match.move_in))
 

@@ -352,6 +352,10 @@ class Tenant:
     high_need: bool
     substance: SubstanceUse
     household: str | None = None
+    #: Moved in during the replay: a new tenant gives no notice within the replayed year
+    #: (leases run three years), so the year's vacancies do not depend on the policy and
+    #: the hindsight optimum has one set of events to plan with.
+    placed: bool = False
 
     @property
     def counts_high_need(self) -> bool:
@@ -674,6 +678,17 @@ class HouseholdFactory:
             "max_rent": self._max_rent(rng, persons),
         }
         return Household.model_validate(record)
+
+    def template(self, a: Archetype, kind: SituationKind) -> Household:
+        """A representative household of the archetype in situation `kind` (the look-ahead's
+        forecast of arrivals): drawn from a stream of its own, so no replay draw moves."""
+        rng = random.Random(f"template:{a.id}:{kind.value}")
+        h = self.draw(rng, f"template-{a.id}", self.cfg_start(), archetype=a)
+        self.home_districts.pop(f"template-{a.id}", None)
+        return h.model_copy(update={"situation": h.situation.model_copy(update={"kind": kind})})
+
+    def cfg_start(self) -> dt.date:
+        return dt.date(2000, 1, 3)
 
     def _children(self, rng: random.Random, a: Archetype, home: str) -> list[dict[str, Any]]:
         out = []

@@ -20,6 +20,9 @@ from models.policy import Policy
 from models.problems import InputError, Problem
 
 BUILTIN = ("default", "greedy")
+#: Look-ahead of the built-in `lookahead` policy: weeks ahead and sampled futures.
+LOOKAHEAD_WEEKS = 8
+LOOKAHEAD_FUTURES = 8
 
 
 @dataclass(frozen=True)
@@ -34,15 +37,25 @@ class PolicySpec:
 
 def resolve(spec: str) -> PolicySpec:
     """``default`` (the default Policy, CP-SAT), ``greedy`` (the manual-meeting baseline
-    with the default Policy) or a path to a policy YAML/JSON file (CP-SAT)."""
+    with the default Policy), ``lookahead`` (the default Policy with 8 weeks of look-ahead
+    over 8 sampled futures), ``hindsight`` (the year's offline optimum, the reference no
+    policy can beat) or a path to a policy YAML/JSON file (CP-SAT)."""
     if spec == "default":
         return PolicySpec("default", Policy(), "cp-sat", "default")
     if spec == "greedy":
         return PolicySpec("greedy", Policy(name="greedy"), "greedy", "greedy")
+    if spec == "hindsight":
+        # Not a weekly policy: the year planned with every event known (hindsight.py).
+        return PolicySpec("hindsight", Policy(name="hindsight"), "cp-sat", "hindsight")
+    if spec == "lookahead":
+        policy = Policy(name="lookahead", lookahead={"weeks": LOOKAHEAD_WEEKS,
+                                                     "futures": LOOKAHEAD_FUTURES})
+        return PolicySpec("lookahead", policy, "cp-sat", "lookahead")
     path = Path(spec)
     if not path.is_file():
         raise InputError([Problem(file=spec, field="--policy", value=spec,
-                                  expected="'default', 'greedy' or a policy YAML file")])
+                                  expected="'default', 'greedy', 'lookahead', 'hindsight' or "
+                                  "a policy YAML file")])
     try:
         tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         policy = Policy.model_validate(tree)

@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from allocator.fairness.outcomes import summarize
 from allocator.fairness.report import plot_groups, render_section
 from allocator.io.write import write_json_atomic, write_text_atomic
+from allocator.replay import horizon
 from allocator.replay.fairness import replay_groups
 from allocator.replay.kpis import KPI_LABELS, SUMMARY_LABELS
 from allocator.replay.municipality import calibration_rows
@@ -174,8 +175,20 @@ def write_outputs(results: Results, out: Path) -> dict[str, Path]:
         paths["plots/fairness.png"] = png
         fairness_image = base64.b64encode(png.read_bytes()).decode("ascii")
     fairness_html = render_section(group_summary, image=fairness_image)
+    horizon_table = horizon.comparison(summary)
+    horizon_html = ""
+    if not horizon_table.empty:
+        paths["horizon.csv"] = out / "horizon.csv"
+        write_text_atomic(paths["horizon.csv"], horizon_table.to_csv(index=False))
+        image = None
+        if horizon_table["gap_closed"].notna().any():
+            png = plots / "horizon.png"
+            horizon.plot(horizon_table, png)
+            paths["plots/horizon.png"] = png
+            image = png.read_bytes()
+        horizon_html = horizon.render_section(horizon_table, image)
     write_text_atomic(paths["report.html"], render_html(runs, mean_over_seeds(summary), images,
-                                                        cal, fairness_html))
+                                                        cal, fairness_html, horizon_html))
     write_json_atomic(paths["run.json"], run_info(runs))
     return paths
 
@@ -214,7 +227,8 @@ def _fmt(value: Any) -> str:
 
 
 def render_html(results: Results, summary: pd.DataFrame, images: dict[str, str],
-                cal: list[dict[str, Any]], fairness_html: str = "") -> str:
+                cal: list[dict[str, Any]], fairness_html: str = "",
+                horizon_html: str = "") -> str:
     """The report; ``summary`` has one row per policy (means over the seeds)."""
     env = Environment(loader=PackageLoader("allocator.replay", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
@@ -230,6 +244,7 @@ def render_html(results: Results, summary: pd.DataFrame, images: dict[str, str],
         images=[(k, KPI_LABELS[k][0], KPI_LABELS[k][1], v) for k, v in images.items()],
         calibration=cal, municipality=m, buildings=len(m.buildings),
         dwellings=len(m.dwellings), fairness=fairness_html, seeds=info["seeds"],
+        horizon=horizon_html,
         run_json=json.dumps(info, indent=1, ensure_ascii=False))
 
 

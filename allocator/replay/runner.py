@@ -21,14 +21,17 @@ from allocator.fairness.groups import Group
 from allocator.fairness.outcomes import group_rows
 from allocator.io.write import write_json_atomic
 from allocator.replay.fairness import Ledger
-from allocator.replay.flow import after_round, before_round
+from allocator.replay.flow import after_round, before_round, housed
+from allocator.replay.hindsight import hindsight
 from allocator.replay.kpis import PolicyTotals, summary_row, week_row
 from allocator.replay.municipality import Municipality
 from allocator.replay.policies import PolicySpec, for_replay
+from allocator.replay.realised import Realised
 from allocator.replay.state import World
 from allocator.replay.streams import Streams
 from allocator.solve import propose
 
+HINDSIGHT = "hindsight"
 DEFAULT_TIME_LIMIT_S = 5.0
 DEFAULT_WORKERS = 1
 
@@ -61,9 +64,14 @@ class PolicyRun:
     trace: list[WeekTrace] = field(default_factory=list)
     wall_s: float = 0.0
     ledger: Ledger | None = None
+    realised: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        row = summary_row(self.spec.name, self.spec.method, self.rows, self.totals)
+        if self.spec.source == HINDSIGHT:
+            row: dict[str, Any] = {"policy": self.spec.name, "method": "hindsight"}
+        else:
+            row = summary_row(self.spec.name, self.spec.method, self.rows, self.totals)
+        row.update(self.realised)
         row["wall_s"] = round(self.wall_s, 2)
         return row
 
@@ -95,6 +103,7 @@ def run_policy(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyR
     policy = for_replay(spec.policy, time_limit_s=settings.time_limit_s,
                         workers=settings.workers)
     ledger = Ledger(m, world)
+    realised = Realised(policy)
     run = PolicyRun(spec, ledger=ledger)
     bar = tqdm(total=settings.weeks, desc=f"{spec.name:>12}", unit="uke",
                disable=not settings.progress, leave=True)
@@ -114,18 +123,36 @@ def run_policy(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyR
             solve_s=proposal.run.wall_time_s, wall_s=time.monotonic() - t0))
         run.totals.add(events, proposal)
         ledger.add(scenario, proposal, events)
+        realised.seen(scenario.households)
+        for placement in housed(events):
+            realised.housed(placement.household, placement.move_in, placement.available_from)
+        for hid, on in events.left_on.items():
+            realised.left(hid, on)
         run.trace.append(WeekTrace(week, [h.model_dump(mode="json") for h in events.arrivals],
                                    events.moveout_draws, events.moved_out))
         bar.update(1)
         bar.set_postfix(venter=len(world.waiting), regelbrudd=len(violations))
     bar.close()
+    run.realised = realised.kpis(m.start + dt.timedelta(days=7 * settings.weeks))
     run.wall_s = time.monotonic() - started
+    return run
+
+
+def run_hindsight(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyRun:
+    """The year's offline optimum (allocator.replay.hindsight), as a run with no weeks."""
+    plan = hindsight(m, spec.policy, settings.seed, settings.weeks)
+    run = PolicyRun(spec)
+    run.realised = {**plan.kpis, "hindsight_exact": int(plan.exact),
+                    "hindsight_broken": plan.broken}
+    run.wall_s = plan.wall_s
     return run
 
 
 def run_replay(m: Municipality, specs: list[PolicySpec], settings: Settings) -> ReplayResult:
     """Every policy on the same municipality and the same random streams."""
-    return ReplayResult(m, settings, [run_policy(m, spec, settings) for spec in specs])
+    return ReplayResult(m, settings, [
+        run_hindsight(m, spec, settings) if spec.source == HINDSIGHT
+        else run_policy(m, spec, settings) for spec in specs])
 
 
 def _save_round(folder: Path, week: int, scenario: Any, proposal: Any) -> None:

@@ -16,7 +16,16 @@ import numpy as np
 from allocator.kpis import dissimilarity
 from allocator.replay.municipality import FlowCfg, HouseholdFactory, Municipality, Tenant
 from models import Building, Category, Dwelling, Household, Policy, Profile, Scenario, SubstanceUse
-from models.scenario import ForbiddenPair, Locks, Residents, Situation, SituationKind
+from models.scenario import (
+    ArrivalRate,
+    ForbiddenPair,
+    Forecast,
+    Locks,
+    Residents,
+    Situation,
+    SituationKind,
+    VacancyRate,
+)
 
 DECLINED_REASON = "Takket nei til denne boligen tidligere; tilbudet gjentas ikke."
 IN_TEMPORARY_REASON = "Bor allerede i en midlertidig kommunal bolig."
@@ -112,13 +121,14 @@ class World:
         """An accepted offer. A temporary dwelling keeps the household on the list."""
         d = self.dwellings[dwelling_id]
         available = self.vacant.get(dwelling_id, move_in)
-        tenant = Tenant(h.id, h.high_need, h.substance_use)
+        tenant = Tenant(h.id, h.high_need, h.substance_use, placed=True)
         if d.category is Category.temporary:
             old = self.temp_home.pop(h.id, None)
             if old is not None:
                 self.vacate(old, move_in)
             self.temp_home[h.id] = dwelling_id
-            self.occupy(dwelling_id, Tenant(h.id, h.high_need, h.substance_use, household=h.id))
+            self.occupy(dwelling_id, Tenant(h.id, h.high_need, h.substance_use, household=h.id,
+                                            placed=True))
             if h.situation.kind is not SituationKind.temporary:
                 self.pending_temporary[h.id] = move_in
         else:
@@ -154,6 +164,37 @@ class World:
             out.append(b)
         return out
 
+    def forecast(self) -> Forecast:
+        """The flow model's rates as the look-ahead reads them: every let dwelling whose
+        tenant may give notice (its weekly move-out probability, free after the mean
+        release delay), and the clocked approvals (releases from prison or an institution)
+        per week by archetype, with the mean days from approval to release."""
+        low, high = self.flow.release_days
+        notice = (low + high) // 2
+        vacancies = []
+        for i, did in enumerate(self.order):
+            tenant = self.tenants.get(did)
+            if tenant is None or tenant.household is not None or tenant.placed:
+                continue
+            if self.moveout_p[i] > 0:
+                vacancies.append(VacancyRate(dwelling=self.dwellings[did],
+                                             per_week=float(self.moveout_p[i]),
+                                             notice_days=notice))
+        arrivals = []
+        per_week = self.flow.approvals_per_week
+        h = self.factory.hcfg
+        lo, hi = h.release_days
+        for a in h.archetypes:
+            kinds = {k: w for k, w in a.situation.items()
+                     if k in (SituationKind.prison, SituationKind.institution)}
+            share = sum(kinds.values())
+            if share <= 0:
+                continue
+            template = self.factory.template(a, next(iter(kinds)))
+            arrivals.append(ArrivalRate(household=template, per_week=per_week * a.share * share,
+                                        deadline_after_days=(lo + hi) // 2))
+        return Forecast(vacancies=vacancies, arrivals=arrivals)
+
     def round(self, as_of: dt.date, policy: Policy) -> Scenario:
         """This week's round: the vacancies on the list and everyone waiting.
 
@@ -168,10 +209,12 @@ class World:
         temporary = [d.id for d in vacancies if d.category is Category.temporary]
         forbidden += [ForbiddenPair(household=h, dwelling=d, reason=IN_TEMPORARY_REASON)
                       for h in sorted(self.temp_home) for d in temporary]
+        forecast = self.forecast() if policy.lookahead.weeks > 0 else None
         return Scenario.model_validate({
             "as_of": as_of, "policy": policy, "districts": self.districts,
             "buildings": self.buildings(), "dwellings": vacancies, "households": households,
-            "school_access": self.school_access, "locks": Locks(forbidden=forbidden)})
+            "school_access": self.school_access, "locks": Locks(forbidden=forbidden),
+            "forecast": forecast})
 
     # -- KPIs of the stock ----------------------------------------------------------------
     def dissimilarity(self) -> float | None:

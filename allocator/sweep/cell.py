@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from allocator.replay.fairness import replay_groups
+from allocator.replay.municipality import Municipality, MunicipalityConfig, generate
 from allocator.replay.policies import PolicySpec
 from allocator.replay.runner import Settings, run_policy
 from allocator.replay.source import from_scenario
 from allocator.sweep.transforms import apply_transforms
 from models import Policy, Scenario
-from allocator.replay.municipality import Municipality, MunicipalityConfig, generate
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from allocator.io.load import load_scenario
+from allocator.replay.municipality import DEFAULT_CONFIG, load_config
 from allocator.replay.policies import resolve
 from allocator.replay.runner import DEFAULT_TIME_LIMIT_S
 from allocator.replay.source import from_scenario, municipality_file
@@ -26,7 +27,6 @@ from allocator.sweep.relax import FAMILIES, RuleFamily, deep_merge, relax
 from allocator.sweep.transforms import TRANSFORMS
 from models import Policy
 from models.problems import InputError, Problem
-from allocator.replay.municipality import DEFAULT_CONFIG, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 PRICE_OF_RULES = ROOT / "sweeps" / "price_of_rules.yaml"

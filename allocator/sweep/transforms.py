@@ -22,8 +22,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from models import Household
 from allocator.replay.municipality import HouseholdFactory, Municipality
+from models import Household
 
 HouseholdTransform = Callable[[Household], Household]
 
