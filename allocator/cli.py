@@ -267,6 +267,40 @@ def recommend(scenario: Path, household: str, top: int, proposal_path: Path | No
         click.echo(option.render(rank))
 
 
+@main.command("estimate-rates")
+@click.argument("rounds", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="The forecast file to write (.yaml or .json), for `forecast:` in a scenario.")
+def estimate_rates(rounds: tuple[Path, ...], out: Path) -> None:
+    """Estimate the look-ahead's forecast rates from past ROUNDS (scenario files, or folders
+    of *.scenario.json as `allocator replay --save-rounds` writes them)."""
+    import yaml
+
+    from allocator.forecast import estimate
+    from allocator.io.load import load_scenario
+    from allocator.io.write import write_text_atomic
+
+    files: list[Path] = []
+    for path in rounds:
+        found = sorted(path.glob("*.scenario.json")) if path.is_dir() else []
+        files += found or [path]
+    try:
+        scenarios = [load_scenario(f) for f in files]
+        forecast = estimate(scenarios)
+    except InputError as error:
+        _fail_input(error)
+    except ValueError as error:
+        click.echo(f"estimate-rates: {error}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    tree = forecast.model_dump(mode="json", exclude_defaults=True)
+    text = (json.dumps(tree, indent=1, ensure_ascii=False) + "\n" if out.suffix == ".json"
+            else yaml.safe_dump(tree, allow_unicode=True, sort_keys=False))
+    write_text_atomic(out, text)
+    click.echo(f"wrote {out}: {len(forecast.vacancies)} kinds of vacancy, "
+               f"{len(forecast.arrivals)} kinds of clocked arrival, "
+               f"{forecast.history_weeks} weeks of history")
+
+
 @main.command()
 @click.option("--input", "input_path", type=click.Path(path_type=Path), required=True,
               help="The scenario (file or folder).")

@@ -27,8 +27,8 @@ TEXT: dict[str, str] = {
     # matches
     "pinned": "Låst av tildelingsmøtet{reason_suffix}.",
     "deadline_on_time": "{who}: flytter inn {move_in}, innen {clock_name} {deadline}.",
-    "deadline_late": "{who}: innflytting {move_in} er {days_over} dager etter {clock_name} "
-                     "{deadline}; ingen ledig bolig passer tidligere.",
+    "deadline_late": "{who}: innflytting {move_in} er etter {clock_name} {deadline} "
+                     "(dager over fristen: {days_over}); ingen ledig bolig passer tidligere.",
     "lookahead_now": "{who}: når {clock_name} {deadline}, om {weeks} uker; i {fails} av "
                      "{futures} simulerte framtider de neste {horizon} ukene kommer ingen "
                      "ledig bolig som passer før fristen, så {dwelling} tilbys nå."
@@ -39,8 +39,8 @@ TEXT: dict[str, str] = {
     "school_kept": "Barna beholder skolen (skolevei {minutes} min).",
     "needs_met": "Behov dekket: {needs}.",
     "spare_bedrooms": "{spare} soverom mer enn behovet.",
-    "competition": "{candidates} andre husstander passer boligen; {elsewhere} av dem har "
-                   "fått en annen bolig i forslaget.",
+    "competition": "Andre husstander som passer boligen: {candidates}; av dem har "
+                   "{elsewhere} fått en annen bolig i forslaget.",
     "competition_none": "Ingen andre husstander på listen passer boligen.",
     # unmatched
     "no_feasible_dwelling": "Ingen av ukens ledige boliger passer: {summary}.",
@@ -75,8 +75,9 @@ TEXT: dict[str, str] = {
     "candidates_blocked": "Søkerne som passet er sperret av regler for hele runden ({rules}).",
     # breaches
     "no_dwelling_in_time": "Ingen ledig bolig passer innen {clock_name} {deadline}; "
-                           "{days_over} dager over fristen.",
-    "moved_in_late": "Flytter inn {days_over} dager etter {clock_name} {deadline}.",
+                           "dager over fristen: {days_over}.",
+    "moved_in_late": "Flytter inn etter {clock_name} {deadline}; dager over fristen: "
+                     "{days_over}.",
     # alternates
     "alternate": "Neste i rekken om tilbudet avslås.",
 }

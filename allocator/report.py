@@ -5,17 +5,19 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from allocator.fairness import SEPARATOR_LABELS, equal_treatment
+from allocator.glossary import SOLVER_TEXT, TERMS, count, day, tidy
+from allocator.glossary import TIER_TEXT as GLOSSARY_TIERS
 from models.proposal import Proposal
 from models.scenario import Scenario
 
-STATUS_TEXT = {"OPTIMAL": "bevist optimal", "FEASIBLE": "gyldig, ikke bevist optimal",
-               "UNKNOWN": "ingen løsning funnet", "SKIPPED": "hoppet over",
-               "INFEASIBLE": "umulig"}
-TIER_TEXT = {"deadline_breaches": "1a. Brudd på 3-månedersgrensen (min)",
-             "deadline_days_over": "1b. Dager over grensen (min)",
-             "priority_waiting": "2. Prioritet og ventetid (maks)",
-             "fit": "3. Tilpasning: ønsker, soverom, skolevei, tomgang, belastning (min)",
-             "tiebreak": "4. Likhetsbrudd: ansiennitet, deretter fast loddtrekning (min)"}
+STATUS_TEXT = SOLVER_TEXT
+TIER_TEXT = {
+    "deadline_breaches": f"1a. {GLOSSARY_TIERS['deadline_breaches']} (min)",
+    "deadline_days_over": f"1b. {GLOSSARY_TIERS['deadline_days_over']} (min)",
+    "priority_waiting": f"2. {GLOSSARY_TIERS['priority_waiting']} (maks)",
+    "fit": "3. Tilpasning: ønsker, soverom, skolevei, tomgang, belastning (min)",
+    "tiebreak": "4. Rekkefølge ved likhet: ansiennitet, deretter fast loddtrekning",
+}
 
 
 def _fmt(value: float | None) -> str:
@@ -25,29 +27,48 @@ def _fmt(value: float | None) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.2f} %"
+    return "–" if value is None else f"{100 * value:.2f} %".replace(".", ",")
 
 
 def render_report(scenario: Scenario, proposal: Proposal) -> str:
-    env = Environment(loader=PackageLoader("allocator", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(
+        loader=PackageLoader("allocator", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
     template = env.get_template("report.html.j2")
-    return template.render(p=proposal, s=scenario, fmt=_fmt, pct=_pct,
-                           status_text=STATUS_TEXT, tier_text=TIER_TEXT,
-                           rules_off=scenario.policy.rules_off(),
-                           equal=equal_treatment(scenario, proposal),
-                           separator_labels=SEPARATOR_LABELS)
+    districts = {d.id: d.name or d.id for d in scenario.districts}
+    return template.render(
+        p=proposal,
+        s=scenario,
+        fmt=_fmt,
+        pct=_pct,
+        status_text=STATUS_TEXT,
+        tier_text=TIER_TEXT,
+        day=day,
+        tidy=tidy,
+        terms=TERMS,
+        count=count,
+        districts=districts,
+        rules_off=scenario.policy.rules_off(),
+        equal=equal_treatment(scenario, proposal),
+        separator_labels=SEPARATOR_LABELS,
+    )
 
 
 def summary_lines(proposal: Proposal, rules_off: list[str] | None = None) -> list[str]:
     """The console summary; `rules_off` (the policy's switches set to off) comes first,
     so an analysis run is never mistaken for a meeting proposal."""
     k, r = proposal.kpis, proposal.run
-    tiers = ", ".join(f"{t.name}={_fmt(t.objective)} ({t.status}, gap {_pct(t.gap)})"
-                      for t in r.tiers if t.status != "SKIPPED")
+    tiers = ", ".join(
+        f"{t.name}={_fmt(t.objective)} ({t.status}, gap {_pct(t.gap)})"
+        for t in r.tiers
+        if t.status != "SKIPPED"
+    )
     return [
-        *([f"WARNING: rules switched off in this policy: {', '.join(rules_off)}"]
-          if rules_off else []),
+        *(
+            [f"WARNING: rules switched off in this policy: {', '.join(rules_off)}"]
+            if rules_off
+            else []
+        ),
         f"run {r.id} [{r.method}] status {r.status} in {r.wall_time_s} s",
         f"housed {k.housed} of {k.households} households in {k.vacancies} vacancies; "
         f"due families housed {k.due_housed}/{k.due_families}; breaches {k.breaches} "
@@ -55,5 +76,5 @@ def summary_lines(proposal: Proposal, rules_off: list[str] | None = None) -> lis
         f"unmatched {k.unmatched}; empty dwellings {k.empty_dwellings}; vacancy days "
         f"{k.vacancy_days}; dissimilarity {_fmt(k.dissimilarity_before)} -> "
         f"{_fmt(k.dissimilarity_after)}",
-        *( [f"tiers: {tiers}"] if tiers else [] ),
+        *([f"tiers: {tiers}"] if tiers else []),
     ]

@@ -219,4 +219,5 @@ def test_cli_seeds_give_every_seed_and_intervals(tmp_path: Path) -> None:
     housed = summary[(summary["group"] == "all") & (summary["measure"] == "approvals")]
     assert housed["n"].tolist() == [2] and housed["ci_low"].notna().all()
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "Snitt over 2 frø (3, 4)" in html and "snitt over 2 frø med 95 %" in html.lower()
+    assert "Snitt over 2 trekninger (3, 4)" in html
+    assert "snitt over 2 trekninger med 95 %" in html.lower()

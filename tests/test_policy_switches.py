@@ -173,5 +173,5 @@ def test_a_policy_with_rules_off_says_so_in_summary_and_report() -> None:
     lines = summary_lines(proposal, relaxed.policy.rules_off())
     assert lines[0] == "WARNING: rules switched off in this policy: location.mode, needs.mode"
     html = render_report(relaxed, proposal)
-    assert "Regler slått av i denne policyen:</b> location.mode, needs.mode" in html
+    assert "Regler slått av i dette regelsettet:</b> location.mode, needs.mode" in html
     assert "Regler slått av" not in render_report(strict, propose(strict))

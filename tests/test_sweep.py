@@ -169,7 +169,7 @@ def test_outcomes_by_group_per_cell(swept: Path, grid: Grid) -> None:
     assert housed.set_index("policy")["mean"].to_dict() == pytest.approx(mean.to_dict())
     assert len(pd.read_csv(swept / "fairness.csv")) == len(groups)
     html = (swept / "report.html").read_text(encoding="utf-8")
-    assert "Likebehandling: utfall etter gruppe per policy" in html
+    assert "Likebehandling: utfall etter gruppe per regelsett" in html
     assert "barnefamilier" in html and "Bosatte mot vedtak" in html
 
 

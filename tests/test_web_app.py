@@ -27,6 +27,7 @@ from web.fixtures import (  # noqa: F401
     vacancy_holder,
 )
 
+from allocator.glossary import tidy
 from allocator.io.load import load_scenario
 from allocator.recommend import why_not
 from allocator.web import services
@@ -46,7 +47,7 @@ def test_round_page_shows_every_vacancy_with_reasons_and_alternates(module_app: 
     assert len(re.findall(r'<tr id="bolig-', page)) == len(SCENARIO.dwellings)
     for match in proposal.matches:
         assert vacancy_holder(page, match.dwelling) == match.household
-        assert html.escape(match.reasons[0].text, quote=False) in page
+        assert html.escape(tidy(match.reasons[0].text), quote=False) in page
         if match.alternates:
             assert first_alternate(page, match.dwelling) == match.alternates[0].household
     assert "Husstander uten bolig i forslaget" in page
@@ -55,8 +56,11 @@ def test_round_page_shows_every_vacancy_with_reasons_and_alternates(module_app: 
 
 def test_every_form_carries_the_session_csrf_token(module_app: FastAPI) -> None:  # noqa: F811
     client = Client(module_app, "leder")
-    pages = [client.get("/rounds/1").text, client.get("/rounds/1/households/H29").text,
-             client.get("/rounds/1/households/H29/recommendations").text]
+    pages = [
+        client.get("/rounds/1").text,
+        client.get("/rounds/1/households/H29").text,
+        client.get("/rounds/1/households/H29/recommendations").text,
+    ]
     forms = [f for p in pages for f in re.findall(r'<form method="post".*?</form>', p, re.S)]
     assert len(forms) > 50
     for form in forms:
@@ -70,46 +74,55 @@ def test_household_page_explains_and_recommends(module_app: FastAPI) -> None:  #
     for dwelling, texts in why_not(SCENARIO, "H29").items():
         assert f'href="/rounds/1#bolig-{dwelling}">{dwelling}</a>' in page
         assert html.escape("; ".join(texts), quote=False) in page
-    assert 'data-load="/rounds/1/households/H29/recommendations"' in page
-    fragment = client.get("/rounds/1/households/H29/recommendations").text
+    assert 'data-load="/rounds/1/recommendations?household=H29"' in page
+    fragment = client.get("/rounds/1/recommendations?household=H29").text
     held = next(m.dwelling for m in _latest(module_app).matches if m.household == "H29")
-    assert f">{held}</a>" in fragment and "I forslaget" in fragment
+    assert f">{held}</a>" in fragment and "Gjeldende bolig" in fragment
     assert client.get("/rounds/1/households/NOPE").status_code == 404
     assert client.get("/rounds/99").status_code == 404
 
 
 def test_the_meeting_over_http(app: FastAPI) -> None:  # noqa: F811
-    worker, lead, analyst = (Client(app, "saksbehandler"), Client(app, "leder"),
-                             Client(app, "analytiker"))
+    worker, lead, analyst = (
+        Client(app, "saksbehandler"),
+        Client(app, "leder"),
+        Client(app, "analytiker"),
+    )
     page = worker.get("/rounds/1").text
     alternate = first_alternate(page, "D03")
     message = worker.act("/rounds/1/pin", {"household": alternate, "dwelling": "D03"})
-    assert f"{alternate} er festet til D03" in message and "Løs på nytt" in message
+    assert f"{alternate} er låst til D03" in message and "Løs på nytt" in message
     assert "beholdt" in worker.act("/rounds/1/resolve")
     page = worker.get("/rounds/1").text
     assert vacancy_holder(page, "D03") == alternate
 
     declining, promoted = vacancy_holder(page, "D05"), first_alternate(page, "D05")
     worker.act("/rounds/1/offer", {"household": declining, "dwelling": "D05"})
-    message = worker.act("/rounds/1/answer", {"household": declining, "dwelling": "D05",
-                                              "result": "declined", "lapse": "true"})
+    message = worker.act(
+        "/rounds/1/answer",
+        {"household": declining, "dwelling": "D05", "result": "declined", "lapse": "true"},
+    )
     assert "bortfalt" in message
     worker.act("/rounds/1/resolve")
     page = worker.get("/rounds/1").text
     assert vacancy_holder(page, "D05") == promoted
     assert vacancy_holder(page, "D03") == alternate
-    assert "Tilsagn bortfalt" in worker.get(f"/rounds/1/households/{declining}").text
+    assert "Tilsagnet falt bort" in worker.get(f"/rounds/1/households/{declining}").text
 
-    error = worker.act("/rounds/1/forbid", {"household": promoted, "dwelling": "D05",
-                                            "reason": ""})
+    error = worker.act("/rounds/1/forbid", {"household": promoted, "dwelling": "D05", "reason": ""})
     assert "begrunnelse" in error
 
     diff = analyst.get("/rounds/1/diff?a=2&b=3").text
-    assert re.search(rf"D05</a></td><td>{declining}</td><td class=\"strong\">{promoted}<", diff)
+    assert re.search(
+        rf'D05</a></td><td data-label="Før">{declining}</td>'
+        rf'<td class="strong" data-label="Etter">{promoted}</td>'
+        r'<td class="small" data-label="Hvorfor">tilsagnet til',
+        diff,
+    )
     log = analyst.get("/rounds/1/log").text
-    for action in ("Festet", "Forslag løst", "Tilbud sendt", "Avslått", "Tilsagn bortfalt"):
+    for action in ("Låst", "Nytt forslag", "Tilbud sendt", "Takket nei", "Tilsagnet falt bort"):
         assert action in log
-    assert "saksbehandler" in log
+    assert "Kari Saksbehandler (demo)" in log and "{" not in log
 
     exported = analyst.get("/rounds/1/export.json").json()
     rows = {r["dwelling"]: r for r in exported["allocation"]}
@@ -117,7 +130,8 @@ def test_the_meeting_over_http(app: FastAPI) -> None:  # noqa: F811
     assert exported["round"]["status"] == "draft"
     assert [d["kind"] for d in exported["decisions"]][-2:] == ["declined", "approval_lapsed"]
 
-    assert "Runden er publisert" in lead.act("/rounds/1/publish")
+    assert "#2" in lead.act("/rounds/1/publish", {"proposal": "2"})  # #3 is newer
+    assert "Runden er publisert" in lead.act("/rounds/1/publish", {"proposal": "3"})
     page = worker.get("/rounds/1").text
     assert "Publisert" in page and 'action="/rounds/1/pin"' not in page
     assert "publisert" in worker.act("/rounds/1/pin", {"household": promoted, "dwelling": "D05"})
@@ -125,7 +139,8 @@ def test_the_meeting_over_http(app: FastAPI) -> None:  # noqa: F811
     assert response.headers["content-type"].startswith("text/csv")
     assert "publisert.csv" in response.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff")), delimiter=";"))
-    assert table[0][0] == "bolig" and len(table) == 1 + len(SCENARIO.dwellings)
+    assert table[0][1] == "bolig"
+    assert len([r for r in table if r[0] == "tildeling"]) == len(SCENARIO.dwellings)
     assert analyst.get("/rounds/1/export.json").json()["round"]["status"] == "published"
 
 
@@ -155,13 +170,20 @@ def _free_port() -> int:
 
 def _serve(tmp_path: Path) -> tuple[subprocess.Popen[str], list[str], str]:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ALLOCATOR_DEMO_PASSWORD", "ALLOCATOR_DATABASE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ALLOCATOR_DEMO_PASSWORD", "ALLOCATOR_DATABASE_URL")
+    }
     env["ALLOCATOR_DATA_DIR"] = str(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "allocator.cli", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        start_new_session=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     lines: list[str] = []
     deadline = time.monotonic() + 60
     assert process.stdout is not None
@@ -204,9 +226,14 @@ def test_allocator_serve(tmp_path: Path) -> None:
             page = http.get("/login", headers=HTML)
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             assert token is not None
-            response = http.post("/login", data={"username": "leder",
-                                                 "password": users["leder"],
-                                                 "csrf_token": token.group(1)})
+            response = http.post(
+                "/login",
+                data={
+                    "username": "leder",
+                    "password": users["leder"],
+                    "csrf_token": token.group(1),
+                },
+            )
             assert response.status_code == 303
             assert "Tildelingsmøte" in http.get("/rounds", headers=HTML).text
     finally:
@@ -218,11 +245,17 @@ def test_allocator_serve(tmp_path: Path) -> None:
 
 
 def test_round_with_rules_switched_off_is_marked_as_an_analysis(app: FastAPI) -> None:  # noqa: F811
-    relaxed = SCENARIO.model_copy(update={"policy": SCENARIO.policy.model_copy(
-        update={"needs": SCENARIO.policy.needs.model_copy(update={"mode": "off"})})})
+    relaxed = SCENARIO.model_copy(
+        update={
+            "policy": SCENARIO.policy.model_copy(
+                update={"needs": SCENARIO.policy.needs.model_copy(update={"mode": "off"})}
+            )
+        }
+    )
     with app.state.core.tx() as db:
-        round_id = services.create_round(db, relaxed, name="Analyse", source="test",
-                                         actor=None, time_limit_s=10).id
+        round_id = services.create_round(
+            db, relaxed, name="Analyse", source="test", actor=None, time_limit_s=10
+        ).id
     client = Client(app, "analytiker")
     assert "Regler slått av i regelsettet: needs.mode" in client.get(f"/rounds/{round_id}").text
     assert "Regler slått av" not in client.get("/rounds/1").text

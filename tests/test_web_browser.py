@@ -21,14 +21,21 @@ import uvicorn
 from web.fixtures import DEMO_PASSWORD, make_app
 
 CHROMIUM = Path(os.environ.get("ALLOCATOR_TEST_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"Chromium not found at {CHROMIUM} and not installed (scripts/test-services "
-           "installs Debian's 'chromium' package where apt-get is available)")
+    "installs Debian's 'chromium' package where apt-get is available)",
+)
 
 
 def _free_port() -> int:
@@ -41,8 +48,9 @@ def _free_port() -> int:
 def base_url(tmp_path: Path) -> Iterator[str]:
     app = make_app(f"sqlite:///{tmp_path / 'allocator.db'}")
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -59,8 +67,9 @@ def page(base_url: str):  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
         context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="nb-NO")
         context.set_default_timeout(30_000)
         yield context.new_page()
@@ -105,24 +114,29 @@ def test_meeting_in_the_browser(page, base_url: str) -> None:  # type: ignore[no
     alternate = str(row.locator("li[data-alternate]").first.get_attribute("data-alternate"))
     assert alternate != _holder(page, "D03")
     with page.expect_navigation():
-        row.locator(f"li[data-alternate='{alternate}'] button").click()
-    assert "festet" in page.locator(".flash-ok").first.inner_text()
+        row.locator(f"li[data-alternate='{alternate}'] a", has_text="Lås").click()
+    with page.expect_navigation():  # the what-if page: consequence first, then confirm
+        page.click(".confirm-form button[type=submit]")
+    assert "låst" in page.locator(".flash-ok").first.inner_text()
     assert page.locator(".flash-warn").count() == 1  # decisions since the last solve
     message = _resolve(page)
     assert "beholdt" in message
     assert _holder(page, "D03") == alternate
-    assert "Festet" in _row(page, "D03").inner_text()
+    assert "Låst" in _row(page, "D03").inner_text()
 
     # Offer D05 to its household, record a decline that lapses the approval, re-solve.
     declining = _holder(page, "D05")
-    first = str(_row(page, "D05").locator("li[data-alternate]").first.get_attribute(
-        "data-alternate"))
+    first = str(
+        _row(page, "D05").locator("li[data-alternate]").first.get_attribute("data-alternate")
+    )
     with page.expect_navigation():
         _row(page, "D05").locator("button", has_text="Tilbud sendt").click()
     assert "Tilbud sendt" in _row(page, "D05").inner_text()
-    _row(page, "D05").locator("input[name=lapse]").check()
     with page.expect_navigation():
-        _row(page, "D05").locator("button", has_text="Avslått").click()
+        _row(page, "D05").locator("a", has_text="Takket nei").click()
+    page.locator(".confirm-form input[name=lapse]").check()
+    with page.expect_navigation():
+        page.click(".confirm-form button[type=submit]")
     assert "bortfalt" in page.locator(".flash-ok").first.inner_text()
     _resolve(page)
     assert _holder(page, "D05") == first  # the first alternate is promoted
@@ -153,8 +167,10 @@ def test_meeting_in_the_browser(page, base_url: str) -> None:  # type: ignore[no
     assert page.locator(".cell-actions").count() == 0
     page.screenshot(path=str(ARTIFACTS / "round-analyst.png"), full_page=False)
     token = page.locator("form[action='/logout'] input[name=csrf_token]").get_attribute("value")
-    response = page.request.post(f"{base_url}/rounds/1/pin", form={
-        "csrf_token": str(token), "household": first, "dwelling": "D05"})
+    response = page.request.post(
+        f"{base_url}/rounds/1/pin",
+        form={"csrf_token": str(token), "household": first, "dwelling": "D05"},
+    )
     assert response.status == 403
     response = page.request.post(f"{base_url}/rounds/1/resolve", form={"csrf_token": str(token)})
     assert response.status == 403

@@ -37,9 +37,14 @@ class World:
         with self.tx() as db:
             self.worker = create_user(db, "kari", "caseworker", "pw-kari-123")
             self.lead = create_user(db, "lars", "lead", "pw-lars-123")
-            self.round_id = services.create_round(db, self.scenario, name="Uke 48",
-                                                  source="test", actor=self.worker,
-                                                  time_limit_s=LIMIT).id
+            self.round_id = services.create_round(
+                db,
+                self.scenario,
+                name="Uke 48",
+                source="test",
+                actor=self.worker,
+                time_limit_s=LIMIT,
+            ).id
 
     def tx(self):  # type: ignore[no-untyped-def]
         return transaction(self.factory)
@@ -55,6 +60,10 @@ class World:
     def latest(self):  # type: ignore[no-untyped-def]
         with self.tx() as db:
             return services.parsed(services.latest(db, self.round_id))
+
+    def latest_seq(self) -> int:
+        with self.tx() as db:
+            return services.latest(db, self.round_id).seq
 
     def holders(self) -> dict[str, str]:
         return {m.dwelling: m.household for m in self.latest().matches}
@@ -95,7 +104,7 @@ def test_meeting_flow_on_both_databases(db_url: str) -> None:  # noqa: F811
         assert match.household not in {m.household for m in world.latest().matches}
         assert run.run_json["sizes"]["stability_kept"] == len(before) - 1
 
-        world.do(services.publish, actor=world.lead)
+        world.do(services.publish, world.latest_seq(), actor=world.lead)
         with pytest.raises(ActionError, match="publisert"):
             world.do(services.pin, free.household, free.dwelling)
         with pytest.raises(ActionError, match="publisert"):
@@ -172,9 +181,9 @@ def test_action_rules(world: World) -> None:
     with pytest.raises(ActionError, match="kan ikke få"):
         world.do(services.pin, "H25", dwelling, "")
     world.do(services.pin, match.household, match.dwelling, "")
-    with pytest.raises(ActionError, match="allerede festet"):
+    with pytest.raises(ActionError, match="allerede låst"):
         world.do(services.pin, other.household, match.dwelling, "")
-    with pytest.raises(ActionError, match="festet"):
+    with pytest.raises(ActionError, match="låst"):
         world.do(services.forbid, match.household, match.dwelling, "Konflikt med nabo")
     offer = world.do(services.offer_sent, other.household, other.dwelling)
     world.do(services.answer, other.household, other.dwelling, "declined", True)
@@ -192,10 +201,10 @@ def test_revoke_and_staleness(world: World) -> None:
     with world.tx() as db:
         assert services.is_stale(services.latest(db, world.round_id), _ledger(world))
     with pytest.raises(ActionError, match="Løs på nytt"):
-        world.do(services.publish, actor=world.lead)
+        world.do(services.publish, 1, actor=world.lead)
     world.do(services.revoke, decision.id)
     assert (match.household, match.dwelling) not in _ledger(world).locked_forbids()
-    with pytest.raises(ActionError, match="allerede opphevet"):
+    with pytest.raises(ActionError, match="allerede angret"):
         world.do(services.revoke, decision.id)
     with world.tx() as db:
         assert not services.is_stale(services.latest(db, world.round_id), _ledger(world))
@@ -232,16 +241,32 @@ def test_export_json_and_csv(world: World) -> None:
     text = allocation_csv(data)
     assert text.startswith("\ufeff")
     table = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
-    assert table[0][:4] == ["bolig", "bygg", "bydel", "husstand"]
-    assert len(table) == 1 + len(rows)
-    assert [r for r in table if r[0] == match.dwelling][0][5] == "tilbud sendt"
+    assert table[0][:5] == ["type", "bolig", "bygg", "bydel", "husstand"]
+    allocated = [r for r in table if r[0] == "tildeling"]
+    assert len(allocated) == len(rows)
+    assert [r for r in allocated if r[1] == match.dwelling][0][6] == "tilbud sendt"
+    decided_rows = [r for r in table if r[0] == "beslutning"]
+    assert decided_rows[-1][9] == "Tilbud sendt" and decided_rows[-1][10] == "kari"
+    assert {r[4] for r in table if r[0] in ("tildeling", "brudd") and r[7]} == {
+        b["household"] for b in data["breaches"]
+    }
 
 
 def test_diff_classifies_kept_moved_added_removed() -> None:
-    a = {"matches": [{"household": "H1", "dwelling": "D1"}, {"household": "H2", "dwelling": "D2"},
-                     {"household": "H3", "dwelling": "D3"}]}
-    b = {"matches": [{"household": "H1", "dwelling": "D1"}, {"household": "H2", "dwelling": "D3"},
-                     {"household": "H4", "dwelling": "D2"}]}
+    a = {
+        "matches": [
+            {"household": "H1", "dwelling": "D1"},
+            {"household": "H2", "dwelling": "D2"},
+            {"household": "H3", "dwelling": "D3"},
+        ]
+    }
+    b = {
+        "matches": [
+            {"household": "H1", "dwelling": "D1"},
+            {"household": "H2", "dwelling": "D3"},
+            {"household": "H4", "dwelling": "D2"},
+        ]
+    }
     d = diff(a, b)
     assert d.kept == [("H1", "D1")]
     assert d.moved == [("H2", "D2", "D3")]
@@ -255,8 +280,9 @@ def test_propose_stable_without_previous_is_propose() -> None:
     scenario = load_scenario(BUNDLED_SCENARIO)
     plain = propose(scenario, time_limit_s=LIMIT)
     stable = propose_stable(scenario, [], time_limit_s=LIMIT)
-    assert [(m.household, m.dwelling) for m in stable.matches] == \
-        [(m.household, m.dwelling) for m in plain.matches]
+    assert [(m.household, m.dwelling) for m in stable.matches] == [
+        (m.household, m.dwelling) for m in plain.matches
+    ]
 
 
 def test_stability_never_costs_priority(world: World) -> None:

@@ -28,8 +28,16 @@ from allocator.web.tables import (
 from models.proposal import Proposal
 from models.scenario import Scenario
 
-TABLES = {"users", "sessions", "settings", "rounds", "proposals", "decisions", "audit_log",
-          "alembic_version"}
+TABLES = {
+    "users",
+    "sessions",
+    "settings",
+    "rounds",
+    "proposals",
+    "decisions",
+    "audit_log",
+    "alembic_version",
+}
 
 
 @pytest.fixture
@@ -67,10 +75,13 @@ def test_audit_log_refuses_update_and_delete(engine) -> None:  # type: ignore[no
         assert (entry.action, entry.after) == ("test.entry", {"x": 1})
 
 
-@pytest.mark.parametrize("row", [
-    User(username="x", role="admin", password_hash="h"),
-    Decision(round_id=None, kind="maybe", household="H1"),
-])
+@pytest.mark.parametrize(
+    "row",
+    [
+        User(username="x", role="admin", password_hash="h"),
+        Decision(round_id=None, kind="maybe", household="H1"),
+    ],
+)
 def test_check_constraints(engine, row) -> None:  # type: ignore[no-untyped-def]
     if isinstance(row, Decision):
         with transaction(session_factory(engine)) as db:
@@ -81,8 +92,14 @@ def test_check_constraints(engine, row) -> None:  # type: ignore[no-untyped-def]
 
 
 def _tiny_round(db) -> Round:  # type: ignore[no-untyped-def]
-    round_ = Round(name="r", as_of=dt.date(2026, 11, 23), scenario_json={}, policy_json={},
-                   input_sha256="0" * 64, policy_sha256="0" * 64)
+    round_ = Round(
+        name="r",
+        as_of=dt.date(2026, 11, 23),
+        scenario_json={},
+        policy_json={},
+        input_sha256="0" * 64,
+        policy_sha256="0" * 64,
+    )
     db.add(round_)
     db.flush()
     return round_
@@ -94,8 +111,9 @@ def test_round_proposal_and_decisions_round_trip(engine) -> None:  # type: ignor
     scenario = load_scenario(BUNDLED_SCENARIO)
     factory = session_factory(engine)
     with transaction(factory) as db:
-        round_ = services.create_round(db, scenario, name="Uke 48", source="test",
-                                       actor=None, time_limit_s=10)
+        round_ = services.create_round(
+            db, scenario, name="Uke 48", source="test", actor=None, time_limit_s=10
+        )
     with transaction(factory) as db:
         stored = db.get(Round, round_.id)
         assert stored is not None and stored.status == "draft"
@@ -108,7 +126,8 @@ def test_round_proposal_and_decisions_round_trip(engine) -> None:  # type: ignor
         assert run.created_at.tzinfo is not None and run.created_at.utcoffset() == dt.timedelta(0)
         kinds = {(d.kind, d.household, d.dwelling) for d in services.decisions(db, round_.id)}
         assert kinds == {("pin", p.household, p.dwelling) for p in scenario.locks.pinned} | {
-            ("forbid", f.household, f.dwelling) for f in scenario.locks.forbidden}
+            ("forbid", f.household, f.dwelling) for f in scenario.locks.forbidden
+        }
         actions = [e.action for e in db.scalars(select(AuditEntry).order_by(AuditEntry.id))]
         assert actions[0] == "round.create" and actions[-1] == "proposal.solve"
         assert {"decision.pin", "decision.forbid"} <= set(actions)

@@ -16,10 +16,10 @@ from scipy import stats
 
 #: KPI column -> (bokmål label, decimals shown). Report order.
 KPIS: dict[str, tuple[str, int]] = {
-    "housed": ("Bosatt i varig bolig", 1),
-    "wait_mean": ("Ventetid for bosatte, snitt (dager)", 1),
-    "breaches": ("Brudd på 3-månedersgrensen (familie-uker)", 1),
-    "families_breached": ("Familier over 3-månedersgrensen", 1),
+    "housed": ("Tildelt varig bolig", 1),
+    "wait_mean": ("Ventetid for dem som fikk bolig, snitt (dager)", 1),
+    "breaches": ("Brudd på 3-månedersfristen (familie-uker)", 1),
+    "families_breached": ("Familier over 3-månedersfristen", 1),
     "dissimilarity_end": ("Segregeringsindeks (Duncan) ved slutt", 4),
     "vacancy_days": ("Tomgangsdager", 0),
 }

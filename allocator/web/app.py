@@ -2,32 +2,38 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from allocator.web import bootstrap
-from allocator.web.auth import ROLE_TEXT, Sessions
+from allocator.glossary import FIELD_TEXT
+from allocator.web import bootstrap, documents
+from allocator.web.auth import Sessions
 from allocator.web.config import WebSettings
 from allocator.web.db import make_engine, migrate, session_factory, transaction
 from allocator.web.texts import FILTERS, GLOBALS
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger("allocator.web")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
-                                "img-src 'self' data:; form-action 'self'; "
-                                "frame-ancestors 'none'; base-uri 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
 }
 
 
@@ -48,8 +54,9 @@ class Core:
         self.sessions = Sessions(secret, settings.session_hours)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.filters.update(FILTERS)
-        self.templates.env.globals.update(role_text=ROLE_TEXT, **GLOBALS)
+        self.templates.env.globals.update(**GLOBALS)
         self.recommendations: dict[tuple[int, str, str], Any] = {}
+        self.documents = documents.environment(settings.document_templates)
 
     @contextmanager
     def tx(self) -> Iterator[Session]:
@@ -68,15 +75,17 @@ def create_app(settings: WebSettings) -> FastAPI:
         if settings.demo_users:
             startup.users = bootstrap.demo_users(db, settings.demo_password)
     with core.tx() as db:
-        startup.round_id = bootstrap.first_round(db, settings.seed_scenario,
-                                                 settings.solve_time_limit_s)
+        startup.round_id = bootstrap.first_round(
+            db, settings.seed_scenario, settings.solve_time_limit_s
+        )
 
     app = FastAPI(title="Boligtildeling", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.core = core
     app.state.startup = startup
     # check_dir=False: a wheel built without "*.css"/"*.js" package data still starts.
-    app.mount("/static", StaticFiles(directory=str(HERE / "static"), check_dir=False),
-              name="static")
+    app.mount(
+        "/static", StaticFiles(directory=str(HERE / "static"), check_dir=False), name="static"
+    )
     app.include_router(auth_routes.router)
     app.include_router(pages.router)
     app.include_router(actions.router)
@@ -101,15 +110,82 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        if _wants_html(request):
-            return core.templates.TemplateResponse(
-                request, "error.html", {"status": error.status_code, "detail": error.detail,
-                                        "current": None},
-                status_code=error.status_code, headers=getattr(error, "headers", None))
-        return JSONResponse({"detail": error.detail}, status_code=error.status_code,
-                            headers=getattr(error, "headers", None))
+        return await _error_page(
+            request, error.status_code, _detail(error), getattr(error, "headers", None)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        fields = sorted(
+            {FIELD_TEXT.get(str(e.get("loc", ["?"])[-1]), "ukjent felt") for e in error.errors()}
+        )
+        return await _error_page(
+            request,
+            422,
+            "Forespørselen mangler eller har ugyldige felt: " + ", ".join(fields) + ".",
+        )
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return await _error_page(
+            request,
+            500,
+            "En uventet feil oppstod. Handlingen ble ikke "
+            "lagret. Prøv igjen, eller kontakt brukerstøtte.",
+        )
+
+    async def _error_page(
+        request: Request, status: int, detail: str, headers: dict[str, str] | None = None
+    ) -> Response:
+        """A Norwegian error page with the top bar (the user stays logged in), or JSON."""
+        if not _wants_html(request):
+            return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+        from starlette.concurrency import run_in_threadpool
+
+        from allocator.web.routes.common import load_current
+
+        try:
+            current = await run_in_threadpool(load_current, request)
+        except Exception:  # noqa: BLE001 - the error page must render even without a database
+            current = None
+        return core.templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "status": status,
+                "detail": detail,
+                "current": current,
+                "csrf": current.csrf_token if current else "",
+                "messages": [],
+            },
+            status_code=status,
+            headers=headers,
+        )
 
     return app
+
+
+#: Norwegian texts for the status codes Starlette raises on its own ("Not Found" …).
+STATUS_DETAIL = {
+    404: "Siden finnes ikke.",
+    405: "Handlingen er ikke tillatt på denne adressen.",
+    413: "Forespørselen er for stor.",
+    429: "For mange forespørsler. Vent litt.",
+}
+
+
+def _detail(error: StarletteHTTPException) -> str:
+    from http import HTTPStatus
+
+    detail = str(error.detail)
+    try:
+        english = HTTPStatus(error.status_code).phrase
+    except ValueError:
+        english = ""
+    if not detail or detail == english:
+        return STATUS_DETAIL.get(error.status_code, "Noe gikk galt.")
+    return detail
 
 
 def _wants_html(request: Request) -> bool:

@@ -8,6 +8,9 @@
   every POST (form field ``csrf_token`` or header ``X-CSRF-Token``). The login form, before
   any session exists, uses a signed double-submit cookie.
 - Roles: caseworker (act), lead (act and publish), analyst (read only).
+- Throttling: failed logins are stored (``login_failures``: the user when known, a keyed
+  hash of the address); 5 per user or 20 per address within 15 minutes lock that user or
+  address out for the rest of the window, and the lockout is audited.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from allocator.web.tables import ROLES, User, WebSession, utcnow
+from allocator.web.tables import ROLES, LoginFailure, User, WebSession, utcnow
 
 SESSION_COOKIE = "allocator_session"
 LOGIN_CSRF_COOKIE = "allocator_login_csrf"
@@ -33,7 +36,6 @@ LOGIN_CSRF_COOKIE = "allocator_login_csrf"
 VIEW = frozenset(ROLES)
 ACT = frozenset({"caseworker", "lead"})
 PUBLISH = frozenset({"lead"})
-ROLE_TEXT = {"caseworker": "saksbehandler", "lead": "leder", "analyst": "analytiker"}
 
 _hasher = PasswordHasher()
 
@@ -62,12 +64,17 @@ def authenticate(db: Session, username: str, password: str) -> User | None:
     return user
 
 
-def create_user(db: Session, username: str, role: str, password: str,
-                display_name: str = "") -> User:
+def create_user(
+    db: Session, username: str, role: str, password: str, display_name: str = ""
+) -> User:
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
-    user = User(username=username.strip().lower(), role=role, display_name=display_name,
-                password_hash=hash_password(password))
+    user = User(
+        username=username.strip().lower(),
+        role=role,
+        display_name=display_name,
+        password_hash=hash_password(password),
+    )
     db.add(user)
     db.flush()
     return user
@@ -100,6 +107,7 @@ class Sessions:
     """Issues and resolves signed session cookies backed by ``sessions`` rows."""
 
     def __init__(self, secret: str, hours: float):
+        self.secret = secret
         self.signer = TimestampSigner(secret, salt="allocator.session")
         self.login_signer = TimestampSigner(secret, salt="allocator.login-csrf")
         self.max_age = int(hours * 3600)
@@ -109,8 +117,15 @@ class Sessions:
         token = secrets.token_urlsafe(32)
         now = utcnow()
         db.execute(delete(WebSession).where(WebSession.expires_at < now))
-        db.add(WebSession(id=_digest(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-                          created_at=now, expires_at=now + dt.timedelta(seconds=self.max_age)))
+        db.add(
+            WebSession(
+                id=_digest(token),
+                user_id=user.id,
+                csrf_token=secrets.token_urlsafe(32),
+                created_at=now,
+                expires_at=now + dt.timedelta(seconds=self.max_age),
+            )
+        )
         return self.signer.sign(token).decode()
 
     def _token(self, cookie: str | None) -> str | None:
@@ -151,3 +166,62 @@ class Sessions:
         except BadSignature:
             return False
         return csrf_equal(token, given)
+
+
+# -- throttling -----------------------------------------------------------------------------
+#: Failed logins counted over this window; a user (or an address) over its limit is locked
+#: out until its oldest failure in the window is older than the window.
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+USER_LIMIT = 5
+ADDRESS_LIMIT = 20
+
+
+def address_key(secret: str, host: str | None) -> str:
+    """A keyed hash of the client address: throttles per address without storing it."""
+    return hmac.new(secret.encode(), (host or "?").encode(), hashlib.sha256).hexdigest()
+
+
+def find_user(db: Session, username: str) -> User | None:
+    return db.scalars(select(User).where(User.username == username.strip().lower())).first()
+
+
+def _failures(
+    db: Session, since: dt.datetime, *, user_id: int | None = None, address: str | None = None
+) -> list[dt.datetime]:
+    query = select(LoginFailure.at).where(LoginFailure.at >= since)
+    if user_id is not None:
+        query = query.where(LoginFailure.user_id == user_id)
+    if address is not None:
+        query = query.where(LoginFailure.address == address)
+    return sorted(db.scalars(query))
+
+
+def lockout(db: Session, user: User | None, address: str) -> dt.timedelta | None:
+    """How long this user or address is still locked out, or None."""
+    now = utcnow()
+    since = now - THROTTLE_WINDOW
+    waits = []
+    for failures, limit in (
+        (_failures(db, since, user_id=user.id) if user else [], USER_LIMIT),
+        (_failures(db, since, address=address), ADDRESS_LIMIT),
+    ):
+        if len(failures) >= limit:
+            waits.append(failures[-limit] + THROTTLE_WINDOW - now)
+    return max(waits) if waits else None
+
+
+def record_failure(db: Session, user: User | None, address: str) -> list[str]:
+    """Store a failed login; returns what it locked out ("user", "address") just now."""
+    db.add(LoginFailure(user_id=user.id if user else None, address=address))
+    db.flush()
+    since = utcnow() - THROTTLE_WINDOW
+    started = []
+    if user is not None and len(_failures(db, since, user_id=user.id)) == USER_LIMIT:
+        started.append("user")
+    if len(_failures(db, since, address=address)) == ADDRESS_LIMIT:
+        started.append("address")
+    return started
+
+
+def clear_failures(db: Session, user: User) -> None:
+    db.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))

@@ -14,9 +14,11 @@ from allocator.web.auth import create_user
 from allocator.web.tables import Round, Setting, User
 
 #: Demo users created on an empty database: (login, role, display name).
-DEMO_USERS = [("saksbehandler", "caseworker", "Kari Saksbehandler (demo)"),
-              ("leder", "lead", "Lars Leder (demo)"),
-              ("analytiker", "analyst", "Anne Analytiker (demo)")]
+DEMO_USERS = [
+    ("saksbehandler", "caseworker", "Kari Saksbehandler (demo)"),
+    ("leder", "lead", "Lars Leder (demo)"),
+    ("analytiker", "analyst", "Anne Analytiker (demo)"),
+]
 
 
 @dataclass
@@ -49,8 +51,9 @@ def demo_users(db: Session, password: str | None) -> list[tuple[str, str, str | 
         chosen = password or secrets.token_urlsafe(12)
         create_user(db, username, role, chosen, display_name=name)
         created.append((username, role, None if password else chosen))
-    services.audit(db, None, "users.create_demo", entity="user",
-                   after={"users": [u for u, _, _ in DEMO_USERS]})
+    services.audit(
+        db, None, "users.create_demo", entity="user", after={"users": [u for u, _, _ in DEMO_USERS]}
+    )
     return created
 
 
@@ -62,6 +65,11 @@ def first_round(db: Session, scenario_path: Path | None, time_limit_s: float | N
 
     scenario = load_scenario(scenario_path)
     round_ = services.create_round(
-        db, scenario, name=f"Tildelingsmøte {scenario.as_of:%d.%m.%Y}",
-        source=str(scenario_path), actor=None, time_limit_s=time_limit_s)
+        db,
+        scenario,
+        name=f"Tildelingsmøte {scenario.as_of:%d.%m.%Y}",
+        source=str(scenario_path),
+        actor=None,
+        time_limit_s=time_limit_s,
+    )
     return round_.id

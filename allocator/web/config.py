@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import scenarios
+from allocator.web.terms import LetterTerms
 
 #: The bundled example week, loaded as the first round on an empty database.
 BUNDLED_SCENARIO = Path(scenarios.__file__).resolve().parent / "example"
@@ -43,6 +44,8 @@ class WebSettings:
     seed_scenario: Path | None = BUNDLED_SCENARIO
     demo_users: bool = True
     demo_password: str | None = None
+    document_templates: Path | None = None
+    letter_terms: LetterTerms = LetterTerms()
 
     @classmethod
     def from_env(cls, database_url: str | None = None, **overrides: object) -> WebSettings:
@@ -53,6 +56,15 @@ class WebSettings:
             "secure_cookies": os.environ.get("ALLOCATOR_SECURE_COOKIES", "") in ("1", "true"),
             "solve_time_limit_s": float(limit) if limit else None,
             "demo_password": os.environ.get("ALLOCATOR_DEMO_PASSWORD") or None,
+            "document_templates": Path(os.environ["ALLOCATOR_DOCUMENT_TEMPLATES"])
+            if os.environ.get("ALLOCATOR_DOCUMENT_TEMPLATES")
+            else None,
+            "letter_terms": LetterTerms(
+                municipality=os.environ.get("ALLOCATOR_MUNICIPALITY") or "Kommunen",
+                service=os.environ.get("ALLOCATOR_HOUSING_SERVICE") or "Boligtjenesten",
+                answer_days=int(os.environ.get("ALLOCATOR_ANSWER_DAYS") or 7),
+                lease_years=int(os.environ.get("ALLOCATOR_LEASE_YEARS") or 3),
+            ),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

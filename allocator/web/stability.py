@@ -25,15 +25,23 @@ from models.scenario import Scenario
 __all__ = ["STABILITY_AFTER", "STABILITY_TIER", "propose_stable"]
 
 
-def propose_stable(scenario: Scenario, previous: Iterable[tuple[str, str]] = (),
-                   time_limit_s: float | None = None, created_at: str | None = None) -> Proposal:
+def propose_stable(
+    scenario: Scenario,
+    previous: Iterable[tuple[str, str]] = (),
+    time_limit_s: float | None = None,
+    created_at: str | None = None,
+) -> Proposal:
     """Like `allocator.solve.propose`, keeping as many of the `previous` (household,
     dwelling) matches as the higher tiers allow. Without previous matches: `propose`."""
     previous = list(previous)
     if not previous:
         return propose(scenario, time_limit_s=time_limit_s, created_at=created_at)
-    proposal = propose(scenario, time_limit_s=time_limit_s, created_at=created_at,
-                       objective=stable_objective(scenario.policy, previous))
+    proposal = propose(
+        scenario,
+        time_limit_s=time_limit_s,
+        created_at=created_at,
+        objective=stable_objective(scenario.policy, previous),
+    )
     proposal.run.sizes["stability_tier"] = 1
     return _count_kept(proposal, previous)
 

@@ -11,6 +11,7 @@
   solved with, and the proposal it kept stable against.
 - ``decisions``: the meeting's decisions (pin, forbid, offer sent, accepted, declined,
   approval lapsed), who and when; withdrawn by marking, never deleted.
+- ``login_failures``: failed logins (user if known, hashed address) for throttling.
 - ``audit_log``: append-only (who, when, what, before/after); UPDATE and DELETE are refused
   by database triggers created in the migration.
 """
@@ -59,16 +60,16 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None,
-                           dialect: Dialect) -> dt.datetime | None:
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime; use allocator.web.tables.utcnow()")
         return value.astimezone(dt.UTC)
 
-    def process_result_value(self, value: dt.datetime | None,
-                             dialect: Dialect) -> dt.datetime | None:
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -134,6 +135,8 @@ class Round(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     published_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    #: Bumped by every action (allocator.web.services.lock_round): the cross-process lock.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ProposalRun(Base):
@@ -175,6 +178,20 @@ class Decision(Base):
         return self.revoked_at is None
 
 
+class LoginFailure(Base):
+    """A failed login, for throttling across processes: the user when the name is known,
+    and a keyed hash of the client address (never the typed name or the address itself)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True
+    )
+    address: Mapped[str] = mapped_column(String(64), index=True)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 
@@ -183,8 +200,7 @@ class AuditEntry(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     username: Mapped[str] = mapped_column(String(64), default="")
     action: Mapped[str] = mapped_column(String(64))
-    round_id: Mapped[int | None] = mapped_column(
-        ForeignKey("rounds.id"), default=None, index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), default=None, index=True)
     entity: Mapped[str] = mapped_column(String(32), default="")
     entity_id: Mapped[str] = mapped_column(String(64), default="")
     before: Mapped[Any | None] = mapped_column(JSON, default=None)

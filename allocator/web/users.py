@@ -61,8 +61,14 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "add":
             added = create_user(db, args.username, args.role, _password(), args.display_name)
-            audit(db, None, "user.add", entity="user", entity_id=added.id,
-                  after={"username": added.username, "role": added.role})
+            audit(
+                db,
+                None,
+                "user.add",
+                entity="user",
+                entity_id=added.id,
+                after={"username": added.username, "role": added.role},
+            )
             print(f"Opprettet {added.username} ({added.role}).")
             return 0
         user = db.scalars(select(User).where(User.username == args.username.lower())).first()
@@ -74,8 +80,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             user.active = False
         db.execute(delete(WebSession).where(WebSession.user_id == user.id))
-        audit(db, None, f"user.{args.command}", entity="user", entity_id=user.id,
-              after={"username": user.username, "active": user.active})
+        audit(
+            db,
+            None,
+            f"user.{args.command}",
+            entity="user",
+            entity_id=user.id,
+            after={"username": user.username, "active": user.active},
+        )
         print(f"Endret {user.username}; brukeren er logget ut.")
     return 0
 

@@ -1,12 +1,18 @@
-"""What the round and household pages show, computed from the stored round (no solving)."""
+"""What the round and household pages show, computed from the stored round (no solving).
+
+Which buttons a row offers comes from `Ledger.refusal`, the same check the services apply,
+so the page never offers an action the server would refuse.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from allocator.glossary import DECISION_TEXT, tidy
 from allocator.web.ledger import Ledger
 from allocator.web.tables import Decision
-from models.proposal import Alternate, Match, Proposal
+from models.proposal import Alternate, Breach, Match, Proposal
 from models.scenario import Building, Dwelling, Household, Scenario
 
 
@@ -14,6 +20,16 @@ from models.scenario import Building, Dwelling, Household, Scenario
 class AlternateRow:
     alternate: Alternate
     can_pin: bool
+
+
+@dataclass
+class RowNote:
+    """A line under a row's household: a decision on the dwelling (with undo when it is the
+    newest of its pair), or a change that waits for the next re-solve."""
+
+    text: str
+    kind: str = "history"  # history | pending
+    undo: Decision | None = None
 
 
 @dataclass
@@ -28,16 +44,29 @@ class VacancyRow:
     empty_reason: str | None
     alternates: list[AlternateRow] = field(default_factory=list)
     badges: list[tuple[str, str]] = field(default_factory=list)  # (css class, text)
-    history: list[str] = field(default_factory=list)
-    pin_decision: Decision | None = None
+    notes: list[RowNote] = field(default_factory=list)
+    breach: Breach | None = None
     can_pin: bool = False
     can_offer: bool = False
     can_answer: bool = False
     can_forbid: bool = False
+    competitors: int = 0  # other households the rules allow in this dwelling
+    placed_elsewhere: int = 0  # of those, how many the proposal houses elsewhere
 
     @property
     def anchor(self) -> str:
         return f"bolig-{self.dwelling.id}"
+
+    @property
+    def pending(self) -> bool:
+        return any(n.kind == "pending" for n in self.notes)
+
+    @property
+    def state(self) -> str:
+        """For filtering: the row's strongest badge."""
+        if self.breach is not None:
+            return "brudd"
+        return self.badges[0][1].lower() if self.badges else ("foreslått" if self.match else "tom")
 
 
 def household_summary(h: Household) -> str:
@@ -48,52 +77,102 @@ def household_summary(h: Household) -> str:
     return ", ".join(parts) + f" · prioritet {h.priority}"
 
 
-def _free(ledger: Ledger, household: str) -> bool:
-    return household not in ledger.lapsed and ledger.dwelling_of_household(household) is None
+def _pairs(locks: dict[str, Any] | None, kind: str) -> dict[tuple[str, str], str]:
+    return {
+        (x["household"], x["dwelling"]): x.get("reason", "") for x in (locks or {}).get(kind, [])
+    }
 
 
-def vacancy_rows(scenario: Scenario, proposal: Proposal, ledger: Ledger) -> list[VacancyRow]:
+def pending_changes(
+    ledger: Ledger, solved_with: dict[str, Any] | None
+) -> dict[str, list[tuple[str, str]]]:
+    """Lock changes since the proposal was solved, by dwelling ("" for household-only):
+    (household, bokmål text)."""
+    now = ledger.summary()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for kind, added_text, removed_text in (
+        ("pinned", "låst til {h}", "låsen til {h} er angret"),
+        ("forbidden", "sperret for {h}", "sperringen for {h} er angret"),
+    ):
+        before, after = _pairs(solved_with, kind), _pairs(now, kind)
+        for h, d in sorted(after.keys() - before.keys()):
+            out.setdefault(d, []).append((h, added_text.format(h=h)))
+        for h, d in sorted(before.keys() - after.keys()):
+            out.setdefault(d, []).append((h, removed_text.format(h=h)))
+    lapsed_before = set((solved_with or {}).get("lapsed", []))
+    for h in sorted(set(now["lapsed"]) - lapsed_before):
+        out.setdefault("", []).append((h, f"tilsagnet til {h} falt bort"))
+    for h in sorted(lapsed_before - set(now["lapsed"])):
+        out.setdefault("", []).append((h, f"tilsagnet til {h} er gjenopprettet"))
+    return out
+
+
+def _decision_note(d: Decision, ledger: Ledger) -> RowNote:
+    text = f"{d.household}: {DECISION_TEXT[d.kind].lower()}"
+    if d.reason and d.kind in ("pin", "forbid"):
+        text += f" ({tidy(d.reason)})"
+    lapse = ledger.lapse_of(d)
+    if lapse is not None:
+        text += ", tilsagnet falt bort"
+    return RowNote(text=text, undo=d if ledger.undo_refusal(d) is None else None)
+
+
+def vacancy_rows(
+    scenario: Scenario,
+    proposal: Proposal,
+    ledger: Ledger,
+    solved_with: dict[str, Any] | None = None,
+) -> list[VacancyRow]:
     districts = {d.id: d.name or d.id for d in scenario.districts}
     buildings, households = scenario.building_by_id(), scenario.household_by_id()
     match_of = {m.dwelling: m for m in proposal.matches}
     empty_of = {e.dwelling: e.reason.text for e in proposal.empty_dwellings}
-    locked = ledger.locked_pins()
+    breach_of = {b.household: b for b in proposal.breaches}
+    pending = pending_changes(ledger, solved_with)
     rows = []
     for dwelling in sorted(scenario.dwellings, key=lambda d: d.id):
         building = buildings[dwelling.building]
         match = match_of.get(dwelling.id)
-        row = VacancyRow(dwelling=dwelling, building=building,
-                         district=districts.get(building.district, building.district),
-                         match=match, household=households.get(match.household) if match else None,
-                         empty_reason=empty_of.get(dwelling.id))
-        holder = ledger.holder_of_dwelling(dwelling.id)
+        row = VacancyRow(
+            dwelling=dwelling,
+            building=building,
+            district=districts.get(building.district, building.district),
+            match=match,
+            household=households.get(match.household) if match else None,
+            empty_reason=empty_of.get(dwelling.id),
+        )
         if match is not None:
-            pair = (match.household, dwelling.id)
-            if pair in ledger.accepted:
-                row.badges.append(("ok", "Akseptert"))
-            elif pair in ledger.open_offers:
-                row.badges.append(("info", "Tilbud sendt"))
-            if pair in ledger.pins:
-                row.badges.append(("lock", "Festet"))
-            elif pair in locked and not row.badges:
-                row.badges.append(("lock", "Låst"))
-            offered = {h for h, _ in ledger.open_offers} | {h for h, _ in ledger.accepted}
-            taken = {d for _, d in ledger.open_offers} | {d for _, d in ledger.accepted}
-            row.can_pin = pair not in locked and holder is None and _free(ledger, match.household)
-            row.can_offer = (pair not in ledger.open_offers and pair not in ledger.accepted
-                             and match.household not in offered and dwelling.id not in taken)
-            row.can_answer = pair in ledger.open_offers
-            row.pin_decision = ledger.pins.get(pair)
-            row.can_forbid = pair not in locked
-            forbidden = ledger.locked_forbids()
-            row.alternates = [AlternateRow(a, holder is None and _free(ledger, a.household)
-                                           and (a.household, dwelling.id) not in forbidden)
-                              for a in match.alternates]
-        for h, d in ledger.declined:
-            if d == dwelling.id:
-                row.history.append(f"{h} takket nei")
-        for (h, d), decision in ledger.forbids.items():
-            if d == dwelling.id:
-                row.history.append(f"{h} forbudt: {decision.reason}")
+            h = match.household
+            row.breach = breach_of.get(h)
+            state = ledger.state(h, dwelling.id)
+            badge = {
+                "accepted": ("ok", DECISION_TEXT["accepted"]),
+                "offer_sent": ("info", DECISION_TEXT["offer_sent"]),
+                "pinned": ("lock", DECISION_TEXT["pin"]),
+            }.get(state)
+            if badge:
+                row.badges.append(badge)
+            row.can_pin = ledger.refusal("pin", h, dwelling.id, True) is None
+            row.can_offer = ledger.refusal("offer_sent", h, dwelling.id, True) is None
+            row.can_answer = ledger.refusal("accepted", h, dwelling.id, True) is None
+            row.can_forbid = ledger.refusal("forbid", h, dwelling.id, True) is None
+            row.alternates = [
+                AlternateRow(a, ledger.refusal("pin", a.household, dwelling.id) is None)
+                for a in match.alternates
+            ]
+            competition = next((r for r in match.reasons if r.code == "competition"), None)
+            if competition is not None:
+                row.competitors = int(competition.params.get("candidates", 0))
+                row.placed_elsewhere = int(competition.params.get("elsewhere", 0))
+        # Decisions on this dwelling, newest first; each newest-of-its-pair can be undone.
+        for d in reversed(ledger.active):
+            if d.dwelling == dwelling.id and d.kind != "approval_lapsed":
+                row.notes.append(_decision_note(d, ledger))
+        for _h, text in pending.get(dwelling.id, []):
+            row.notes.append(RowNote(text=f"Venter på ny løsning: {text}", kind="pending"))
+        if match is not None:
+            for h, text in pending.get("", []):
+                if h == match.household:
+                    row.notes.append(RowNote(text=f"Venter på ny løsning: {text}", kind="pending"))
         rows.append(row)
     return rows

@@ -30,15 +30,18 @@ from allocator.web import WebSettings, create_app
 DEMO_PASSWORD = "test-" + secrets.token_urlsafe(8)
 TIME_LIMIT = 10.0
 PG_ENV = "ALLOCATOR_TEST_PG_URL"
-PG_SKIP = (f"PostgreSQL not available: ${PG_ENV} is unset (scripts/test-services installs and "
-           "starts PostgreSQL and sets it)")
+PG_SKIP = (
+    f"PostgreSQL not available: ${PG_ENV} is unset (scripts/test-services installs and "
+    "starts PostgreSQL and sets it)"
+)
 HTML = {"accept": "text/html"}
 
 
 def _pg_url_with_schema(base: str, schema: str) -> str:
     url = make_url(base)
     return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
+        hide_password=False
+    )
 
 
 @pytest.fixture
@@ -67,8 +70,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def make_app(database_url: str, **overrides: object) -> FastAPI:
-    values: dict[str, object] = {"database_url": database_url, "demo_password": DEMO_PASSWORD,
-                                 "solve_time_limit_s": TIME_LIMIT, "secret_key": None}
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "demo_password": DEMO_PASSWORD,
+        "solve_time_limit_s": TIME_LIMIT,
+        "secret_key": None,
+    }
     values.update(overrides)
     return create_app(WebSettings(**values))  # type: ignore[arg-type]
 
@@ -99,8 +106,10 @@ class Client:
         page = self.http.get("/login", headers=HTML)
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         assert token, page.text
-        response = self.http.post("/login", data={"username": username, "password": password,
-                                                  "csrf_token": token.group(1)})
+        response = self.http.post(
+            "/login",
+            data={"username": username, "password": password, "csrf_token": token.group(1)},
+        )
         if response.status_code == 303:
             self.csrf = self.csrf_from(self.get("/rounds").text)
         return response

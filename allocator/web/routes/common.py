@@ -43,15 +43,21 @@ def actor(roles: frozenset[str]) -> Callable[[Request], Awaitable[Current]]:
     async def check(request: Request) -> Current:
         current = await run_in_threadpool(load_current, request)
         if current is None:
-            raise HTTPException(401, "Du er ikke innlogget.",
-                                headers={"WWW-Authenticate": 'Session realm="boligtildeling"'})
+            raise HTTPException(
+                401,
+                "Du er ikke innlogget.",
+                headers={"WWW-Authenticate": 'Session realm="boligtildeling"'},
+            )
         if not current.can(roles):
             raise HTTPException(403, "Rollen din har ikke tilgang til denne handlingen.")
         form = await request.form()
         given = form.get("csrf_token") or request.headers.get("x-csrf-token")
         if not csrf_equal(current.csrf_token, given if isinstance(given, str) else None):
-            raise HTTPException(403, "Skjemaet mangler gyldig sikkerhetsnøkkel (CSRF). "
-                                     "Last siden på nytt og prøv igjen.")
+            raise HTTPException(
+                403,
+                "Skjemaet mangler gyldig sikkerhetsnøkkel (CSRF). "
+                "Last siden på nytt og prøv igjen.",
+            )
         return current
 
     return check
@@ -83,14 +89,21 @@ def pop_flash(request: Request, current: Current | None) -> list[dict[str, str]]
     return messages
 
 
-def render(request: Request, name: str, current: Current | None, status_code: int = 200,
-           **context: Any) -> HTMLResponse:
+def render(
+    request: Request, name: str, current: Current | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
     core = core_of(request)
     return core.templates.TemplateResponse(
-        request, name,
-        {"current": current, "csrf": current.csrf_token if current else "",
-         "messages": pop_flash(request, current), **context},
-        status_code=status_code)
+        request,
+        name,
+        {
+            "current": current,
+            "csrf": current.csrf_token if current else "",
+            "messages": pop_flash(request, current),
+            **context,
+        },
+        status_code=status_code,
+    )
 
 
 def safe_next(target: str | None, fallback: str) -> str:

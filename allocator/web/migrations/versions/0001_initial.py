@@ -17,8 +17,7 @@ depends_on = None
 
 ROLES = "role IN ('caseworker', 'lead', 'analyst')"
 STATUSES = "status IN ('draft', 'published')"
-KINDS = ("kind IN ('pin', 'forbid', 'offer_sent', 'accepted', 'declined', "
-         "'approval_lapsed')")
+KINDS = "kind IN ('pin', 'forbid', 'offer_sent', 'accepted', 'declined', 'approval_lapsed')"
 
 
 def upgrade() -> None:
@@ -44,8 +43,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("flash", sa.JSON(), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
-                                name=op.f("fk_sessions_user_id_users")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], ondelete="CASCADE", name=op.f("fk_sessions_user_id_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
     )
     op.create_index(op.f("ix_sessions_user_id"), "sessions", ["user_id"])
@@ -71,10 +71,12 @@ def upgrade() -> None:
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("published_by", sa.Integer(), nullable=True),
         sa.CheckConstraint(STATUSES, name=op.f("ck_rounds_status")),
-        sa.ForeignKeyConstraint(["created_by"], ["users.id"],
-                                name=op.f("fk_rounds_created_by_users")),
-        sa.ForeignKeyConstraint(["published_by"], ["users.id"],
-                                name=op.f("fk_rounds_published_by_users")),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["users.id"], name=op.f("fk_rounds_created_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["published_by"], ["users.id"], name=op.f("fk_rounds_published_by_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rounds")),
     )
     op.create_table(
@@ -91,12 +93,18 @@ def upgrade() -> None:
         sa.Column("previous_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["round_id"], ["rounds.id"], ondelete="CASCADE",
-                                name=op.f("fk_proposals_round_id_rounds")),
-        sa.ForeignKeyConstraint(["previous_id"], ["proposals.id"],
-                                name=op.f("fk_proposals_previous_id_proposals")),
-        sa.ForeignKeyConstraint(["created_by"], ["users.id"],
-                                name=op.f("fk_proposals_created_by_users")),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["rounds.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_proposals_round_id_rounds"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["previous_id"], ["proposals.id"], name=op.f("fk_proposals_previous_id_proposals")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["users.id"], name=op.f("fk_proposals_created_by_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_proposals")),
         sa.UniqueConstraint("round_id", "seq", name="uq_proposals_round_seq"),
     )
@@ -115,14 +123,21 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_by", sa.Integer(), nullable=True),
         sa.CheckConstraint(KINDS, name=op.f("ck_decisions_kind")),
-        sa.ForeignKeyConstraint(["round_id"], ["rounds.id"], ondelete="CASCADE",
-                                name=op.f("fk_decisions_round_id_rounds")),
-        sa.ForeignKeyConstraint(["proposal_id"], ["proposals.id"],
-                                name=op.f("fk_decisions_proposal_id_proposals")),
-        sa.ForeignKeyConstraint(["created_by"], ["users.id"],
-                                name=op.f("fk_decisions_created_by_users")),
-        sa.ForeignKeyConstraint(["revoked_by"], ["users.id"],
-                                name=op.f("fk_decisions_revoked_by_users")),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["rounds.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_decisions_round_id_rounds"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposals.id"], name=op.f("fk_decisions_proposal_id_proposals")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["users.id"], name=op.f("fk_decisions_created_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["revoked_by"], ["users.id"], name=op.f("fk_decisions_revoked_by_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_decisions")),
     )
     op.create_index(op.f("ix_decisions_round_id"), "decisions", ["round_id"])
@@ -138,10 +153,10 @@ def upgrade() -> None:
         sa.Column("entity_id", sa.String(64), nullable=False),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"],
-                                name=op.f("fk_audit_log_user_id_users")),
-        sa.ForeignKeyConstraint(["round_id"], ["rounds.id"],
-                                name=op.f("fk_audit_log_round_id_rounds")),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_audit_log_user_id_users")),
+        sa.ForeignKeyConstraint(
+            ["round_id"], ["rounds.id"], name=op.f("fk_audit_log_round_id_rounds")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
     op.create_index(op.f("ix_audit_log_round_id"), "audit_log", ["round_id"])
@@ -153,13 +168,18 @@ def _append_only(table: str) -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$")
-        op.execute(f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table} "
-                   "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
+            "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+        )
     else:
         for event in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-                       f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
 
 
 def downgrade() -> None:
@@ -167,6 +187,5 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_update_delete ON audit_log")
         op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
-    for table in ("audit_log", "decisions", "proposals", "rounds", "settings", "sessions",
-                  "users"):
+    for table in ("audit_log", "decisions", "proposals", "rounds", "settings", "sessions", "users"):
         op.drop_table(table)
