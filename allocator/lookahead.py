@@ -60,8 +60,11 @@ class Outlook:
     #: Per household, the week (1..weeks) its deadline falls in, for the reasons.
     weeks_left: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
+    #: Share of futures a household must fail in (more than) to count as at risk.
+    min_share: float = 0.0
+
     def at_risk(self) -> np.ndarray:
-        return self.assessed & (self.fails > 0)
+        return self.assessed & (self.fails > self.min_share * self.futures)
 
 
 def _poisson(rng: np.random.Generator, mean: float) -> int:
@@ -148,7 +151,7 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
     weeks_left = np.where(assessed, (data.deadline - data.as_of) // 7, 0)
     current = [scenario.households[int(i)] for i in np.flatnonzero(assessed)]
     if not current:
-        return Outlook(la.weeks, la.futures, fails, days, assessed, weeks_left)
+        return Outlook(la.weeks, la.futures, fails, days, assessed, weeks_left, la.min_share)
     for k in range(la.futures):
         rng = np.random.default_rng([la.seed, scenario.as_of.toordinal(), k])
         arrivals = _future_households(scenario, rng, k, rounds)
@@ -158,7 +161,7 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
             i = data.household_index[h.id]
             fails[i] += late
             days[i] += over
-    return Outlook(la.weeks, la.futures, fails, days, assessed, weeks_left)
+    return Outlook(la.weeks, la.futures, fails, days, assessed, weeks_left, la.min_share)
 
 
 def _one_future(scenario: Scenario, current: list[Household],
@@ -237,8 +240,9 @@ def terms(outlook: Outlook) -> list[Term]:
     """The look-ahead's two components: expected breaches and days over (summed over the
     futures) of the assessed households left unhoused now; housing one in a non-temporary
     dwelling avoids its share."""
-    risk_fails = np.where(outlook.assessed, outlook.fails, 0)
-    risk_days = np.where(outlook.assessed, outlook.days, 0)
+    risk = outlook.at_risk()
+    risk_fails = np.where(risk, outlook.fails, 0)
+    risk_days = np.where(risk, outlook.days, 0)
 
     def avoided(pairs: Pairs, per_household: np.ndarray) -> np.ndarray:
         real = pairs.data.category[pairs.d] != r7_clocks.TEMPORARY

@@ -147,6 +147,9 @@ class Lookahead(_Section):
     weeks: int = Field(0, ge=0, le=26, description="Weeks ahead; 0 = off.")
     futures: int = Field(8, ge=1, le=64, description="Sampled futures.")
     seed: int = Field(0, ge=0, le=2**31 - 1)
+    min_share: float = Field(
+        0.0, ge=0, le=1, description="A household counts as at risk when it misses its "
+        "deadline in more than this share of the futures.")
 
 
 class NeedsRules(_Section):

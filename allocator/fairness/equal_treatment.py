@@ -340,6 +340,17 @@ class _Judge:
                 ("forbidden_pair",),
                 f"Tildelingsmøtet har sperret {b.id} fra boligen{_suffix(lock)}.",
             )
+        ahead = next((r for r in m.reasons if r.code == "lookahead_now"), None)
+        if ahead is not None:
+            # The look-ahead's components rank right after this round's deadline tier.
+            return verdict(
+                "deadline",
+                ("lookahead",),
+                f"Avgjort av planlegging framover: {a.id} når fristen om "
+                f"{ahead.params.get('weeks')} uker, og i {ahead.params.get('fails')} av "
+                f"{ahead.params.get('futures')} simulerte framtider kommer ingen annen bolig "
+                "som passer før fristen.",
+            )
         broken = self.broken_by_swap(m, b) or self.filtered(b, d)
         if broken:
             rules = "; ".join(rule_text(c) for c in broken)
