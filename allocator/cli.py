@@ -14,7 +14,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import click
 
@@ -200,12 +200,12 @@ def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | 
     from allocator.checker import check_proposal
     from allocator.io.write import write_json_atomic, write_text_atomic
     from allocator.outcome import classify
+    from allocator.solve import Method
     from allocator.solve import propose as run_propose
 
     try:
         loaded = _load(scenario)
-        result = run_propose(loaded, method="greedy" if method == "greedy" else "cp-sat",
-                             time_limit_s=time_limit)
+        result = run_propose(loaded, method=cast(Method, method), time_limit_s=time_limit)
     except InputError as error:
         _fail_input(error)
     outcome = classify(result)

@@ -34,11 +34,30 @@ class ClockStatus(BaseModel):
     vacancies_that_fit: int
     #: Known future vacancies up to the horizon with at least the bedrooms it needs.
     expected_that_fit: int
+    #: Dwellings of its size band (needed bedrooms up to the spare-bedroom limit) expected
+    #: before its deadline: this round's, the known ones (times their certainty) and the
+    #: forecast rates (per week times the weeks left).
+    supply_before_deadline: float = 0.0
+    #: Its place among the clocked households of the same size band, by deadline.
+    place_in_band: int = 1
 
     @property
     def at_risk(self) -> bool:
-        """No vacancy of this round nor any expected one has room for the household."""
-        return self.vacancies_that_fit + self.expected_that_fit == 0
+        """Fewer dwellings of its size are expected before its deadline than households of
+        that size with the same or an earlier deadline."""
+        return self.supply_before_deadline < self.place_in_band
+
+
+class SizeBand(BaseModel):
+    """The horizon view by size: clocked households needing `bedrooms` against the dwellings
+    of their band expected within the horizon."""
+
+    bedrooms: int
+    households: int
+    at_risk: list[str]
+    this_round: int
+    expected: float
+    forecast: float
 
 
 def household_clocks(scenario: Scenario, weeks: int = 12) -> list[ClockStatus]:
@@ -49,6 +68,7 @@ def household_clocks(scenario: Scenario, weeks: int = 12) -> list[ClockStatus]:
     bedrooms = np.array([d.bedrooms for d in scenario.dwellings], dtype=np.int64)
     expected = np.array([v.bedrooms for v in scenario.expected_vacancies
                          if v.available_from <= horizon], dtype=np.int64)
+    extra = scenario.policy.occupancy.max_extra_bedrooms
     out = []
     for i in np.flatnonzero(data.clock >= 0):
         h = scenario.households[int(i)]
@@ -57,6 +77,7 @@ def household_clocks(scenario: Scenario, weeks: int = 12) -> list[ClockStatus]:
         if deadline > horizon:
             continue
         need = household_bedrooms_needed(h)
+        supply = _supply(scenario, need, need + extra, deadline)
         out.append(ClockStatus(
             household=h.id, clock=clock.code, clock_name=clock.name, deadline=deadline,
             days_left=(deadline - scenario.as_of).days, due=bool(data.due[i]),
@@ -64,5 +85,46 @@ def household_clocks(scenario: Scenario, weeks: int = 12) -> list[ClockStatus]:
             ranked=bool(data.ranked[i]), bedrooms_needed=need,
             vacancies_that_fit=int((bedrooms >= need).sum()),
             expected_that_fit=int((expected >= need).sum()),
+            supply_before_deadline=round(supply, 2),
         ))
-    return sorted(out, key=lambda c: (c.deadline, c.household))
+    out.sort(key=lambda c: (c.deadline, c.household))
+    seen: dict[int, int] = {}
+    for c in out:
+        seen[c.bedrooms_needed] = seen.get(c.bedrooms_needed, 0) + 1
+        c.place_in_band = seen[c.bedrooms_needed]
+    return out
+
+
+def _supply(scenario: Scenario, low: int, high: int, by: dt.date) -> float:
+    """Dwellings with `low`..`high` bedrooms expected by `by`: listed now, known future
+    ones by their certainty, and forecast vacancies over the weeks until `by`."""
+    fits = [d for d in scenario.dwellings if low <= d.bedrooms <= high]
+    known = sum(v.certainty for v in scenario.expected_vacancies
+                if low <= v.bedrooms <= high and v.available_from <= by)
+    weeks = max(0.0, (by - scenario.as_of).days / 7)
+    rates = scenario.forecast.vacancies if scenario.forecast else []
+    forecast = sum(r.per_week for r in rates if low <= r.dwelling.bedrooms <= high) * weeks
+    return len(fits) + known + forecast
+
+
+def horizon_by_size(scenario: Scenario, weeks: int = 12) -> list[SizeBand]:
+    """Per bedroom need: the clocked households with a deadline within `weeks` against the
+    dwellings of their size band expected by the horizon, and who is at risk."""
+    clocks = household_clocks(scenario, weeks)
+    extra = scenario.policy.occupancy.max_extra_bedrooms
+    horizon = scenario.as_of + dt.timedelta(weeks=weeks)
+    rates = scenario.forecast.vacancies if scenario.forecast else []
+    out = []
+    for need in sorted({c.bedrooms_needed for c in clocks}):
+        band = [c for c in clocks if c.bedrooms_needed == need]
+        low, high = need, need + extra
+        out.append(SizeBand(
+            bedrooms=need, households=len(band),
+            at_risk=[c.household for c in band if c.at_risk],
+            this_round=sum(1 for d in scenario.dwellings if low <= d.bedrooms <= high),
+            expected=round(sum(v.certainty for v in scenario.expected_vacancies
+                               if low <= v.bedrooms <= high and v.available_from <= horizon), 2),
+            forecast=round(sum(r.per_week for r in rates if low <= r.dwelling.bedrooms <= high)
+                           * weeks, 2),
+        ))
+    return out

@@ -220,7 +220,8 @@ class Explainer:
         data, P = self.data, self.pairs
         k = data.policy.solver.alternates
         out = []
-        for p in sorted(self.chosen_idx, key=lambda q: data.dwelling_ids[int(P.d[q])]):
+        for pair in sorted(self.chosen_idx, key=lambda q: data.dwelling_ids[int(P.d[q])]):
+            p = int(pair)
             h, d = int(P.h[p]), int(P.d[p])
             out.append(
                 Match(
@@ -403,8 +404,8 @@ class Explainer:
         unmatched or in a temporary dwelling, or matched with move-in after its deadline."""
         data, P = self.data, self.pairs
         out = []
-        for h in np.flatnonzero(data.has_clock):
-            h = int(h)
+        for household in np.flatnonzero(data.has_clock):
+            h = int(household)
             clock = CLOCKS[int(data.clock[h])]
             deadline = date_of(data.deadline[h])
             p = self.p_of_h.get(h)

@@ -76,8 +76,8 @@ def estimate(rounds: Sequence[Scenario]) -> Forecast:
                                      notice_days=min(365, notice)))
     arrivals = []
     for kind, hitems in sorted(new_h.items(), key=lambda kv: str(kv[0])):
-        template = hitems[-1][0].model_copy(update={"id": "rate-" + "-".join(map(str, kind))})
+        person = hitems[-1][0].model_copy(update={"id": "rate-" + "-".join(map(str, kind))})
         after = round(sum(n for _, n in hitems) / len(hitems))
-        arrivals.append(ArrivalRate(household=template, per_week=round(len(hitems) / weeks, 4),
+        arrivals.append(ArrivalRate(household=person, per_week=round(len(hitems) / weeks, 4),
                                     deadline_after_days=min(730, after)))
     return Forecast(vacancies=vacancies, arrivals=arrivals, history_weeks=weeks)

@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-import allocator
+from allocator import __version__
 from allocator.data import RoundData, build_round_data
 from allocator.explain import assemble
 from allocator.greedy import greedy_choice
@@ -144,12 +144,13 @@ def optimise(
 
 
 def versions() -> dict[str, str]:
-    import ortools
+    from importlib.metadata import version
+
     import pydantic
 
     return {
-        "allocator": allocator.__version__,
-        "ortools": ortools.__version__,
+        "allocator": __version__,
+        "ortools": version("ortools"),
         "pydantic": pydantic.VERSION,
         "numpy": np.__version__,
         "python": platform.python_version(),

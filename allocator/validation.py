@@ -38,9 +38,10 @@ def pin_problems(data: RoundData) -> list[Problem]:
         else:
             alone_ok.append(i)
     if alone_ok:
-        h = np.array([data.household_index[pins[i].household] for i in alone_ok], dtype=np.int64)
-        d = np.array([data.dwelling_index[pins[i].dwelling] for i in alone_ok], dtype=np.int64)
-        for code, broken in broken_rules(data, h, d).items():
+        hs = np.array([data.household_index[pins[i].household] for i in alone_ok],
+                      dtype=np.int64)
+        ds = np.array([data.dwelling_index[pins[i].dwelling] for i in alone_ok], dtype=np.int64)
+        for code, broken in broken_rules(data, hs, ds).items():
             for k in np.flatnonzero(broken):
                 i = alone_ok[int(k)]
                 others = [pins[alone_ok[int(j)]].household for j in np.flatnonzero(broken)

@@ -265,7 +265,8 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
         family = any(c["age"] < 18 for c in children)
         r = rng.random()
         age = rng.randint(18, 25) if r < 0.15 else rng.randint(26, 90 if not family else 55)
-        gender = _pick(rng, ["female", "male", "other", None], [0.48, 0.47, 0.02, 0.03])
+        applicant_gender = _pick(rng, ["female", "male", "other", None],
+                                 [0.48, 0.47, 0.02, 0.03])
         needs = {
             "wheelchair": rng.random() < 0.02 + 0.05 * t,
             "staffed": rng.random() < 0.02 + 0.04 * t,
@@ -314,7 +315,7 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
             "approved_on": day(-rng.randint(0, 730)),
             "adults": adults,
             "children": children,
-            "main_applicant": {"age": age, "gender": gender},
+            "main_applicant": {"age": age, "gender": applicant_gender},
             "needs": needs,
             "substance_use": substance,
             "high_need": rng.random() < 0.1 + 0.2 * t,

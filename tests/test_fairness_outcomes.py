@@ -17,11 +17,11 @@ from allocator.fairness.groups import CORE, group_by_key, groups_for, is_refugee
 from allocator.fairness.outcomes import MEASURES, HouseholdOutcome, group_rows, summarize
 from allocator.replay import Settings, resolve_all, run_replay
 from allocator.replay.fairness import replay_groups
+from allocator.replay.municipality import DEFAULT_CONFIG, Municipality, generate
 from allocator.replay.report import fairness_frames
 from allocator.replay.runner import ReplayResult
 from allocator.sweep.stats import t_interval
 from models.scenario import District, Household, SituationKind
-from allocator.replay.municipality import DEFAULT_CONFIG, Municipality, generate
 
 WEEKS = 4
 

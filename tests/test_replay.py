@@ -17,6 +17,7 @@ from allocator.io.load import load_scenario
 from allocator.replay import Settings, load_source, resolve_all, run_replay
 from allocator.replay.flow import after_round, before_round, poisson
 from allocator.replay.kpis import KPI_LABELS
+from allocator.replay.municipality import DEFAULT_CONFIG, Municipality, generate, residents_of
 from allocator.replay.policies import for_replay
 from allocator.replay.report import write_outputs
 from allocator.replay.runner import ReplayResult
@@ -24,7 +25,6 @@ from allocator.replay.state import DECLINED_REASON, World
 from allocator.replay.streams import Streams
 from allocator.solve import propose
 from models import Category, Policy
-from allocator.replay.municipality import DEFAULT_CONFIG, Municipality, generate, residents_of
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEKS = 4

@@ -26,7 +26,7 @@ def check_school_zone_quota(ctx: Context, proposal: Proposal) -> list[Violation]
         zone = ctx.building_of(d).school_zone_primary
         if zone in quota and facts.high_need(h, policy):
             new[zone].append(match)
-    out = []
+    out: list[Violation] = []
     for zone, matches in new.items():
         if len(matches) <= quota[zone]:
             continue

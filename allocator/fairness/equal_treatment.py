@@ -222,7 +222,8 @@ class _Judge:
         self.baseline = {_key(v) for v in check_proposal(scenario, proposal) if _counts(v)}
 
     # -- one side of the swap -------------------------------------------------------------
-    def _clock(self, h: Household, dwelling: str) -> tuple[np.ndarray, ...]:
+    def _clock(self, h: Household, dwelling: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(h, d, move-in, days over if left unmatched) of one pair, in the whole round."""
         full = self.full
         hi = np.array([full.household_index[h.id]])

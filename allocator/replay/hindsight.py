@@ -152,13 +152,40 @@ class Hindsight:
     broken: int  # placements that break a round rule over time (0 when exact)
     pairs: int
     wall_s: float
+    #: Per component (breaches, days over, priority points, waiting saved, fit):
+    #: OPTIMAL (proven, or attains the flow's bound) or FEASIBLE.
+    statuses: tuple[str, ...] = ()
+
+    @property
+    def tier1_exact(self) -> bool:
+        """Deadline breaches and days over are proven optimal (what the look-ahead is
+        compared on), whatever the later components."""
+        return not self.broken and all(x == "OPTIMAL" for x in self.statuses[:2])
 
 
-def hindsight(m: Municipality, policy: Policy, seed: int, weeks: int) -> Hindsight:
-    """The offline optimum of the replay of `m` with `seed` over `weeks` rounds."""
+#: Seconds the exact time-indexed CP-SAT model may take when the flow plan breaks a round
+#: rule over time (the goal: a 52-week hindsight within 10 minutes on 2 cores).
+EXACT_BUDGET_S = 120.0
+
+
+@dataclass(frozen=True)
+class _Triples:
+    """Candidate placements: household h takes dwelling d in round w, moving in on mi."""
+
+    h: np.ndarray
+    d: np.ndarray
+    w: np.ndarray
+    mi: np.ndarray
+
+
+def hindsight(m: Municipality, policy: Policy, seed: int, weeks: int,
+              budget_s: float | None = None) -> Hindsight:
+    """The offline optimum of the replay of `m` with `seed` over `weeks` rounds (the exact
+    model gets `budget_s`, default EXACT_BUDGET_S)."""
     import time
 
     started = time.monotonic()
+    budget_s = EXACT_BUDGET_S if budget_s is None else budget_s
     ev = year_events(m, seed, weeks)
     world = World(m, m.config.flow, m.household_factory())
     hids = sorted(ev.households)
@@ -172,41 +199,295 @@ def hindsight(m: Municipality, policy: Policy, seed: int, weeks: int) -> Hindsig
         school_zones=[], locks=_no_locks(),
         expected_vacancies=[], expected_households=[], forecast=None)
     data = build_round_data(year)
-    allowed = first_rejection(data, np.arange(data.H)) == 0
-    rows, cols = np.nonzero(allowed)
-    p = policy
-    h_idx, d_idx, move_in, weeks_of = [], [], [], []
-    listed_d = np.array([ev.vacancies[d][0] for d in dids], dtype=np.int64)
-    for a, b in zip(rows, cols, strict=True):
-        hid = hids[int(a)]
-        first = max(ev.listed[hid], int(listed_d[b]))
-        stop = ev.withdraws.get(hid, (weeks, None))[0]
-        w = next((w for w in range(first, min(stop, weeks)) if w not in ev.declines[hid]),
-                 None)
-        if w is None:
-            continue
-        as_of = day(ev.round_date(w))
-        h_idx.append(int(a))
-        d_idx.append(int(b))
-        weeks_of.append(w)
-        move_in.append(max(as_of + p.offer_lead_days, int(data.ready_on[b]),
-                           int(data.ready[a])))
-    h = np.array(h_idx, dtype=np.int64)
-    d = np.array(d_idx, dtype=np.int64)
-    mi = np.array(move_in, dtype=np.int64)
-    wk = np.array(weeks_of, dtype=np.int64)
-    levels = _levels(ev, policy, households, data, h, d, mi, wk)
-    flow = LexFlow(data.H, data.D, h, d)
+    rules = _RulesOverTime(m, ev, world, data, policy, dids)
+    t = _triples(ev, data, policy, hids, dids, rules)
+    gains = _gains(ev, policy, households, data, t.h, t.d, t.mi, t.w)
+    levels = _stack_levels(gains, data)
+    flow = LexFlow(data.H, data.D, t.h, t.d)
     for k, values in enumerate(levels):
         flow.optimise(values, face=k < len(levels) - 1)
     chosen = flow.chosen()
+    bounds = [int(g[chosen].sum()) for g in gains]
+    broken = rules.broken(t, chosen)
+    statuses = tuple("OPTIMAL" for _ in gains)
+    if broken:
+        chosen, statuses = _exact(rules, t, gains, bounds, chosen, policy,
+                                  budget_s - (time.monotonic() - started))
+    exact = all(x == "OPTIMAL" for x in statuses)
     placements = {hids[int(a)]: (dids[int(b)], dt.date.fromordinal(int(x)))
-                  for a, b, x in zip(h[chosen], d[chosen], mi[chosen], strict=True)}
-    placed_weeks = {hids[int(a)]: int(w) for a, w in zip(h[chosen], wk[chosen], strict=True)}
+                  for a, b, x in zip(t.h[chosen], t.d[chosen], t.mi[chosen], strict=True)}
+    placed_weeks = {hids[int(a)]: int(w) for a, w in zip(t.h[chosen], t.w[chosen],
+                                                          strict=True)}
+    # The plan checked round by round by the independent checker (a second statement).
     broken = _broken_over_time(m, ev, world, placements, placed_weeks, policy)
+    exact = exact and broken == 0
     kpis = _kpis(ev, policy, placements, placed_weeks)
-    return Hindsight(placements, kpis, exact=broken == 0, broken=broken, pairs=len(h),
-                     wall_s=time.monotonic() - started)
+    return Hindsight(placements, kpis, exact=exact, broken=broken, pairs=len(t.h),
+                     wall_s=time.monotonic() - started, statuses=statuses)
+
+
+def _triples(ev: YearEvents, data, policy: Policy, hids: list[str], dids: list[str],  # type: ignore[no-untyped-def]
+             rules: _RulesOverTime) -> _Triples:
+    """Every pair every pairwise rule allows, in its earliest round; a household a round
+    rule counts also in the first round after each change of its building's or scope's
+    residents (a capacity can only grow as tenants leave), and in every round when a
+    per-round quota applies. Later rounds only make every value worse, so no other round
+    can be in an optimum."""
+    allowed = first_rejection(data, np.arange(data.H)) == 0
+    rows, cols = np.nonzero(allowed)
+    p = policy
+    listed_d = np.array([ev.vacancies[d][0] for d in dids], dtype=np.int64)
+    out: list[tuple[int, int, int, int]] = []
+    counted = rules.counted
+    for a, b in zip(rows, cols, strict=True):
+        hid = hids[int(a)]
+        first = max(ev.listed[hid], int(listed_d[b]))
+        stop = min(ev.withdraws.get(hid, (ev.weeks, None))[0], ev.weeks)
+        feasible = [w for w in range(first, stop) if w not in ev.declines[hid]]
+        if not feasible:
+            continue
+        picked = {feasible[0]}
+        if counted[a]:
+            if rules.per_round:
+                picked = set(feasible)
+            else:
+                for change in rules.changes(int(b)):
+                    later = next((w for w in feasible if w >= change), None)
+                    if later is not None:
+                        picked.add(later)
+        for w in sorted(picked):
+            if not rules.allowed_alone(int(a), int(b), w):
+                continue
+            as_of = day(ev.round_date(w))
+            out.append((int(a), int(b), w, max(as_of + p.offer_lead_days,
+                                               int(data.ready_on[b]), int(data.ready[a]))))
+    arr = np.array(out, dtype=np.int64).reshape(-1, 4)
+    return _Triples(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
+
+
+class _RulesOverTime:
+    """The round rules round by round over the year: building caps with the residents of
+    each round (day-0 tenants who gave notice gone, earlier placements in), per-round
+    district and school-zone quotas, and separation per scope."""
+
+    def __init__(self, m: Municipality, ev: YearEvents, world: World, data, policy: Policy,  # type: ignore[no-untyped-def]
+                 dids: list[str]):
+        from allocator.checker.facts import building_cap
+        from allocator.rules.r5_spread import ORDINARY
+        from allocator.rules.r6_separation import ACTIVE, RECOVERY, building_scope
+
+        self.data, self.policy, self.weeks = data, policy, ev.weeks
+        sp = policy.spread
+        self.caps_on = sp.building_cap == "hard"
+        self.separation_on = policy.separation.mode == "hard"
+        B = len(m.buildings)
+        index = {b.id: i for i, b in enumerate(m.buildings)}
+        self.cap = np.array([building_cap(b, policy) for b in m.buildings], dtype=np.int64)
+        self.ordinary = data.b_profile == ORDINARY
+        self.scope = building_scope(data)
+        S = int(self.scope.max(initial=-1)) + 1
+        weeks = ev.weeks
+        # Residents per building (high need) and per scope (active, recovery) by round.
+        high = np.tile(np.array([b.residents.high_need for b in m.buildings]), (weeks, 1))
+        active = np.zeros((weeks, S), dtype=np.int64)
+        recovery = np.zeros((weeks, S), dtype=np.int64)
+        for i, b in enumerate(m.buildings):
+            active[:, self.scope[i]] += b.residents.active
+            recovery[:, self.scope[i]] += b.residents.recovery
+        self._changes_b: dict[int, set[int]] = {}
+        self._changes_s: dict[int, set[int]] = {}
+        for did, (week, _) in ev.vacancies.items():
+            tenant = m.tenants.get(did)
+            if week == 0 or tenant is None or tenant.household is not None:
+                continue
+            b = index[world.dwellings[did].building]
+            s = int(self.scope[b])
+            if tenant.counts_high_need:
+                high[week:, b] -= 1
+                self._changes_b.setdefault(b, set()).add(week)
+            if tenant.substance.value == "active":
+                active[week:, s] -= 1
+                self._changes_s.setdefault(s, set()).add(week)
+            if tenant.substance.value == "recovery":
+                recovery[week:, s] -= 1
+                self._changes_s.setdefault(s, set()).add(week)
+        self.room = np.maximum(0, self.cap[None, :] - high)  # (weeks, B)
+        self.active, self.recovery = active, recovery
+        self.kind = np.where(data.substance == ACTIVE, 1,
+                             np.where(data.substance == RECOVERY, 2, 0))
+        self.high = data.high_need
+        self.counted = self.high | (self.kind > 0)
+        self.district_quota = np.where(data.max_new_high_need >= 0, data.max_new_high_need, -1) \
+            if sp.district_quota == "hard" else np.full(len(data.district_ids), -1)
+        self.per_round = bool((self.district_quota >= 0).any())
+        self.B = B
+
+    def changes(self, d: int) -> set[int]:
+        b = int(self.data.d_building[d])
+        return self._changes_b.get(b, set()) | self._changes_s.get(int(self.scope[b]), set())
+
+    def allowed_alone(self, h: int, d: int, w: int) -> bool:
+        """The placement alone, in round w, breaks no round rule."""
+        b = int(self.data.d_building[d])
+        if self.caps_on and self.high[h] and self.ordinary[b] and self.room[w, b] <= 0:
+            return False
+        if self.separation_on and self.kind[h]:
+            s = int(self.scope[b])
+            other = self.recovery if self.kind[h] == 1 else self.active
+            if other[w, s] > 0:
+                return False
+        d_quota = self.district_quota[self.data.d_district[d]]
+        return not (self.high[h] and d_quota == 0)
+
+    def rows(self, t: _Triples) -> list[tuple[np.ndarray, int]]:
+        """(triples, bound) of every capacity: per ordinary building and round, the
+        high-need placements up to that round within the room of that round; per district
+        and round with a quota, the high-need placements of that round."""
+        out = []
+        data = self.data
+        high = np.flatnonzero(self.high[t.h])
+        b_of = data.d_building[t.d[high]]
+        if self.caps_on:
+            for b in np.unique(b_of):
+                if not self.ordinary[b]:
+                    continue
+                members = high[b_of == b]
+                for w in np.unique(t.w[members]):
+                    upto = members[t.w[members] <= w]
+                    if len(np.unique(t.d[upto])) > self.room[w, b]:
+                        out.append((upto, int(self.room[w, b])))
+        t_of = data.d_district[t.d[high]]
+        for district in np.flatnonzero(self.district_quota >= 0):
+            members = high[t_of == district]
+            for w in np.unique(t.w[members]):
+                here = members[t.w[members] == w]
+                if len(here) > self.district_quota[district]:
+                    out.append((here, int(self.district_quota[district])))
+        return out
+
+    def exclusions(self, t: _Triples) -> list[tuple[np.ndarray, np.ndarray]]:
+        if not self.separation_on:
+            return []
+        scope = self.scope[self.data.d_building[t.d]]
+        kind = self.kind[t.h]
+        out = []
+        for s in np.unique(scope[kind > 0]):
+            one = np.flatnonzero((scope == s) & (kind == 1))
+            two = np.flatnonzero((scope == s) & (kind == 2))
+            if len(one) and len(two):
+                out.append((one, two))
+        return out
+
+    def broken(self, t: _Triples, chosen: np.ndarray) -> int:
+        """Chosen placements that break a capacity or a separation."""
+        bad: set[int] = set()
+        for members, bound in self.rows(t):
+            picked = members[chosen[members]]
+            if len(picked) > bound:
+                bad |= {int(p) for p in picked}
+        for one, two in self.exclusions(t):
+            if chosen[one].any() and chosen[two].any():
+                bad |= {int(p) for p in np.concatenate([one, two])[chosen[np.concatenate(
+                    [one, two])]]}
+        return len(bad)
+
+    def repair(self, t: _Triples, chosen: np.ndarray, value: np.ndarray) -> np.ndarray:
+        """The chosen placements, round by round and best value first, kept while every
+        rule allows: a feasible plan to start the exact model from."""
+        out = np.zeros(len(chosen), dtype=bool)
+        order = np.lexsort((-value, t.w))
+        rows = self.rows(t)
+        member_rows: dict[int, list[int]] = {}
+        for r, (members, _) in enumerate(rows):
+            for p in members:
+                member_rows.setdefault(int(p), []).append(r)
+        used = [0] * len(rows)
+        exclusions = self.exclusions(t)
+        side: dict[int, tuple[int, int]] = {}
+        for e, (one, two) in enumerate(exclusions):
+            for p in one:
+                side[int(p)] = (e, 1)
+            for p in two:
+                side[int(p)] = (e, 2)
+        taken: dict[int, int] = {}
+        for p in order:
+            p = int(p)
+            if not chosen[p]:
+                continue
+            if any(used[r] + 1 > rows[r][1] for r in member_rows.get(p, [])):
+                continue
+            if p in side and taken.get(side[p][0], side[p][1]) != side[p][1]:
+                continue
+            out[p] = True
+            for r in member_rows.get(p, []):
+                used[r] += 1
+            if p in side:
+                taken[side[p][0]] = side[p][1]
+        return out
+
+
+def _exact(rules: _RulesOverTime, t: _Triples, gains: list[np.ndarray], bounds: list[int],
+           relaxed: np.ndarray, policy: Policy, budget_s: float
+           ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The time-indexed plan with every round rule, by CP-SAT, one component at a time,
+    from the repaired flow plan; each component OPTIMAL when proven (by CP-SAT, or by
+    attaining the flow's bound), FEASIBLE otherwise. The deadline components get half the
+    budget each as long as they need it; the later ones share what is left."""
+    import time
+
+    from ortools.sat.python import cp_model
+
+    from allocator.pairs import group_positions
+
+    deadline = time.monotonic() + max(1.0, budget_s)
+    stacked = _stack_levels(gains, rules.data)[0]
+    hint = rules.repair(t, relaxed, stacked)
+    model = cp_model.CpModel()
+    x = [model.new_bool_var("") for _ in range(len(t.h))]
+    for group in (group_positions(t.h), group_positions(t.d)):
+        for members in group.values():
+            if len(members) > 1:
+                model.add_at_most_one(x[int(p)] for p in members)
+    for members, bound in rules.rows(t):
+        model.add(sum(x[int(p)] for p in members) <= bound)
+    aux = []
+    for one, two in rules.exclusions(t):
+        flag = model.new_bool_var("")
+        for p in one:
+            model.add_implication(x[int(p)], flag)
+        for p in two:
+            model.add_implication(x[int(p)], flag.Not())
+        aux.append((flag, one))
+    chosen = hint.copy()
+    statuses = []
+    for k, (gain, bound) in enumerate(zip(gains, bounds, strict=True)):
+        value = int(gain[chosen].sum())
+        left = max(0.5, deadline - time.monotonic())
+        share = left / 2 if k < 2 else left / (len(gains) - k)
+        if value < bound:
+            nz = np.flatnonzero(gain)
+            model.maximize(sum(int(gain[p]) * x[int(p)] for p in nz))
+            model.clear_hints()
+            for p, v in enumerate(chosen):
+                model.add_hint(x[p], bool(v))
+            for flag, one in aux:
+                model.add_hint(flag, bool(chosen[one].any()))
+            solver = cp_model.CpSolver()
+            solver.parameters.num_workers = max(2, policy.solver.workers)
+            solver.parameters.random_seed = policy.solver.seed
+            solver.parameters.max_time_in_seconds = max(0.5, share)
+            code = solver.solve(model)
+            if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+                if int(gain[found].sum()) >= value:
+                    chosen, value = found, int(gain[found].sum())
+            statuses.append("OPTIMAL" if code == cp_model.OPTIMAL or value >= bound
+                            else "FEASIBLE")
+        else:
+            statuses.append("OPTIMAL")
+        nz = np.flatnonzero(gain)
+        model.add(sum(int(gain[p]) * x[int(p)] for p in nz) >= value)
+    return chosen, tuple(statuses)
 
 
 def _no_locks():  # type: ignore[no-untyped-def]
@@ -215,9 +496,10 @@ def _no_locks():  # type: ignore[no-untyped-def]
     return Locks()
 
 
-def _levels(ev: YearEvents, policy: Policy, households: list[Household], data, h, d, mi,  # type: ignore[no-untyped-def]
-            wk) -> list[np.ndarray]:
-    """The plan's values per pair, stacked into as few exact flow levels as fit."""
+def _gains(ev: YearEvents, policy: Policy, households: list[Household], data, h, d, mi,  # type: ignore[no-untyped-def]
+           wk) -> list[np.ndarray]:
+    """The plan's values per placement, most significant first: breaches and days over
+    avoided, priority points, days of waiting saved, fit (as a gain)."""
     p, w = policy, policy.weights
     end = day(ev.end)
     H = len(households)
@@ -253,7 +535,11 @@ def _levels(ev: YearEvents, policy: Policy, households: list[Household], data, h
     points = np.array([w.priority_points[x.priority] for x in households], dtype=np.int64)[h]
     saved = w.waiting_points_per_day * np.maximum(0, stop_day[h] - np.minimum(mi, end))
     fit = fit_points(data, h, d, mi)["fit"].astype(np.int64)
-    gains = [gains_breach, gains_days, points, saved, -fit]
+    return [gains_breach, gains_days, points, saved, -fit]
+
+
+def _stack_levels(gains: list[np.ndarray], data) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+    """The gains stacked into as few exact flow levels as 62-bit costs allow."""
     matches = max(1, min(data.H, data.D))
     limit = flow_cost_limit(data.H, data.D)
     levels: list[np.ndarray] = []

@@ -252,6 +252,7 @@ class HouseholdsCfg(_Cfg):
     max_rent_jitter: int = Field(..., ge=0)
     archetypes: list[Archetype] = Field(..., min_length=1)
     release_days: IntRange
+    refugee_arrival_days: IntRange = (14, 90)
     homeless_since_days: IntRange
 
     @model_validator(mode="after")
@@ -666,6 +667,9 @@ class HouseholdFactory:
         elif kind in (SituationKind.homeless, SituationKind.crisis_centre):
             situation["since"] = approved_on - dt.timedelta(
                 days=_uniform_int(rng, h.homeless_since_days))
+        elif kind is SituationKind.refugee:
+            situation["arrives_on"] = approved_on + dt.timedelta(
+                days=_uniform_int(rng, h.refugee_arrival_days))
         persons = a.adults + len(children)
         gender: str = pick(rng, a.gender)
         record = {

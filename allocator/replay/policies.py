@@ -21,8 +21,8 @@ from models.problems import InputError, Problem
 
 BUILTIN = ("default", "greedy")
 #: Look-ahead of the built-in `lookahead` policy: weeks ahead and sampled futures.
-LOOKAHEAD_WEEKS = 8
-LOOKAHEAD_FUTURES = 8
+LOOKAHEAD_WEEKS = 13
+LOOKAHEAD_FUTURES = 16
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class PolicySpec:
 
 def resolve(spec: str) -> PolicySpec:
     """``default`` (the default Policy, CP-SAT), ``greedy`` (the manual-meeting baseline
-    with the default Policy), ``lookahead`` (the default Policy with 8 weeks of look-ahead
-    over 8 sampled futures), ``hindsight`` (the year's offline optimum, the reference no
+    with the default Policy), ``lookahead`` (the default Policy with 13 weeks of look-ahead
+    over 16 sampled futures), ``hindsight`` (the year's offline optimum, the reference no
     policy can beat) or a path to a policy YAML/JSON file (CP-SAT)."""
     if spec == "default":
         return PolicySpec("default", Policy(), "cp-sat", "default")

@@ -143,6 +143,7 @@ def run_hindsight(m: Municipality, spec: PolicySpec, settings: Settings) -> Poli
     plan = hindsight(m, spec.policy, settings.seed, settings.weeks)
     run = PolicyRun(spec)
     run.realised = {**plan.kpis, "hindsight_exact": int(plan.exact),
+                    "hindsight_tier1_exact": int(plan.tier1_exact),
                     "hindsight_broken": plan.broken}
     run.wall_s = plan.wall_s
     return run

@@ -168,7 +168,8 @@ class World:
         """The flow model's rates as the look-ahead reads them: every let dwelling whose
         tenant may give notice (its weekly move-out probability, free after the mean
         release delay), and the clocked approvals (releases from prison or an institution)
-        per week by archetype, with the mean days from approval to release."""
+        and refugee arrivals per week by archetype, with the mean days from approval to the
+        deadline."""
         low, high = self.flow.release_days
         notice = (low + high) // 2
         vacancies = []
@@ -183,16 +184,16 @@ class World:
         arrivals = []
         per_week = self.flow.approvals_per_week
         h = self.factory.hcfg
-        lo, hi = h.release_days
+        delays = {SituationKind.prison: h.release_days, SituationKind.institution: h.release_days,
+                  SituationKind.refugee: h.refugee_arrival_days}
         for a in h.archetypes:
-            kinds = {k: w for k, w in a.situation.items()
-                     if k in (SituationKind.prison, SituationKind.institution)}
-            share = sum(kinds.values())
-            if share <= 0:
-                continue
-            template = self.factory.template(a, next(iter(kinds)))
-            arrivals.append(ArrivalRate(household=template, per_week=per_week * a.share * share,
-                                        deadline_after_days=(lo + hi) // 2))
+            for kind, weight in a.situation.items():
+                if kind not in delays or weight <= 0:
+                    continue
+                lo, hi = delays[kind]
+                arrivals.append(ArrivalRate(
+                    household=self.factory.template(a, kind),
+                    per_week=per_week * a.share * weight, deadline_after_days=(lo + hi) // 2))
         return Forecast(vacancies=vacancies, arrivals=arrivals)
 
     def round(self, as_of: dt.date, policy: Policy) -> Scenario:

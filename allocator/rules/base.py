@@ -62,16 +62,21 @@ class RoundState(Protocol):
 
     def place(self, u: int, dwelling: int) -> None: ...
 
-    def broken_by(self, u: int, dwelling: int, leaving: int | None,
-                  leaving_from: int | None) -> bool: ...
+    def broken_by(self, u: int, dwelling: int, leaving: int | None = None,
+                  leaving_from: int | None = None) -> bool: ...
 
 
 class RoundRule(Protocol):
     """A hard rule over several placements (see the module docstring)."""
 
-    code: str
-    rule: str
-    text: str
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def rule(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
     def enabled(self, policy: Policy) -> bool: ...
 
@@ -143,7 +148,7 @@ class CapacityRule:
         data = pairs.data
         g = self._of_pairs(data, pairs.h, pairs.d)
         room = self.headroom(data)
-        out = []
+        out: list[tuple[np.ndarray, int]] = []
         idx = np.flatnonzero(g >= 0)
         if len(idx) == 0:
             return out

@@ -32,7 +32,8 @@ class ClockRow:
     move_in: dt.date | None
     breach_days: int | None  # days over in this proposal, None when on time
     breach_reason: str | None
-    no_size_fits: bool  # no vacancy this round nor any expected one has the bedrooms
+    no_size_fits: bool  # fewer dwellings of its size expected before its deadline than
+    # households of that size ahead of it (allocator.deadlines.ClockStatus.at_risk)
 
     @property
     def group(self) -> str:

@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from allocator.deadlines import horizon_by_size
 from allocator.hashing import scenario_sha256
 from allocator.recommend import recommend, why_not
 from allocator.web import documents, services
 from allocator.web.auth import ACT, PUBLISH
-from allocator.web.deadlines import GROUP_TEXT, clock_rows
+from allocator.web.deadlines import GROUP_TEXT, WEEKS_AHEAD, clock_rows
 from allocator.web.diff import causes, diff
 from allocator.web.export import allocation, allocation_csv
 from allocator.web.ledger import build_ledger, effective_scenario
@@ -101,6 +102,7 @@ def round_page(request: Request, round_id: int, current: Viewer, visning: str = 
         else []
     )
     clocks = clock_rows(scenario, proposal)
+    bands = horizon_by_size(scenario, weeks=WEEKS_AHEAD)
     unmatched = (
         sorted(
             proposal.unmatched,
@@ -124,6 +126,7 @@ def round_page(request: Request, round_id: int, current: Viewer, visning: str = 
         proposal=proposal,
         rows=rows,
         clocks=clocks,
+        bands=bands,
         group_text=GROUP_TEXT,
         unmatched=unmatched,
         breach_of={b.household: b for b in proposal.breaches} if proposal else {},
