@@ -10,7 +10,10 @@ every other file). docs/batch.md is the contract.
 Why it is built this way:
 - *All or nothing*: the set is written into a staging folder next to the output folder and
   swapped in with one rename, so a reader never sees half a set, and bad input leaves the
-  output folder exactly as it was (not even created).
+  output folder exactly as it was (not even created). Files in the folder that are not
+  ours survive any moment of a kill (allocator.publish).
+- *One verdict*: propose, batch and the API classify a result the same way
+  (allocator.outcome): MODEL_INVALID or any status without a proposal is never success.
 - *Idempotent*: the run id comes from the input and policy hashes; the only fields that
   differ between two runs on the same input are ``created_at`` and wall times.
 """
@@ -18,17 +21,10 @@ Why it is built this way:
 from __future__ import annotations
 
 import csv
-import ctypes
 import datetime as dt
-import errno
 import hashlib
 import io
-import os
-import shutil
-import sys
-import tempfile
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -43,15 +39,21 @@ from allocator.kobo_out import (
     kobo_reservations,
 )
 from allocator.logs import EventLog, tier_summary, tier_timings
+from allocator.outcome import (
+    EXIT_BAD_INPUT,
+    EXIT_BREACHES,
+    EXIT_INTERNAL,
+    EXIT_NO_PROPOSAL,
+    EXIT_OK,
+    classify,
+)
+from allocator.publish import publish
 from models.problems import InputError, Problem
 from models.proposal import SCHEMA_VERSION, Proposal, RunInfo
 from models.scenario import Scenario
 
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_BAD_INPUT = 2
-EXIT_BREACHES = 3
-EXIT_NO_PROPOSAL = 4
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BREACHES", "EXIT_INTERNAL", "EXIT_NO_PROPOSAL", "EXIT_OK",
+           "BatchResult", "output_set", "publish", "run_batch"]
 
 PROPOSAL_FILE = "proposal.json"
 MATCHES_FILE = "matches.csv"
@@ -209,107 +211,6 @@ def output_set(proposal: Proposal, scenario: Scenario) -> dict[str, bytes]:
     return files
 
 
-# --- publishing a set of files atomically ---------------------------------------------------
-
-
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2); False where the system cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
-    renameat2.restype = ctypes.c_int
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EXDEV):
-        return False
-    raise OSError(code, os.strerror(code), str(b))
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    with path.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _carry_over(old: Path, new: Path, ours: set[str]) -> None:
-    """Move entries that are not ours from the previous folder into the new one."""
-    for entry in sorted(old.iterdir()):
-        if entry.name not in ours and not (new / entry.name).exists():
-            os.rename(entry, new / entry.name)
-
-
-def publish(target: Path, files: Mapping[str, bytes]) -> None:
-    """Make ``target`` hold exactly ``files`` (plus any foreign entries it had), as one step.
-
-    The files are written and fsynced in a staging folder in ``target``'s parent, then
-    the staging folder replaces ``target``: a rename when ``target`` is absent, an atomic
-    exchange (renameat2) when it exists. Where the exchange is unavailable the old folder
-    is renamed aside first, so a reader may briefly find no folder, but never half a set.
-    """
-    target = Path(target)
-    if target.is_symlink():
-        target = target.resolve()
-    target = target.absolute()
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=parent))
-    ours = set(files)
-    try:
-        for name, data in files.items():
-            _write_file(staging / name, data)
-        if target.is_dir():
-            os.chmod(staging, target.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(staging, 0o777 & ~umask)
-        _fsync_dir(staging)
-        if not target.exists():
-            os.rename(staging, target)
-        elif _exchange(staging, target):
-            _carry_over(staging, target, ours)  # staging now holds the previous set
-            shutil.rmtree(staging)
-        else:
-            aside = parent / f".{target.name}.{os.getpid()}.{time.monotonic_ns()}.old"
-            os.rename(target, aside)
-            try:
-                os.rename(staging, target)
-            except OSError:
-                os.rename(aside, target)
-                raise
-            _carry_over(aside, target, ours)
-            shutil.rmtree(aside)
-        _fsync_dir(parent)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
 # --- the job ------------------------------------------------------------------------------
 
 
@@ -366,25 +267,31 @@ def run_batch(scenario_path: Path, output_dir: Path, time_limit_s: float | None 
     log.event("batch.matches", level="debug", run_id=run.id,
               ids={"households": [m.household for m in proposal.matches],
                    "dwellings": [m.dwelling for m in proposal.matches]})
-    if run.status not in ("OPTIMAL", "FEASIBLE"):
+    outcome = classify(proposal)
+    if outcome.has_proposal:
+        outcome = classify(proposal, check_proposal(scenario, proposal))
+    if not outcome.has_proposal:
         log.event("batch.end", level="error", run_id=run.id, status=run.status,
-                  exit_code=EXIT_NO_PROPOSAL, outcome="no_proposal",
+                  exit_code=outcome.exit_code, error=outcome.error, outcome=outcome.kind,
+                  tiers=tier_summary(run.tiers),
                   timings={"total_s": round(time.monotonic() - started, 3)})
-        failed = ", ".join(f"{t.name} {t.status}" for t in run.tiers
-                           if t.status not in ("OPTIMAL", "FEASIBLE", "SKIPPED"))
-        return BatchResult(EXIT_NO_PROPOSAL, f"no proposal within the time limit ({failed}); "
-                                             "nothing written", run_id=run.id)
-
-    violations = check_proposal(scenario, proposal)
-    if violations:
-        log.event("batch.end", level="error", run_id=run.id, status="check_failed",
-                  exit_code=EXIT_INTERNAL, counts={"violations": len(violations)})
-        return BatchResult(EXIT_INTERNAL, "internal error: the proposal breaks "
-                                          f"{len(violations)} hard rule(s) in the independent "
-                                          "check; nothing written", run_id=run.id)
+        return BatchResult(outcome.exit_code, outcome.message, run_id=run.id)
 
     files = output_set(proposal, scenario)
-    publish(Path(output_dir), files)
+    try:
+        cleaned = publish(Path(output_dir), files)
+    except OSError as error:  # not writable, disk full: the folder keeps its previous set
+        log.event("batch.end", level="error", run_id=run.id, status="output_failed",
+                  exit_code=EXIT_BAD_INPUT, error=type(error).__name__,
+                  timings={"total_s": round(time.monotonic() - started, 3)})
+        problem = Problem(file=str(output_dir), field="--output", value=str(output_dir),
+                          expected=f"en mappe det kan skrives i ({error.strerror}); "
+                                   "mappen er uendret")
+        return BatchResult(EXIT_BAD_INPUT, "kunne ikke skrive utdata: ingenting skrevet",
+                           run_id=run.id, problems=[problem])
+    if cleaned:
+        log.event("batch.recovered", level="warning", run_id=run.id,
+                  counts={"leftover_folders": cleaned})
     exit_code = EXIT_BREACHES if proposal.breaches else EXIT_OK
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     log.event("batch.end", level="warning" if proposal.breaches else "info", run_id=run.id,

@@ -1,28 +1,104 @@
-"""Command line: `allocator validate | check | propose | recommend`.
+"""Command line: `allocator validate | check | propose | recommend | batch | ...`.
 
-Exit codes are part of the contract with batch callers:
-0 success; 1 hard-rule violations found (`check`); 2 bad input (nothing written).
+Exit codes are part of the contract with batch callers (allocator.outcome):
+0 success; 1 hard-rule violations found (`check`) or an internal error; 2 bad input
+(nothing written); 4 no proposal within the time limit (nothing written); `batch` also
+3 (written, with R7 breaches). No command shows a traceback: an unexpected error exits 1
+with one JSON log line on stderr (``ALLOCATOR_DEBUG=1`` shows the traceback instead).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import warnings
 from pathlib import Path
-from typing import cast
+from typing import Any, TextIO, cast
 
 import click
 
+from allocator.io.bounds import PRINTED_PROBLEMS
 from models.problems import InputError
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
+EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+EXIT_NO_PROPOSAL = 4
 
 
 def _fail_input(error: InputError) -> None:
-    click.echo(error.render(), err=True)
+    click.echo(error.render(limit=PRINTED_PROBLEMS), err=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+def _internal_error(command: str | None, error: BaseException) -> None:
+    """One JSON log line (no message text: it may quote input) and a line for a person."""
+    from allocator.logs import EventLog
+
+    EventLog(sys.stderr).event("cli.error", level="error", command=command,
+                               status="internal_error", exit_code=EXIT_INTERNAL,
+                               error=type(error).__name__)
+    click.echo(f"intern feil ({type(error).__name__}); meld fra med logglinjen over",
+               err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
+    """Library warnings as one plain line, like the loader's own warnings."""
+    from allocator.logs import warning_text
+
+    click.echo(f"advarsel: {category.__name__}: {warning_text(message)}", err=True)
+
+
+class _Seconds(click.ParamType):
+    """A time limit in seconds: finite, above 0, at most a week (policy solver.time_limit_s)."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} er ikke et tall (sekunder)", param, ctx)
+        if not 0 < seconds <= 604_800:  # False for NaN too
+            self.fail(f"{value!r}: ventet et antall sekunder over 0 og høyst 604800", param,
+                      ctx)
+        return seconds
+
+
+SECONDS = _Seconds()
+
+
+def _output_problem(path: Path, option: str, error: OSError) -> InputError:
+    """An output path that cannot be written: the caller's to fix, so exit 2."""
+    from models.problems import Problem
+
+    return InputError([Problem(file=str(path), field=option, value=str(path),
+                               expected=f"en sti der filen kan skrives ({error.strerror})")])
+
+
+class _Commands(click.Group):
+    """The command group: no traceback reaches the user, whatever a command raises."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        original = warnings.showwarning
+        warnings.showwarning = _show_warning
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except InputError as error:  # wherever it is raised: the input is at fault
+            _fail_input(error)
+        except Exception as error:
+            if os.environ.get("ALLOCATOR_DEBUG"):
+                raise
+            _internal_error(ctx.invoked_subcommand, error)
+        finally:
+            warnings.showwarning = original
 
 
 def _load(path: Path):  # type: ignore[no-untyped-def]
@@ -35,7 +111,7 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
     return loaded.scenario
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="boligtildeling")
 def main() -> None:
     """Tildeling av kommunale boliger: allocate municipal rental housing with CP-SAT."""
@@ -43,12 +119,26 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-def validate(scenario: Path) -> None:
-    """Validate SCENARIO (file or folder); list every problem; exit 0 or 2."""
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON on standard output, with every problem.")
+def validate(scenario: Path, as_json: bool) -> None:
+    """Validate SCENARIO (file or folder); list every problem; exit 0 or 2.
+
+    The terminal shows the first problems and a count of the rest; --json has them all."""
     try:
         loaded = _load(scenario)
     except InputError as error:
-        _fail_input(error)
+        if not as_json:
+            _fail_input(error)
+        click.echo(json.dumps({"ok": False, "count": len(error.problems),
+                               "problems": [p.model_dump(mode="json") for p in error.problems]},
+                              indent=2, ensure_ascii=False))
+        sys.exit(EXIT_BAD_INPUT)
+    counts = {"households": len(loaded.households), "vacancies": len(loaded.dwellings),
+              "buildings": len(loaded.buildings), "districts": len(loaded.districts)}
+    if as_json:
+        click.echo(json.dumps({"ok": True, "counts": counts, "problems": []}, indent=2))
+        return
     click.echo(
         f"OK: {scenario}: {len(loaded.households)} households, {len(loaded.dwellings)} "
         f"vacancies, {len(loaded.buildings)} buildings, {len(loaded.districts)} districts"
@@ -96,15 +186,20 @@ def check(scenario: Path, proposal: Path, as_json: bool) -> None:
               help="Where to write the proposal JSON.")
 @click.option("--report", type=click.Path(path_type=Path), default=None,
               help="Also write a Norwegian HTML report.")
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=SECONDS, default=None,
               help="Seconds for the whole solve (overrides the policy).")
 @click.option("--method", type=click.Choice(["cp-sat", "greedy"]), default="cp-sat",
               show_default=True, help="The optimiser, or the manual-meeting greedy baseline.")
 @click.option("--quiet", is_flag=True, help="No summary on standard output.")
 def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | None,
             method: str, quiet: bool) -> None:
-    """Propose an allocation for SCENARIO and write it to --out."""
+    """Propose an allocation for SCENARIO and write it to --out.
+
+    Exit codes: 0 written (R7 breaches are listed in it); 2 bad input, 4 no proposal within
+    the time limit, 1 internal error: nothing written then."""
+    from allocator.checker import check_proposal
     from allocator.io.write import write_json_atomic, write_text_atomic
+    from allocator.outcome import classify
     from allocator.solve import Method
     from allocator.solve import propose as run_propose
 
@@ -113,11 +208,29 @@ def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | 
         result = run_propose(loaded, method=cast(Method, method), time_limit_s=time_limit)
     except InputError as error:
         _fail_input(error)
-    write_json_atomic(out, result.model_dump(mode="json"))
+    outcome = classify(result)
+    if outcome.has_proposal:
+        outcome = classify(result, check_proposal(loaded, result))
+    if not outcome.has_proposal:
+        if outcome.exit_code == EXIT_INTERNAL:
+            from allocator.logs import EventLog
+
+            EventLog(sys.stderr).event("cli.error", level="error", command="propose",
+                                       run_id=result.run.id, status=outcome.kind,
+                                       exit_code=outcome.exit_code, error=outcome.error)
+        click.echo(outcome.message, err=True)
+        sys.exit(outcome.exit_code)
+    try:
+        write_json_atomic(out, result.model_dump(mode="json"))
+    except OSError as error:
+        _fail_input(_output_problem(out, "--out", error))
     if report is not None:
         from allocator.report import render_report
 
-        write_text_atomic(report, render_report(loaded, result))
+        try:
+            write_text_atomic(report, render_report(loaded, result))
+        except OSError as error:
+            _fail_input(_output_problem(report, "--report", error))
     if not quiet:
         from allocator.report import summary_lines
 
@@ -193,7 +306,7 @@ def estimate_rates(rounds: tuple[Path, ...], out: Path) -> None:
               help="The scenario (file or folder).")
 @click.option("--output", "output_dir", type=click.Path(path_type=Path), required=True,
               help="Folder that receives the output set (replaced as one set).")
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=SECONDS, default=None,
               help="Seconds for the whole solve (overrides policy solver.time_limit_s).")
 @click.option("--log-file", type=click.Path(path_type=Path), default=None,
               help="Append JSON-lines logs here (default: standard error).")
@@ -208,20 +321,21 @@ def batch(input_path: Path, output_dir: Path, time_limit: float | None, log_file
     See docs/batch.md.
     """
     from allocator.batch import EXIT_INTERNAL, run_batch
-    from allocator.logs import EventLog
+    from allocator.logs import EventLog, warnings_to
 
     log = EventLog.open(log_file, log_level)
     try:
-        result = run_batch(input_path, output_dir, time_limit_s=time_limit, log=log)
+        with warnings_to(log):
+            result = run_batch(input_path, output_dir, time_limit_s=time_limit, log=log)
     except Exception as error:  # keep the contract: exit 1, one log line, no traceback noise
         log.event("batch.end", level="error", status="internal_error",
                   exit_code=EXIT_INTERNAL, error=type(error).__name__)
-        click.echo(f"internal error: {type(error).__name__}: {error}", err=True)
+        click.echo(f"intern feil ({type(error).__name__}); meld fra med loggen", err=True)
         sys.exit(EXIT_INTERNAL)
     finally:
         log.close()
     if result.problems:
-        click.echo(InputError(result.problems).render(), err=True)
+        click.echo(InputError(result.problems).render(limit=PRINTED_PROBLEMS), err=True)
     click.echo(result.message, err=result.exit_code not in (0, 3))
     sys.exit(result.exit_code)
 
@@ -248,7 +362,7 @@ def schemas(out: Path, check_only: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (localhost only by default).")
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=SECONDS, default=None,
               help="Cap on each solve's time limit in seconds (env ALLOCATOR_API_TIME_LIMIT_S).")
 @click.option("--max-jobs", type=int, default=None,
               help="Solves at once (env ALLOCATOR_API_MAX_CONCURRENT_JOBS).")
@@ -315,7 +429,7 @@ def serve(host: str, port: int, database: str | None, scenario: Path | None) -> 
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True,
               help="Folder for kpis.parquet/csv, summary, fairness.csv, plots/ and "
                    "report.html.")
-@click.option("--time-limit", type=float, default=5.0, show_default=True,
+@click.option("--time-limit", type=SECONDS, default=5.0, show_default=True,
               help="Solver seconds per round (rounds usually prove optimal in < 0.3 s).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="CP-SAT workers per round (1 is fastest and deterministic here).")
@@ -365,7 +479,7 @@ def replay(scenario: Path, weeks: int, policies: tuple[str, ...], seed: int, n_s
 @click.option("--tiers", default="week,city,example,horizon", show_default=True,
               help="Comma-separated tiers from benchmarks/instances.yaml "
                    "(week, city, example, horizon, stock).")
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=SECONDS, default=None,
               help="CP-SAT (and HiGHS) seconds per tier [default: the tier's].")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="CP-SAT workers [default: the policy's solver.workers].")
@@ -402,7 +516,7 @@ def bench(tiers: str, time_limit: float | None, workers: int | None, out: Path,
               help="Override the grid's weeks per cell.")
 @click.option("--seeds", type=click.IntRange(1, 10_000), default=None,
               help="Override the grid's seeds with 0..N-1.")
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=SECONDS, default=None,
               help="Override the grid's solver seconds per round.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(grid: Path | None, price_of_rules: bool, scheduler: str | None, workers: int,

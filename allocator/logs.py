@@ -8,6 +8,8 @@ ids may be attached under ``ids``, and are written only when both the event and 
 at debug level. Any other field is dropped (its name is listed under ``dropped``).
 
 Line format: ``{"ts": ..., "level": ..., "event": ..., "run_id": ..., <whitelisted>}``.
+Python warnings are routed into the log as ``python.warning`` events (``warnings_to``), so
+stderr stays pure JSON lines when it is the log.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import json
 import math
 import sys
 import threading
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,7 +30,7 @@ LEVELS: dict[str, int] = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 # Fields an event may carry (besides ts, level, event), and the shape each must have.
 SCALAR_FIELDS = frozenset({
     "run_id", "job_id", "status", "exit_code", "outcome", "method", "schema_version",
-    "error", "reproducible", "time_limit_s",
+    "error", "reproducible", "time_limit_s", "command", "category", "warning",
 })
 MAPPING_FIELDS = frozenset({"timings", "counts", "tiers", "http"})
 LIST_FIELDS = frozenset({"files"})
@@ -127,3 +131,30 @@ def tier_summary(tiers: list[Any]) -> Mapping[str, str]:
 def tier_timings(tiers: list[Any]) -> dict[str, float]:
     """tier name -> wall seconds, for the ``timings`` field of an event."""
     return {f"tier_{t.name}_s": round(float(t.wall_time_s), 4) for t in tiers}
+
+
+#: Longest warning text logged (library warnings are free text; they hold no records).
+WARNING_CHARS = 300
+
+
+def warning_text(message: Warning | str) -> str:
+    text = " ".join(str(message).split())
+    return text if len(text) <= WARNING_CHARS else text[: WARNING_CHARS - 1] + "…"
+
+
+@contextmanager
+def warnings_to(log: EventLog) -> Iterator[None]:
+    """Route Python warnings into ``log`` as ``python.warning`` events while the block
+    runs: where stderr is the JSON-lines log, a bare warning line would break it."""
+    original = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
+        log.event("python.warning", level="warning", category=category.__name__,
+                  warning=warning_text(message))
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = original

@@ -20,6 +20,7 @@ from allocator.explain import assemble
 from allocator.greedy import greedy_choice
 from allocator.hashing import policy_sha256, run_id, scenario_sha256
 from allocator.lexicographic import LexResult, infeasible_pins, solve_tiers
+from allocator.limits import check_representable
 from allocator.lookahead import Outlook, assess, with_lookahead
 from allocator.model import AllocationModel
 from allocator.objective import Objective, default_objective
@@ -180,6 +181,7 @@ def solve(
 ) -> Solved:
     """Validate and solve one round (see `propose`)."""
     started = time.monotonic() if started is None else started
+    check_representable(scenario)
     data = build_round_data(scenario)
     check_round(data)
     # The dominance reduction holds for the default objective and for the look-ahead's

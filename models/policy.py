@@ -2,15 +2,28 @@
 
 A policy file may set any subset; omitted keys take the defaults below. The policy is
 hashed into every proposal, so two runs with the same policy file are comparable.
+
+Every number has a range (docs/hardening.md lists them). Days stay within a year or a
+decade, so date arithmetic stays in the calendar; seeds fit CP-SAT's 32-bit seed; points
+and weights stay at most 10^9 (10^6 per day or per NOK), so every pair's objective weight
+stays far inside 64 bits. Whether the sums over a whole round fit is checked per scenario
+(allocator.limits), naming the weight to lower.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.problems import inconsistent
+
+#: Largest value of a points weight (a priority's points, a fit weight).
+MAX_WEIGHT = 1_000_000_000
+#: Largest weight per day of waiting, or per NOK of rent lost.
+MAX_RATE = 1_000_000
+#: Largest number of days in any day count of the policy (ten years).
+MAX_DAYS = 3650
 
 
 class _Section(BaseModel):
@@ -20,8 +33,9 @@ class _Section(BaseModel):
 class Occupancy(_Section):
     """R2: household size against dwelling size."""
 
-    max_extra_bedrooms: int = Field(1, ge=0, description="Hard cap on spare bedrooms.")
-    min_area_per_person: float = Field(25.0, gt=0, description="SSB crowding threshold, m².")
+    max_extra_bedrooms: int = Field(1, ge=0, le=20, description="Hard cap on spare bedrooms.")
+    min_area_per_person: float = Field(25.0, gt=0, le=1000,
+                                       description="SSB crowding threshold, m².")
     crowding: Literal["hard", "off"] = Field(
         "hard", description="'off' relaxes the SSB crowding ban (analysts' what-if only)."
     )
@@ -50,7 +64,7 @@ class School(_Section):
     primary_max_age: int = Field(
         12, ge=0, le=25, description="Oldest age in primary school (grades 1–7)."
     )
-    max_travel_minutes: int = Field(30, ge=0)
+    max_travel_minutes: int = Field(30, ge=0, le=600)
     mode: Literal["hard", "off"] = "hard"
 
     @model_validator(mode="after")
@@ -65,7 +79,7 @@ class Spread(_Section):
     """R5: spread against concentration of high-need households."""
 
     building_max_share: float = Field(0.25, ge=0, le=1)
-    building_min_cap: int = Field(1, ge=0)
+    building_min_cap: int = Field(1, ge=0, le=100_000)
     active_use_is_high_need: bool = True
     building_cap: Literal["hard", "off"] = "hard"
     district_quota: Literal["hard", "off"] = "hard"
@@ -92,7 +106,7 @@ class Separation(_Section):
 class Temporary(_Section):
     """R7: the 3-month cap on temporary housing for families with children."""
 
-    max_days: int = Field(90, ge=1)
+    max_days: int = Field(90, ge=1, le=MAX_DAYS)
     allow_families: bool = False
     mode: Literal["hard", "off"] = Field(
         "hard",
@@ -189,11 +203,12 @@ class Fairness(_Section):
 class Solver(_Section):
     """CP-SAT settings. Fixed workers + seed + deterministic time give repeatable runs."""
 
-    time_limit_s: float = Field(30.0, gt=0)
+    time_limit_s: float = Field(30.0, gt=0, le=604_800, description="At most a week.")
     workers: int = Field(2, ge=1, le=64)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="CP-SAT's random_seed (32 bits).")
     deterministic_time: float | None = Field(
-        None, gt=0, description="CP-SAT max_deterministic_time per tier; None = no limit."
+        None, gt=0, le=1_000_000_000,
+        description="CP-SAT max_deterministic_time per tier; None = no limit."
     )
     alternates: int = Field(3, ge=0, le=10)
 
@@ -215,14 +230,17 @@ class Weights(_Section):
         ``concentration * burden``       each high-need placement in a burdened district.
     """
 
-    priority_points: dict[int, int] = Field(default_factory=lambda: {1: 1000, 2: 500, 3: 250})
-    waiting_points_per_day: int = Field(1, ge=0)
-    waiting_cap_days: int = Field(1095, ge=0)
-    preference: int = Field(100, ge=0)
-    spare_bedroom: int = Field(60, ge=0)
-    school_travel_minute: int = Field(5, ge=0)
-    vacancy_per_rent_day: float = Field(0.01, ge=0, description="Points per NOK of rent lost.")
-    concentration: int = Field(200, ge=0)
+    priority_points: dict[Annotated[int, Field(ge=1, le=3)],
+                          Annotated[int, Field(ge=0, le=MAX_WEIGHT)]] = Field(
+        default_factory=lambda: {1: 1000, 2: 500, 3: 250})
+    waiting_points_per_day: int = Field(1, ge=0, le=MAX_RATE)
+    waiting_cap_days: int = Field(1095, ge=0, le=10 * MAX_DAYS)
+    preference: int = Field(100, ge=0, le=MAX_WEIGHT)
+    spare_bedroom: int = Field(60, ge=0, le=MAX_WEIGHT)
+    school_travel_minute: int = Field(5, ge=0, le=MAX_WEIGHT)
+    vacancy_per_rent_day: float = Field(0.01, ge=0, le=MAX_RATE,
+                                        description="Points per NOK of rent lost.")
+    concentration: int = Field(200, ge=0, le=MAX_WEIGHT)
 
     @model_validator(mode="after")
     def _priorities(self) -> Weights:
@@ -238,9 +256,9 @@ class Policy(_Section):
     """All rule settings of one allocation policy."""
 
     name: str = "default"
-    round_days: int = Field(7, ge=1)
-    offer_lead_days: int = Field(14, ge=0)
-    youth_max_age: int = Field(25, ge=16)
+    round_days: int = Field(7, ge=1, le=366)
+    offer_lead_days: int = Field(14, ge=0, le=365)
+    youth_max_age: int = Field(25, ge=16, le=120)
     occupancy: Occupancy = Field(default_factory=Occupancy)
     location: Location = Field(default_factory=Location)
     school: School = Field(default_factory=School)

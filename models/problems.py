@@ -56,7 +56,10 @@ def inconsistent(message: str, *fields: str, value: Any = None) -> PydanticCusto
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int of over 4,300 digits has no repr
+        text = "<et svært langt tall>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -67,7 +70,14 @@ class InputError(Exception):
         self.problems = problems
         super().__init__(f"{len(problems)} problem(s) in the input")
 
-    def render(self) -> str:
+    def render(self, limit: int | None = None) -> str:
+        """Every problem, one per line; with ``limit``, the first ``limit`` and a count of
+        the rest (a 200,000-line list helps nobody on a terminal; ``--json`` has them all)."""
+        shown = self.problems if limit is None else self.problems[:limit]
         lines = [f"{len(self.problems)} problem(s) in the input:"]
-        lines += [f"  - {p.render()}" for p in self.problems]
+        lines += [f"  - {p.render()}" for p in shown]
+        rest = len(self.problems) - len(shown)
+        if rest:
+            lines.append(f"  … og {rest:,} flere (hele listen: allocator validate --json)"
+                         .replace(",", " "))
         return "\n".join(lines)

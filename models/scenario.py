@@ -4,6 +4,11 @@ Field names follow DOMAIN.md §5 (the data contract). Records validate on their 
 `reference_problems` checks what only the whole scenario can tell (unknown ids,
 duplicates, dates against the round date). Ids are pseudonymous strings: no names,
 national identity numbers or diagnoses are needed or stored.
+
+Every number and date has a range (docs/hardening.md lists them): wide enough for any
+Norwegian municipality, narrow enough that the solver's day arithmetic stays in the
+calendar and each pair's objective weight stays far inside 64 bits (allocator.limits
+checks the sums per round).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -39,7 +45,24 @@ def _as_id(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str, BeforeValidator(_as_id), Field(min_length=1, max_length=64)]
+def _storable(value: str) -> str:
+    """Ids travel into files, hashes and databases: no control characters, no lone
+    surrogates (which UTF-8 cannot store)."""
+    if any(ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise ValueError("an id without control characters or lone surrogates")
+    return value
+
+
+Id = Annotated[str, BeforeValidator(_as_id), Field(min_length=1, max_length=64),
+               AfterValidator(_storable)]
+
+#: The calendar the rules compute in: day arithmetic (as_of + round_days +
+#: offer_lead_days + temporary.max_days ...) stays far inside Python's dates (year 9999).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+Day = Annotated[dt.date, Field(ge=FIRST_DATE, le=LAST_DATE)]
+#: Largest count of units, residents or placements (no building or district comes close).
+MAX_COUNT = 100_000
 
 
 class Category(str, Enum):
@@ -84,15 +107,15 @@ class District(Record):
     id: Id
     name: str = ""
     burden: float = Field(0.0, ge=0, le=1, description="Living-condition burden index.")
-    max_new_high_need: int | None = Field(None, ge=0)
+    max_new_high_need: int | None = Field(None, ge=0, le=MAX_COUNT)
 
 
 class Residents(Record):
     """Existing residents of a building, counted for spread and separation."""
 
-    high_need: int = Field(0, ge=0)
-    active: int = Field(0, ge=0)
-    recovery: int = Field(0, ge=0)
+    high_need: int = Field(0, ge=0, le=MAX_COUNT)
+    active: int = Field(0, ge=0, le=MAX_COUNT)
+    recovery: int = Field(0, ge=0, le=MAX_COUNT)
 
 
 class Building(Record):
@@ -101,7 +124,7 @@ class Building(Record):
     school_zone_primary: Id | None = None
     school_zone_lower_secondary: Id | None = None
     cluster: Id | None = None
-    units: int = Field(..., ge=1)
+    units: int = Field(..., ge=1, le=MAX_COUNT)
     residents: Residents = Field(default_factory=Residents)
     profile: Profile = Profile.ordinary
     gender: Literal["women", "men"] | None = None
@@ -131,7 +154,7 @@ class Dwelling(Record):
     wheelchair: bool = False
     category: Category = Category.ordinary
     rent: float = Field(..., ge=0, le=200_000)
-    available_from: dt.date
+    available_from: Day
     board_approval_days: int = Field(0, ge=0, le=365)
 
     @model_validator(mode="after")
@@ -173,9 +196,9 @@ class Situation(Record):
     municipality has agreed to receive (`arrives_on`)."""
 
     kind: SituationKind = SituationKind.other
-    since: dt.date | None = None
-    release_on: dt.date | None = None
-    arrives_on: dt.date | None = Field(
+    since: Day | None = None
+    release_on: Day | None = None
+    arrives_on: Day | None = Field(
         None, description="Refugees: the date the municipality has agreed to receive them."
     )
 
@@ -197,7 +220,7 @@ class Situation(Record):
 
 class Household(Record):
     id: Id
-    approved_on: dt.date
+    approved_on: Day
     adults: int = Field(1, ge=1, le=12)
     children: list[Child] = Field(default_factory=list)
     main_applicant: MainApplicant
@@ -209,8 +232,8 @@ class Household(Record):
     excluded_districts: list[Id] = Field(default_factory=list)
     acceptable_districts: list[Id] | None = None
     preferred_districts: list[Id] = Field(default_factory=list)
-    max_rent: float | None = Field(None, ge=0)
-    ready_from: dt.date | None = None
+    max_rent: float | None = Field(None, ge=0, le=1_000_000)
+    ready_from: Day | None = None
     partner: bool | None = Field(
         None,
         description="The main applicant lives with a partner who shares the main bedroom "
@@ -266,7 +289,7 @@ class SchoolZone(Record):
 
     id: Id
     name: str = ""
-    max_new_high_need: int | None = Field(None, ge=0)
+    max_new_high_need: int | None = Field(None, ge=0, le=MAX_COUNT)
 
 
 class ExpectedVacancy(Dwelling):
@@ -280,7 +303,7 @@ class ExpectedHousehold(Household):
     """A household known to join the waiting list on `joins_on` (approval expected, entry
     into temporary housing, release, refugee arrival). Read by the look-ahead policy."""
 
-    joins_on: dt.date
+    joins_on: Day
     certainty: float = Field(1.0, gt=0, le=1, description="Probability that it joins then.")
 
 
@@ -311,8 +334,8 @@ class Forecast(Record):
 
     vacancies: list[VacancyRate] = Field(default_factory=list)
     arrivals: list[ArrivalRate] = Field(default_factory=list)
-    history_weeks: int | None = Field(None, ge=1, description="Weeks the rates were estimated "
-                                      "from (for the record).")
+    history_weeks: int | None = Field(None, ge=1, le=5200, description="Weeks the rates were "
+                                      "estimated from (for the record).")
 
 
 class SchoolAccess(Record):
@@ -341,7 +364,7 @@ class Locks(Record):
 class Scenario(Record):
     """One round: the data contract's canonical tree."""
 
-    as_of: dt.date
+    as_of: Day
     policy: Policy = Field(default_factory=Policy)
     districts: list[District] = Field(default_factory=list)
     buildings: list[Building] = Field(default_factory=list)

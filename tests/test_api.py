@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,9 +52,14 @@ def log_stream() -> io.StringIO:
     return io.StringIO()
 
 
+def with_store(settings: ApiSettings, folder: Path) -> ApiSettings:
+    """The settings with a job database of their own (jobs persist across app restarts)."""
+    return settings.model_copy(update={"database_url": f"sqlite:///{folder / 'jobs.db'}"})
+
+
 @pytest.fixture
-def client(log_stream: io.StringIO) -> Iterator[TestClient]:
-    app = create_app(SETTINGS, log=EventLog(log_stream, "info"))
+def client(log_stream: io.StringIO, tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(with_store(SETTINGS, tmp_path), log=EventLog(log_stream, "info"))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -89,8 +96,8 @@ def test_any_configured_token_works_and_health_is_open(client: TestClient) -> No
     assert client.get("/v1/proposals/none", headers=other).status_code == 404
 
 
-def test_no_configured_token_refuses_everyone() -> None:
-    app = create_app(ApiSettings(), log=EventLog.null())
+def test_no_configured_token_refuses_everyone(tmp_path: Path) -> None:
+    app = create_app(with_store(ApiSettings(), tmp_path), log=EventLog.null())
     with TestClient(app) as test_client:
         assert test_client.post("/v1/check", headers=AUTH, json={}).status_code == 401
 
@@ -200,8 +207,8 @@ def test_unknown_job_is_404(client: TestClient) -> None:
     assert client.get("/v1/proposals/0123", headers=AUTH).status_code == 404
 
 
-def test_busy_server_answers_429(log_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
-                                 ) -> None:
+def test_busy_server_answers_429(log_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch,
+                                 tmp_path: Path) -> None:
     import allocator.solve
 
     release = threading.Event()
@@ -212,7 +219,7 @@ def test_busy_server_answers_429(log_stream: io.StringIO, monkeypatch: pytest.Mo
         return real(*args, **kwargs)
 
     monkeypatch.setattr(allocator.solve, "propose", slow)
-    settings = SETTINGS.model_copy(update={"max_queued_jobs": 1})
+    settings = with_store(SETTINGS.model_copy(update={"max_queued_jobs": 1}), tmp_path)
     with TestClient(create_app(settings, log=EventLog(log_stream))) as test_client:
         first = test_client.post("/v1/proposals", headers=AUTH, json=small_round()).json()
         deadline = time.monotonic() + 10
@@ -275,7 +282,9 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
-_fuzz_settings = SETTINGS.model_copy(update={"time_limit_s": 1.0, "max_queued_jobs": 2})
+_fuzz_settings = with_store(SETTINGS.model_copy(update={"time_limit_s": 1.0,
+                                                        "max_queued_jobs": 2}),
+                            Path(tempfile.mkdtemp(prefix="allocator-api-fuzz-")))
 _fuzz_app = create_app(_fuzz_settings, log=EventLog.null())
 api_schema = schemathesis.openapi.from_asgi("/openapi.json", _fuzz_app)
 # The coverage phase enumerates every boundary case of the scenario schema (thousands of

@@ -45,8 +45,32 @@ from models.problems import InputError
 
 WEEKS_PER_CELL = 5
 TIMING = ["solve_s", "wall_s"]
-# A valid policy whose offers move in after the year 9999: a cell that always raises.
-BOOM = {"name": "boom", "set": {"offer_lead_days": 3_000_000}}
+# A valid policy; `always_fails` (shipped to the workers) or `boom_replays` (in-process)
+# make its cells raise. Values that used to make a replay raise (offers moving in after the
+# year 9999) are now refused as input, before any cell runs.
+BOOM = {"name": "boom", "set": {"offer_lead_days": 15}}
+BOOM_ERROR = "ValueError: boom policy cells always fail"
+
+
+def always_fails(cell: Cell) -> CellResult:
+    """A task whose cells of the boom policy always raise (deterministically)."""
+    if cell.policy == "boom":
+        raise ValueError("boom policy cells always fail")
+    return execute_cell(cell)
+
+
+def boom_replays(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In this process, replays of the boom policy raise like `always_fails`."""
+    import allocator.sweep.cell as cell_module
+
+    real = cell_module.run_policy
+
+    def run_policy(m: Any, spec: PolicySpec, settings: Settings) -> Any:
+        if spec.name == "boom":
+            raise ValueError("boom policy cells always fail")
+        return real(m, spec, settings)
+
+    monkeypatch.setattr(cell_module, "run_policy", run_policy)
 
 
 def make_grid(policies: list[Any], seeds: list[int], weeks: int = WEEKS_PER_CELL,
@@ -150,13 +174,14 @@ def test_outcomes_by_group_per_cell(swept: Path, grid: Grid) -> None:
 
 
 def test_failed_cell_is_retried_once_and_reported(client: Any, tmp_path: Path) -> None:
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     g = make_grid([{"name": "alle"}, BOOM], [0, 1], weeks=3)
-    outcome = run_sweep(g, tmp_path, client=client, progress=False)
+    outcome = run_sweep(g, tmp_path, client=client, progress=False, task=always_fails)
     assert sorted(c.policy for c in outcome.cells if c.id in outcome.done) == ["alle", "alle"]
     failures = json.loads((tmp_path / "failures.json").read_text())
     assert sorted((f["policy"], f["seed"], f["attempts"]) for f in failures) == \
         [("boom", 0, 2), ("boom", 1, 2)]
-    assert all(f["errors"] == ["ValueError: year 10239 is out of range"] * 2 and f["traceback"]
+    assert all(f["errors"] == [BOOM_ERROR] * 2 and f["traceback"]
                for f in failures)  # the same error twice (deterministic), with a traceback
     assert not any(cell_path(tmp_path, f["cell_id"]).exists() for f in failures)
     assert len(list((tmp_path / "cells").glob("*.parquet"))) == 2
@@ -204,7 +229,8 @@ def test_resume_skips_finished_cells(client: Any, swept: Path, grid: Grid,
         pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
-def test_cli_exit_codes_without_dask(tmp_path: Path) -> None:
+def test_cli_exit_codes_without_dask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    boom_replays(monkeypatch)
     grid_file = tmp_path / "grid.yaml"
     grid_file.write_text(json.dumps({
         "name": "cli", "weeks": 2, "seeds": [0],

@@ -5,12 +5,14 @@ Endpoints (all under /v1; every one but health needs ``Authorization: Bearer TOK
 - ``POST /v1/proposals``: a scenario (canonical tree, policy inline or omitted) -> 202 and a
   job id; the solve runs on a worker thread under the server's time limit.
 - ``GET /v1/proposals/{job_id}``: queued / running / done (with the proposal) / failed.
+  Jobs are kept in a database (allocator.api.jobs), so a restart loses none.
 - ``POST /v1/check``: ``{scenario, proposal}`` -> the independent checker's violations.
 - ``GET /v1/health``: liveness, no authentication, no data.
 
 Bodies are parsed by hand (allocator.api.inputs) rather than by FastAPI so that a bad
-scenario gets the same problem list as ``allocator validate``; the OpenAPI document still
-describes them, with the published pydantic schemas as components.
+scenario gets the same problem list as ``allocator validate`` (422, every bad input); the
+OpenAPI document still describes them, with the published pydantic schemas as components.
+An unexpected error answers 500 with a JSON log line, never a traceback in the server log.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from allocator.api.inputs import BODY, check_inputs, parse_json, scenario_from_tree
 from allocator.api.jobs import JobStore, QueueFull
-from allocator.api.middleware import AccessLog, BodyLimit
+from allocator.api.middleware import AccessLog, BodyLimit, InternalErrors
 from allocator.api.settings import ApiSettings
 from allocator.api.views import (
     CheckRequest,
@@ -44,7 +46,7 @@ from allocator.api.views import (
     ProblemReport,
 )
 from allocator.hashing import policy_sha256, run_id, scenario_sha256
-from allocator.logs import EventLog
+from allocator.logs import EventLog, warnings_to
 from models.problems import InputError, Problem
 from models.proposal import SCHEMA_VERSION, Proposal
 from models.scenario import Scenario
@@ -111,18 +113,24 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
     """The API for ``settings`` (default: from the environment); logs as JSON lines."""
     settings = settings or ApiSettings.from_env()
     log = log or EventLog.open(settings.log_file, settings.log_level)
-    store = JobStore(settings.max_concurrent_jobs, settings.max_queued_jobs,
-                     settings.max_kept_jobs, log)
+    from allocator.web.db import make_engine
+
+    engine = make_engine(settings.job_database_url())
+    store = JobStore(engine, settings.max_concurrent_jobs, settings.max_queued_jobs,
+                     settings.max_kept_jobs, settings.max_kept_bytes, log)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        log.event("api.start", schema_version=SCHEMA_VERSION,
-                  counts={"tokens": len(settings.tokens),
-                          "max_concurrent_jobs": settings.max_concurrent_jobs},
-                  time_limit_s=settings.time_limit_s)
-        yield
-        store.shutdown()
-        log.event("api.stop", counts=store.counts())
+        with warnings_to(log):
+            resumed = store.resume()
+            log.event("api.start", schema_version=SCHEMA_VERSION,
+                      counts={"tokens": len(settings.tokens),
+                              "max_concurrent_jobs": settings.max_concurrent_jobs,
+                              "resumed_jobs": resumed},
+                      time_limit_s=settings.time_limit_s)
+            yield
+            store.shutdown()
+            log.event("api.stop", counts=store.counts())
 
     app = FastAPI(title="Boligtildeling API", version=f"{API_VERSION} (schema {SCHEMA_VERSION})",
                   summary="Propose and check allocations of municipal rental housing.",
@@ -140,11 +148,6 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
             problems.append(Problem(file=BODY, location=".".join(loc), field=loc[-1],
                                     expected=str(e.get("msg", ""))))
         return _problems(InputError(problems), "invalid request")
-
-    @app.exception_handler(Exception)
-    async def _internal(_: Request, error: Exception) -> JSONResponse:
-        log.event("api.error", level="error", error=type(error).__name__)
-        return JSONResponse({"detail": "internal error"}, status_code=500)
 
     @app.get("/v1/health", response_model=Health, tags=["service"], operation_id="health")
     async def health() -> Health:
@@ -171,12 +174,12 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
         limit = min(settings.time_limit_s, scenario.policy.solver.time_limit_s)
         rid = run_id(scenario_sha256(scenario), policy_sha256(scenario.policy), "cp-sat")
         try:
-            job = store.submit(scenario, rid, limit)
+            job_id = await run_in_threadpool(store.submit, scenario, rid, limit)
         except QueueFull:
             return JSONResponse({"detail": "too many jobs waiting; retry later"},
                                 status_code=429, headers={"Retry-After": "10"})
-        location = f"/v1/proposals/{job.id}"
-        accepted = JobAccepted(id=job.id, status="queued", run_id=rid, location=location)
+        location = f"/v1/proposals/{job_id}"
+        accepted = JobAccepted(id=job_id, status="queued", run_id=rid, location=location)
         return JSONResponse(accepted.model_dump(mode="json"), status_code=202,
                             headers={"Location": location})
 
@@ -188,10 +191,10 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
                         **_UNAUTHORIZED})
     async def get_proposal(job_id: str) -> JSONResponse:
         """The status of a solve job and, when done, its proposal."""
-        view = store.view(job_id)
+        view = await run_in_threadpool(store.view, job_id)
         if view is None:
             return JSONResponse({"detail": "no such job"}, status_code=404)
-        return JSONResponse(view.model_dump(mode="json"))
+        return JSONResponse(view)
 
     @app.post("/v1/check", dependencies=auth, tags=["check"], response_class=JSONResponse,
               operation_id="checkProposal",
@@ -224,7 +227,8 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    # Outermost first: the access log sees every request, 413s included.
+    # Added innermost first: the access log sees every request, 413s and 500s included.
+    app.add_middleware(InternalErrors, log=log)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog, log=log)
     return app

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from allocator.io.documents import parse_text
 from models.problems import InputError, Problem
 from models.proposal import Proposal
 from models.scenario import Scenario
@@ -31,14 +32,12 @@ def parse_json(body: bytes) -> Any:
                                   expected="JSON in UTF-8")]) from None
     if not text.strip():
         raise InputError([Problem(file=BODY, expected="a JSON object; the body is empty")])
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError([Problem(file=BODY, location=f"line {error.lineno}, column "
-                                                      f"{error.colno}",
-                                  expected=f"valid JSON ({error.msg})")]) from None
-    except RecursionError:
-        raise InputError([Problem(file=BODY, expected="JSON nested less deeply")]) from None
+    # The file loader's parser: line and column of syntax errors, keys written twice,
+    # integers of absurd length and text no file can store, each refused with its place.
+    document = parse_text(text, BODY)
+    if document.problems:
+        raise InputError(document.problems)
+    return document.tree
 
 
 def _kind(value: Any) -> str:

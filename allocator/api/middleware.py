@@ -79,6 +79,38 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+class InternalErrors:
+    """An unexpected exception becomes a 500 JSON answer and one ``api.error`` log line.
+
+    Why here and not an exception handler: Starlette re-raises after calling a 500
+    handler, and the server then prints the traceback into its log; here the exception
+    stops (its type is logged, never its message, which may quote input)."""
+
+    def __init__(self, app: ASGIApp, log: EventLog) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as error:
+            self.log.event("api.error", level="error", error=type(error).__name__,
+                           status="internal_error")
+            if not started:
+                await _reply(send, 500, "internal error")
+
+
 class AccessLog:
     """One ``http.request`` event per request: method, route template, status, duration.
 

@@ -29,7 +29,15 @@ class ApiSettings(BaseModel):
                                 description="Largest request body; larger gives 413.")
     max_concurrent_jobs: int = Field(1, ge=1, le=32, description="Solves running at once.")
     max_queued_jobs: int = Field(16, ge=1, description="Jobs waiting; more gives 429.")
-    max_kept_jobs: int = Field(200, ge=1, description="Finished jobs kept in memory.")
+    max_kept_jobs: int = Field(200, ge=1, description="Finished jobs kept.")
+    max_kept_bytes: int = Field(
+        256 * 1024 * 1024, ge=1024,
+        description="Stored size (compressed JSON) of the finished jobs kept; the oldest "
+                    "are forgotten beyond it.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the job store; None = SQLite file api-jobs.db "
+                          "in the data directory ($ALLOCATOR_DATA_DIR, else "
+                          "~/.local/share/boligtildeling).")
     time_limit_s: float = Field(30.0, gt=0,
                                 description="Cap on the policy's solver.time_limit_s.")
     log_file: Path | None = Field(None, description="JSON-lines log; None = stderr.")
@@ -58,6 +66,14 @@ class ApiSettings(BaseModel):
                 values[name] = env[key]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)
+
+    def job_database_url(self) -> str:
+        """The job store's URL: the configured one, else a SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        from allocator.web.config import data_dir
+
+        return f"sqlite:///{data_dir() / 'api-jobs.db'}"
 
     def token_bytes(self) -> list[bytes]:
         return [t.get_secret_value().encode("utf-8") for t in self.tokens]

@@ -64,7 +64,8 @@ def spec_of(annotation: Any, metadata: Sequence[Any] = ()) -> Spec:
         (item,) = get_args(annotation) or (Any,)
         return Spec("list", item=spec_of(item))
     if origin is dict:
-        return Spec("dict")
+        _, value = get_args(annotation) or (Any, Any)
+        return Spec("dict", item=spec_of(value))
     if origin is Literal:
         return Spec("enum", choices=tuple(str(a) for a in get_args(annotation)))
     if isinstance(annotation, type):
@@ -79,7 +80,7 @@ def spec_of(annotation: Any, metadata: Sequence[Any] = ()) -> Spec:
         if annotation is float:
             return Spec("float", bounds=bounds)
         if annotation is dt.date:
-            return Spec("date")
+            return Spec("date", bounds=bounds)
         if annotation is str:
             is_id = any(isinstance(m, BeforeValidator) for m in meta)
             return Spec("id" if is_id else "str")
@@ -118,7 +119,9 @@ def spec_at(model: type[BaseModel], loc: Sequence[str | int]) -> Spec | None:
     """Follow a pydantic error location through the model to the field's Spec."""
     spec = Spec("model", model=model)
     for part in loc:
-        if isinstance(part, int):
+        if spec.kind == "dict" and spec.item is not None:
+            spec = spec.item
+        elif isinstance(part, int):
             if spec.kind != "list" or spec.item is None:
                 return None
             spec = spec.item
@@ -157,6 +160,14 @@ def _num(value: Any) -> str:
     return str(value)
 
 
+def _date_range(bounds: tuple[Any, ...]) -> str:
+    low = next((b.ge for b in bounds if isinstance(b, at.Ge)), None)
+    high = next((b.le for b in bounds if isinstance(b, at.Le)), None)
+    if isinstance(low, dt.date) and isinstance(high, dt.date):
+        return f", from {low.isoformat()} to {high.isoformat()}"
+    return ""
+
+
 def describe(spec: Spec | None) -> str:
     """Human words for what a field accepts."""
     if spec is None:
@@ -168,9 +179,9 @@ def describe(spec: Spec | None) -> str:
     if spec.kind == "bool":
         return BOOL_WORDS
     if spec.kind == "date":
-        return DATE_WORDS
+        return DATE_WORDS + (_date_range(spec.bounds) if spec.bounds else "")
     if spec.kind == "id":
-        return "an id (text of 1 to 64 characters)"
+        return "an id (text of 1 to 64 characters, no control characters)"
     if spec.kind == "str":
         return "text"
     if spec.kind == "enum":
@@ -185,5 +196,7 @@ def describe(spec: Spec | None) -> str:
     if spec.kind == "model" and spec.model is not None:
         return f"an object with the fields {', '.join(spec.model.model_fields)}"
     if spec.kind == "dict":
+        if spec.item is not None and spec.item.kind in ("int", "float"):
+            return f"a mapping whose values are each {describe(spec.item)}"
         return "a mapping"
     return "a valid value"

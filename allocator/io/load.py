@@ -42,16 +42,17 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from openpyxl.workbook.workbook import Workbook
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from allocator.hashing import policy_sha256, scenario_sha256
+from allocator.io.bounds import MAX_ROWS
 from allocator.io.documents import read_tree
 from allocator.io.fields import leaf_columns
 from allocator.io.kobo import FutureVacancy, KoboRow
 from allocator.io.kobo_input import KOBO_MAPPINGS, SPEC_KEYS, read_form
 from allocator.io.origin import Origin, dotted_loc, loose_dates, validation_problems
 from allocator.io.tables import (
+    Book,
     Sheet,
     find_sheet,
     header_problems,
@@ -166,12 +167,13 @@ class _Context:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-    books: dict[Path, Workbook | None] = field(default_factory=dict)
+    books: dict[Path, Book | None] = field(default_factory=dict)
     kobo_rows: list[tuple[KoboRow, Origin]] = field(default_factory=list)
     kobo_future: list[tuple[FutureVacancy, Origin]] = field(default_factory=list)
     as_of: dt.date | None = None
     workbook: tuple[Path, str] | None = None
     unreadable: set[str] = field(default_factory=set)
+    policy_origin: Origin | None = None
 
     def here(self, name: str) -> tuple[Path, str]:
         """A file named in the scenario: its path and the label problems show."""
@@ -199,6 +201,15 @@ def load_scenario(path: str | Path) -> Scenario:
 def read_scenario(path: str | Path) -> Loaded:
     """Like ``load_scenario``, but returns the warnings instead of emitting them."""
     context, top = _open_scenario(Path(path))
+    try:
+        return _read(context, top)
+    finally:
+        for book in context.books.values():
+            if book is not None:
+                book.close()
+
+
+def _read(context: _Context, top: dict[str, Any]) -> Loaded:
     for key in top:
         if key not in TOP_KEYS:
             context.problem("$", str(key), key, "a top-level key: " + ", ".join(TOP_KEYS))
@@ -218,11 +229,23 @@ def read_scenario(path: str | Path) -> Loaded:
             t.valid for t in tables.values()):
         raise InputError(_ordered(context.problems, [context.label, *context.files]))
     scenario = _assemble(as_of, policy, tables, forecast)
+    # Weights whose objective CP-SAT cannot represent, placed in the policy.
+    context.problems += _representation_problems(scenario, context)
     # What propose would refuse beyond the records (pins against every rule), at its row.
     context.problems += _placed(scenario_problems(scenario), context, tables)
     if context.problems:
         raise InputError(_ordered(context.problems, [context.label, *context.files]))
     return Loaded(scenario=scenario, warnings=context.warnings)
+
+
+def _representation_problems(scenario: Scenario, context: _Context) -> list[Problem]:
+    """Weights that would overflow an objective tier for this scenario (allocator.limits),
+    placed in the policy where the user wrote them."""
+    from allocator.limits import representation_problems
+
+    origin = context.policy_origin or Origin(context.label, "$.policy")
+    return [origin.problem(p.field, p.value, p.expected)
+            for p in representation_problems(scenario)]
 
 
 def load_proposal(path: str | Path) -> Proposal:
@@ -345,6 +368,7 @@ def _object_or_file(model: type[BaseModel], key: str, spec: Any, context: _Conte
         return None
     checked = _check(model, spec, origin)
     context.problems += checked.problems
+    context.policy_origin = origin
     return checked.record
 
 
@@ -375,7 +399,7 @@ def _workbook_shorthand(spec: Any, context: _Context) -> None:
 
 
 def _book(path: Path, label: str, context: _Context, location: str, dotted: str,
-          spec: Any) -> Workbook | None:
+          spec: Any) -> Book | None:
     if path not in context.books:
         if not path.is_file():
             context.problem(location, dotted, spec, f"a table file that exists; {label} "
@@ -412,6 +436,12 @@ def _read_table(table: str, top: Mapping[str, Any], context: _Context) -> list[_
     raws = _table_raws(table, top, context)
     if not raws and len(context.problems) > before:
         context.unreadable.add(table)
+    if len(raws) > MAX_ROWS:  # sheets and CSV files stop reading there themselves
+        extra = raws[MAX_ROWS]
+        context.problems.append(Problem(
+            file=extra.origin.file, location=extra.origin.location, value=f"{len(raws)} poster",
+            expected=f"en tabell med høyst {MAX_ROWS:,} poster".replace(",", " ")))
+        raws = raws[:MAX_ROWS]
     return raws
 
 

@@ -32,9 +32,16 @@ instead of an inline list. These conventions hold for every flat table:
   Norwegian Excel writes. The separator is taken from the header line: ``,``, ``;`` (Excel
   in a Norwegian locale) or a tab. Quote a list cell when the separator is ``;``.
 - **Excel** (``.xlsx``): a table is one sheet. Formulas are read as their cached values.
+  Only the cells the sheet's XML holds are read (openpyxl's streaming reader), never the
+  whole rectangle up to the farthest cell: a stray value in row 1,048,576 or column XFD
+  costs nothing and is reported as beyond the limits.
+- **Limits** (allocator.io.bounds): at most ``MAX_ROWS`` records and ``MAX_COLUMNS``
+  columns per table, ``MAX_FILE_BYTES`` per file, ``MAX_WORKBOOK_UNPACKED_BYTES`` of XML per
+  workbook and ``MAX_WORKBOOK_SECONDS`` to read one workbook. Text with control characters
+  or lone surrogates is refused in any cell.
 
-Cells are read as text (pandas ``dtype=str`` with NA detection off; openpyxl cell values
-turned into text here), so this module, not a library's guess, decides every conversion.
+Cells are read as text (the csv module; openpyxl cell values turned into text here), so
+this module, not a library's guess, decides every conversion.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ import difflib
 import io
 import math
 import re
+import time
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -51,10 +59,18 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pandas as pd
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 
+from allocator.io.bounds import (
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_WORKBOOK_SECONDS,
+    MAX_WORKBOOK_UNPACKED_BYTES,
+    shown,
+    text_flaw,
+)
 from allocator.io.fields import Spec
 from models.problems import Problem
 
@@ -106,15 +122,25 @@ def _separator(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _sheet(file: str, grid: list[list[str]], sheet: str | None = None
+def _sheet(file: str, grid: list[tuple[int, list[str]]], sheet: str | None = None
            ) -> tuple[Sheet, list[Problem]]:
-    """Header + non-blank rows; a cell under no column name is a problem of its row."""
-    header = [cell.strip().lower() for cell in grid[0]] if grid else []
+    """Header (row 1) + non-blank numbered rows; a cell under no column name, or holding
+    text that cannot be data, is a problem of its row."""
+    header_cells = grid[0][1] if grid and grid[0][0] == 1 else []
+    header = [cell.strip().lower() for cell in header_cells]
     table = Sheet(file=file, header=header, rows=[], sheet=sheet)
     problems = []
-    for index, row in enumerate(grid[1:], start=2):
+    for index, row in grid:
         cells = [cell.strip() for cell in row]
-        if not any(cells):
+        for position, cell in enumerate(cells):
+            flaw = text_flaw(cell)
+            if flaw:
+                problems.append(Problem(
+                    file=file, location=table.location(index),
+                    field=header[position] if position < len(header) and header[position]
+                    else f"column {position + 1}", value=shown(cell), expected=flaw))
+                cells[position] = ""
+        if index == 1 or not any(cells):
             continue
         table.rows.append((index, cells))
         for position, cell in enumerate(cells):
@@ -126,9 +152,26 @@ def _sheet(file: str, grid: list[list[str]], sheet: str | None = None
     return table, problems
 
 
+def _beyond_rows(file: str, location: str, count: str) -> Problem:
+    rows = f"{MAX_ROWS:,}".replace(",", " ")
+    return file_problem(file, f"en tabell med høyst {rows} rader med data (del den opp, eller "
+                              "fjern celler med innhold langt nede)", value=count,
+                        location=location)
+
+
+def _beyond_columns(file: str, location: str, column: int, value: Any) -> Problem:
+    return Problem(file=file, location=location, field=f"column {get_column_letter(column)}"
+                   if column <= 18_278 else f"column {column}", value=value,
+                   expected=f"høyst {MAX_COLUMNS} kolonner; denne cellen ligger i kolonne "
+                            f"{column}")
+
+
 def read_csv(path: Path, label: str) -> tuple[Sheet | None, list[Problem]]:
     """Read a CSV file as text cells; every failure is a Problem."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [_too_large(label, size)]
         text = _decode(path.read_bytes())
     except FileNotFoundError:
         return None, [file_problem(label, "a table file that exists")]
@@ -137,15 +180,30 @@ def read_csv(path: Path, label: str) -> tuple[Sheet | None, list[Problem]]:
     if not text.strip():
         return None, [file_problem(label, "a CSV table with a header row; the file is empty")]
     separator = _separator(text)
+    grid: list[tuple[int, list[str]]] = []
+    problems: list[Problem] = []
     try:
-        width = max(len(row) for row in csv.reader(io.StringIO(text), delimiter=separator))
-        frame = pd.read_csv(io.StringIO(text), sep=separator, header=None, names=range(width),
-                            dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=False)
-    except (csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+        for number, row in enumerate(reader, start=1):
+            if len(row) > MAX_COLUMNS:
+                far = max((i for i, cell in enumerate(row) if cell.strip()), default=-1)
+                if far >= MAX_COLUMNS:
+                    problems.append(_beyond_columns(label, f"row {number}", far + 1,
+                                                    shown(row[far])))
+                row = row[:MAX_COLUMNS]
+            if number > MAX_ROWS + 1 and any(cell.strip() for cell in row):
+                problems.append(_beyond_rows(label, f"row {number}", f"rad {number}"))
+                break
+            grid.append((number, row))
+    except csv.Error as error:
         return None, [_parser_problem(label, str(error))]
-    grid = [["" if _missing(c) else str(c) for c in row] for row in frame.itertuples(index=False)]
-    return _sheet(label, grid)
+    table, more = _sheet(label, grid)
+    return table, problems + more
+
+
+def _too_large(label: str, size: int) -> Problem:
+    return file_problem(label, f"en fil på høyst {MAX_FILE_BYTES // 2**20} MiB",
+                        value=f"{size:,} byte".replace(",", " "))
 
 
 def _missing(cell: Any) -> bool:
@@ -162,17 +220,56 @@ def _parser_problem(label: str, message: str) -> Problem:
                         location=f"line {line[1]}" if line else "")
 
 
-def open_workbook(path: Path, label: str) -> tuple[Workbook | None, list[Problem]]:
-    """Open an Excel workbook; a missing, truncated or non-Excel file is a Problem."""
+@dataclass
+class Book:
+    """An Excel workbook opened for streaming (openpyxl read-only mode): its sheet names,
+    and its sheets read on demand within one time budget. ``close`` releases the file."""
+
+    label: str
+    workbook: Workbook
+    deadline: float
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return list(self.workbook.sheetnames)
+
+    def close(self) -> None:
+        self.workbook.close()
+
+
+def open_workbook(path: Path, label: str) -> tuple[Book | None, list[Problem]]:
+    """Open an Excel workbook; a missing, truncated, oversized or non-Excel file is a
+    Problem. The budget of MAX_WORKBOOK_SECONDS starts here."""
     if not path.is_file():
         return None, [file_problem(label, "an Excel workbook (.xlsx) that exists")]
+    deadline = time.monotonic() + MAX_WORKBOOK_SECONDS
     try:
-        return openpyxl.load_workbook(path, data_only=True), []
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        return None, [file_problem(label, f"an Excel workbook (.xlsx) that opens ({error})")]
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [_too_large(label, size)]
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_WORKBOOK_UNPACKED_BYTES:
+            return None, [file_problem(
+                label, f"en arbeidsbok som pakket ut er høyst "
+                       f"{MAX_WORKBOOK_UNPACKED_BYTES // 2**20} MiB",
+                value=f"{unpacked:,} byte pakket ut".replace(",", " "))]
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    # An untrusted file can make a third-party parser raise almost anything (zip, XML,
+    # KeyError for a missing part, ValueError, TypeError...): every one means "not a
+    # workbook we can read", and becomes that problem.
+    except Exception as error:  # noqa: BLE001
+        return None, [file_problem(label, "an Excel workbook (.xlsx) that opens "
+                                          f"({_why(error)})")]
+    return Book(label=label, workbook=workbook, deadline=deadline), []
 
 
-def find_sheet(book: Workbook, name: str) -> str | None:
+def _why(error: Exception) -> str:
+    text = shown(str(error).splitlines()[0] if str(error) else "", 120)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def find_sheet(book: Book, name: str) -> str | None:
     """The sheet called ``name`` (case-insensitive), or None."""
     for title in book.sheetnames:
         if title.strip().lower() == name.lower():
@@ -180,9 +277,46 @@ def find_sheet(book: Workbook, name: str) -> str | None:
     return None
 
 
-def read_sheet(book: Workbook, title: str, label: str) -> tuple[Sheet, list[Problem]]:
-    grid = [[cell_text(v) for v in row] for row in book[title].iter_rows(values_only=True)]
-    return _sheet(label, grid, sheet=title)
+def read_sheet(book: Book, title: str, label: str) -> tuple[Sheet, list[Problem]]:
+    """One sheet's cells as text, streamed: only the cells its XML holds, at most
+    MAX_ROWS data rows and MAX_COLUMNS columns, within the workbook's time budget."""
+    location = f"sheet '{title}'"
+    grid: list[tuple[int, list[str]]] = []
+    problems: list[Problem] = []
+    wide = False
+    try:
+        worksheet = book.workbook[title]
+        # Trust the cells, not the <dimension> the file claims: rows are as long as their
+        # last cell, and rows the XML leaves out are skipped (yielded as empty).
+        worksheet.reset_dimensions()  # type: ignore[union-attr]
+        rows = worksheet.iter_rows(values_only=True)  # type: ignore[union-attr]
+        for number, row in enumerate(rows, start=1):
+            if number % 1024 == 0 and time.monotonic() > book.deadline:
+                problems.append(file_problem(
+                    label, f"en arbeidsbok som kan leses på høyst {MAX_WORKBOOK_SECONDS:.0f} s "
+                           "(lagre den på nytt, eller som CSV)", value=f"rad {number}",
+                    location=location))
+                break
+            last = len(row)
+            while last and (_missing(row[last - 1]) or row[last - 1] == ""):
+                last -= 1
+            if not last:
+                continue
+            if number > MAX_ROWS + 1:
+                problems.append(_beyond_rows(label, f"{location}, row {number}", f"rad {number}"))
+                break
+            if last > MAX_COLUMNS:
+                if not wide:
+                    problems.append(_beyond_columns(label, f"{location}, row {number}", last,
+                                                    shown(cell_text(row[last - 1]))))
+                wide = True
+                last = MAX_COLUMNS
+            grid.append((number, [cell_text(v) for v in row[:last]]))
+    except Exception as error:  # noqa: BLE001 -- see open_workbook: an unreadable sheet
+        problems.append(file_problem(label, "an Excel sheet that can be read "
+                                            f"({_why(error)})", location=location))
+    table, more = _sheet(label, grid, sheet=title)
+    return table, problems + more
 
 
 def cell_text(value: Any) -> str:
