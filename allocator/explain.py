@@ -23,7 +23,7 @@ from allocator.objective import Objective, default_objective
 from allocator.pairs import Pairs, blocks, group_positions, rejection_codes
 from allocator.reasons import NEED_TEXT, reason, rule_text
 from allocator.round_state import RoundState
-from allocator.rules import CLOCKS, CODES, RULE_OF_CODE
+from allocator.rules import CLOCKS, CODES, RULE_OF_CODE, r10_group_share
 from models.proposal import (
     Alternate,
     Blocking,
@@ -466,4 +466,5 @@ def assemble(data: RoundData, pairs: Pairs, chosen: np.ndarray, run: RunInfo,
         empty_dwellings=e.empty_dwellings(),
         breaches=breaches,
         kpis=e.kpis(breaches),
+        group_share=r10_group_share.report(data, pairs.h[e.chosen_idx], pairs.d[e.chosen_idx]),
     )

@@ -10,9 +10,19 @@ level is confined to the previous level's *optimal face*: with optimal node pote
 cost < 0 is saturated in all of them (LP complementary slackness); the others are free.
 Fixing those arcs and re-solving with the next level's costs gives the lexicographic
 optimum over all levels.
+
+*Household pools* (optional): disjoint sets of households with one capacity each, "at
+most K of these housed" (a cap that counts households wherever they are placed, e.g. the
+R10 group-share floor's cap on everyone outside the group). Each pool is a node between
+the source and its households, its arc carrying the capacity, so the network stays a
+flow (integral) and the cap holds exactly. A household's *entry arc* is then the arc
+from its pool (or the source) to it: its status changes exactly when flow on that arc
+does.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -32,10 +42,13 @@ class LexFlow:
     `optimise` call per level. Pairs in `fixed` are forced in (their households and
     dwellings leave the network). Every level's values must stay within
     `flow_cost_limit`. After each level the network keeps only the optimal face, so
-    `open_households` tells which households may still be housed or not."""
+    `open_households` tells which households may still be housed or not. `pools` are
+    (bool per household, capacity) pairs, disjoint, each capping how many of its
+    households the flow houses (fixed pairs of a pool count against its capacity)."""
 
     def __init__(self, H: int, D: int, h: np.ndarray, d: np.ndarray,
-                 fixed: np.ndarray | None = None):
+                 fixed: np.ndarray | None = None,
+                 pools: Sequence[tuple[np.ndarray, int]] = ()):
         self.H, self.D = H, D
         n = len(h)
         self.chosen_fixed = np.zeros(n, dtype=bool)
@@ -48,18 +61,30 @@ class LexFlow:
         self.taken_h = taken_h
         self.use = np.flatnonzero(~taken_h[h] & ~taken_d[d])
         use = self.use
-        # Nodes: households 0..H-1, dwellings H..H+D-1, source, sink. Arcs: source→h, the
-        # pairs, d→sink, and source→sink so that any number of matches is feasible.
+        # Nodes: households 0..H-1, dwellings H..H+D-1, source, sink, then one per pool.
+        # Arcs: each household's entry arc (from the source, or from its pool), the pairs,
+        # d→sink, source→sink so that any number of matches is feasible, source→pool.
         source, sink = H + D, H + D + 1
+        self.nodes = H + D + 2 + len(pools)
         flow = min(H, D)
         m = len(use)
-        self.tails = np.concatenate([np.full(H, source), h[use], H + np.arange(D), [source]])
-        self.heads = np.concatenate([np.arange(H), H + d[use], np.full(D, sink), [sink]])
-        self.upper = np.concatenate([np.ones(H + m + D, dtype=np.int64), [flow]])
+        entry = np.full(H, source, dtype=np.int64)
+        room = []
+        for k, (members, capacity) in enumerate(pools):
+            if (entry[members] != source).any():
+                raise ValueError("household pools must be disjoint")
+            entry[members] = H + D + 2 + k
+            room.append(max(0, int(capacity) - int((members & taken_h).sum())))
+        self.tails = np.concatenate([entry, h[use], H + np.arange(D), [source],
+                                     np.full(len(pools), source)])
+        self.heads = np.concatenate([np.arange(H), H + d[use], np.full(D, sink), [sink],
+                                     H + D + 2 + np.arange(len(pools))])
+        self.upper = np.concatenate([np.ones(H + m + D, dtype=np.int64), [flow],
+                                     np.array(room, dtype=np.int64)])
         self.lower = np.zeros_like(self.upper)
         # Households already placed by `fixed` cannot be placed again.
         self.upper[:H][taken_h] = 0
-        self.supply = np.zeros(H + D + 2, dtype=np.int64)
+        self.supply = np.zeros(self.nodes, dtype=np.int64)
         self.supply[source], self.supply[sink] = flow, -flow
         self.pair_arcs = slice(H, H + m)
         self.arc_flow = self.lower.copy()
@@ -87,7 +112,7 @@ class LexFlow:
         self.levels += 1
         optimum = -int(cost[self.pair_arcs][arc_flow[self.pair_arcs] > 0].sum())
         if (face or flips) and len(free):
-            reduced = _reduced_costs(self.H + self.D + 2, tails[free], heads[free], cost[free],
+            reduced = _reduced_costs(self.nodes, tails[free], heads[free], cost[free],
                                      arc_flow[free] - lower[free], (upper - lower)[free])
             if flips:
                 self.flip_loss = self._flip_losses(free, reduced)
@@ -98,12 +123,13 @@ class LexFlow:
 
     def _flip_losses(self, free: np.ndarray, reduced: np.ndarray) -> np.ndarray:
         """Per household, the least cost increase of a flow that changes its status: the
-        cheapest cycle through its source arc in the residual graph, whose arcs cost their
-        reduced costs (all >= 0 at an optimum): forward (housing it) reduced cost +
-        distance household → source, backward (not housing it) -reduced + distance
-        source → household. A household whose status cannot change gets a huge loss."""
-        H, D = self.H, self.D
-        nodes, source = H + D + 2, H + D
+        cheapest cycle through its entry arc (from the source or its pool) in the residual
+        graph, whose arcs cost their reduced costs (all >= 0 at an optimum): forward
+        (housing it) reduced cost + distance household → entry tail, backward (not housing
+        it) -reduced + distance entry tail → household. A household whose status cannot
+        change gets a huge loss."""
+        H = self.H
+        nodes = self.nodes
         flow = self.arc_flow[free] - self.lower[free]
         capacity = self.upper[free] - self.lower[free]
         tails, heads = self.tails[free], self.heads[free]
@@ -111,17 +137,17 @@ class LexFlow:
         r_tail = np.concatenate([tails[fwd], heads[bwd]])
         r_head = np.concatenate([heads[fwd], tails[bwd]])
         r_cost = np.concatenate([reduced[fwd], -reduced[bwd]])
-        from_source = _distances(nodes, r_tail, r_head, r_cost, source)
-        to_source = _distances(nodes, r_head, r_tail, r_cost, source)
         out = np.full(H, NO_PATH, dtype=np.int64)
-        is_source_arc = tails == source
-        k, rc, f = heads[is_source_arc], reduced[is_source_arc], flow[is_source_arc]
-        households = k < H
-        k, rc, f = k[households], rc[households], f[households]
-        house = (f == 0) & (to_source[k] < NO_PATH)
-        leave = (f > 0) & (from_source[k] < NO_PATH)
-        out[k[house]] = rc[house] + to_source[k[house]]
-        out[k[leave]] = -rc[leave] + from_source[k[leave]]
+        is_entry = free < H  # the first H arcs are the households' entry arcs
+        for tail in np.unique(tails[is_entry]):
+            from_tail = _distances(nodes, r_tail, r_head, r_cost, int(tail))
+            to_tail = _distances(nodes, r_head, r_tail, r_cost, int(tail))
+            arcs = is_entry & (tails == tail)
+            k, rc, f = heads[arcs], reduced[arcs], flow[arcs]
+            house = (f == 0) & (to_tail[k] < NO_PATH)
+            leave = (f > 0) & (from_tail[k] < NO_PATH)
+            out[k[house]] = rc[house] + to_tail[k[house]]
+            out[k[leave]] = -rc[leave] + from_tail[k[leave]]
         return out
 
     def chosen(self) -> np.ndarray:
@@ -135,22 +161,22 @@ class LexFlow:
         """Households housed in some optimal matching and not in another (on the faces of
         every level so far). Every flow on the free arcs is optimal (their reduced costs
         are 0), so the optimal matchings differ from the current one by cycles of the
-        residual graph of free arcs; a household's source arc lies on such a cycle exactly
-        when the household and the source are strongly connected there."""
+        residual graph of free arcs; a household's entry arc lies on such a cycle exactly
+        when the household and the arc's tail (the source or its pool) are strongly
+        connected there."""
         free = np.flatnonzero(self.upper > self.lower)
         flow, upper, lower = self.arc_flow[free], self.upper[free], self.lower[free]
         tails, heads = self.tails[free], self.heads[free]
         fwd, bwd = flow < upper, flow > lower
         r_tail = np.concatenate([tails[fwd], heads[bwd]])
         r_head = np.concatenate([heads[fwd], tails[bwd]])
-        nodes = self.H + self.D + 2
+        nodes = self.nodes
         graph = coo_matrix((np.ones(len(r_tail), dtype=np.int8), (r_tail, r_head)),
                            shape=(nodes, nodes)).tocsr()
         _, label = connected_components(graph, directed=True, connection="strong")
-        source = self.H + self.D
         households = np.arange(self.H)
-        source_arc_free = self.upper[: self.H] > self.lower[: self.H]
-        return households[source_arc_free & (label[: self.H] == label[source])]
+        entry_free = self.upper[: self.H] > self.lower[: self.H]
+        return households[entry_free & (label[: self.H] == label[self.tails[: self.H]])]
 
 
 def lexicographic_matching(
@@ -160,9 +186,10 @@ def lexicographic_matching(
     d: np.ndarray,
     levels: list[np.ndarray],
     fixed: np.ndarray | None = None,
+    pools: Sequence[tuple[np.ndarray, int]] = (),
 ) -> np.ndarray:
     """`LexFlow` over all `levels` at once. Returns a bool per pair."""
-    flow = LexFlow(H, D, h, d, fixed)
+    flow = LexFlow(H, D, h, d, fixed, pools)
     for k, values in enumerate(levels):
         flow.optimise(values, face=k < len(levels) - 1)
     return flow.chosen()

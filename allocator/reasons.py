@@ -80,6 +80,29 @@ TEXT: dict[str, str] = {
                      "{days_over}.",
     # alternates
     "alternate": "Neste i rekken om tilbudet avslås.",
+    # the R10 group-share floor (policy fairness.group_share), one per proposal
+    "group_share_binding": "Krav om andel for {label}: {members} av {households} på "
+                           "ventelisten ({share} %). Målet er minst {target} av rundens inntil "
+                           "{most_placements} tildelinger ({ratio} × andelen, rundet opp); "
+                           "{members_fit} i gruppen passer en ledig bolig, så {reserved} "
+                           "holdes av. Gruppen fikk {placed}; husstander utenfor gruppen fikk "
+                           "{others} av høyst {cap}. Kravet er bindende: husstander utenfor "
+                           "gruppen som passer en av boligene, står uten tilbud ({held_back})."
+                           "{due_note}",
+    "group_share_slack": "Krav om andel for {label}: {members} av {households} på "
+                         "ventelisten ({share} %). Målet er minst {target} av rundens inntil "
+                         "{most_placements} tildelinger ({ratio} × andelen, rundet opp); "
+                         "{members_fit} i gruppen passer en ledig bolig, så {reserved} holdes "
+                         "av. Gruppen fikk {placed}; husstander utenfor gruppen fikk {others} "
+                         "av høyst {cap}. Kravet binder ikke i denne runden.{due_note}",
+    "group_share_none_held": "Krav om andel for {label}: {members} av {households} på "
+                             "ventelisten ({share} %), men ingen i gruppen passer ukens ledige "
+                             "boliger, så ingen plasser holdes av.",
+    "group_share_inactive": "Krav om andel for {label}: ingen plasser holdes av, fordi "
+                            "{members} av {households} på ventelisten er i gruppen.",
+    "group_share_unused": "{unused} av plassene som ble holdt av, gikk ikke til gruppen: "
+                          "flere i gruppen kunne ikke få bolig sammen med resten av forslaget "
+                          "(regler for hele runden, frister eller låser).",
 }
 
 

@@ -77,4 +77,16 @@ def summary_lines(proposal: Proposal, rules_off: list[str] | None = None) -> lis
         f"{k.vacancy_days}; dissimilarity {_fmt(k.dissimilarity_before)} -> "
         f"{_fmt(k.dissimilarity_after)}",
         *([f"tiers: {tiers}"] if tiers else []),
+        *_group_share_line(proposal),
     ]
+
+
+def _group_share_line(proposal: Proposal) -> list[str]:
+    """One line for the R10 group-share floor, when the policy sets one."""
+    g = proposal.group_share
+    if g is None:
+        return []
+    cap = "no cap" if g.cap_others is None else f"others {g.others_placed}/{g.cap_others}"
+    return [f"group share (R10) {g.group}: {g.members_placed} placed of {g.reserved} held "
+            f"(target {g.target}); {cap}"
+            + ("; BINDING" if g.binding else "") + ("" if g.met else "; held places unused")]

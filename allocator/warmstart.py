@@ -263,9 +263,26 @@ def tie_random_bits(data: RoundData) -> int:
     return max(0, min(TIE_RANDOM_BITS, room - math.ceil(math.log2(matches + 1)) - 1))
 
 
+def household_pools(data: RoundData) -> list[tuple[np.ndarray, int]]:
+    """The round rules that cap how many of some households are housed anywhere (a
+    capacity rule with one group of every dwelling, e.g. the R10 group-share floor), as
+    disjoint household pools the relaxed flow holds exactly; a pool overlapping an earlier
+    one is left out (dropping a rule keeps the relaxation a valid bound)."""
+    pools: list[tuple[np.ndarray, int]] = []
+    taken = np.zeros(data.H, dtype=bool)
+    for rule in ROUND_RULES:
+        pool = getattr(rule, "pool", None)
+        found = pool(data) if pool is not None and rule.enabled(data.policy) else None
+        if found is not None and not (found[0] & taken).any():
+            pools.append(found)
+            taken |= found[0]
+    return pools
+
+
 def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
     """The lexicographic optimum of the model's own components with the round rules
-    dropped, pins kept: (component values, the flow's choice). Components are stacked into
+    dropped (except household pools, held exactly), pins kept: (component values, the
+    flow's choice). Components are stacked into
     as few flow levels as 62-bit costs allow, each level solved on the optimal face of the
     ones before (allocator.lexflow). No proposal beats these values in this order, so a
     proposal that attains them is proven optimal on them; when the flow's choice itself
@@ -279,7 +296,7 @@ def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
     matches = max(1, min(data.H, data.D))
     limit = flow_cost_limit(data.H, data.D)
     flow = LexFlow(data.H, data.D, pairs.h, pairs.d,
-                   np.array(pairs.pinned_pairs(), dtype=np.int64))
+                   np.array(pairs.pinned_pairs(), dtype=np.int64), household_pools(data))
     levels: list[tuple[np.ndarray, list[Component]]] = []
     value: np.ndarray | None = None
     level: list[Component] = []

@@ -162,6 +162,44 @@ class NeedsRules(_Section):
     )
 
 
+#: Groups a round can test on its own households (allocator.fairness.groups.CORE, less
+#: "all"; districts of origin are not in the data contract). A test holds them in step.
+GroupKey = Literal[
+    "families", "single_adults", "active_use", "recovery", "refugees", "wheelchair",
+    "priority_1", "priority_2", "priority_3", "situation_homeless", "situation_temporary",
+    "situation_institution", "situation_prison", "situation_crisis_centre",
+    "situation_unsuitable", "situation_other",
+]
+
+
+class GroupShare(_Section):
+    """R10 (issue 19, price of fairness): a floor on one group's share of each round's
+    placements, stated as a cap on everyone else (docs/rules.md "R10 group share").
+
+    With ``n`` households on the round's list, ``m`` of them in the group, ``M`` the most
+    placements the pairwise rules allow (a maximum matching) and ``ν`` the most for the
+    group alone: ``r = min(ceil(min_ratio · m · M / n), ν)`` placements are held for the
+    group, and households outside it (except those due under a deadline clock) get at most
+    ``M − r``. A cap only ever forbids placing more, so every subset of a feasible proposal
+    stays feasible (the empty one included)."""
+
+    group: GroupKey = Field(description="The group (allocator.fairness.groups key).")
+    min_ratio: float = Field(
+        0.8, gt=0, le=1,
+        description="The group's share of the round's placements is to be at least this "
+        "multiple of its share of the waiting list (0.8: the four-fifths rule of thumb; "
+        "1: its full share). A floor, never a preference beyond its share.",
+    )
+
+
+class Fairness(_Section):
+    """Equal-treatment constraints (issue 19 item 3); none by default."""
+
+    group_share: GroupShare | None = Field(
+        None, description="R10: hold placements for one group (see GroupShare); omitted: off."
+    )
+
+
 class Solver(_Section):
     """CP-SAT settings. Fixed workers + seed + deterministic time give repeatable runs."""
 
@@ -230,6 +268,7 @@ class Policy(_Section):
     deadlines: Deadlines = Field(default_factory=Deadlines)
     lookahead: Lookahead = Field(default_factory=Lookahead)
     needs: NeedsRules = Field(default_factory=NeedsRules)
+    fairness: Fairness = Field(default_factory=Fairness)
     solver: Solver = Field(default_factory=Solver)
     weights: Weights = Field(default_factory=Weights)
 

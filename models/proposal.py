@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 #: The deadline clocks (docs/rules.md "Deadline clocks"): the 3-month cap on temporary housing
 #: for families (R7), the dwelling ready on release from prison or institution, and on a
@@ -141,6 +141,35 @@ class Kpis(_Out):
     mean_wait_days_housed: float | None = None
 
 
+class GroupShareReport(_Out):
+    """What the R10 group-share floor (policy ``fairness.group_share``) did in this round:
+    its figures (docs/rules.md "R10 group share"), the placements inside and outside the
+    group, and whether it binds. ``reasons`` say it in bokmål."""
+
+    group: str
+    label: str = Field(description="The group's name in bokmål.")
+    min_ratio: float
+    households: int = Field(description="n: households on the round's list.")
+    members: int = Field(description="m: of them in the group.")
+    most_placements: int = Field(description="M: most placements the pairwise rules allow.")
+    members_fit: int = Field(description="ν: most placements of the group's households.")
+    target: int = Field(description="t = ceil(min_ratio · m · M / n).")
+    reserved: int = Field(description="r = min(t, ν): placements held for the group.")
+    cap_others: int | None = Field(
+        None, description="K = M − r: most placements of households outside the group that "
+        "are not due under a deadline clock; None when the rule has no cap this round.")
+    members_placed: int = 0
+    others_placed: int = Field(0, description="Placements the cap counts.")
+    due_others_placed: int = Field(0, description="Due households outside the group placed "
+                                   "(not counted by the cap).")
+    held_back: int = Field(0, description="Households the cap counts, left without an offer "
+                           "although a dwelling fits them, while the cap is reached.")
+    held_back_households: list[str] = Field(default_factory=list)
+    binding: bool = Field(False, description="The cap is reached and holds someone back.")
+    met: bool = Field(True, description="The group got every place held for it.")
+    reasons: list[Reason] = Field(default_factory=list)
+
+
 class Proposal(_Out):
     run: RunInfo
     matches: list[Match] = Field(default_factory=list)
@@ -148,3 +177,5 @@ class Proposal(_Out):
     empty_dwellings: list[EmptyDwelling] = Field(default_factory=list)
     breaches: list[Breach] = Field(default_factory=list)
     kpis: Kpis = Field(default_factory=Kpis)
+    group_share: GroupShareReport | None = Field(
+        None, description="The R10 group-share floor's figures, when the policy sets one.")

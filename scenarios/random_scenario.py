@@ -22,7 +22,7 @@ import datetime as dt
 import math
 import random
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from allocator.checker import pair_violations
 from allocator.checker.context import Context
@@ -42,6 +42,7 @@ from models import (
     SituationKind,
     SubstanceUse,
 )
+from models.policy import Fairness
 from models.proposal import Match, Proposal, RunInfo
 from models.scenario import Locks, Residents
 
@@ -74,13 +75,18 @@ def _pick(rng: random.Random, items: Sequence[T], weights: Sequence[float]) -> T
 
 
 def random_scenario(seed: int, households: int, dwellings: int, *, tightness: float = 0.5,
-                    policy: Policy | None = None, pin: bool = False) -> Scenario:
+                    policy: Policy | None = None, pin: bool = False,
+                    group_share: bool = False) -> Scenario:
     """A valid, seeded random round with ``households`` waiting and ``dwellings`` vacant.
 
     ``tightness`` in [0, 1] scales how restrictive the round is: more needs, exclusions
     and keep-school wishes, fewer acceptable districts, lower rent limits, existing
     high-need residents closer to the building caps, more district quotas.
     ``pin=True`` adds a few pinned pairs that are valid under every hard rule.
+    ``group_share=True`` switches the R10 group-share floor on (``fairness.group_share``)
+    for a group that holds some but, where possible, not all of the households, with a
+    random ``min_ratio``, drawn from a stream of its own: the round is otherwise the one
+    the seed gives without it (pins aside, which keep the floor too).
     """
     if households < 0 or dwellings < 0:
         raise ValueError("households and dwellings must be >= 0")
@@ -329,6 +335,10 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
             "partner": (rng.random() < 0.8) if adults >= 2 and rng.random() < 0.3 else None,
         }))
 
+    if group_share:
+        # Its own stream, so the rest of the round is the one the seed gives without it.
+        pol = _with_group_share(random.Random(f"group_share:{seed}"), pol, household_rows)
+
     # Locks -----------------------------------------------------------------------------
     scenario = Scenario(
         as_of=as_of, policy=pol, districts=districts, buildings=buildings,
@@ -352,6 +362,20 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
         **{k: getattr(scenario, k) for k in Scenario.model_fields},
         "locks": Locks.model_validate({"pinned": pinned, "forbidden": forbidden}),
     })
+
+
+def _with_group_share(rng: random.Random, pol: Policy, households: list[Household]) -> Policy:
+    """``pol`` with ``fairness.group_share`` on: a group some households are in (and not
+    all, when such a group exists), ``min_ratio`` in (0, 1] with two decimals."""
+    from allocator.fairness.groups import CORE, group_by_key
+    from models.policy import GroupKey
+
+    keys = list(get_args(GroupKey))
+    counts = {k: sum(group_by_key(CORE, k).has(h) for h in households) for k in keys}
+    some = [k for k in keys if 0 < counts[k] < len(households)] or keys
+    ratio = rng.choice((1.0, 0.8, 0.5, round(rng.uniform(0.01, 1.0), 2)))
+    share = {"group": rng.choice(some), "min_ratio": ratio}
+    return pol.model_copy(update={"fairness": Fairness.model_validate({"group_share": share})})
 
 
 def _pins(rng: random.Random, s: Scenario) -> list[dict[str, str]]:
@@ -385,9 +409,10 @@ def _pins(rng: random.Random, s: Scenario) -> list[dict[str, str]]:
 
 
 def scenario_strategy(max_households: int = 8, max_dwellings: int = 8, *,
-                      min_households: int = 1,
-                      min_dwellings: int = 1) -> SearchStrategy[Scenario]:
-    """A hypothesis strategy of small valid Scenarios (seed, sizes, tightness, pins drawn).
+                      min_households: int = 1, min_dwellings: int = 1,
+                      group_share: bool = False) -> SearchStrategy[Scenario]:
+    """A hypothesis strategy of small valid Scenarios (seed, sizes, tightness, pins drawn;
+    ``group_share``: with the R10 floor switched on, see `random_scenario`).
 
     Shrinks towards seed 0, few records and tightness 0. hypothesis is a test-only
     dependency, so it is imported here, not at module level.
@@ -401,4 +426,5 @@ def scenario_strategy(max_households: int = 8, max_dwellings: int = 8, *,
         dwellings=st.integers(min_value=min_dwellings, max_value=max_dwellings),
         tightness=st.floats(min_value=0.0, max_value=1.0, allow_nan=False),
         pin=st.booleans(),
+        group_share=st.just(group_share),
     )

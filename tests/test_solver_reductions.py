@@ -47,7 +47,8 @@ def test_reduction_keeps_every_special_household_pair() -> None:
     pairs = candidate_pairs(data)
     kept = np.zeros(len(pairs), dtype=bool)
     kept[pairs.undominated(data.D + 3)] = True
-    special = data.high_need[pairs.h] | (data.substance[pairs.h] != 0) | data.due[pairs.h]
+    special = (data.high_need[pairs.h] | (data.substance[pairs.h] != 0)
+               | data.has_clock[pairs.h])  # every clock, due or not (refugees arrive later)
     assert kept[special].all()
     assert kept.sum() < len(pairs)  # plain households beyond the best D + 3 per dwelling go
     per_dwelling = np.bincount(pairs.d[kept & ~special], minlength=data.D)

@@ -14,11 +14,13 @@ from test_checker_rules import PAIR_CASES, pair_scenario
 
 from allocator.checker import pair_violations, r7_clocks
 from allocator.checker.context import Context
+from allocator.checker.r10_group_share import group_cap
 from allocator.checker.registry import PLACEMENT_RULES
 from allocator.data import build_round_data
 from allocator.pairs import candidate_pairs, first_rejection, pair_rejections
 from allocator.round_state import broken_rules
 from allocator.rules import PAIR_RULES
+from allocator.rules.r10_group_share import figures
 from models.proposal import Match, Proposal, RunInfo
 from models.scenario import Scenario
 from scenarios.random_scenario import scenario_strategy
@@ -59,6 +61,26 @@ def _placements(s: Scenario, rng: random.Random) -> list[tuple[str, str]]:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario_strategy(max_households=12, max_dwellings=10))
 def test_pairwise_and_round_rules_agree_on_random_rounds(s: Scenario) -> None:
+    _rules_agree(s)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario_strategy(max_households=12, max_dwellings=10, group_share=True))
+def test_group_share_agrees_on_random_rounds(s: Scenario) -> None:
+    """R10 switched on: the same figures (M, ν, t, r, K and who is counted) on both sides,
+    and the same verdicts on random placements (which often exceed the cap)."""
+    data = build_round_data(s)
+    mine, theirs = figures(data), group_cap(Context.of(s))
+    assert mine.active == (theirs is not None)
+    if theirs is not None:
+        assert (mine.most_placements, mine.members_fit, mine.target, mine.reserved,
+                mine.cap) == (theirs.most_placements, theirs.members_fit, theirs.target,
+                              theirs.reserved, theirs.cap)
+        assert {data.household_ids[i] for i in np.flatnonzero(mine.counted)} == theirs.counted
+    _rules_agree(s)
+
+
+def _rules_agree(s: Scenario) -> None:
     data = build_round_data(s)
     # Every pair: the same pairwise verdict.
     codes = first_rejection(data, np.arange(data.H))
@@ -74,7 +96,8 @@ def test_pairwise_and_round_rules_agree_on_random_rounds(s: Scenario) -> None:
              for code, broken in broken_rules(data, hs, ds).items()
              for k in np.flatnonzero(broken)}
     proposal = Proposal(run=RunInfo(id="twin", as_of=s.as_of, input_sha256="", policy_sha256=""),
-                        matches=[Match(household=h, dwelling=d, move_in=s.as_of) for h, d in placed])
+                        matches=[Match(household=h, dwelling=d, move_in=s.as_of)
+                                 for h, d in placed])
     ctx = Context.of(s)
     checker = {(v.code, v.household, v.dwelling)
                for rule in PLACEMENT_RULES for v in rule.check(ctx, proposal)}

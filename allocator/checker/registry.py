@@ -23,6 +23,7 @@ from allocator.checker import (
     r7_temporary,
     r8_needs,
     r9_timing,
+    r10_group_share,
 )
 from allocator.checker.base import PairRule, RoundRule
 from allocator.checker.r7_clocks import ClockRule
@@ -41,6 +42,7 @@ PLACEMENT_RULES: tuple[RoundRule, ...] = (
     *r5_spread.ROUND_RULES,      # building_cap, district_quota
     *r5_school_zone.ROUND_RULES,  # school_zone_quota
     *r6_separation.ROUND_RULES,  # separation
+    *r10_group_share.ROUND_RULES,  # group_share (only with policy fairness.group_share)
 )
 
 ROUND_RULES: tuple[RoundRule, ...] = (
@@ -48,6 +50,7 @@ ROUND_RULES: tuple[RoundRule, ...] = (
     *PLACEMENT_RULES,
     *r7_clocks.ROUND_RULES,      # breach_list
     *r9_timing.ROUND_RULES,      # move_in
+    *r10_group_share.REPORT_RULES,  # group_share_report
 )
 
 CLOCKS: tuple[ClockRule, ...] = (
@@ -61,7 +64,7 @@ PAIR_CODES: tuple[str, ...] = tuple(rule.code for rule in PAIR_RULES)
 ROUND_CODES: tuple[str, ...] = (
     "duplicate_household", "duplicate_dwelling", "unknown_id", "pinned_missing",
     "unmatched_list", "empty_list", "building_cap", "district_quota", "school_zone_quota",
-    "separation", "breach_list", "move_in",
+    "separation", "group_share", "breach_list", "move_in", "group_share_report",
 )
 
 CODE_ORDER: dict[str, int] = {code: i for i, code in enumerate(PAIR_CODES + ROUND_CODES)}

@@ -57,7 +57,7 @@ SEPARATOR_LABELS: dict[str, str] = {
 }
 
 #: Codes of the swapped proposal's own bookkeeping (see ``_counts``).
-_BOOKKEEPING = {"breach_list", "move_in"}
+_BOOKKEEPING = {"breach_list", "move_in", "group_share_report"}
 
 #: Fit parts in report order: (ScoreParts field, bokmål name, unit).
 FIT_PARTS: tuple[tuple[str, str, str], ...] = (

@@ -1,7 +1,7 @@
 """The groups an equal-treatment audit compares (likebehandling), with their bokmål names.
 
-Why one table: the replay and sweep reports, ``fairness.csv`` and a future policy
-constraint that bounds the gap between two groups (issue 19 item 3) must mean the same
+Why one table: the replay and sweep reports, ``fairness.csv`` and the R10 group-share
+floor (policy ``fairness.group_share``, issue 19 item 3) must mean the same
 households by "barnefamilier" or "flyktninger". A group is a test on the household as
 approved (its record when it entered the list) and, where the caller knows it, the
 district it lives in now (``origin``; the data contract has no such field, so only the

@@ -70,6 +70,9 @@ SUMMARY_LABELS: dict[str, str] = {
     "violations": "Regelbrudd",
     "equal_pairs": "Like par, én uten tilbud",
     "unequal_pairs": "Herav ikke forklart av reglene",
+    "group_share_reserved": "Krav om andel: plasser holdt av",
+    "group_share_placed": "Krav om andel: tildelt gruppen",
+    "group_share_binding": "Krav om andel: uker bindende",
     "realised_breached_temporary": "Barnefamilier over 3-månedersgrensen (faktisk)",
     "realised_days_over_temporary": "Dager over 3-månedersgrensen (faktisk)",
     "realised_breached_release": "Over fristen ved løslatelse (faktisk)",
@@ -127,9 +130,20 @@ def week_row(*, policy: str, method: str, week: int, as_of: dt.date, scenario: S
         "violations": len(violations),
         "violation_rules": ";".join(f"{r}:{n}" for r, n in sorted(by_rule.items())),
         "equal_pairs": len(equal.pairs), "unequal_pairs": len(equal.unexplained),
+        **group_share_columns(proposal),
         "status": proposal.run.status, "solve_s": round(proposal.run.wall_time_s, 4),
         "wall_s": round(wall_s, 4),
     }
+
+
+def group_share_columns(proposal: Proposal) -> dict[str, int]:
+    """The R10 group-share floor in one week (zeros when the policy sets none): places
+    held for the group, how many it got, and whether the cap bound."""
+    g = proposal.group_share
+    if g is None:
+        return {"group_share_reserved": 0, "group_share_placed": 0, "group_share_binding": 0}
+    return {"group_share_reserved": g.reserved, "group_share_placed": g.members_placed,
+            "group_share_binding": int(g.binding)}
 
 
 @dataclass
@@ -167,5 +181,8 @@ def summary_row(policy: str, method: str, rows: list[dict[str, Any]],
         "declines": sum(col("declines")), "lapsed": sum(col("lapsed")),
         "violations": sum(col("violations")),
         "equal_pairs": sum(col("equal_pairs")), "unequal_pairs": sum(col("unequal_pairs")),
+        "group_share_reserved": sum(col("group_share_reserved")),
+        "group_share_placed": sum(col("group_share_placed")),
+        "group_share_binding": sum(col("group_share_binding")),
         "solve_s": round(sum(col("solve_s")), 2), "wall_s": round(sum(col("wall_s")), 2),
     }

@@ -185,6 +185,15 @@ class CapacityRule:
     def state(self, data: RoundData, h: np.ndarray, d: np.ndarray) -> CapacityState:
         return CapacityState(self, data, h, d)
 
+    def pool(self, data: RoundData) -> tuple[np.ndarray, int] | None:
+        """(users, headroom) when one group holds every dwelling: then the rule caps how
+        many users are housed anywhere, which the relaxed flow can hold exactly as a node
+        (allocator.lexflow, household pools). None otherwise."""
+        group, room = self.group(data), self.headroom(data)
+        if data.D and len(room) == 1 and bool((group == 0).all()):
+            return self.users(data), int(room[0])
+        return None
+
 
 class CapacityState:
     """Room left per group after some placements."""

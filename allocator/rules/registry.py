@@ -21,6 +21,7 @@ from allocator.rules import (
     r7_release,
     r7_temporary,
     r8_needs,
+    r10_group_share,
 )
 from allocator.rules.base import Clock, PairRule, RoundRule
 from models.scenario import Scenario
@@ -39,6 +40,7 @@ ROUND_RULES: tuple[RoundRule, ...] = (
     *r5_spread.ROUND_RULES,      # building_cap, district_quota
     *r5_school_zone.ROUND_RULES,  # school_zone_quota
     *r6_separation.ROUND_RULES,  # separation
+    *r10_group_share.ROUND_RULES,  # group_share (only with policy fairness.group_share)
 )
 
 CLOCKS: tuple[Clock, ...] = (

@@ -15,6 +15,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from allocator.fairness.report import plot_groups, render_section
+from allocator.sweep.fairness_price import render_section as render_price_of_fairness
 from allocator.sweep.grid import Grid
 from allocator.sweep.relax import RELAXATIONS, switches
 from allocator.sweep.stats import KPIS, t_interval
@@ -116,7 +117,8 @@ def diff_table(comparison: pd.DataFrame, labels: dict[str, str], baseline: str
 
 
 def render(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame,
-           images: dict[str, str], info: dict[str, Any], fairness_html: str = "") -> str:
+           images: dict[str, str], info: dict[str, Any], fairness_html: str = "",
+           price_of_fairness_html: str = "") -> str:
     env = Environment(loader=PackageLoader("allocator.sweep", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     labels = policy_labels(grid)
@@ -129,13 +131,16 @@ def render(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame,
         baseline_rows=baseline_rows(cells, grid.baseline) if not cells.empty else [],
         rows=diff_table(comparison, labels, grid.baseline) if not comparison.empty else [],
         images=[(k, KPIS[k][0], v) for k, v in images.items()], notes=notes,
-        failures=info.get("failures", []), fairness=fairness_html)
+        failures=info.get("failures", []), fairness=fairness_html,
+        price_of_fairness=price_of_fairness_html)
 
 
 def write_report(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame, out: Path,
-                 info: dict[str, Any], groups: pd.DataFrame | None = None) -> Path:
+                 info: dict[str, Any], groups: pd.DataFrame | None = None,
+                 prices: pd.DataFrame | None = None) -> Path:
     """plots/KPI.png, plots/fairness.png and report.html under ``out``; ``groups`` is the
-    outcomes by group, summarised over seeds per scenario and policy."""
+    outcomes by group, summarised over seeds per scenario and policy; ``prices`` the price
+    of each group-share floor (allocator.sweep.fairness_price)."""
     from allocator.io.write import write_text_atomic
 
     plots = out / "plots"
@@ -151,8 +156,10 @@ def write_report(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame, out:
             plot_kpi(shown, kpi, labels, png)
             images[kpi] = base64.b64encode(png.read_bytes()).decode("ascii")
     path = out / "report.html"
+    price_html = "" if prices is None else render_price_of_fairness(
+        prices, labels, labels.get(grid.baseline, grid.baseline))
     write_text_atomic(path, render(grid, cells, comparison, images, info,
-                                   fairness_section(grid, groups, plots)))
+                                   fairness_section(grid, groups, plots), price_html))
     return path
 
 

@@ -36,7 +36,7 @@ _INTS = {"seed", "weeks", "week", "waiting", "waiting_end", "waiting_min", "wait
          "accepted", "housed", "to_temporary", "declines", "lapsed", "empty",
          "families_in_temporary", "due_families", "due_housed", "breaches", "days_over",
          "families_breached", "vacancy_days", "violations", "equal_pairs", "unequal_pairs",
-         *COUNT_COLUMNS}
+         "group_share_reserved", "group_share_placed", "group_share_binding", *COUNT_COLUMNS}
 _STRINGS = {"cell_id", "scenario", "policy", "relaxed", "transforms", "method", "status",
             "violation_rules", "group", "dimension", "label"}
 

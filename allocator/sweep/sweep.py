@@ -5,7 +5,8 @@ dataset), ``summary.csv`` (this grid's cells), ``comparison.csv`` (paired differ
 against the baseline), ``failures.json`` (cells that failed after their retry; ``[]``
 when none), ``sweep.json`` (the grid, each cell's status, timings), ``plots/`` and
 ``report.html``; ``groups/`` and ``fairness.csv`` hold the outcomes by group per cell,
-``fairness_summary.csv`` their mean and 95 % interval over seeds per scenario and policy.
+``fairness_summary.csv`` their mean and 95 % interval over seeds per scenario and policy;
+``price_of_fairness.csv`` (grids with a group-share floor) what each floor costs and buys.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 from allocator.fairness.outcomes import summarize
 from allocator.io.write import write_json_atomic, write_text_atomic
 from allocator.solve import versions
+from allocator.sweep.fairness_price import fairness_prices
 from allocator.sweep.grid import Grid
 from allocator.sweep.report import write_report
 from allocator.sweep.runner import SweepOutcome, Task, run_cells
@@ -62,7 +64,12 @@ def write_outputs(grid: Grid, out: Path, outcome: SweepOutcome) -> dict[str, Pat
         grid.describe(), indent=1, ensure_ascii=False),
         "groups_missing": len(set(table.get("cell_id", []))
                               - set(groups.get("cell_id", [])))}
-    paths["report.html"] = write_report(grid, table, comparison, out, info, group_summary)
+    prices = fairness_prices(grid, table, groups)
+    if not prices.empty:
+        paths["price_of_fairness.csv"] = out / "price_of_fairness.csv"
+        write_text_atomic(paths["price_of_fairness.csv"], prices.to_csv(index=False))
+    paths["report.html"] = write_report(grid, table, comparison, out, info, group_summary,
+                                        prices)
     return paths
 
 
