@@ -300,11 +300,11 @@ class _RulesOverTime:
             tenant = m.tenants.get(did)
             if week == 0 or tenant is None or tenant.household is not None:
                 continue
-            b = index[world.dwellings[did].building]
-            s = int(self.scope[b])
+            at = index[world.dwellings[did].building]
+            s = int(self.scope[at])
             if tenant.counts_high_need:
-                high[week:, b] -= 1
-                self._changes_b.setdefault(b, set()).add(week)
+                high[week:, at] -= 1
+                self._changes_b.setdefault(at, set()).add(week)
             if tenant.substance.value == "active":
                 active[week:, s] -= 1
                 self._changes_s.setdefault(s, set()).add(week)
