@@ -52,21 +52,49 @@ from models.problems import InputError, Problem
 from models.proposal import SCHEMA_VERSION, Proposal, RunInfo
 from models.scenario import Scenario
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_BREACHES", "EXIT_INTERNAL", "EXIT_NO_PROPOSAL", "EXIT_OK",
-           "BatchResult", "output_set", "publish", "run_batch"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_BREACHES",
+    "EXIT_INTERNAL",
+    "EXIT_NO_PROPOSAL",
+    "EXIT_OK",
+    "BatchResult",
+    "output_set",
+    "publish",
+    "run_batch",
+]
 
 PROPOSAL_FILE = "proposal.json"
 MATCHES_FILE = "matches.csv"
 RESERVATIONS_FILE = "reservations.json"
 RUN_FILE = "run.json"
-OUTPUT_FILES = (PROPOSAL_FILE, MATCHES_FILE, RESERVATIONS_FILE, KOBO_RESERVATIONS_FILE,
-                KOBO_ALLOCATIONS_FILE, RUN_FILE)
+OUTPUT_FILES = (
+    PROPOSAL_FILE,
+    MATCHES_FILE,
+    RESERVATIONS_FILE,
+    KOBO_RESERVATIONS_FILE,
+    KOBO_ALLOCATIONS_FILE,
+    RUN_FILE,
+)
 
 MATCH_COLUMNS = (
-    "household", "dwelling", "move_in", "pinned", "priority_points", "waiting_points",
-    "preference_rank", "spare_bedrooms", "school_travel_minutes", "vacancy_days",
-    "vacancy_rent_loss", "concentration_cost", "fit_cost", "reason_codes", "alternates",
-    "run_id", "schema_version",
+    "household",
+    "dwelling",
+    "move_in",
+    "pinned",
+    "priority_points",
+    "waiting_points",
+    "preference_rank",
+    "spare_bedrooms",
+    "school_travel_minutes",
+    "vacancy_days",
+    "vacancy_rent_loss",
+    "concentration_cost",
+    "fit_cost",
+    "reason_codes",
+    "alternates",
+    "run_id",
+    "schema_version",
 )
 
 
@@ -94,7 +122,8 @@ class Reservasjon(_Out):
     status: Literal["reservert"] = "reservert"
     fastlaast: bool = Field(False, description="Pinned by the allocation meeting.")
     begrunnelseskoder: list[str] = Field(
-        default_factory=list, description="Stable reason codes (docs/rules.md).")
+        default_factory=list, description="Stable reason codes (docs/rules.md)."
+    )
     alternativer: list[Alternativ] = Field(default_factory=list)
 
 
@@ -123,8 +152,10 @@ class BatchRun(_Out):
     exit_code: int
     outcome: Literal["ok", "breaches"]
     reproducible: bool = Field(
-        ..., description="Every tier OPTIMAL, or solver.deterministic_time set: a rerun "
-                         "on the same machine gives the same proposal.")
+        ...,
+        description="Every tier OPTIMAL, or solver.deterministic_time set: a rerun "
+        "on the same machine gives the same proposal.",
+    )
     counts: dict[str, int] = Field(default_factory=dict)
     run: RunInfo
     files: list[OutputFile]
@@ -140,16 +171,27 @@ def matches_csv(proposal: Proposal) -> bytes:
     writer.writerow(MATCH_COLUMNS)
     for m in proposal.matches:
         s = m.score
-        writer.writerow([
-            m.household, m.dwelling, m.move_in.isoformat(), str(m.pinned).lower(),
-            s.priority_points, s.waiting_points,
-            "" if s.preference_rank is None else s.preference_rank,
-            s.spare_bedrooms, s.school_travel_minutes, s.vacancy_days,
-            f"{s.vacancy_rent_loss:.2f}", s.concentration_cost, s.fit_cost,
-            ";".join(r.code for r in m.reasons),
-            ";".join(a.household for a in sorted(m.alternates, key=lambda a: a.rank)),
-            proposal.run.id, proposal.run.schema_version,
-        ])
+        writer.writerow(
+            [
+                m.household,
+                m.dwelling,
+                m.move_in.isoformat(),
+                str(m.pinned).lower(),
+                s.priority_points,
+                s.waiting_points,
+                "" if s.preference_rank is None else s.preference_rank,
+                s.spare_bedrooms,
+                s.school_travel_minutes,
+                s.vacancy_days,
+                f"{s.vacancy_rent_loss:.2f}",
+                s.concentration_cost,
+                s.fit_cost,
+                ";".join(r.code for r in m.reasons),
+                ";".join(a.household for a in sorted(m.alternates, key=lambda a: a.rank)),
+                proposal.run.id,
+                proposal.run.schema_version,
+            ]
+        )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -161,12 +203,15 @@ def reservations(proposal: Proposal) -> Reservations:
         tildelingsdato=proposal.run.as_of,
         reservasjoner=[
             Reservasjon(
-                boligId=m.dwelling, husstandId=m.household,
-                innflyttingsdato=m.move_in, fastlaast=m.pinned,
+                boligId=m.dwelling,
+                husstandId=m.household,
+                innflyttingsdato=m.move_in,
+                fastlaast=m.pinned,
                 begrunnelseskoder=[r.code for r in m.reasons],
                 alternativer=[
-                    Alternativ(rekkefolge=a.rank, husstandId=a.household,
-                               innflyttingsdato=a.move_in)
+                    Alternativ(
+                        rekkefolge=a.rank, husstandId=a.household, innflyttingsdato=a.move_in
+                    )
                     for a in sorted(m.alternates, key=lambda a: a.rank)
                 ],
             )
@@ -178,8 +223,9 @@ def reservations(proposal: Proposal) -> Reservations:
 def reproducible(proposal: Proposal, scenario: Scenario) -> bool:
     """Wall-clock limits make CP-SAT runs differ; proven optima or deterministic time don't."""
     solved = [t for t in proposal.run.tiers if t.status != "SKIPPED"]
-    return (scenario.policy.solver.deterministic_time is not None
-            or all(t.status == "OPTIMAL" for t in solved))
+    return scenario.policy.solver.deterministic_time is not None or all(
+        t.status == "OPTIMAL" for t in solved
+    )
 
 
 def output_set(proposal: Proposal, scenario: Scenario) -> dict[str, bytes]:
@@ -187,25 +233,37 @@ def output_set(proposal: Proposal, scenario: Scenario) -> dict[str, bytes]:
     files = {
         PROPOSAL_FILE: dumps_canonical(proposal.model_dump(mode="json")).encode("utf-8"),
         MATCHES_FILE: matches_csv(proposal),
-        RESERVATIONS_FILE: dumps_canonical(
-            reservations(proposal).model_dump(mode="json")).encode("utf-8"),
+        RESERVATIONS_FILE: dumps_canonical(reservations(proposal).model_dump(mode="json")).encode(
+            "utf-8"
+        ),
         KOBO_RESERVATIONS_FILE: dumps_canonical(
-            kobo_reservations(proposal).model_dump(mode="json")).encode("utf-8"),
+            kobo_reservations(proposal).model_dump(mode="json")
+        ).encode("utf-8"),
         KOBO_ALLOCATIONS_FILE: dumps_canonical(
-            kobo_allocations(proposal).model_dump(mode="json")).encode("utf-8"),
+            kobo_allocations(proposal).model_dump(mode="json")
+        ).encode("utf-8"),
     }
     exit_code = EXIT_BREACHES if proposal.breaches else EXIT_OK
     k = proposal.kpis
     manifest = BatchRun(
-        run_id=proposal.run.id, created_at=proposal.run.created_at, exit_code=exit_code,
+        run_id=proposal.run.id,
+        created_at=proposal.run.created_at,
+        exit_code=exit_code,
         outcome="breaches" if proposal.breaches else "ok",
         reproducible=reproducible(proposal, scenario),
-        counts={"households": k.households, "vacancies": k.vacancies, "housed": k.housed,
-                "unmatched": k.unmatched, "empty_dwellings": k.empty_dwellings,
-                "breaches": len(proposal.breaches)},
+        counts={
+            "households": k.households,
+            "vacancies": k.vacancies,
+            "housed": k.housed,
+            "unmatched": k.unmatched,
+            "empty_dwellings": k.empty_dwellings,
+            "breaches": len(proposal.breaches),
+        },
         run=proposal.run,
-        files=[OutputFile(name=name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
-               for name, data in files.items()],
+        files=[
+            OutputFile(name=name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+            for name, data in files.items()
+        ],
     )
     files[RUN_FILE] = dumps_canonical(manifest.model_dump(mode="json")).encode("utf-8")
     return files
@@ -227,13 +285,24 @@ class BatchResult:
 
 def _bad_output(output_dir: Path) -> list[Problem]:
     if output_dir.exists() and not output_dir.is_dir():
-        return [Problem(file=str(output_dir), field="--output", value=str(output_dir),
-                        expected="a folder (or a path where one can be created), not a file")]
+        return [
+            Problem(
+                file=str(output_dir),
+                field="--output",
+                value=str(output_dir),
+                expected="a folder (or a path where one can be created), not a file",
+            )
+        ]
     return []
 
 
-def run_batch(scenario_path: Path, output_dir: Path, time_limit_s: float | None = None,
-              log: EventLog | None = None, created_at: str | None = None) -> BatchResult:
+def run_batch(
+    scenario_path: Path,
+    output_dir: Path,
+    time_limit_s: float | None = None,
+    log: EventLog | None = None,
+    created_at: str | None = None,
+) -> BatchResult:
     """Read, solve, check and publish one round; see the module docstring and docs/batch.md."""
     from allocator.checker import check_proposal
     from allocator.io.load import load_scenario
@@ -248,58 +317,109 @@ def run_batch(scenario_path: Path, output_dir: Path, time_limit_s: float | None 
             raise InputError(problems)
         scenario = load_scenario(scenario_path)
         loaded_s = time.monotonic() - started
-        log.event("batch.loaded", counts={"households": len(scenario.households),
-                                          "dwellings": len(scenario.dwellings)},
-                  timings={"load_s": round(loaded_s, 3)})
-        proposal = propose(scenario, method="cp-sat", time_limit_s=time_limit_s,
-                           created_at=created_at)
+        log.event(
+            "batch.loaded",
+            counts={"households": len(scenario.households), "dwellings": len(scenario.dwellings)},
+            timings={"load_s": round(loaded_s, 3)},
+        )
+        proposal = propose(
+            scenario, method="cp-sat", time_limit_s=time_limit_s, created_at=created_at
+        )
     except InputError as error:
-        log.event("batch.end", level="error", status="bad_input", exit_code=EXIT_BAD_INPUT,
-                  counts={"problems": len(error.problems)},
-                  timings={"total_s": round(time.monotonic() - started, 3)})
+        log.event(
+            "batch.end",
+            level="error",
+            status="bad_input",
+            exit_code=EXIT_BAD_INPUT,
+            counts={"problems": len(error.problems)},
+            timings={"total_s": round(time.monotonic() - started, 3)},
+        )
         return BatchResult(EXIT_BAD_INPUT, "bad input: nothing written", problems=error.problems)
 
     run = proposal.run
-    log.event("batch.solved", run_id=run.id, status=run.status, tiers=tier_summary(run.tiers),
-              timings={"solve_s": run.wall_time_s, **tier_timings(run.tiers)},
-              counts={"matches": len(proposal.matches), "unmatched": len(proposal.unmatched),
-                      "breaches": len(proposal.breaches)})
-    log.event("batch.matches", level="debug", run_id=run.id,
-              ids={"households": [m.household for m in proposal.matches],
-                   "dwellings": [m.dwelling for m in proposal.matches]})
+    log.event(
+        "batch.solved",
+        run_id=run.id,
+        status=run.status,
+        tiers=tier_summary(run.tiers),
+        timings={"solve_s": run.wall_time_s, **tier_timings(run.tiers)},
+        counts={
+            "matches": len(proposal.matches),
+            "unmatched": len(proposal.unmatched),
+            "breaches": len(proposal.breaches),
+        },
+    )
+    log.event(
+        "batch.matches",
+        level="debug",
+        run_id=run.id,
+        ids={
+            "households": [m.household for m in proposal.matches],
+            "dwellings": [m.dwelling for m in proposal.matches],
+        },
+    )
     outcome = classify(proposal)
     if outcome.has_proposal:
         outcome = classify(proposal, check_proposal(scenario, proposal))
     if not outcome.has_proposal:
-        log.event("batch.end", level="error", run_id=run.id, status=run.status,
-                  exit_code=outcome.exit_code, error=outcome.error, outcome=outcome.kind,
-                  tiers=tier_summary(run.tiers),
-                  timings={"total_s": round(time.monotonic() - started, 3)})
+        log.event(
+            "batch.end",
+            level="error",
+            run_id=run.id,
+            status=run.status,
+            exit_code=outcome.exit_code,
+            error=outcome.error,
+            outcome=outcome.kind,
+            tiers=tier_summary(run.tiers),
+            timings={"total_s": round(time.monotonic() - started, 3)},
+        )
         return BatchResult(outcome.exit_code, outcome.message, run_id=run.id)
 
     files = output_set(proposal, scenario)
     try:
         cleaned = publish(Path(output_dir), files)
     except OSError as error:  # not writable, disk full: the folder keeps its previous set
-        log.event("batch.end", level="error", run_id=run.id, status="output_failed",
-                  exit_code=EXIT_BAD_INPUT, error=type(error).__name__,
-                  timings={"total_s": round(time.monotonic() - started, 3)})
-        problem = Problem(file=str(output_dir), field="--output", value=str(output_dir),
-                          expected=f"en mappe det kan skrives i ({error.strerror}); "
-                                   "mappen er uendret")
-        return BatchResult(EXIT_BAD_INPUT, "kunne ikke skrive utdata: ingenting skrevet",
-                           run_id=run.id, problems=[problem])
+        log.event(
+            "batch.end",
+            level="error",
+            run_id=run.id,
+            status="output_failed",
+            exit_code=EXIT_BAD_INPUT,
+            error=type(error).__name__,
+            timings={"total_s": round(time.monotonic() - started, 3)},
+        )
+        problem = Problem(
+            file=str(output_dir),
+            field="--output",
+            value=str(output_dir),
+            expected=f"en mappe det kan skrives i ({error.strerror}); mappen er uendret",
+        )
+        return BatchResult(
+            EXIT_BAD_INPUT,
+            "kunne ikke skrive utdata: ingenting skrevet",
+            run_id=run.id,
+            problems=[problem],
+        )
     if cleaned:
-        log.event("batch.recovered", level="warning", run_id=run.id,
-                  counts={"leftover_folders": cleaned})
+        log.event(
+            "batch.recovered", level="warning", run_id=run.id, counts={"leftover_folders": cleaned}
+        )
     exit_code = EXIT_BREACHES if proposal.breaches else EXIT_OK
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    log.event("batch.end", level="warning" if proposal.breaches else "info", run_id=run.id,
-              status=run.status, exit_code=exit_code,
-              outcome="breaches" if proposal.breaches else "ok",
-              reproducible=reproducible(proposal, scenario), files=sorted(files),
-              counts={"matches": len(proposal.matches), "breaches": len(proposal.breaches)},
-              timings={"total_s": round(time.monotonic() - started, 3)})
-    summary = (f"run {run.id}: {len(proposal.matches)} reservation(s), "
-               f"{len(proposal.breaches)} temporary-housing breach(es); wrote {output_dir}")
+    log.event(
+        "batch.end",
+        level="warning" if proposal.breaches else "info",
+        run_id=run.id,
+        status=run.status,
+        exit_code=exit_code,
+        outcome="breaches" if proposal.breaches else "ok",
+        reproducible=reproducible(proposal, scenario),
+        files=sorted(files),
+        counts={"matches": len(proposal.matches), "breaches": len(proposal.breaches)},
+        timings={"total_s": round(time.monotonic() - started, 3)},
+    )
+    summary = (
+        f"run {run.id}: {len(proposal.matches)} reservation(s), "
+        f"{len(proposal.breaches)} temporary-housing breach(es); wrote {output_dir}"
+    )
     return BatchResult(exit_code, summary, run_id=run.id, files=digests)

@@ -37,16 +37,26 @@ def _internal_error(command: str | None, error: BaseException) -> None:
     """One JSON log line (no message text: it may quote input) and a line for a person."""
     from allocator.logs import EventLog
 
-    EventLog(sys.stderr).event("cli.error", level="error", command=command,
-                               status="internal_error", exit_code=EXIT_INTERNAL,
-                               error=type(error).__name__)
-    click.echo(f"intern feil ({type(error).__name__}); meld fra med logglinjen over",
-               err=True)
+    EventLog(sys.stderr).event(
+        "cli.error",
+        level="error",
+        command=command,
+        status="internal_error",
+        exit_code=EXIT_INTERNAL,
+        error=type(error).__name__,
+    )
+    click.echo(f"intern feil ({type(error).__name__}); meld fra med logglinjen over", err=True)
     sys.exit(EXIT_INTERNAL)
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str,
-                  lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     """Library warnings as one plain line, like the loader's own warnings."""
     from allocator.logs import warning_text
 
@@ -58,15 +68,15 @@ class _Seconds(click.ParamType):
 
     name = "seconds"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> float:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         try:
             seconds = float(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} er ikke et tall (sekunder)", param, ctx)
         if not 0 < seconds <= 604_800:  # False for NaN too
-            self.fail(f"{value!r}: ventet et antall sekunder over 0 og høyst 604800", param,
-                      ctx)
+            self.fail(f"{value!r}: ventet et antall sekunder over 0 og høyst 604800", param, ctx)
         return seconds
 
 
@@ -77,8 +87,16 @@ def _output_problem(path: Path, option: str, error: OSError) -> InputError:
     """An output path that cannot be written: the caller's to fix, so exit 2."""
     from models.problems import Problem
 
-    return InputError([Problem(file=str(path), field=option, value=str(path),
-                               expected=f"en sti der filen kan skrives ({error.strerror})")])
+    return InputError(
+        [
+            Problem(
+                file=str(path),
+                field=option,
+                value=str(path),
+                expected=f"en sti der filen kan skrives ({error.strerror})",
+            )
+        ]
+    )
 
 
 class _Commands(click.Group):
@@ -119,8 +137,12 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the result as JSON on standard output, with every problem.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the result as JSON on standard output, with every problem.",
+)
 def validate(scenario: Path, as_json: bool) -> None:
     """Validate SCENARIO (file or folder); list every problem; exit 0 or 2.
 
@@ -130,12 +152,24 @@ def validate(scenario: Path, as_json: bool) -> None:
     except InputError as error:
         if not as_json:
             _fail_input(error)
-        click.echo(json.dumps({"ok": False, "count": len(error.problems),
-                               "problems": [p.model_dump(mode="json") for p in error.problems]},
-                              indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "ok": False,
+                    "count": len(error.problems),
+                    "problems": [p.model_dump(mode="json") for p in error.problems],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         sys.exit(EXIT_BAD_INPUT)
-    counts = {"households": len(loaded.households), "vacancies": len(loaded.dwellings),
-              "buildings": len(loaded.buildings), "districts": len(loaded.districts)}
+    counts = {
+        "households": len(loaded.households),
+        "vacancies": len(loaded.dwellings),
+        "buildings": len(loaded.buildings),
+        "districts": len(loaded.districts),
+    }
     if as_json:
         click.echo(json.dumps({"ok": True, "counts": counts, "problems": []}, indent=2))
         return
@@ -173,26 +207,55 @@ def check(scenario: Path, proposal: Path, as_json: bool) -> None:
             click.echo(v.render())
         if allocation.minimal and result.breaches:
             listed = ", ".join(f"{b.household} ({b.days_over} dager)" for b in result.breaches)
-            click.echo(f"merk: {len(result.breaches)} barnefamilie(r) over fristen for "
-                       f"midlertidig botilbud med denne tildelingen: {listed}")
-        click.echo(f"{len(violations)} hard-rule violation(s)" if violations
-                   else "OK: no hard rule is broken")
+            click.echo(
+                f"merk: {len(result.breaches)} barnefamilie(r) over fristen for "
+                f"midlertidig botilbud med denne tildelingen: {listed}"
+            )
+        click.echo(
+            f"{len(violations)} hard-rule violation(s)"
+            if violations
+            else "OK: no hard rule is broken"
+        )
     sys.exit(EXIT_VIOLATIONS if violations else EXIT_OK)
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
-              help="Where to write the proposal JSON.")
-@click.option("--report", type=click.Path(path_type=Path), default=None,
-              help="Also write a Norwegian HTML report.")
-@click.option("--time-limit", type=SECONDS, default=None,
-              help="Seconds for the whole solve (overrides the policy).")
-@click.option("--method", type=click.Choice(["cp-sat", "greedy"]), default="cp-sat",
-              show_default=True, help="The optimiser, or the manual-meeting greedy baseline.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Where to write the proposal JSON.",
+)
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write a Norwegian HTML report.",
+)
+@click.option(
+    "--time-limit",
+    type=SECONDS,
+    default=None,
+    help="Seconds for the whole solve (overrides the policy).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["cp-sat", "greedy"]),
+    default="cp-sat",
+    show_default=True,
+    help="The optimiser, or the manual-meeting greedy baseline.",
+)
 @click.option("--quiet", is_flag=True, help="No summary on standard output.")
-def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | None,
-            method: str, quiet: bool) -> None:
+def propose(
+    scenario: Path,
+    out: Path,
+    report: Path | None,
+    time_limit: float | None,
+    method: str,
+    quiet: bool,
+) -> None:
     """Propose an allocation for SCENARIO and write it to --out.
 
     Exit codes: 0 written (R7 breaches are listed in it); 2 bad input, 4 no proposal within
@@ -215,9 +278,15 @@ def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | 
         if outcome.exit_code == EXIT_INTERNAL:
             from allocator.logs import EventLog
 
-            EventLog(sys.stderr).event("cli.error", level="error", command="propose",
-                                       run_id=result.run.id, status=outcome.kind,
-                                       exit_code=outcome.exit_code, error=outcome.error)
+            EventLog(sys.stderr).event(
+                "cli.error",
+                level="error",
+                command="propose",
+                run_id=result.run.id,
+                status=outcome.kind,
+                exit_code=outcome.exit_code,
+                error=outcome.error,
+            )
         click.echo(outcome.message, err=True)
         sys.exit(outcome.exit_code)
     try:
@@ -243,11 +312,17 @@ def propose(scenario: Path, out: Path, report: Path | None, time_limit: float | 
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("household")
 @click.option("--top", type=int, default=5, show_default=True)
-@click.option("--proposal", "proposal_path", type=click.Path(path_type=Path), default=None,
-              help="The current proposal to compare with (default: the one propose makes).")
+@click.option(
+    "--proposal",
+    "proposal_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The current proposal to compare with (default: the one propose makes).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def recommend(scenario: Path, household: str, top: int, proposal_path: Path | None,
-              as_json: bool) -> None:
+def recommend(
+    scenario: Path, household: str, top: int, proposal_path: Path | None, as_json: bool
+) -> None:
     """The best dwellings for HOUSEHOLD, each with its change to the current proposal."""
     from allocator.io.load import load_proposal
     from allocator.recommend import recommend as run_recommend
@@ -269,8 +344,13 @@ def recommend(scenario: Path, household: str, top: int, proposal_path: Path | No
 
 @main.command("estimate-rates")
 @click.argument("rounds", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
-              help="The forecast file to write (.yaml or .json), for `forecast:` in a scenario.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The forecast file to write (.yaml or .json), for `forecast:` in a scenario.",
+)
 def estimate_rates(rounds: tuple[Path, ...], out: Path) -> None:
     """Estimate the look-ahead's forecast rates from past ROUNDS (scenario files, or folders
     of *.scenario.json as `allocator replay --save-rounds` writes them)."""
@@ -293,27 +373,59 @@ def estimate_rates(rounds: tuple[Path, ...], out: Path) -> None:
         click.echo(f"estimate-rates: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     tree = forecast.model_dump(mode="json", exclude_defaults=True)
-    text = (json.dumps(tree, indent=1, ensure_ascii=False) + "\n" if out.suffix == ".json"
-            else yaml.safe_dump(tree, allow_unicode=True, sort_keys=False))
+    text = (
+        json.dumps(tree, indent=1, ensure_ascii=False) + "\n"
+        if out.suffix == ".json"
+        else yaml.safe_dump(tree, allow_unicode=True, sort_keys=False)
+    )
     write_text_atomic(out, text)
-    click.echo(f"wrote {out}: {len(forecast.vacancies)} kinds of vacancy, "
-               f"{len(forecast.arrivals)} kinds of clocked arrival, "
-               f"{forecast.history_weeks} weeks of history")
+    click.echo(
+        f"wrote {out}: {len(forecast.vacancies)} kinds of vacancy, "
+        f"{len(forecast.arrivals)} kinds of clocked arrival, "
+        f"{forecast.history_weeks} weeks of history"
+    )
 
 
 @main.command()
-@click.option("--input", "input_path", type=click.Path(path_type=Path), required=True,
-              help="The scenario (file or folder).")
-@click.option("--output", "output_dir", type=click.Path(path_type=Path), required=True,
-              help="Folder that receives the output set (replaced as one set).")
-@click.option("--time-limit", type=SECONDS, default=None,
-              help="Seconds for the whole solve (overrides policy solver.time_limit_s).")
-@click.option("--log-file", type=click.Path(path_type=Path), default=None,
-              help="Append JSON-lines logs here (default: standard error).")
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
-              default="info", show_default=True)
-def batch(input_path: Path, output_dir: Path, time_limit: float | None, log_file: Path | None,
-          log_level: str) -> None:
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The scenario (file or folder).",
+)
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder that receives the output set (replaced as one set).",
+)
+@click.option(
+    "--time-limit",
+    type=SECONDS,
+    default=None,
+    help="Seconds for the whole solve (overrides policy solver.time_limit_s).",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Append JSON-lines logs here (default: standard error).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+def batch(
+    input_path: Path,
+    output_dir: Path,
+    time_limit: float | None,
+    log_file: Path | None,
+    log_level: str,
+) -> None:
     """Solve INPUT and publish proposal.json, matches.csv, reservations.json, run.json.
 
     Exit codes: 0 written; 3 written, with temporary-housing (R7) breaches; 2 bad input,
@@ -328,8 +440,13 @@ def batch(input_path: Path, output_dir: Path, time_limit: float | None, log_file
         with warnings_to(log):
             result = run_batch(input_path, output_dir, time_limit_s=time_limit, log=log)
     except Exception as error:  # keep the contract: exit 1, one log line, no traceback noise
-        log.event("batch.end", level="error", status="internal_error",
-                  exit_code=EXIT_INTERNAL, error=type(error).__name__)
+        log.event(
+            "batch.end",
+            level="error",
+            status="internal_error",
+            exit_code=EXIT_INTERNAL,
+            error=type(error).__name__,
+        )
         click.echo(f"intern feil ({type(error).__name__}); meld fra med loggen", err=True)
         sys.exit(EXIT_INTERNAL)
     finally:
@@ -341,10 +458,20 @@ def batch(input_path: Path, output_dir: Path, time_limit: float | None, log_file
 
 
 @main.command()
-@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("schemas"),
-              show_default=True, help="Folder for the *.vN.schema.json files.")
-@click.option("--check", "check_only", is_flag=True,
-              help="Write nothing; exit 1 if the files differ from the models.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=Path("schemas"),
+    show_default=True,
+    help="Folder for the *.vN.schema.json files.",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 if the files differ from the models.",
+)
 def schemas(out: Path, check_only: bool) -> None:
     """Generate the published JSON Schemas (scenario, proposal, reservations, batch run)."""
     from allocator.api.schemas import stale, write_schemas
@@ -359,19 +486,45 @@ def schemas(out: Path, check_only: bool) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to listen on (localhost only by default).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (localhost only by default).",
+)
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--time-limit", type=SECONDS, default=None,
-              help="Cap on each solve's time limit in seconds (env ALLOCATOR_API_TIME_LIMIT_S).")
-@click.option("--max-jobs", type=int, default=None,
-              help="Solves at once (env ALLOCATOR_API_MAX_CONCURRENT_JOBS).")
-@click.option("--log-file", type=click.Path(path_type=Path), default=None,
-              help="Append JSON-lines logs here (default: standard error).")
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
-              default=None, help="Default info (env ALLOCATOR_API_LOG_LEVEL).")
-def api(host: str, port: int, time_limit: float | None, max_jobs: int | None,
-        log_file: Path | None, log_level: str | None) -> None:
+@click.option(
+    "--time-limit",
+    type=SECONDS,
+    default=None,
+    help="Cap on each solve's time limit in seconds (env ALLOCATOR_API_TIME_LIMIT_S).",
+)
+@click.option(
+    "--max-jobs",
+    type=int,
+    default=None,
+    help="Solves at once (env ALLOCATOR_API_MAX_CONCURRENT_JOBS).",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Append JSON-lines logs here (default: standard error).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default=None,
+    help="Default info (env ALLOCATOR_API_LOG_LEVEL).",
+)
+def api(
+    host: str,
+    port: int,
+    time_limit: float | None,
+    max_jobs: int | None,
+    log_file: Path | None,
+    log_level: str | None,
+) -> None:
     """Serve the HTTP API (uvicorn). Tokens come from ALLOCATOR_API_TOKENS (comma-separated)."""
     import uvicorn
     from pydantic import ValidationError
@@ -380,33 +533,46 @@ def api(host: str, port: int, time_limit: float | None, max_jobs: int | None,
     from allocator.api.settings import ENV_TOKENS, ApiSettings
 
     try:
-        settings = ApiSettings.from_env(time_limit_s=time_limit, max_concurrent_jobs=max_jobs,
-                                        log_file=log_file, log_level=log_level)
+        settings = ApiSettings.from_env(
+            time_limit_s=time_limit,
+            max_concurrent_jobs=max_jobs,
+            log_file=log_file,
+            log_level=log_level,
+        )
     except ValidationError as error:
         # Only field and message: the input could be a token.
-        reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                            for e in error.errors())
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
         click.echo(f"bad API settings: {reasons}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     if not settings.tokens:
         click.echo(f"set {ENV_TOKENS} to one or more bearer tokens (comma-separated)", err=True)
         sys.exit(EXIT_BAD_INPUT)
     if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"warning: listening on {host}; the API speaks plain HTTP, so put it "
-                   "behind a TLS proxy", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=False,
-                log_level="warning")
+        click.echo(
+            f"warning: listening on {host}; the API speaks plain HTTP, so put it "
+            "behind a TLS proxy",
+            err=True,
+        )
+    uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="warning")
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--database", default=None,
-              help="SQLAlchemy URL (sqlite:///file.db or postgresql://...); default "
-                   "$ALLOCATOR_DATABASE_URL, else SQLite in the user data directory.")
-@click.option("--scenario", type=click.Path(path_type=Path), default=None,
-              help="Scenario for the first round on an empty database (default: the bundled "
-                   "example week).")
+@click.option(
+    "--database",
+    default=None,
+    help="SQLAlchemy URL (sqlite:///file.db or postgresql://...); default "
+    "$ALLOCATOR_DATABASE_URL, else SQLite in the user data directory.",
+)
+@click.option(
+    "--scenario",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Scenario for the first round on an empty database (default: the bundled example week).",
+)
 def serve(host: str, port: int, database: str | None, scenario: Path | None) -> None:
     """Start the web app for the allocation meeting (tildelingsmøtet)."""
     from allocator.web.server import run
@@ -416,32 +582,84 @@ def serve(host: str, port: int, database: str | None, scenario: Path | None) -> 
 
 @main.command()
 @click.argument("scenario", type=click.Path(exists=True, path_type=Path))
-@click.option("--weeks", type=click.IntRange(1, 520), default=52, show_default=True,
-              help="Weekly rounds to replay.")
-@click.option("--policy", "policies", multiple=True, metavar="NAME|FILE",
-              help="'default', 'greedy' or a policy YAML file; repeat to compare "
-                   "[default: --policy default --policy greedy].")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seeds the municipality and every random stream.")
-@click.option("--seeds", "n_seeds", type=click.IntRange(1, 1000), default=1, show_default=True,
-              help="Replay seeds SEED, SEED+1, ..., SEED+N-1 (as the sweep's --seeds N is "
-                   "0..N-1): tables hold every seed, the report means and 95 % intervals.")
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
-              help="Folder for kpis.parquet/csv, summary, fairness.csv, plots/ and "
-                   "report.html.")
-@click.option("--time-limit", type=SECONDS, default=5.0, show_default=True,
-              help="Solver seconds per round (rounds usually prove optimal in < 0.3 s).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="CP-SAT workers per round (1 is fastest and deterministic here).")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Flow config when SCENARIO is a plain scenario "
-                                 "[default: scenarios/municipality/drammen.yaml].")
-@click.option("--save-rounds", is_flag=True,
-              help="Also write each week's round and proposal under OUT/rounds/.")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 520),
+    default=52,
+    show_default=True,
+    help="Weekly rounds to replay.",
+)
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    metavar="NAME|FILE",
+    help="'default', 'greedy' or a policy YAML file; repeat to compare "
+    "[default: --policy default --policy greedy].",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seeds the municipality and every random stream.",
+)
+@click.option(
+    "--seeds",
+    "n_seeds",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="Replay seeds SEED, SEED+1, ..., SEED+N-1 (as the sweep's --seeds N is "
+    "0..N-1): tables hold every seed, the report means and 95 % intervals.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for kpis.parquet/csv, summary, fairness.csv, plots/ and report.html.",
+)
+@click.option(
+    "--time-limit",
+    type=SECONDS,
+    default=5.0,
+    show_default=True,
+    help="Solver seconds per round (rounds usually prove optimal in < 0.3 s).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="CP-SAT workers per round (1 is fastest and deterministic here).",
+)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Flow config when SCENARIO is a plain scenario "
+    "[default: scenarios/municipality/drammen.yaml].",
+)
+@click.option(
+    "--save-rounds",
+    is_flag=True,
+    help="Also write each week's round and proposal under OUT/rounds/.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def replay(scenario: Path, weeks: int, policies: tuple[str, ...], seed: int, n_seeds: int,
-           out: Path, time_limit: float, workers: int, config: Path | None, save_rounds: bool,
-           quiet: bool) -> None:
+def replay(
+    scenario: Path,
+    weeks: int,
+    policies: tuple[str, ...],
+    seed: int,
+    n_seeds: int,
+    out: Path,
+    time_limit: float,
+    workers: int,
+    config: Path | None,
+    save_rounds: bool,
+    quiet: bool,
+) -> None:
     """Replay WEEKS weekly rounds of SCENARIO under each policy and compare them.
 
     SCENARIO is a municipality config (kind: municipality, e.g.
@@ -466,8 +684,14 @@ def replay(scenario: Path, weeks: int, policies: tuple[str, ...], seed: int, n_s
     results = []
     for s, municipality in zip(seeds, municipalities, strict=True):
         rounds = out / "rounds" if n_seeds == 1 else out / "rounds" / f"seed-{s}"
-        settings = Settings(weeks=weeks, seed=s, time_limit_s=time_limit, workers=workers,
-                            progress=not quiet, rounds_dir=rounds if save_rounds else None)
+        settings = Settings(
+            weeks=weeks,
+            seed=s,
+            time_limit_s=time_limit,
+            workers=workers,
+            progress=not quiet,
+            rounds_dir=rounds if save_rounds else None,
+        )
         results.append(run_replay(municipality, specs, settings))
     paths = write_outputs(results, out)
     for line in summary_lines(results):
@@ -476,18 +700,36 @@ def replay(scenario: Path, weeks: int, policies: tuple[str, ...], seed: int, n_s
 
 
 @main.command()
-@click.option("--tiers", default="week,city,example,horizon", show_default=True,
-              help="Comma-separated tiers from benchmarks/instances.yaml "
-                   "(week, city, example, horizon, stock).")
-@click.option("--time-limit", type=SECONDS, default=None,
-              help="CP-SAT (and HiGHS) seconds per tier [default: the tier's].")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="CP-SAT workers [default: the policy's solver.workers].")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("benchmarks/results"),
-              show_default=True, help="Folder for results.json and summary.md.")
+@click.option(
+    "--tiers",
+    default="week,city,example,horizon",
+    show_default=True,
+    help="Comma-separated tiers from benchmarks/instances.yaml "
+    "(week, city, example, horizon, stock).",
+)
+@click.option(
+    "--time-limit",
+    type=SECONDS,
+    default=None,
+    help="CP-SAT (and HiGHS) seconds per tier [default: the tier's].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="CP-SAT workers [default: the policy's solver.workers].",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("benchmarks/results"),
+    show_default=True,
+    help="Folder for results.json and summary.md.",
+)
 @click.option("--no-highs", is_flag=True, help="Skip the HiGHS comparison.")
-def bench(tiers: str, time_limit: float | None, workers: int | None, out: Path,
-          no_highs: bool) -> None:
+def bench(
+    tiers: str, time_limit: float | None, workers: int | None, out: Path, no_highs: bool
+) -> None:
     """Run the performance benchmarks (as `python -m benchmarks`; see benchmarks/README.md).
 
     Exit codes: 0 every tier done and checked; 1 a tier failed; 3 an instance changed.
@@ -495,33 +737,76 @@ def bench(tiers: str, time_limit: float | None, workers: int | None, out: Path,
     from benchmarks.__main__ import main_with
     from benchmarks.runner import Options
 
-    sys.exit(main_with(Options(tiers=[t for t in tiers.split(",") if t], time_limit=time_limit,
-                               workers=workers, out=out, highs=not no_highs)))
+    sys.exit(
+        main_with(
+            Options(
+                tiers=[t for t in tiers.split(",") if t],
+                time_limit=time_limit,
+                workers=workers,
+                out=out,
+                highs=not no_highs,
+            )
+        )
+    )
 
 
 @main.command()
-@click.argument("grid", required=False, type=click.Path(exists=True, dir_okay=False,
-                                                        path_type=Path))
-@click.option("--price-of-rules", "price_of_rules", is_flag=True,
-              help="Use the built-in grid sweeps/price_of_rules.yaml (instead of GRID).")
-@click.option("--scheduler", default=None, metavar="tcp://HOST:8786",
-              help="A running Dask scheduler [default: a LocalCluster on this machine].")
-@click.option("--workers", type=click.IntRange(0, 64), default=2, show_default=True,
-              help="LocalCluster worker processes (one thread each); 0 runs the cells one "
-                   "by one in this process, without Dask.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder [default: sweep-results/GRID-NAME].")
+@click.argument(
+    "grid", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--price-of-rules",
+    "price_of_rules",
+    is_flag=True,
+    help="Use the built-in grid sweeps/price_of_rules.yaml (instead of GRID).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:8786",
+    help="A running Dask scheduler [default: a LocalCluster on this machine].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=2,
+    show_default=True,
+    help="LocalCluster worker processes (one thread each); 0 runs the cells one "
+    "by one in this process, without Dask.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder [default: sweep-results/GRID-NAME].",
+)
 @click.option("--resume", is_flag=True, help="Skip cells whose result file exists.")
-@click.option("--weeks", type=click.IntRange(1, 520), default=None,
-              help="Override the grid's weeks per cell.")
-@click.option("--seeds", type=click.IntRange(1, 10_000), default=None,
-              help="Override the grid's seeds with 0..N-1.")
-@click.option("--time-limit", type=SECONDS, default=None,
-              help="Override the grid's solver seconds per round.")
+@click.option(
+    "--weeks", type=click.IntRange(1, 520), default=None, help="Override the grid's weeks per cell."
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="Override the grid's seeds with 0..N-1.",
+)
+@click.option(
+    "--time-limit", type=SECONDS, default=None, help="Override the grid's solver seconds per round."
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def sweep(grid: Path | None, price_of_rules: bool, scheduler: str | None, workers: int,
-          out: Path | None, resume: bool, weeks: int | None, seeds: int | None,
-          time_limit: float | None, quiet: bool) -> None:
+def sweep(
+    grid: Path | None,
+    price_of_rules: bool,
+    scheduler: str | None,
+    workers: int,
+    out: Path | None,
+    resume: bool,
+    weeks: int | None,
+    seeds: int | None,
+    time_limit: float | None,
+    quiet: bool,
+) -> None:
     """Run a grid of policies x seeds x scenarios (one replay per cell) on Dask.
 
     Results: OUT/cells/*.parquet and OUT/weeks/*.parquet (one file per cell), paired
@@ -543,26 +828,31 @@ def sweep(grid: Path | None, price_of_rules: bool, scheduler: str | None, worker
     out = out or Path("sweep-results") / loaded.name
     cells = len(loaded.cells())
     where = scheduler or (f"LocalCluster, {workers} workers" if workers else "this process")
-    click.echo(f"{loaded.name}: {cells} cells ({len(loaded.policies)} policies x "
-               f"{len(loaded.seeds)} seeds x {len(loaded.sources)} scenarios, "
-               f"{loaded.weeks} weeks) on {where} -> {out}", err=True)
+    click.echo(
+        f"{loaded.name}: {cells} cells ({len(loaded.policies)} policies x "
+        f"{len(loaded.seeds)} seeds x {len(loaded.sources)} scenarios, "
+        f"{loaded.weeks} weeks) on {where} -> {out}",
+        err=True,
+    )
     try:
         pending(loaded.cells(), out, resume)  # before a cluster starts: fail fast
         if scheduler is None and workers == 0:
             outcome = run_sweep(loaded, out, resume=resume, progress=not quiet)
         else:
             with client_for(scheduler, workers) as client:
-                outcome = run_sweep(loaded, out, client=client, resume=resume,
-                                    progress=not quiet)
+                outcome = run_sweep(loaded, out, client=client, resume=resume, progress=not quiet)
     except SweepExists as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_BAD_INPUT)
-    click.echo(f"{len(outcome.done)} run, {len(outcome.skipped)} skipped (done before), "
-               f"{len(outcome.failures)} failed, {len(outcome.retried)} needed a retry; "
-               f"{outcome.wall_s:.1f} s; report: {out / 'report.html'}")
+    click.echo(
+        f"{len(outcome.done)} run, {len(outcome.skipped)} skipped (done before), "
+        f"{len(outcome.failures)} failed, {len(outcome.retried)} needed a retry; "
+        f"{outcome.wall_s:.1f} s; report: {out / 'report.html'}"
+    )
     for failure in outcome.failures:
-        click.echo(f"FAILED {failure.cell.label()} ({failure.cell.id}): {failure.errors[-1]}",
-                   err=True)
+        click.echo(
+            f"FAILED {failure.cell.label()} ({failure.cell.id}): {failure.errors[-1]}", err=True
+        )
     sys.exit(EXIT_OK if outcome.ok else EXIT_VIOLATIONS)
 
 

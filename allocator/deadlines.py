@@ -66,8 +66,10 @@ def household_clocks(scenario: Scenario, weeks: int = 12) -> list[ClockStatus]:
     data = build_round_data(scenario)
     horizon = scenario.as_of + dt.timedelta(weeks=weeks)
     bedrooms = np.array([d.bedrooms for d in scenario.dwellings], dtype=np.int64)
-    expected = np.array([v.bedrooms for v in scenario.expected_vacancies
-                         if v.available_from <= horizon], dtype=np.int64)
+    expected = np.array(
+        [v.bedrooms for v in scenario.expected_vacancies if v.available_from <= horizon],
+        dtype=np.int64,
+    )
     extra = scenario.policy.occupancy.max_extra_bedrooms
     out = []
     for i in np.flatnonzero(data.clock >= 0):
@@ -78,15 +80,22 @@ def household_clocks(scenario: Scenario, weeks: int = 12) -> list[ClockStatus]:
             continue
         need = household_bedrooms_needed(h)
         supply = _supply(scenario, need, need + extra, deadline)
-        out.append(ClockStatus(
-            household=h.id, clock=clock.code, clock_name=clock.name, deadline=deadline,
-            days_left=(deadline - scenario.as_of).days, due=bool(data.due[i]),
-            overdue=deadline < scenario.as_of,
-            ranked=bool(data.ranked[i]), bedrooms_needed=need,
-            vacancies_that_fit=int((bedrooms >= need).sum()),
-            expected_that_fit=int((expected >= need).sum()),
-            supply_before_deadline=round(supply, 2),
-        ))
+        out.append(
+            ClockStatus(
+                household=h.id,
+                clock=clock.code,
+                clock_name=clock.name,
+                deadline=deadline,
+                days_left=(deadline - scenario.as_of).days,
+                due=bool(data.due[i]),
+                overdue=deadline < scenario.as_of,
+                ranked=bool(data.ranked[i]),
+                bedrooms_needed=need,
+                vacancies_that_fit=int((bedrooms >= need).sum()),
+                expected_that_fit=int((expected >= need).sum()),
+                supply_before_deadline=round(supply, 2),
+            )
+        )
     out.sort(key=lambda c: (c.deadline, c.household))
     seen: dict[int, int] = {}
     for c in out:
@@ -99,8 +108,11 @@ def _supply(scenario: Scenario, low: int, high: int, by: dt.date) -> float:
     """Dwellings with `low`..`high` bedrooms expected by `by`: listed now, known future
     ones by their certainty, and forecast vacancies over the weeks until `by`."""
     fits = [d for d in scenario.dwellings if low <= d.bedrooms <= high]
-    known = sum(v.certainty for v in scenario.expected_vacancies
-                if low <= v.bedrooms <= high and v.available_from <= by)
+    known = sum(
+        v.certainty
+        for v in scenario.expected_vacancies
+        if low <= v.bedrooms <= high and v.available_from <= by
+    )
     weeks = max(0.0, (by - scenario.as_of).days / 7)
     rates = scenario.forecast.vacancies if scenario.forecast else []
     forecast = sum(r.per_week for r in rates if low <= r.dwelling.bedrooms <= high) * weeks
@@ -118,13 +130,23 @@ def horizon_by_size(scenario: Scenario, weeks: int = 12) -> list[SizeBand]:
     for need in sorted({c.bedrooms_needed for c in clocks}):
         band = [c for c in clocks if c.bedrooms_needed == need]
         low, high = need, need + extra
-        out.append(SizeBand(
-            bedrooms=need, households=len(band),
-            at_risk=[c.household for c in band if c.at_risk],
-            this_round=sum(1 for d in scenario.dwellings if low <= d.bedrooms <= high),
-            expected=round(sum(v.certainty for v in scenario.expected_vacancies
-                               if low <= v.bedrooms <= high and v.available_from <= horizon), 2),
-            forecast=round(sum(r.per_week for r in rates if low <= r.dwelling.bedrooms <= high)
-                           * weeks, 2),
-        ))
+        out.append(
+            SizeBand(
+                bedrooms=need,
+                households=len(band),
+                at_risk=[c.household for c in band if c.at_risk],
+                this_round=sum(1 for d in scenario.dwellings if low <= d.bedrooms <= high),
+                expected=round(
+                    sum(
+                        v.certainty
+                        for v in scenario.expected_vacancies
+                        if low <= v.bedrooms <= high and v.available_from <= horizon
+                    ),
+                    2,
+                ),
+                forecast=round(
+                    sum(r.per_week for r in rates if low <= r.dwelling.bedrooms <= high) * weeks, 2
+                ),
+            )
+        )
     return out

@@ -64,9 +64,15 @@ def _listing(items: list[dict[str, str]]) -> str:
 
 
 class Explainer:
-    def __init__(self, data: RoundData, pairs: Pairs, chosen: np.ndarray,
-                 objective: Objective | None = None, outlook: Outlook | None = None,
-                 myopic: dict[str, str] | None = None):
+    def __init__(
+        self,
+        data: RoundData,
+        pairs: Pairs,
+        chosen: np.ndarray,
+        objective: Objective | None = None,
+        outlook: Outlook | None = None,
+        myopic: dict[str, str] | None = None,
+    ):
         self.data = data
         self.outlook = outlook
         #: household -> dwelling of the round solved without look-ahead (when on).
@@ -113,8 +119,13 @@ class Explainer:
         if data.clock[h] < 0:
             return None
         clock = CLOCKS[int(data.clock[h])]
-        common = dict(clock=clock.code, clock_name=clock.name, who=clock.who,
-                      move_in=date_of(P.move_in[p]), deadline=date_of(data.deadline[h]))
+        common = dict(
+            clock=clock.code,
+            clock_name=clock.name,
+            who=clock.who,
+            move_in=date_of(P.move_in[p]),
+            deadline=date_of(data.deadline[h]),
+        )
         if self.breach[p]:
             return reason("deadline_late", days_over=int(self.days_over[p]), **common)
         return reason("deadline_on_time", **common)
@@ -126,24 +137,41 @@ class Explainer:
         assert self.outlook is not None
         clock = CLOCKS[int(self.data.clock[h])]
         fails, futures, weeks = lookahead.expected(self.outlook, h)
-        return dict(who=clock.who, clock=clock.code, clock_name=clock.name,
-                    deadline=date_of(self.data.deadline[h]), weeks=weeks, fails=fails,
-                    futures=futures, horizon=self.outlook.weeks)
+        return dict(
+            who=clock.who,
+            clock=clock.code,
+            clock_name=clock.name,
+            deadline=date_of(self.data.deadline[h]),
+            weeks=weeks,
+            fails=fails,
+            futures=futures,
+            horizon=self.outlook.weeks,
+        )
 
     def lookahead_reason(self, h: int, d: int) -> Reason | None:
         """A household housed now because the coming weeks hold nothing for it in time."""
         if not self.at_risk(h):
             return None
         changed = self.myopic is not None and self.data.household_ids[h] not in self.myopic
-        return reason("lookahead_now", dwelling=self.data.dwelling_ids[d], changed=changed,
-                      changed_suffix=" Uten planlegging framover ville husstanden ikke fått "
-                      "tilbud denne uken." if changed else "", **self._risk_params(h))
+        return reason(
+            "lookahead_now",
+            dwelling=self.data.dwelling_ids[d],
+            changed=changed,
+            changed_suffix=" Uten planlegging framover ville husstanden ikke fått "
+            "tilbud denne uken."
+            if changed
+            else "",
+            **self._risk_params(h),
+        )
 
     def competition(self, p: int) -> Reason:
         """How many other households the rules allow here, and where they went."""
         h, d = int(self.pairs.h[p]), int(self.pairs.d[p])
-        others = [int(self.pairs.h[q]) for q in self.pairs_by_dwelling.get(d, [])
-                  if int(self.pairs.h[q]) != h]
+        others = [
+            int(self.pairs.h[q])
+            for q in self.pairs_by_dwelling.get(d, [])
+            if int(self.pairs.h[q]) != h
+        ]
         elsewhere = sum(1 for u in others if u in self.d_of_h)
         if not others:
             return reason("competition_none")
@@ -158,8 +186,9 @@ class Explainer:
         out = []
         if (h, d) in self.pinned:
             note = self.pinned[(h, d)]
-            out.append(reason("pinned", note=note,
-                              reason_suffix=f" ({note.rstrip('.')})" if note else ""))
+            out.append(
+                reason("pinned", note=note, reason_suffix=f" ({note.rstrip('.')})" if note else "")
+            )
         clock = self.clock_reason(p)
         if clock is not None:
             out.append(clock)
@@ -173,8 +202,14 @@ class Explainer:
         if hh.preferred_districts:
             rank = int(P.preference_rank[p])
             if rank < len(hh.preferred_districts):
-                out.append(reason("preferred_district", rank=rank + 1, district=district,
-                                  district_id=district_id))
+                out.append(
+                    reason(
+                        "preferred_district",
+                        rank=rank + 1,
+                        district=district,
+                        district_id=district_id,
+                    )
+                )
             else:
                 out.append(reason("outside_wishes", district=district, district_id=district_id))
         if (
@@ -185,8 +220,9 @@ class Explainer:
             out.append(reason("school_kept", minutes=int(P.school_minutes[p])))
         needs = [k for k, v in hh.needs.model_dump().items() if v]
         if needs:
-            out.append(reason("needs_met", needs=", ".join(NEED_TEXT[k] for k in needs),
-                              codes=needs))
+            out.append(
+                reason("needs_met", needs=", ".join(NEED_TEXT[k] for k in needs), codes=needs)
+            )
         if P.spare_bedrooms[p] > 0:
             out.append(reason("spare_bedrooms", spare=int(P.spare_bedrooms[p])))
         out.append(self.competition(p))
@@ -210,8 +246,14 @@ class Explainer:
                 continue
             if self.state.broken_by(candidate, d, leaving=h, leaving_from=d):
                 continue
-            out.append(Alternate(rank=len(out) + 1, household=data.household_ids[candidate],
-                                 move_in=date_of(P.move_in[pair]), reason=reason("alternate")))
+            out.append(
+                Alternate(
+                    rank=len(out) + 1,
+                    household=data.household_ids[candidate],
+                    move_in=date_of(P.move_in[pair]),
+                    reason=reason("alternate"),
+                )
+            )
             if len(out) == k:
                 break
         return out
@@ -299,17 +341,25 @@ class Explainer:
             rules = sorted(c for c in blocked if c != "objective")
             rest = ""
             if rules:
-                rest = " " + reason("rest_blocked",
-                                    rules=", ".join(rule_text(c) for c in rules)).text
+                rest = (
+                    " " + reason("rest_blocked", rules=", ".join(rule_text(c) for c in rules)).text
+                )
             elif blocked:
                 rest = " " + reason("rest_objective").text
-            params = dict(summary=_listing(listed), dwellings=len(taken), blocked=rest,
-                          blocked_codes=sorted(blocked))
+            params = dict(
+                summary=_listing(listed),
+                dwellings=len(taken),
+                blocked=rest,
+                blocked_codes=sorted(blocked),
+            )
             if decided and code != "displaced_by_decision":
                 params["decisions"] = _listing(decided)
                 code += "_and_decision"
-            out.append(Unmatched(household=hid, reason=reason(code, **params),
-                                 outranked_by=taken[:MAX_LISTED]))
+            out.append(
+                Unmatched(
+                    household=hid, reason=reason(code, **params), outranked_by=taken[:MAX_LISTED]
+                )
+            )
         return out
 
     def _held_for_deadline(self, h: int) -> Unmatched | None:
@@ -323,32 +373,50 @@ class Explainer:
         if dwelling is None:
             return None
         holder = self.h_of_d.get(data.dwelling_index[dwelling])
-        taken = [] if holder is None else [
-            {"dwelling": dwelling, "household": data.household_ids[holder]}]
+        taken = (
+            []
+            if holder is None
+            else [{"dwelling": dwelling, "household": data.household_ids[holder]}]
+        )
         if holder is not None and self.at_risk(holder):
             params = self._risk_params(holder)
             params.pop("dwelling", None)
-            return Unmatched(household=hid, reason=reason(
-                "held_for_deadline", dwelling=dwelling, holder=data.household_ids[holder],
-                **params), outranked_by=taken)
-        return Unmatched(household=hid, reason=reason(
-            "lookahead_shifted", dwelling=dwelling,
-            holder=data.household_ids[holder] if holder is not None else "ingen"),
-            outranked_by=taken)
+            return Unmatched(
+                household=hid,
+                reason=reason(
+                    "held_for_deadline",
+                    dwelling=dwelling,
+                    holder=data.household_ids[holder],
+                    **params,
+                ),
+                outranked_by=taken,
+            )
+        return Unmatched(
+            household=hid,
+            reason=reason(
+                "lookahead_shifted",
+                dwelling=dwelling,
+                holder=data.household_ids[holder] if holder is not None else "ingen",
+            ),
+            outranked_by=taken,
+        )
 
     def _no_dwelling(self, h: int, codes: np.ndarray) -> Unmatched:
         data = self.data
         blocking = [
-            Blocking(dwelling=data.dwelling_ids[j], rule=RULE_OF_CODE[CODES[n - 1]],
-                     code=CODES[n - 1])
+            Blocking(
+                dwelling=data.dwelling_ids[j], rule=RULE_OF_CODE[CODES[n - 1]], code=CODES[n - 1]
+            )
             for j, n in enumerate(codes)
         ]
         counts = Counter(b.code for b in blocking)
         return Unmatched(
             household=data.household_ids[h],
-            reason=reason("no_feasible_dwelling",
-                          summary=_summary(counts) or "ingen ledige boliger",
-                          counts=dict(counts)),
+            reason=reason(
+                "no_feasible_dwelling",
+                summary=_summary(counts) or "ingen ledige boliger",
+                counts=dict(counts),
+            ),
             blocking_rules=sorted(blocking, key=lambda b: b.dwelling)[:MAX_LISTED],
         )
 
@@ -414,16 +482,27 @@ class Explainer:
                 if not data.due[h]:
                     continue
                 days = int(self.unmatched_over[h])
-                out.append(Breach(household=data.household_ids[h], clock=clock.code,
-                                  deadline=deadline, days_over=days,
-                                  reason=reason("no_dwelling_in_time", days_over=days,
-                                                **common)))
+                out.append(
+                    Breach(
+                        household=data.household_ids[h],
+                        clock=clock.code,
+                        deadline=deadline,
+                        days_over=days,
+                        reason=reason("no_dwelling_in_time", days_over=days, **common),
+                    )
+                )
             elif self.breach[p]:
                 days = int(self.days_over[p])
-                out.append(Breach(household=data.household_ids[h], clock=clock.code,
-                                  deadline=deadline, days_over=days,
-                                  dwelling=data.dwelling_ids[int(P.d[p])],
-                                  reason=reason("moved_in_late", days_over=days, **common)))
+                out.append(
+                    Breach(
+                        household=data.household_ids[h],
+                        clock=clock.code,
+                        deadline=deadline,
+                        days_over=days,
+                        dwelling=data.dwelling_ids[int(P.d[p])],
+                        reason=reason("moved_in_late", days_over=days, **common),
+                    )
+                )
         return sorted(out, key=lambda b: b.household)
 
     def kpis(self, breaches: list[Breach]) -> Kpis:
@@ -454,9 +533,15 @@ class Explainer:
         )
 
 
-def assemble(data: RoundData, pairs: Pairs, chosen: np.ndarray, run: RunInfo,
-             objective: Objective | None = None, outlook: Outlook | None = None,
-             myopic: dict[str, str] | None = None) -> Proposal:
+def assemble(
+    data: RoundData,
+    pairs: Pairs,
+    chosen: np.ndarray,
+    run: RunInfo,
+    objective: Objective | None = None,
+    outlook: Outlook | None = None,
+    myopic: dict[str, str] | None = None,
+) -> Proposal:
     e = Explainer(data, pairs, chosen, objective, outlook, myopic)
     breaches = e.breaches()
     return Proposal(

@@ -41,8 +41,11 @@ def _household_kind(h: Household) -> tuple[object, ...]:
 
 
 def _deadline(h: Household) -> dt.date | None:
-    return h.situation.arrives_on if h.situation.kind is SituationKind.refugee \
+    return (
+        h.situation.arrives_on
+        if h.situation.kind is SituationKind.refugee
         else h.situation.release_on
+    )
 
 
 def estimate(rounds: Sequence[Scenario]) -> Forecast:
@@ -72,12 +75,22 @@ def estimate(rounds: Sequence[Scenario]) -> Forecast:
     for kind, items in sorted(new_d.items(), key=lambda kv: str(kv[0])):
         template = items[-1][0].model_copy(update={"id": "rate-" + "-".join(map(str, kind))})
         notice = round(sum(n for _, n in items) / len(items))
-        vacancies.append(VacancyRate(dwelling=template, per_week=round(len(items) / weeks, 4),
-                                     notice_days=min(365, notice)))
+        vacancies.append(
+            VacancyRate(
+                dwelling=template,
+                per_week=round(len(items) / weeks, 4),
+                notice_days=min(365, notice),
+            )
+        )
     arrivals = []
     for kind, hitems in sorted(new_h.items(), key=lambda kv: str(kv[0])):
         person = hitems[-1][0].model_copy(update={"id": "rate-" + "-".join(map(str, kind))})
         after = round(sum(n for _, n in hitems) / len(hitems))
-        arrivals.append(ArrivalRate(household=person, per_week=round(len(hitems) / weeks, 4),
-                                    deadline_after_days=min(730, after)))
+        arrivals.append(
+            ArrivalRate(
+                household=person,
+                per_week=round(len(hitems) / weeks, 4),
+                deadline_after_days=min(730, after),
+            )
+        )
     return Forecast(vacancies=vacancies, arrivals=arrivals, history_weeks=weeks)

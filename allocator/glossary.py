@@ -142,11 +142,20 @@ LOG_ACTION_TEXT: dict[str, str] = {
 
 #: Request fields named in error messages.
 FIELD_TEXT: dict[str, str] = {
-    "round_id": "rundenummer", "seq": "forslagsnummer", "decision_id": "beslutningsnummer",
-    "household": "husstand", "household_id": "husstand", "dwelling": "bolig",
-    "reason": "begrunnelse", "result": "svar", "proposal": "forslagsnummer",
-    "a": "forslaget det sammenlignes fra", "b": "forslaget det sammenlignes med",
-    "lapse": "bortfall av tilsagnet", "runde": "rundenummer", "username": "brukernavn",
+    "round_id": "rundenummer",
+    "seq": "forslagsnummer",
+    "decision_id": "beslutningsnummer",
+    "household": "husstand",
+    "household_id": "husstand",
+    "dwelling": "bolig",
+    "reason": "begrunnelse",
+    "result": "svar",
+    "proposal": "forslagsnummer",
+    "a": "forslaget det sammenlignes fra",
+    "b": "forslaget det sammenlignes med",
+    "lapse": "bortfall av tilsagnet",
+    "runde": "rundenummer",
+    "username": "brukernavn",
     "password": "passord",
 }
 

@@ -46,9 +46,15 @@ class LexFlow:
     (bool per household, capacity) pairs, disjoint, each capping how many of its
     households the flow houses (fixed pairs of a pool count against its capacity)."""
 
-    def __init__(self, H: int, D: int, h: np.ndarray, d: np.ndarray,
-                 fixed: np.ndarray | None = None,
-                 pools: Sequence[tuple[np.ndarray, int]] = ()):
+    def __init__(
+        self,
+        H: int,
+        D: int,
+        h: np.ndarray,
+        d: np.ndarray,
+        fixed: np.ndarray | None = None,
+        pools: Sequence[tuple[np.ndarray, int]] = (),
+    ):
         self.H, self.D = H, D
         n = len(h)
         self.chosen_fixed = np.zeros(n, dtype=bool)
@@ -75,12 +81,15 @@ class LexFlow:
                 raise ValueError("household pools must be disjoint")
             entry[members] = H + D + 2 + k
             room.append(max(0, int(capacity) - int((members & taken_h).sum())))
-        self.tails = np.concatenate([entry, h[use], H + np.arange(D), [source],
-                                     np.full(len(pools), source)])
-        self.heads = np.concatenate([np.arange(H), H + d[use], np.full(D, sink), [sink],
-                                     H + D + 2 + np.arange(len(pools))])
-        self.upper = np.concatenate([np.ones(H + m + D, dtype=np.int64), [flow],
-                                     np.array(room, dtype=np.int64)])
+        self.tails = np.concatenate(
+            [entry, h[use], H + np.arange(D), [source], np.full(len(pools), source)]
+        )
+        self.heads = np.concatenate(
+            [np.arange(H), H + d[use], np.full(D, sink), [sink], H + D + 2 + np.arange(len(pools))]
+        )
+        self.upper = np.concatenate(
+            [np.ones(H + m + D, dtype=np.int64), [flow], np.array(room, dtype=np.int64)]
+        )
         self.lower = np.zeros_like(self.upper)
         # Households already placed by `fixed` cannot be placed again.
         self.upper[:H][taken_h] = 0
@@ -106,14 +115,21 @@ class LexFlow:
         free = np.flatnonzero(upper > lower)
         arc_flow = lower.copy()
         if len(free):
-            arc_flow[free] += _min_cost_flow(tails, heads, upper - lower, cost, lower,
-                                             self.supply, free)
+            arc_flow[free] += _min_cost_flow(
+                tails, heads, upper - lower, cost, lower, self.supply, free
+            )
         self.arc_flow = arc_flow
         self.levels += 1
         optimum = -int(cost[self.pair_arcs][arc_flow[self.pair_arcs] > 0].sum())
         if (face or flips) and len(free):
-            reduced = _reduced_costs(self.nodes, tails[free], heads[free], cost[free],
-                                     arc_flow[free] - lower[free], (upper - lower)[free])
+            reduced = _reduced_costs(
+                self.nodes,
+                tails[free],
+                heads[free],
+                cost[free],
+                arc_flow[free] - lower[free],
+                (upper - lower)[free],
+            )
             if flips:
                 self.flip_loss = self._flip_losses(free, reduced)
             if face:
@@ -171,8 +187,9 @@ class LexFlow:
         r_tail = np.concatenate([tails[fwd], heads[bwd]])
         r_head = np.concatenate([heads[fwd], tails[bwd]])
         nodes = self.nodes
-        graph = coo_matrix((np.ones(len(r_tail), dtype=np.int8), (r_tail, r_head)),
-                           shape=(nodes, nodes)).tocsr()
+        graph = coo_matrix(
+            (np.ones(len(r_tail), dtype=np.int8), (r_tail, r_head)), shape=(nodes, nodes)
+        ).tocsr()
         _, label = connected_components(graph, directed=True, connection="strong")
         households = np.arange(self.H)
         entry_free = self.upper[: self.H] > self.lower[: self.H]
@@ -195,9 +212,15 @@ def lexicographic_matching(
     return flow.chosen()
 
 
-def _min_cost_flow(tails: np.ndarray, heads: np.ndarray, capacity: np.ndarray,
-                   cost: np.ndarray, lower: np.ndarray, supply: np.ndarray,
-                   free: np.ndarray) -> np.ndarray:
+def _min_cost_flow(
+    tails: np.ndarray,
+    heads: np.ndarray,
+    capacity: np.ndarray,
+    cost: np.ndarray,
+    lower: np.ndarray,
+    supply: np.ndarray,
+    free: np.ndarray,
+) -> np.ndarray:
     """Flow on the `free` arcs (capacity above their lower bound) given that every arc
     already carries `lower`: the lower bounds move into the node supplies."""
     shifted = supply.copy()
@@ -218,8 +241,9 @@ def _min_cost_flow(tails: np.ndarray, heads: np.ndarray, capacity: np.ndarray,
 NO_PATH = np.iinfo(np.int64).max // 4
 
 
-def _distances(nodes: int, tails: np.ndarray, heads: np.ndarray, cost: np.ndarray,
-               source: int) -> np.ndarray:
+def _distances(
+    nodes: int, tails: np.ndarray, heads: np.ndarray, cost: np.ndarray, source: int
+) -> np.ndarray:
     """Shortest-path distances from `source` (NO_PATH where unreachable); costs >= 0.
     Bellman-Ford in whole arrays, relaxing only arcs whose tail improved."""
     dist = np.full(nodes, NO_PATH, dtype=np.int64)
@@ -241,8 +265,14 @@ def _distances(nodes: int, tails: np.ndarray, heads: np.ndarray, cost: np.ndarra
     return dist
 
 
-def _reduced_costs(nodes: int, tails: np.ndarray, heads: np.ndarray, cost: np.ndarray,
-                   arc_flow: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+def _reduced_costs(
+    nodes: int,
+    tails: np.ndarray,
+    heads: np.ndarray,
+    cost: np.ndarray,
+    arc_flow: np.ndarray,
+    capacity: np.ndarray,
+) -> np.ndarray:
     """Reduced costs under optimal potentials: shortest-path distances from a virtual root
     (0 to every node) in the residual graph of an optimal flow, which has no negative
     cycle. Bellman-Ford, relaxing only arcs whose tail improved in the last pass."""

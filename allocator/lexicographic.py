@@ -121,8 +121,7 @@ class TiePlan:
     exact: bool
 
 
-def plan_tie_break(m: AllocationModel, chosen: np.ndarray, attains_relaxation: bool
-                   ) -> TiePlan:
+def plan_tie_break(m: AllocationModel, chosen: np.ndarray, attains_relaxation: bool) -> TiePlan:
     """Which households the tie-break must order, given a proposal `chosen` whose ranked
     components are (or will be proven) optimal; the others never change. Exact sets:
     - `chosen` attains the relaxation on every ranked component: the households open on
@@ -144,8 +143,11 @@ def plan_tie_break(m: AllocationModel, chosen: np.ndarray, attains_relaxation: b
     bits = tie_random_bits(data)
 
     def plan(households: np.ndarray, exact: bool) -> TiePlan:
-        return TiePlan(tie_components(pairs, serial_order(pairs, households), block, bits),
-                       certified=False, exact=exact)
+        return TiePlan(
+            tie_components(pairs, serial_order(pairs, households), block, bits),
+            certified=False,
+            exact=exact,
+        )
 
     if m.relaxed_level is not None and m.flip_loss is not None:
         slack = m.relaxed_optimum - int(m.relaxed_level[chosen].sum())
@@ -282,23 +284,29 @@ def solve_tiers(
         # Hold this stage one-sided (an equality on a large weighted sum hurts CP-SAT's
         # propagation badly; "no worse than found" keeps the same optimal set).
         m.hold_stage(stage, chosen)
-    ranked_optimal = all(r.status == "OPTIMAL" for r in results
-                         if r.name in {c.name for c in wanted})
+    ranked_optimal = all(
+        r.status == "OPTIMAL" for r in results if r.name in {c.name for c in wanted}
+    )
     if tie is not None and not (tie.exact and ranked_optimal):
         names = {c.name for c in tie.components}
         for r in results:
             if r.name in names and r.status == "OPTIMAL":
                 r.status = "FEASIBLE"
-                r.note = ("tie-break over a selection of households: the tiers above are "
-                          "not proven optimal" if tie.exact else
-                          "tie-break over the households open in the relaxation only")
+                r.note = (
+                    "tie-break over a selection of households: the tiers above are "
+                    "not proven optimal"
+                    if tie.exact
+                    else "tie-break over the households open in the relaxation only"
+                )
     results += [TierResult(name=c.name, status="SKIPPED") for c in skipped]
     # Measured, not optimised (clocks switched off): reported first, with their values.
-    results[:0] = [TierResult(name=c.name, status="SKIPPED", objective=c.value(chosen))
-                   for c in m.unranked]
+    results[:0] = [
+        TierResult(name=c.name, status="SKIPPED", objective=c.value(chosen)) for c in m.unranked
+    ]
     if want_tie and tie is None:
-        results.append(TierResult(name="tiebreak", status="SKIPPED",
-                                  note="no proposal to break ties in"))
+        results.append(
+            TierResult(name="tiebreak", status="SKIPPED", note="no proposal to break ties in")
+        )
     return LexResult(chosen=chosen, tiers=results)
 
 

@@ -28,10 +28,23 @@ from typing import Any, TextIO
 LEVELS: dict[str, int] = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 
 # Fields an event may carry (besides ts, level, event), and the shape each must have.
-SCALAR_FIELDS = frozenset({
-    "run_id", "job_id", "status", "exit_code", "outcome", "method", "schema_version",
-    "error", "reproducible", "time_limit_s", "command", "category", "warning",
-})
+SCALAR_FIELDS = frozenset(
+    {
+        "run_id",
+        "job_id",
+        "status",
+        "exit_code",
+        "outcome",
+        "method",
+        "schema_version",
+        "error",
+        "reproducible",
+        "time_limit_s",
+        "command",
+        "category",
+        "warning",
+    }
+)
 MAPPING_FIELDS = frozenset({"timings", "counts", "tiers", "http"})
 LIST_FIELDS = frozenset({"files"})
 DEBUG_ONLY_FIELDS = frozenset({"ids"})
@@ -62,8 +75,9 @@ def _clean(key: str, value: Any) -> Any:
 class EventLog:
     """A thread-safe JSON-lines writer with a level threshold and a field whitelist."""
 
-    def __init__(self, stream: TextIO | None = None, level: str = "info",
-                 owns_stream: bool = False) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, level: str = "info", owns_stream: bool = False
+    ) -> None:
         if level not in LEVELS:
             raise ValueError(f"log level must be one of {', '.join(LEVELS)}, not {level!r}")
         self._stream = stream
@@ -111,8 +125,7 @@ class EventLog:
                 dropped.append(key)
         if dropped:
             record["dropped"] = sorted(dropped)
-        line = json.dumps(record, ensure_ascii=False, sort_keys=False, allow_nan=False,
-                          default=str)
+        line = json.dumps(record, ensure_ascii=False, sort_keys=False, allow_nan=False, default=str)
         with self._lock:
             self._stream.write(line + "\n")
             self._stream.flush()
@@ -148,10 +161,20 @@ def warnings_to(log: EventLog) -> Iterator[None]:
     runs: where stderr is the JSON-lines log, a bare warning line would break it."""
     original = warnings.showwarning
 
-    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-             file: TextIO | None = None, line: str | None = None) -> None:
-        log.event("python.warning", level="warning", category=category.__name__,
-                  warning=warning_text(message))
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        log.event(
+            "python.warning",
+            level="warning",
+            category=category.__name__,
+            warning=warning_text(message),
+        )
 
     warnings.showwarning = show
     try:

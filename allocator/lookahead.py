@@ -71,8 +71,9 @@ def _poisson(rng: np.random.Generator, mean: float) -> int:
     return int(rng.poisson(mean)) if mean > 0 else 0
 
 
-def _future_households(scenario: Scenario, rng: np.random.Generator, k: int,
-                       rounds: list[dt.date]) -> list[tuple[Household, int]]:
+def _future_households(
+    scenario: Scenario, rng: np.random.Generator, k: int, rounds: list[dt.date]
+) -> list[tuple[Household, int]]:
     """(household, the round it joins in) of the known and sampled clocked arrivals."""
     p = scenario.policy
     out: list[tuple[Household, int]] = []
@@ -104,16 +105,24 @@ def _future_households(scenario: Scenario, rng: np.random.Generator, k: int,
                     situation = Situation(kind=kind, since=min(start, on))
                 else:
                     continue
-                out.append((base.model_copy(update={
-                    "id": f"~{k}.{w}.{i}.{j}:{base.id}", "approved_on": min(on, scenario.as_of
-                                                                            + dt.timedelta(
-                                                                                days=7 * w)),
-                    "situation": situation}), w))
+                out.append(
+                    (
+                        base.model_copy(
+                            update={
+                                "id": f"~{k}.{w}.{i}.{j}:{base.id}",
+                                "approved_on": min(on, scenario.as_of + dt.timedelta(days=7 * w)),
+                                "situation": situation,
+                            }
+                        ),
+                        w,
+                    )
+                )
     return out
 
 
-def _future_vacancies(scenario: Scenario, rng: np.random.Generator, k: int,
-                      rounds: list[dt.date]) -> list[tuple[Dwelling, int]]:
+def _future_vacancies(
+    scenario: Scenario, rng: np.random.Generator, k: int, rounds: list[dt.date]
+) -> list[tuple[Dwelling, int]]:
     """(dwelling, the round that first lists it) of the known and sampled vacancies."""
     out: list[tuple[Dwelling, int]] = []
     horizon = rounds[-1]
@@ -130,9 +139,17 @@ def _future_vacancies(scenario: Scenario, rng: np.random.Generator, k: int,
         rate = forecast.vacancies[int(i)]
         on = rounds[int(w) + 1]
         for j in range(int(counts[w, i])):
-            out.append((rate.dwelling.model_copy(update={
-                "id": f"~{k}.{int(w) + 1}.{int(i)}.{j}:{rate.dwelling.id}",
-                "available_from": on + dt.timedelta(days=rate.notice_days)}), int(w) + 1))
+            out.append(
+                (
+                    rate.dwelling.model_copy(
+                        update={
+                            "id": f"~{k}.{int(w) + 1}.{int(i)}.{j}:{rate.dwelling.id}",
+                            "available_from": on + dt.timedelta(days=rate.notice_days),
+                        }
+                    ),
+                    int(w) + 1,
+                )
+            )
     return out
 
 
@@ -164,9 +181,13 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
     return Outlook(la.weeks, la.futures, fails, days, assessed, weeks_left, la.min_share)
 
 
-def _one_future(scenario: Scenario, current: list[Household],
-                arrivals: list[tuple[Household, int]], vacancies: list[tuple[Dwelling, int]],
-                rounds: list[dt.date]) -> list[tuple[bool, int]]:
+def _one_future(
+    scenario: Scenario,
+    current: list[Household],
+    arrivals: list[tuple[Household, int]],
+    vacancies: list[tuple[Dwelling, int]],
+    rounds: list[dt.date],
+) -> list[tuple[bool, int]]:
     """(misses its deadline, days over) per current household in one sampled future:
     the clocked households compete for the future vacancies, each from the first round in
     which it is due, most on time first, then fewest days over."""
@@ -177,10 +198,16 @@ def _one_future(scenario: Scenario, current: list[Household],
     households = [*current, *(h for h, _ in arrivals)]
     joins = np.array([0] * len(current) + [w for _, w in arrivals], dtype=np.int64)
     listed = np.array([w for _, w in vacancies], dtype=np.int64)
-    future = scenario.model_copy(update={
-        "households": households, "dwellings": [d for d, _ in vacancies],
-        "locks": scenario.locks.model_copy(update={"pinned": [], "forbidden": []}),
-        "expected_vacancies": [], "expected_households": [], "forecast": None})
+    future = scenario.model_copy(
+        update={
+            "households": households,
+            "dwellings": [d for d, _ in vacancies],
+            "locks": scenario.locks.model_copy(update={"pinned": [], "forbidden": []}),
+            "expected_vacancies": [],
+            "expected_households": [],
+            "forecast": None,
+        }
+    )
     fdata = build_round_data(future)
     allowed = rejection_codes(fdata, np.arange(H)) == 0
     rows, cols = np.nonzero(allowed)
@@ -188,17 +215,16 @@ def _one_future(scenario: Scenario, current: list[Household],
     # The first round in which the household is due (and so has precedence in tier 1),
     # at or after it joins and the dwelling is listed.
     round_days = np.array([day(r) for r in rounds], dtype=np.int64)
-    due_from = np.searchsorted(round_days + p.round_days + p.offer_lead_days,
-                               fdata.deadline, side="right")
+    due_from = np.searchsorted(
+        round_days + p.round_days + p.offer_lead_days, fdata.deadline, side="right"
+    )
     week = np.maximum.reduce([due_from[h], joins[h], listed[d], np.ones(len(h), np.int64)])
     ok = (week <= len(rounds) - 1) & (fdata.deadline[h] != NO_DAY)
     h, d, week = h[ok], d[ok], week[ok]
     as_of_w = round_days[week]
-    move_in = np.maximum(np.maximum(as_of_w + p.offer_lead_days, fdata.ready_on[d]),
-                         fdata.ready[h])
+    move_in = np.maximum(np.maximum(as_of_w + p.offer_lead_days, fdata.ready_on[d]), fdata.ready[h])
     late = np.maximum(0, move_in - fdata.deadline[h])
-    unhoused = np.array([_unhoused_days(x, scenario, rounds) for x in households],
-                        dtype=np.int64)
+    unhoused = np.array([_unhoused_days(x, scenario, rounds) for x in households], dtype=np.int64)
     weight = np.maximum(1, fdata.clock_weight)
     on_time = np.where(late == 0, weight[h], 0)
     saved = weight[h] * np.maximum(0, unhoused[h] - late)
@@ -211,7 +237,7 @@ def _one_future(scenario: Scenario, current: list[Household],
     chosen = flow.chosen()
     got = {int(a): int(b) for a, b in zip(h[chosen], late[chosen], strict=True)}
     out = []
-    for i, x in enumerate(current):
+    for i in range(len(current)):
         if i in got:
             out.append((got[i] > 0, got[i]))
         else:
@@ -222,8 +248,9 @@ def _one_future(scenario: Scenario, current: list[Household],
 def _unhoused_days(h: Household, scenario: Scenario, rounds: list[dt.date]) -> int:
     """Days over at the end of the horizon for a household housed by none of its rounds."""
     p = scenario.policy
-    limit = r7_clocks.clock_dates(scenario.model_copy(update={"households": [h]}),
-                                  _clocks()).deadline[0]
+    limit = r7_clocks.clock_dates(
+        scenario.model_copy(update={"households": [h]}), _clocks()
+    ).deadline[0]
     if limit == NO_DAY:
         return 0
     end = day(rounds[-1]) + p.round_days + p.offer_lead_days
@@ -249,10 +276,18 @@ def terms(outlook: Outlook) -> list[Term]:
         return np.where(real, per_household[pairs.h], 0).astype(np.int64)
 
     return [
-        Term("lookahead_breaches", "min", lambda pairs: -avoided(pairs, risk_fails),
-             lambda pairs: int(risk_fails.sum())),
-        Term("lookahead_days_over", "min", lambda pairs: -avoided(pairs, risk_days),
-             lambda pairs: int(risk_days.sum())),
+        Term(
+            "lookahead_breaches",
+            "min",
+            lambda pairs: -avoided(pairs, risk_fails),
+            lambda pairs: int(risk_fails.sum()),
+        ),
+        Term(
+            "lookahead_days_over",
+            "min",
+            lambda pairs: -avoided(pairs, risk_days),
+            lambda pairs: int(risk_days.sum()),
+        ),
     ]
 
 

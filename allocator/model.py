@@ -21,8 +21,14 @@ from allocator.rules import ROUND_RULES, r1_assignment
 class AllocationModel:
     """Builds the CP-SAT model once; the solve loop only swaps objectives."""
 
-    def __init__(self, data: RoundData, pairs: Pairs, *, with_pins: bool = True,
-                 objective: Objective | None = None):
+    def __init__(
+        self,
+        data: RoundData,
+        pairs: Pairs,
+        *,
+        with_pins: bool = True,
+        objective: Objective | None = None,
+    ):
         self.data = data
         self.pairs = pairs
         self.objective = objective or default_objective(data.policy)
@@ -117,8 +123,9 @@ class AllocationModel:
 
     def hold(self, component: Component, value: int) -> None:
         """Keep a component no worse than `value` from now on."""
-        self._at_least(component.gain, (value - component.constant) * (
-            1 if component.sense == "max" else -1))
+        self._at_least(
+            component.gain, (value - component.constant) * (1 if component.sense == "max" else -1)
+        )
 
     def fix(self, p: int) -> None:
         """Force pair `p` into every solution (tests and `recommend`)."""
@@ -130,8 +137,10 @@ class AllocationModel:
         self.cp.clear_hints()
         hint = self.cp.proto.solution_hint
         hint.vars.extend(self.x_index.tolist() + [v.index for v, _ in self.auxiliary])
-        hint.values.extend(chosen.astype(np.int64).tolist()
-                           + [int(chosen[members].any()) for _, members in self.auxiliary])
+        hint.values.extend(
+            chosen.astype(np.int64).tolist()
+            + [int(chosen[members].any()) for _, members in self.auxiliary]
+        )
 
     def pin_literals(self) -> list[cp_model.IntVar]:
         return [self.x[p] for p in self.pairs.pinned_pairs()]

@@ -84,25 +84,28 @@ class Term:
     constant: Callable[[Pairs], int] = lambda pairs: 0
 
     def component(self, pairs: Pairs) -> Component:
-        return Component(self.name, self.sense, int(self.constant(pairs)),
-                         np.asarray(self.weights(pairs), dtype=np.int64))
+        return Component(
+            self.name,
+            self.sense,
+            int(self.constant(pairs)),
+            np.asarray(self.weights(pairs), dtype=np.int64),
+        )
 
 
 def _deadline_terms(which: Callable[[Pairs], np.ndarray], suffix: str = "") -> list[Term]:
     """Breaches and days over of the clocks `which` selects (per household)."""
 
     def gains(pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
-        return r7_clocks.gains(pairs.data, pairs.h, pairs.d, pairs.move_in,
-                               pairs.unmatched_over, which(pairs))
+        return r7_clocks.gains(
+            pairs.data, pairs.h, pairs.d, pairs.move_in, pairs.unmatched_over, which(pairs)
+        )
 
     def totals(pairs: Pairs) -> tuple[int, int]:
         return r7_clocks.unmatched_totals(pairs.data, pairs.unmatched_over_h, which(pairs))
 
     return [
-        Term("deadline_breaches" + suffix, "min", lambda p: -gains(p)[0],
-             lambda p: totals(p)[0]),
-        Term("deadline_days_over" + suffix, "min", lambda p: -gains(p)[1],
-             lambda p: totals(p)[1]),
+        Term("deadline_breaches" + suffix, "min", lambda p: -gains(p)[0], lambda p: totals(p)[0]),
+        Term("deadline_days_over" + suffix, "min", lambda p: -gains(p)[1], lambda p: totals(p)[1]),
     ]
 
 
@@ -127,8 +130,10 @@ class Objective:
         return replace(self, terms=(*self.terms[:at], term, *self.terms[at:]))
 
     def components(self, pairs: Pairs) -> tuple[list[Component], list[Component]]:
-        return ([t.component(pairs) for t in self.terms],
-                [t.component(pairs) for t in self.measured])
+        return (
+            [t.component(pairs) for t in self.terms],
+            [t.component(pairs) for t in self.measured],
+        )
 
     def gains(self, pairs: Pairs) -> list[np.ndarray]:
         """Per ranked term, each pair's gain (larger is better), most significant first."""
@@ -166,10 +171,14 @@ STABILITY_TIER = "stability"
 def _kept(pairs: Pairs, previous: list[tuple[str, str]]) -> np.ndarray:
     """1 for the previous matches that are still candidate pairs, else 0."""
     data = pairs.data
-    wanted = {(data.household_index[h], data.dwelling_index[d]) for h, d in previous
-              if h in data.household_index and d in data.dwelling_index}
-    return np.array([(int(a), int(b)) in wanted for a, b in zip(pairs.h, pairs.d, strict=True)],
-                    dtype=np.int64)
+    wanted = {
+        (data.household_index[h], data.dwelling_index[d])
+        for h, d in previous
+        if h in data.household_index and d in data.dwelling_index
+    }
+    return np.array(
+        [(int(a), int(b)) in wanted for a, b in zip(pairs.h, pairs.d, strict=True)], dtype=np.int64
+    )
 
 
 def stable_objective(policy: Policy, previous: Sequence[tuple[str, str]]) -> Objective:
@@ -192,8 +201,9 @@ def tie_block_size(limit: int) -> int:
     return max(1, min(TIE_BLOCK, limit.bit_length() - 1))
 
 
-def tie_components(pairs: Pairs, households: Sequence[int], block: int,
-                   random_bits: int) -> list[Component]:
+def tie_components(
+    pairs: Pairs, households: Sequence[int], block: int, random_bits: int
+) -> list[Component]:
     """The serial-order tie-break over `households` (a superset of those whose housed
     status can still change, in (approved_on, id) order): one component per block of
     `block` households, weights 2^(block-1-j) for the j-th household's pairs; then the
@@ -205,8 +215,9 @@ def tie_components(pairs: Pairs, households: Sequence[int], block: int,
     blocks = math.ceil(len(households) / block)
     for k in range(blocks):
         inside = (j >= k * block) & (j < (k + 1) * block)
-        weights = np.where(inside, np.left_shift(1, np.maximum(
-            0, block - 1 - (j - k * block))), 0).astype(np.int64)
+        weights = np.where(
+            inside, np.left_shift(1, np.maximum(0, block - 1 - (j - k * block))), 0
+        ).astype(np.int64)
         out.append(Component("tiebreak" if k == 0 else f"tiebreak_{k + 1}", "max", 0, weights))
     if random_bits > 0:
         jitter = (pairs.tie_jitter % np.uint64(1 << random_bits)).astype(np.int64)

@@ -82,11 +82,14 @@ def pair_rejections(data: RoundData, h: int) -> list[list[str]]:
     and round filters), in registry order. Used for explanations and recommendations."""
     hs = np.array([h])
     off = np.zeros(data.D, dtype=bool)
-    per_rule = [rule.reject(data, hs)[0] if rule.enabled(data.policy) else off
-                for rule in PAIR_RULES]
+    per_rule = [
+        rule.reject(data, hs)[0] if rule.enabled(data.policy) else off for rule in PAIR_RULES
+    ]
     d = np.arange(data.D)
-    per_filter = [rule.rejects_alone(data, np.full(data.D, h), d)
-                  if rule.enabled(data.policy) else off for rule in ROUND_RULES]
+    per_filter = [
+        rule.rejects_alone(data, np.full(data.D, h), d) if rule.enabled(data.policy) else off
+        for rule in ROUND_RULES
+    ]
     codes = list(CODES)
     masks = per_rule + per_filter
     return [[codes[k] for k, mask in enumerate(masks) if mask[j]] for j in range(data.D)]
@@ -138,8 +141,9 @@ class Pairs:
 
     def matched_breach(self) -> tuple[np.ndarray, np.ndarray]:
         """Per pair, when matched: (breaks its household's clock, days over)."""
-        return r7_clocks.matched_breach(self.data, self.h, self.d, self.move_in,
-                                        self.unmatched_over)
+        return r7_clocks.matched_breach(
+            self.data, self.h, self.d, self.move_in, self.unmatched_over
+        )
 
     def plain(self) -> np.ndarray:
         """Pairs whose household no round rule counts and no clock concerns, and that are
@@ -152,8 +156,9 @@ class Pairs:
         pinned[self.pinned_pairs()] = True
         return ~counted[self.h] & ~data.has_clock[self.h] & ~pinned
 
-    def undominated(self, keep_per_dwelling: int,
-                    keys: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
+    def undominated(
+        self, keep_per_dwelling: int, keys: tuple[np.ndarray, ...] | None = None
+    ) -> np.ndarray:
         """Positions of the pairs that can be in the lexicographic optimum (sorted).
 
         A *plain* pair (`plain`) is dropped when at least `keep_per_dwelling` other plain
@@ -248,8 +253,9 @@ def concat_pairs(data: RoundData, parts: list[Pairs]) -> Pairs:
     return replace(parts[0], **arrays, rejected=rejected)
 
 
-def fit_points(data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray
-               ) -> dict[str, np.ndarray]:
+def fit_points(
+    data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray
+) -> dict[str, np.ndarray]:
     """The fit tier's parts per pair and their weighted sum `fit` (exact integers)."""
     w = data.policy.weights
     rank = r3_location.preference_rank(data, h, d)
@@ -264,8 +270,14 @@ def fit_points(data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarra
         + r9_timing.vacancy_points(data, d, vdays)
         + conc
     )
-    return {"preference_rank": rank, "spare_bedrooms": spare, "school_minutes": minutes,
-            "vacancy_days": vdays, "concentration": conc, "fit": fit}
+    return {
+        "preference_rank": rank,
+        "spare_bedrooms": spare,
+        "school_minutes": minutes,
+        "vacancy_days": vdays,
+        "concentration": conc,
+        "fit": fit,
+    }
 
 
 def _with_objective_parts(

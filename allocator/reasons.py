@@ -20,7 +20,7 @@ RULE_TEXT: dict[str, str] = {
     # Not a rule: housing the candidate would make a higher tier worse (e.g. a household
     # under a deadline clock moving in later than waiting would cost).
     "objective": "tildelingen ville gjort et høyere prioritert mål dårligere "
-                 "(f.eks. flere dager over en frist)",
+    "(f.eks. flere dager over en frist)",
 }
 
 TEXT: dict[str, str] = {
@@ -28,11 +28,11 @@ TEXT: dict[str, str] = {
     "pinned": "Låst av tildelingsmøtet{reason_suffix}.",
     "deadline_on_time": "{who}: flytter inn {move_in}, innen {clock_name} {deadline}.",
     "deadline_late": "{who}: innflytting {move_in} er etter {clock_name} {deadline} "
-                     "(dager over fristen: {days_over}); ingen ledig bolig passer tidligere.",
+    "(dager over fristen: {days_over}); ingen ledig bolig passer tidligere.",
     "lookahead_now": "{who}: når {clock_name} {deadline}, om {weeks} uker; i {fails} av "
-                     "{futures} simulerte framtider de neste {horizon} ukene kommer ingen "
-                     "ledig bolig som passer før fristen, så {dwelling} tilbys nå."
-                     "{changed_suffix}",
+    "{futures} simulerte framtider de neste {horizon} ukene kommer ingen "
+    "ledig bolig som passer før fristen, så {dwelling} tilbys nå."
+    "{changed_suffix}",
     "priority": "Prioritet {priority}, {waiting_days} dager på venteliste ({points} poeng).",
     "preferred_district": "Ønsket bydel nr. {rank} ({district}).",
     "outside_wishes": "Ingen ønsket bydel var mulig; boligen ligger i {district}.",
@@ -40,75 +40,75 @@ TEXT: dict[str, str] = {
     "needs_met": "Behov dekket: {needs}.",
     "spare_bedrooms": "{spare} soverom mer enn behovet.",
     "competition": "Andre husstander som passer boligen: {candidates}; av dem har "
-                   "{elsewhere} fått en annen bolig i forslaget.",
+    "{elsewhere} fått en annen bolig i forslaget.",
     "competition_none": "Ingen andre husstander på listen passer boligen.",
     # unmatched
     "no_feasible_dwelling": "Ingen av ukens ledige boliger passer: {summary}.",
-    "outranked": "Boligene som passet gikk til husstander som veier tyngre: {summary}."
-                 "{blocked}",
+    "outranked": "Boligene som passet gikk til husstander som veier tyngre: {summary}.{blocked}",
     "outranked_and_decision": "Boligene som passet gikk til husstander som veier tyngre "
-                              "({summary}) og etter vedtak i tildelingsmøtet ({decisions})."
-                              "{blocked}",
+    "({summary}) og etter vedtak i tildelingsmøtet ({decisions})."
+    "{blocked}",
     "better_overall": "Boligene som passet gikk til andre fordi runden samlet blir bedre "
-                      "slik (færre fristbrudd, flere prioriterte husstander eller bedre "
-                      "tilpasning): {summary}.{blocked}",
+    "slik (færre fristbrudd, flere prioriterte husstander eller bedre "
+    "tilpasning): {summary}.{blocked}",
     "better_overall_and_decision": "Boligene som passet gikk til andre fordi runden samlet "
-                                   "blir bedre slik ({summary}) og etter vedtak i "
-                                   "tildelingsmøtet ({decisions}).{blocked}",
+    "blir bedre slik ({summary}) og etter vedtak i "
+    "tildelingsmøtet ({decisions}).{blocked}",
     "displaced_by_decision": "Boligene som passet er låst til andre husstander av "
-                             "tildelingsmøtet: {summary}.{blocked}",
-    "rest_blocked": "De andre boligene som passet er sperret av regler for hele runden "
-                    "({rules}).",
+    "tildelingsmøtet: {summary}.{blocked}",
+    "rest_blocked": "De andre boligene som passet er sperret av regler for hele runden ({rules}).",
     "rest_objective": "De andre boligene som passet ville gjort et høyere prioritert mål "
-                      "dårligere (f.eks. flere dager over en frist).",
+    "dårligere (f.eks. flere dager over en frist).",
     "held_for_deadline": "{dwelling} er holdt av for {holder}, som når {clock_name} "
-                         "{deadline} om {weeks} uker: i {fails} av {futures} simulerte "
-                         "framtider kommer ingen annen bolig som passer før fristen. Uten "
-                         "planlegging framover ville husstanden fått {dwelling} denne uken.",
+    "{deadline} om {weeks} uker: i {fails} av {futures} simulerte "
+    "framtider kommer ingen annen bolig som passer før fristen. Uten "
+    "planlegging framover ville husstanden fått {dwelling} denne uken.",
     "lookahead_shifted": "Planleggingen framover flyttet ukens tilbud: {dwelling}, som "
-                         "husstanden ellers ville fått, går til {holder}.",
-    "blocked_by_round_rules": "Boligene som passet er sperret av regler for hele runden "
-                              "({rules}).",
+    "husstanden ellers ville fått, går til {holder}.",
+    "blocked_by_round_rules": "Boligene som passet er sperret av regler for hele runden ({rules}).",
     # empty dwellings
     "no_eligible_household": "Ingen søker på listen passer boligen: {summary}.",
     "candidates_placed_elsewhere": "Alle som passet fikk en annen bolig.",
     "candidates_blocked": "Søkerne som passet er sperret av regler for hele runden ({rules}).",
     # breaches
     "no_dwelling_in_time": "Ingen ledig bolig passer innen {clock_name} {deadline}; "
-                           "dager over fristen: {days_over}.",
-    "moved_in_late": "Flytter inn etter {clock_name} {deadline}; dager over fristen: "
-                     "{days_over}.",
+    "dager over fristen: {days_over}.",
+    "moved_in_late": "Flytter inn etter {clock_name} {deadline}; dager over fristen: {days_over}.",
     # alternates
     "alternate": "Neste i rekken om tilbudet avslås.",
     # the R10 group-share floor (policy fairness.group_share), one per proposal
     "group_share_binding": "Krav om andel for {label}: {members} av {households} på "
-                           "ventelisten ({share} %). Målet er minst {target} av rundens inntil "
-                           "{most_placements} tildelinger ({ratio} × andelen, rundet opp); "
-                           "{members_fit} i gruppen passer en ledig bolig, så {reserved} "
-                           "holdes av. Gruppen fikk {placed}; husstander utenfor gruppen fikk "
-                           "{others} av høyst {cap}. Kravet er bindende: husstander utenfor "
-                           "gruppen som passer en av boligene, står uten tilbud ({held_back})."
-                           "{due_note}",
+    "ventelisten ({share} %). Målet er minst {target} av rundens inntil "
+    "{most_placements} tildelinger ({ratio} × andelen, rundet opp); "
+    "{members_fit} i gruppen passer en ledig bolig, så {reserved} "
+    "holdes av. Gruppen fikk {placed}; husstander utenfor gruppen fikk "
+    "{others} av høyst {cap}. Kravet er bindende: husstander utenfor "
+    "gruppen som passer en av boligene, står uten tilbud ({held_back})."
+    "{due_note}",
     "group_share_slack": "Krav om andel for {label}: {members} av {households} på "
-                         "ventelisten ({share} %). Målet er minst {target} av rundens inntil "
-                         "{most_placements} tildelinger ({ratio} × andelen, rundet opp); "
-                         "{members_fit} i gruppen passer en ledig bolig, så {reserved} holdes "
-                         "av. Gruppen fikk {placed}; husstander utenfor gruppen fikk {others} "
-                         "av høyst {cap}. Kravet binder ikke i denne runden.{due_note}",
+    "ventelisten ({share} %). Målet er minst {target} av rundens inntil "
+    "{most_placements} tildelinger ({ratio} × andelen, rundet opp); "
+    "{members_fit} i gruppen passer en ledig bolig, så {reserved} holdes "
+    "av. Gruppen fikk {placed}; husstander utenfor gruppen fikk {others} "
+    "av høyst {cap}. Kravet binder ikke i denne runden.{due_note}",
     "group_share_none_held": "Krav om andel for {label}: {members} av {households} på "
-                             "ventelisten ({share} %), men ingen i gruppen passer ukens ledige "
-                             "boliger, så ingen plasser holdes av.",
+    "ventelisten ({share} %), men ingen i gruppen passer ukens ledige "
+    "boliger, så ingen plasser holdes av.",
     "group_share_inactive": "Krav om andel for {label}: ingen plasser holdes av, fordi "
-                            "{members} av {households} på ventelisten er i gruppen.",
+    "{members} av {households} på ventelisten er i gruppen.",
     "group_share_unused": "{unused} av plassene som ble holdt av, gikk ikke til gruppen: "
-                          "flere i gruppen kunne ikke få bolig sammen med resten av forslaget "
-                          "(regler for hele runden, frister eller låser).",
+    "flere i gruppen kunne ikke få bolig sammen med resten av forslaget "
+    "(regler for hele runden, frister eller låser).",
 }
 
 
 #: Needs in bokmål (reason texts); the JSON keeps the field names.
-NEED_TEXT: dict[str, str] = {"wheelchair": "rullestoltilpasset", "step_free": "trinnfri",
-                             "staffed": "bemanning", "adapted": "tilrettelagt"}
+NEED_TEXT: dict[str, str] = {
+    "wheelchair": "rullestoltilpasset",
+    "step_free": "trinnfri",
+    "staffed": "bemanning",
+    "adapted": "tilrettelagt",
+}
 
 
 def norwegian_date(value: dt.date) -> str:
@@ -127,7 +127,9 @@ def reason(code: str, **params: Any) -> Reason:
     """A Reason with its bokmål text; unknown parameters are ignored by the template.
     Dates are shown as dd.mm.yyyy and kept as ISO strings in `params`."""
     template = TEXT[code]
-    shown = {k: norwegian_date(v) if isinstance(v, dt.date) else ("" if v is None else v)
-             for k, v in params.items()}
+    shown = {
+        k: norwegian_date(v) if isinstance(v, dt.date) else ("" if v is None else v)
+        for k, v in params.items()
+    }
     stored = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
     return Reason(code=code, params=stored, text=template.format(**shown))

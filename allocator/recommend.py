@@ -78,15 +78,23 @@ def _values(scenario: Scenario, matches: dict[str, str]) -> dict[str, int]:
     return {c.name: c.value(chosen) for c in ranked}
 
 
-def recommend(scenario: Scenario, household_id: str, top: int = 5,
-              current: Proposal | None = None) -> list[Option]:
+def recommend(
+    scenario: Scenario, household_id: str, top: int = 5, current: Proposal | None = None
+) -> list[Option]:
     """Rank every dwelling the household may have by the change it makes to `current`."""
     from allocator.solve import propose
 
     data = build_round_data(scenario)
     if household_id not in data.household_index:
-        raise InputError([Problem(field="household", value=household_id,
-                                  expected="the id of a household in the scenario")])
+        raise InputError(
+            [
+                Problem(
+                    field="household",
+                    value=household_id,
+                    expected="the id of a household in the scenario",
+                )
+            ]
+        )
     current = current if current is not None else propose(scenario)
     now = {m.household: m.dwelling for m in current.matches}
     holder = {d: h for h, d in now.items()}
@@ -98,38 +106,60 @@ def recommend(scenario: Scenario, household_id: str, top: int = 5,
     for p in np.flatnonzero(pairs.h == h):
         d = int(pairs.d[p])
         did = data.dwelling_ids[d]
-        common = dict(dwelling=did, district=data.scenario.districts[data.d_district[d]].name
-                      or data.district_ids[data.d_district[d]],
-                      move_in=dt.date.fromordinal(int(pairs.move_in[p])),
-                      fit_cost=int(pairs.fit[p]))
+        common = dict(
+            dwelling=did,
+            district=data.scenario.districts[data.d_district[d]].name
+            or data.district_ids[data.d_district[d]],
+            move_in=dt.date.fromordinal(int(pairs.move_in[p])),
+            fit_cost=int(pairs.fit[p]),
+        )
         if now.get(household_id) == did:
             options.append(Option(in_proposal=True, delta={k: 0.0 for k in base}, **common))
             continue
         if any(x.household == household_id or x.dwelling == did for x in locks.pinned):
             continue  # the meeting has locked the household or the dwelling elsewhere
-        pinned = scenario.model_copy(update={"locks": Locks(
-            pinned=[*locks.pinned, PinnedPair(household=household_id, dwelling=did)],
-            forbidden=locks.forbidden)})
+        pinned = scenario.model_copy(
+            update={
+                "locks": Locks(
+                    pinned=[*locks.pinned, PinnedPair(household=household_id, dwelling=did)],
+                    forbidden=locks.forbidden,
+                )
+            }
+        )
         try:
             solved = solve(pinned, objective=stable_objective(pinned.policy, list(now.items())))
         except InputError:
             continue  # the lock would clash with the meeting's locks under round rules
-        after = {solved.data.household_ids[int(a)]: solved.data.dwelling_ids[int(b)]
-                 for a, b in zip(solved.pairs.h[solved.chosen], solved.pairs.d[solved.chosen],
-                                 strict=True)}
+        after = {
+            solved.data.household_ids[int(a)]: solved.data.dwelling_ids[int(b)]
+            for a, b in zip(
+                solved.pairs.h[solved.chosen], solved.pairs.d[solved.chosen], strict=True
+            )
+        }
         values = _values(scenario, after)
-        moves = [Move(household=x, before=now.get(x), after=after.get(x))
-                 for x in sorted(set(now) | set(after))
-                 if now.get(x) != after.get(x) and x != household_id]
-        options.append(Option(in_proposal=False, displaces=holder.get(did),
-                              delta={k: float(values[k] - base[k]) for k in base},
-                              moves=moves, **common))
+        moves = [
+            Move(household=x, before=now.get(x), after=after.get(x))
+            for x in sorted(set(now) | set(after))
+            if now.get(x) != after.get(x) and x != household_id
+        ]
+        options.append(
+            Option(
+                in_proposal=False,
+                displaces=holder.get(did),
+                delta={k: float(values[k] - base[k]) for k in base},
+                moves=moves,
+                **common,
+            )
+        )
     names = list(base)
     senses = {c.name: c.sense for c in default_objective(scenario.policy).terms}
 
     def key(o: Option) -> tuple:
-        return (*(o.delta[n] if senses[n] == "min" else -o.delta[n] for n in names),
-                not o.in_proposal, o.dwelling)
+        return (
+            *(o.delta[n] if senses[n] == "min" else -o.delta[n] for n in names),
+            not o.in_proposal,
+            o.dwelling,
+        )
 
     options.sort(key=key)
     return options[:top]

@@ -87,6 +87,9 @@ def _group_share_line(proposal: Proposal) -> list[str]:
     if g is None:
         return []
     cap = "no cap" if g.cap_others is None else f"others {g.others_placed}/{g.cap_others}"
-    return [f"group share (R10) {g.group}: {g.members_placed} placed of {g.reserved} held "
-            f"(target {g.target}); {cap}"
-            + ("; BINDING" if g.binding else "") + ("" if g.met else "; held places unused")]
+    return [
+        f"group share (R10) {g.group}: {g.members_placed} placed of {g.reserved} held "
+        f"(target {g.target}); {cap}"
+        + ("; BINDING" if g.binding else "")
+        + ("" if g.met else "; held places unused")
+    ]

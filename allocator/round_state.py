@@ -29,8 +29,11 @@ class RoundState:
     ) -> list[str]:
         """Codes of the round rules broken by placing u in `dwelling`, after `leaving`
         moves out of `leaving_from` (a declined offer)."""
-        return [r.code for r, s in zip(self.rules, self.states, strict=True)
-                if s.broken_by(u, dwelling, leaving, leaving_from)]
+        return [
+            r.code
+            for r, s in zip(self.rules, self.states, strict=True)
+            if s.broken_by(u, dwelling, leaving, leaving_from)
+        ]
 
 
 def broken_rules(data: RoundData, h: np.ndarray, d: np.ndarray) -> dict[str, np.ndarray]:

@@ -50,8 +50,12 @@ def _repair_seconds(budget: float) -> float:
     return min(60.0, max(10.0, 0.1 * budget))
 
 
-def _attains(model: AllocationModel, bounds: dict[str, int] | None, chosen: np.ndarray,
-             through: str = "priority_waiting") -> bool:
+def _attains(
+    model: AllocationModel,
+    bounds: dict[str, int] | None,
+    chosen: np.ndarray,
+    through: str = "priority_waiting",
+) -> bool:
     """Does `chosen` attain the relaxation bound on every component up to `through`?
     Then no other hint can be better there."""
     if bounds is None:
@@ -110,8 +114,9 @@ def optimise(
             hint=warm_start(data, sub, objective=objective),
             tiers=["deadline_breaches", "deadline_days_over"],
         )
-        hint = warm_start(data, pairs, sub_idx[first.chosen], seconds=_repair_seconds(budget),
-                          objective=objective)
+        hint = warm_start(
+            data, pairs, sub_idx[first.chosen], seconds=_repair_seconds(budget), objective=objective
+        )
         if exact_values(data, pairs, objective) and not _attains(model, certificate, hint):
             # Fixing the sub-solve's placements (one of many tier-1 optima, chosen by
             # CP-SAT's timing) can cost tier 2; the unfixed warm start often reaches the
@@ -202,16 +207,14 @@ def solve(
         lex = LexResult(chosen=greedy_choice(data, pairs), tiers=[])
     else:
         if exact and default:
-            model_idx = pairs.undominated(data.D + settings.alternates,
-                                          objective.rank_keys(pairs))
+            model_idx = pairs.undominated(data.D + settings.alternates, objective.rank_keys(pairs))
         model = AllocationModel(data, pairs.subset(model_idx), objective=objective)
         build_s = time.monotonic() - started
         limit = time_limit_s if time_limit_s is not None else settings.time_limit_s
         lex = optimise(model, settings, limit * (1 - EXPLAIN_SHARE) - build_s, exact)
     chosen = np.zeros(len(pairs), dtype=bool)
     chosen[model_idx[lex.chosen]] = True
-    return Solved(data, pairs, chosen, lex, objective, all_pairs, len(model_idx), build_s,
-                  outlook)
+    return Solved(data, pairs, chosen, lex, objective, all_pairs, len(model_idx), build_s, outlook)
 
 
 def propose(
@@ -260,18 +263,23 @@ def propose(
     if solved.outlook is not None and solved.outlook.at_risk().any() and method != "greedy":
         # What the round alone would have done, so the reasons can say what the look-ahead
         # changed (the same pairs, every tier but the look-ahead's).
-        plain = scenario.policy.model_copy(update={"lookahead": scenario.policy.lookahead
-                                                   .model_copy(update={"weeks": 0})})
-        alone = solve(scenario.model_copy(update={"policy": plain}), method,
-                      time_limit_s, objective if objective is not None else None)
-        myopic = {alone.data.household_ids[int(h)]: alone.data.dwelling_ids[int(d)]
-                  for h, d in zip(alone.pairs.h[alone.chosen], alone.pairs.d[alone.chosen],
-                                  strict=True)}
+        plain = scenario.policy.model_copy(
+            update={"lookahead": scenario.policy.lookahead.model_copy(update={"weeks": 0})}
+        )
+        alone = solve(
+            scenario.model_copy(update={"policy": plain}),
+            method,
+            time_limit_s,
+            objective if objective is not None else None,
+        )
+        myopic = {
+            alone.data.household_ids[int(h)]: alone.data.dwelling_ids[int(d)]
+            for h, d in zip(alone.pairs.h[alone.chosen], alone.pairs.d[alone.chosen], strict=True)
+        }
         run.sizes["lookahead_weeks"] = solved.outlook.weeks
         run.sizes["lookahead_futures"] = solved.outlook.futures
         run.sizes["lookahead_at_risk"] = int(solved.outlook.at_risk().sum())
-    proposal = assemble(data, pairs, solved.chosen, run, solved.objective, solved.outlook,
-                        myopic)
+    proposal = assemble(data, pairs, solved.chosen, run, solved.objective, solved.outlook, myopic)
     proposal.run.wall_time_s = round(time.monotonic() - started, 3)
     proposal.run.sizes["build_ms"] = int(solved.build_s * 1000)
     return proposal

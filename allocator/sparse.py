@@ -105,8 +105,12 @@ class _Selection:
         self.data = data
         pins = data.scenario.locks.pinned
         self.pin_keys = np.array(
-            [data.household_index[p.household] * data.D + data.dwelling_index[p.dwelling]
-             for p in pins], dtype=np.int64)
+            [
+                data.household_index[p.household] * data.D + data.dwelling_index[p.dwelling]
+                for p in pins
+            ],
+            dtype=np.int64,
+        )
         self.kept: list[Pairs] = []
         self.best: list[Pairs | None] = [None] * len(DWELLING_PICKS)
         self.rejected: dict[str, int] = {}

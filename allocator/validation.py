@@ -29,30 +29,44 @@ def pin_problems(data: RoundData) -> list[Problem]:
         h, d = data.household_index[pin.household], data.dwelling_index[pin.dwelling]
         rejected = pair_rejections(data, h)[d]
         if rejected:
-            problems.append(Problem(
-                table="locks.pinned", index=i, field="dwelling", value=pin.dwelling,
-                location=f"locks.pinned[{i}]",
-                expected=(f"en bolig husstand {pin.household} kan få; låsen bryter "
-                          + "; ".join(f"{RULE_OF_CODE[c]} {c} ({RULE_TEXT[c]})" for c in rejected)),
-            ))
+            problems.append(
+                Problem(
+                    table="locks.pinned",
+                    index=i,
+                    field="dwelling",
+                    value=pin.dwelling,
+                    location=f"locks.pinned[{i}]",
+                    expected=(
+                        f"en bolig husstand {pin.household} kan få; låsen bryter "
+                        + "; ".join(f"{RULE_OF_CODE[c]} {c} ({RULE_TEXT[c]})" for c in rejected)
+                    ),
+                )
+            )
         else:
             alone_ok.append(i)
     if alone_ok:
-        hs = np.array([data.household_index[pins[i].household] for i in alone_ok],
-                      dtype=np.int64)
+        hs = np.array([data.household_index[pins[i].household] for i in alone_ok], dtype=np.int64)
         ds = np.array([data.dwelling_index[pins[i].dwelling] for i in alone_ok], dtype=np.int64)
         for code, broken in broken_rules(data, hs, ds).items():
             for k in np.flatnonzero(broken):
                 i = alone_ok[int(k)]
-                others = [pins[alone_ok[int(j)]].household for j in np.flatnonzero(broken)
-                          if j != k]
-                problems.append(Problem(
-                    table="locks.pinned", index=i, field="dwelling", value=pins[i].dwelling,
-                    location=f"locks.pinned[{i}]",
-                    expected=(f"låser som kan gjelde samtidig; sammen med låsene for "
-                              f"{', '.join(others)} bryter denne {RULE_OF_CODE[code]} "
-                              f"{code} ({RULE_TEXT[code]})"),
-                ))
+                others = [
+                    pins[alone_ok[int(j)]].household for j in np.flatnonzero(broken) if j != k
+                ]
+                problems.append(
+                    Problem(
+                        table="locks.pinned",
+                        index=i,
+                        field="dwelling",
+                        value=pins[i].dwelling,
+                        location=f"locks.pinned[{i}]",
+                        expected=(
+                            f"låser som kan gjelde samtidig; sammen med låsene for "
+                            f"{', '.join(others)} bryter denne {RULE_OF_CODE[code]} "
+                            f"{code} ({RULE_TEXT[code]})"
+                        ),
+                    )
+                )
     return sorted(problems, key=lambda p: p.index or 0)
 
 

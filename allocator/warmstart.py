@@ -50,8 +50,9 @@ def _stack(high: np.ndarray, low: np.ndarray, matches: int, limit: int) -> np.nd
     return high.astype(np.int64) * scale + low.astype(np.int64)
 
 
-def stacked_gains(gains: list[np.ndarray], matches: int, limit: int
-                  ) -> tuple[np.ndarray | None, int]:
+def stacked_gains(
+    gains: list[np.ndarray], matches: int, limit: int
+) -> tuple[np.ndarray | None, int]:
     """(per-pair value stacking the leading gains, how many of them): sums over a matching
     compare lexicographically by those gains. (None, 0) when not even the first fits."""
     value: np.ndarray | None = None
@@ -75,8 +76,9 @@ def _through_tier2(objective: Objective) -> int:
     return objective.names.index("priority_waiting") + 1
 
 
-def pair_values(data: RoundData, pairs: Pairs, objective: Objective | None = None,
-                *, with_fit: bool = True) -> np.ndarray:
+def pair_values(
+    data: RoundData, pairs: Pairs, objective: Objective | None = None, *, with_fit: bool = True
+) -> np.ndarray:
     """Per-pair value whose sum over a matching orders matchings lexicographically by the
     objective's terms, tiers 1 and 2 at least; the later terms (fit) only while the
     total stays exactly representable in 62 bits. OverflowError when tiers 1–2 do not."""
@@ -104,8 +106,7 @@ def exact_values(data: RoundData, pairs: Pairs, objective: Objective | None = No
     return True
 
 
-def hint_values(data: RoundData, pairs: Pairs, objective: Objective | None = None
-                ) -> np.ndarray:
+def hint_values(data: RoundData, pairs: Pairs, objective: Objective | None = None) -> np.ndarray:
     """`pair_values` when they stack exactly; otherwise (whole-stock sizes) the best
     approximation that does: breaches avoided first, then housing points (then fit when
     it still fits). A pair that would add days over a deadline clock (a household moving
@@ -295,8 +296,14 @@ def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
     data, pairs = model.data, model.pairs
     matches = max(1, min(data.H, data.D))
     limit = flow_cost_limit(data.H, data.D)
-    flow = LexFlow(data.H, data.D, pairs.h, pairs.d,
-                   np.array(pairs.pinned_pairs(), dtype=np.int64), household_pools(data))
+    flow = LexFlow(
+        data.H,
+        data.D,
+        pairs.h,
+        pairs.d,
+        np.array(pairs.pinned_pairs(), dtype=np.int64),
+        household_pools(data),
+    )
     levels: list[tuple[np.ndarray, list[Component]]] = []
     value: np.ndarray | None = None
     level: list[Component] = []
@@ -330,8 +337,7 @@ def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
     model.tie, model.tie_exact = [], False
     if complete:
         households = serial_order(pairs, flow.open_households())
-        model.tie = tie_components(pairs, households, tie_block_size(limit),
-                                   tie_random_bits(data))
+        model.tie = tie_components(pairs, households, tie_block_size(limit), tie_random_bits(data))
         model.tie_exact = True
         for k, c in enumerate(model.tie):
             flow.optimise(c.gain, face=k < len(model.tie) - 1)
@@ -358,8 +364,7 @@ def assignment_bound(data: RoundData, pairs: Pairs) -> dict[str, int]:
     through = _through_tier2(objective)
     leading = components[:through]
     try:
-        chosen = flow_assignment(data, pairs, pair_values(data, pairs, objective,
-                                                          with_fit=False))
+        chosen = flow_assignment(data, pairs, pair_values(data, pairs, objective, with_fit=False))
         return {c.name: c.value(chosen) for c in leading}
     except OverflowError:
         pass

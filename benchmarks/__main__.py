@@ -35,23 +35,49 @@ def main_with(opts: Options) -> int:
 
 def parse(argv: Sequence[str] | None = None) -> Options:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
-    p.add_argument("--tiers", default=",".join(DEFAULT_TIERS),
-                   help="comma-separated tiers from instances.yaml (default: %(default)s)")
-    p.add_argument("--time-limit", type=float, default=None,
-                   help="CP-SAT (and HiGHS) seconds per tier (default: the tier's)")
-    p.add_argument("--workers", type=int, default=None,
-                   help="CP-SAT workers (default: the policy's solver.workers)")
+    p.add_argument(
+        "--tiers",
+        default=",".join(DEFAULT_TIERS),
+        help="comma-separated tiers from instances.yaml (default: %(default)s)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="CP-SAT (and HiGHS) seconds per tier (default: the tier's)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="CP-SAT workers (default: the policy's solver.workers)",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--no-highs", action="store_true", help="skip the HiGHS comparison")
     p.add_argument("--instances", type=Path, default=INSTANCES_YAML)
-    p.add_argument("--tier-timeout", type=float, default=None,
-                   help="kill a tier after this many seconds (default: 2 × limit + 300)")
-    p.add_argument("--max-rss-gb", type=float, default=None,
-                   help="kill a tier above this memory (default: 80 %% of RAM)")
+    p.add_argument(
+        "--tier-timeout",
+        type=float,
+        default=None,
+        help="kill a tier after this many seconds (default: 2 × limit + 300)",
+    )
+    p.add_argument(
+        "--max-rss-gb",
+        type=float,
+        default=None,
+        help="kill a tier above this memory (default: 80 %% of RAM)",
+    )
     a = p.parse_args(argv)
-    return Options(tiers=[t for t in a.tiers.split(",") if t], time_limit=a.time_limit,
-                   workers=a.workers, out=a.out, highs=not a.no_highs, instances=a.instances,
-                   tier_timeout=a.tier_timeout, max_rss_gb=a.max_rss_gb)
+    return Options(
+        tiers=[t for t in a.tiers.split(",") if t],
+        time_limit=a.time_limit,
+        workers=a.workers,
+        out=a.out,
+        highs=not a.no_highs,
+        instances=a.instances,
+        tier_timeout=a.tier_timeout,
+        max_rss_gb=a.max_rss_gb,
+    )
 
 
 if __name__ == "__main__":

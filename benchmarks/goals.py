@@ -46,8 +46,11 @@ def check(result: dict[str, Any], goals: dict[str, Any]) -> dict[str, dict[str, 
         elif name == "highs_speedup":
             value = _get(result, "headline", "speedup")
             censored = _get(result, "headline", "censored")
-            met = None if value is None else (value >= target if not censored
-                                              else (True if value >= target else None))
+            met = (
+                None
+                if value is None
+                else (value >= target if not censored else (True if value >= target else None))
+            )
         elif name == "build_s":
             value = _get(result, "build", "total_s")
             met = _le(value, target)

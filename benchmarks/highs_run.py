@@ -31,8 +31,13 @@ def _option(h: Any, name: str) -> Any:
     return value[1] if isinstance(value, tuple) else value
 
 
-def solve(path: Path, time_limit: float, target: float | None, target_gap: float | None,
-          threads: int | None = None) -> dict[str, Any]:
+def solve(
+    path: Path,
+    time_limit: float,
+    target: float | None,
+    target_gap: float | None,
+    threads: int | None = None,
+) -> dict[str, Any]:
     import highspy
     import numpy as np
 
@@ -50,10 +55,18 @@ def solve(path: Path, time_limit: float, target: float | None, target_gap: float
     n, m = len(a["cost"]), len(a["row_lower"])
     empty_i, empty_f = np.zeros(0, dtype=np.int32), np.zeros(0)
     h.addCols(n, a["cost"], a["col_lower"], a["col_upper"], 0, empty_i, empty_i, empty_f)
-    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
-                            np.full(n, highspy.HighsVarType.kInteger, dtype=np.uint8))
-    h.addRows(m, a["row_lower"], a["row_upper"], len(a["index"]),
-              a["starts"][:-1].astype(np.int32), a["index"].astype(np.int32), a["value"])
+    h.changeColsIntegrality(
+        n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger, dtype=np.uint8)
+    )
+    h.addRows(
+        m,
+        a["row_lower"],
+        a["row_upper"],
+        len(a["index"]),
+        a["starts"][:-1].astype(np.int32),
+        a["index"].astype(np.int32),
+        a["value"],
+    )
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     build_s = time.monotonic() - started
 
@@ -61,8 +74,11 @@ def solve(path: Path, time_limit: float, target: float | None, target_gap: float
 
     def record(e: Any) -> None:
         out = e.data_out
-        primal = out.objective_function_value if e.callback_type == \
-            highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution else out.mip_primal_bound
+        primal = (
+            out.objective_function_value
+            if e.callback_type == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
+            else out.mip_primal_bound
+        )
         events.append((float(out.running_time), float(primal), float(out.mip_dual_bound)))
 
     h.cbMipImprovingSolution.subscribe(record)
@@ -80,19 +96,30 @@ def solve(path: Path, time_limit: float, target: float | None, target_gap: float
     dual = float(info.mip_dual_bound)
     finite = [e for e in events if abs(e[1]) < 1e30 and abs(e[2]) < 1e30]
     to_value = next((t for t, p, _ in finite if target is not None and p >= target - 0.5), None)
-    to_gap = next((t for t, p, d in finite
-                   if target_gap is not None and _gap(p, d) <= target_gap + 1e-12), None)
+    to_gap = next(
+        (t for t, p, d in finite if target_gap is not None and _gap(p, d) <= target_gap + 1e-12),
+        None,
+    )
     if status == "Optimal" and primal is not None and target_gap is not None:
         to_gap = to_gap if to_gap is not None else solve_s
     return {
-        "version": h.version(), "columns": n, "rows": m, "nonzeros": int(len(a["index"])),
-        "threads": _option(h, "threads"), "time_limit_s": time_limit,
-        "build_s": round(build_s, 4), "solve_s": round(solve_s, 4), "status": status,
-        "objective": primal, "bound": dual if abs(dual) < 1e30 else None,
+        "version": h.version(),
+        "columns": n,
+        "rows": m,
+        "nonzeros": int(len(a["index"])),
+        "threads": _option(h, "threads"),
+        "time_limit_s": time_limit,
+        "build_s": round(build_s, 4),
+        "solve_s": round(solve_s, 4),
+        "status": status,
+        "objective": primal,
+        "bound": dual if abs(dual) < 1e30 else None,
         "gap": _gap(primal, dual) if primal is not None and abs(dual) < 1e30 else None,
         "nodes": int(info.mip_node_count),
-        "target": target, "target_gap": target_gap,
-        "time_to_target_s": to_value, "time_to_target_gap_s": to_gap,
+        "target": target,
+        "target_gap": target_gap,
+        "time_to_target_s": to_value,
+        "time_to_target_gap_s": to_gap,
         "first_solution_s": next((t for t, p, _ in finite), None),
         "events": [[round(t, 4), p, d] for t, p, d in finite[-200:]],
         "chosen": chosen,

@@ -56,8 +56,19 @@ class TierSpec:
         return f"{self.generator}(seed={self.seed}, {self.dwellings} × {self.households})"
 
 
-_KEYS = {"generator", "sha256", "seed", "dwellings", "households", "options", "path", "file",
-         "time_limit_s", "highs", "goals"}
+_KEYS = {
+    "generator",
+    "sha256",
+    "seed",
+    "dwellings",
+    "households",
+    "options",
+    "path",
+    "file",
+    "time_limit_s",
+    "highs",
+    "goals",
+}
 
 
 def load_specs(path: Path = INSTANCES_YAML) -> dict[str, TierSpec]:
@@ -114,8 +125,10 @@ def dump(scenario: Scenario, path: Path) -> None:
             rows = ",\n".join("  " + json.dumps(v, ensure_ascii=False) for v in value)
             lines.append(f"{json.dumps(key)}: [\n{rows}\n]{end}")
         elif isinstance(value, dict) and value:
-            inner = ",\n".join(f"  {json.dumps(kk)}: " + json.dumps(vv, ensure_ascii=False)
-                               for kk, vv in value.items())
+            inner = ",\n".join(
+                f"  {json.dumps(kk)}: " + json.dumps(vv, ensure_ascii=False)
+                for kk, vv in value.items()
+            )
             lines.append(f"{json.dumps(key)}: {{\n{inner}\n}}{end}")
         else:
             lines.append(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{end}")
@@ -140,7 +153,8 @@ def load_instance(spec: TierSpec, *, regenerate: bool = False) -> Scenario:
         raise InstanceHashMismatch(
             f"tier {spec.name}: {source} hashes to {got}, instances.yaml records "
             f"{spec.sha256}. The generator, the data model or the file changed; if that is "
-            "intended, run `python -m benchmarks.instances --update` and commit the result.")
+            "intended, run `python -m benchmarks.instances --update` and commit the result."
+        )
     return scenario
 
 
@@ -176,11 +190,16 @@ def _set_hash(text: str, tier: str, old: str | None, new: str) -> str:
 
 
 def _main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.instances",
-                                     description="Check or regenerate the benchmark instances.")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.instances",
+        description="Check or regenerate the benchmark instances.",
+    )
     parser.add_argument("--tiers", default=None, help="comma-separated tiers (default: all)")
-    parser.add_argument("--update", action="store_true",
-                        help="regenerate committed JSON and rewrite the recorded hashes")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="regenerate committed JSON and rewrite the recorded hashes",
+    )
     args = parser.parse_args(argv)
     names = args.tiers.split(",") if args.tiers else None
     if args.update:
@@ -190,7 +209,7 @@ def _main(argv: Sequence[str] | None = None) -> None:
     specs = load_specs()
     failed = False
     for name in names or list(specs):
-        for regenerate in ([False, True] if specs[name].file else [True]):
+        for regenerate in [False, True] if specs[name].file else [True]:
             try:
                 load_instance(specs[name], regenerate=regenerate)
                 print(f"{name}: OK ({'regenerated' if regenerate else specs[name].file})")

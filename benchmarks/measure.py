@@ -27,8 +27,7 @@ def build_times(trace: Trace) -> dict[str, float | None]:
     whole-stock rounds made while generating them), the CP-SAT model (and, for
     information, the relaxation and warm start inside optimise); `total_s` from the start
     of the data to the end of the whole round's model."""
-    parts = {k: _span(trace, k) for k in ("data", "pairs", "model",
-                                          "relaxation", "warm_start")}
+    parts = {k: _span(trace, k) for k in ("data", "pairs", "model", "relaxation", "warm_start")}
     data, model = trace.spans.get("data"), trace.spans.get("model")
     total = None if data is None or model is None else model[1] - data[0]
     return {f"{k}_s": v for k, v in parts.items()} | {"total_s": total}
@@ -74,15 +73,19 @@ def stage_rows(trace: Trace, origin: float) -> list[dict[str, Any]]:
     rows = []
     for r in trace.solves:
         sol = [s[0] - r.start for s in r.solutions]
-        rows.append({
-            "model": "round" if r.model == 0 else f"sub-model {r.model}",
-            "pairs": len(trace.models[r.model].pairs),
-            "stage": r.stage.name if r.stage is not None else None,
-            "status": r.status, "start_s": round(r.start - origin, 4),
-            "wall_s": round(r.end - r.start, 4), "solutions": len(sol),
-            "first_solution_s": round(sol[0], 4) if sol else None,
-            "last_solution_s": round(sol[-1], 4) if sol else None,
-        })
+        rows.append(
+            {
+                "model": "round" if r.model == 0 else f"sub-model {r.model}",
+                "pairs": len(trace.models[r.model].pairs),
+                "stage": r.stage.name if r.stage is not None else None,
+                "status": r.status,
+                "start_s": round(r.start - origin, 4),
+                "wall_s": round(r.end - r.start, 4),
+                "solutions": len(sol),
+                "first_solution_s": round(sol[0], 4) if sol else None,
+                "last_solution_s": round(sol[-1], 4) if sol else None,
+            }
+        )
     return rows
 
 

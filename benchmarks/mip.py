@@ -103,8 +103,11 @@ def capacities(model: AllocationModel) -> list[tuple[np.ndarray, int]]:
     return out
 
 
-def build(model: AllocationModel, held: dict[str, int], objective: str = "priority_waiting",
-          ) -> Mip:
+def build(
+    model: AllocationModel,
+    held: dict[str, int],
+    objective: str = "priority_waiting",
+) -> Mip:
     """The stage of `objective` with the components before it held at `held` values."""
     pairs = model.pairs
     n = len(pairs)
@@ -139,9 +142,17 @@ def build(model: AllocationModel, held: dict[str, int], objective: str = "priori
     col_lower[pairs.pinned_pairs()] = 1.0
     cost = np.zeros(cols)
     cost[:n] = target.gain
-    return Mip(cost=cost, col_lower=col_lower, col_upper=np.ones(cols),
-               row_lower=np.array(rows.lower), row_upper=np.array(rows.upper),
-               starts=starts, index=index, value=value, n_pairs=n)
+    return Mip(
+        cost=cost,
+        col_lower=col_lower,
+        col_upper=np.ones(cols),
+        row_lower=np.array(rows.lower),
+        row_upper=np.array(rows.upper),
+        starts=starts,
+        index=index,
+        value=value,
+        n_pairs=n,
+    )
 
 
 def complete(model: AllocationModel, mip: Mip, chosen: np.ndarray) -> np.ndarray:
@@ -156,8 +167,11 @@ def complete(model: AllocationModel, mip: Mip, chosen: np.ndarray) -> np.ndarray
 def violated_rows(mip: Mip, x: np.ndarray, tol: float = 1e-6) -> int:
     """Rows and column bounds that `x` breaks (0 for CP-SAT's proposal, or the MIP is not
     the same model)."""
-    activity = np.add.reduceat(mip.value * x[mip.index], mip.starts[:-1]) \
-        if len(mip.index) else np.zeros(mip.rows)
+    activity = (
+        np.add.reduceat(mip.value * x[mip.index], mip.starts[:-1])
+        if len(mip.index)
+        else np.zeros(mip.rows)
+    )
     empty = mip.starts[:-1] == mip.starts[1:]
     activity[empty] = 0.0
     rows = int(((activity < mip.row_lower - tol) | (activity > mip.row_upper + tol)).sum())

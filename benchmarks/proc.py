@@ -58,8 +58,13 @@ def watch(cmd: list[str], timeout: float, max_rss_mb: float, logs: Path) -> dict
                 break
             time.sleep(0.2)
     tail = logs.with_suffix(".err").read_text(errors="replace")[-2000:]
-    return {"returncode": proc.returncode, "seconds": round(time.monotonic() - started, 2),
-            "killed": killed, "rss_seen_mb": round(seen, 1), "stderr_tail": tail}
+    return {
+        "returncode": proc.returncode,
+        "seconds": round(time.monotonic() - started, 2),
+        "killed": killed,
+        "rss_seen_mb": round(seen, 1),
+        "stderr_tail": tail,
+    }
 
 
 def peak_rss_mb() -> float:

@@ -21,30 +21,48 @@ HERE = Path(__file__).resolve().parent
 GOAL_S = 30.0
 
 
-def measure(weeks: int = 52, seed: int = 0, policies: tuple[str, ...] = ("default", "greedy")
-            ) -> dict:
+def measure(
+    weeks: int = 52, seed: int = 0, policies: tuple[str, ...] = ("default", "greedy")
+) -> dict:
     source = HERE.parent / "scenarios" / "municipality" / "drammen.yaml"
     municipality = load_source(source, seed=seed)
     started = time.perf_counter()
-    result = run_replay(municipality, resolve_all(list(policies)),
-                        Settings(weeks=weeks, seed=seed, progress=False))
+    result = run_replay(
+        municipality, resolve_all(list(policies)), Settings(weeks=weeks, seed=seed, progress=False)
+    )
     rows = [run.summary() for run in result.runs]
-    return {"weeks": weeks, "seed": seed, "total_s": round(time.perf_counter() - started, 2),
-            "goal_s": GOAL_S, "policies": rows, "machine": machine_info()}
+    return {
+        "weeks": weeks,
+        "seed": seed,
+        "total_s": round(time.perf_counter() - started, 2),
+        "goal_s": GOAL_S,
+        "policies": rows,
+        "machine": machine_info(),
+    }
 
 
 def markdown(report: dict) -> str:
     keys = [k for k in report["policies"][0] if k not in ("policy", "method")]
-    lines = [f"# Replay benchmark: {report['weeks']} weeks, seed {report['seed']}", "",
-             "| policy | method | " + " | ".join(keys) + " |",
-             "|---|---|" + "---|" * len(keys)]
+    lines = [
+        f"# Replay benchmark: {report['weeks']} weeks, seed {report['seed']}",
+        "",
+        "| policy | method | " + " | ".join(keys) + " |",
+        "|---|---|" + "---|" * len(keys),
+    ]
     for row in report["policies"]:
-        lines.append(f"| {row.get('policy')} | {row.get('method')} | "
-                     + " | ".join(str(row[k]) for k in keys) + " |")
+        lines.append(
+            f"| {row.get('policy')} | {row.get('method')} | "
+            + " | ".join(str(row[k]) for k in keys)
+            + " |"
+        )
     optimiser = [r for r in report["policies"] if r.get("method") != "greedy"]
     met = all(r["wall_s"] < GOAL_S for r in optimiser)
-    lines += ["", f"Goal: optimiser under {GOAL_S:.0f} s for {report['weeks']} weeks — "
-              + ("met" if met else "**not met**") + "."]
+    lines += [
+        "",
+        f"Goal: optimiser under {GOAL_S:.0f} s for {report['weeks']} weeks — "
+        + ("met" if met else "**not met**")
+        + ".",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -46,12 +46,16 @@ def header(results: dict[str, Any]) -> list[str]:
     m, s = results["machine"], results["settings"]
     dirty = " (uncommitted changes)" if m.get("git_dirty") else ""
     return [
-        "# Benchmark results", "",
+        "# Benchmark results",
+        "",
         f"{m['date']} · {m['cpu']} · {m['cores']} cores · {m['ram_gb']} GB RAM · "
         f"Python {m['python']} · ortools {m['ortools']} · highspy {m['highspy'] or 'not installed'}"
-        f" · commit {m['git_commit']}{dirty}", "",
+        f" · commit {m['git_commit']}{dirty}",
+        "",
         f"Time limit: {s['time_limit_s'] or 'per tier'} s · workers: "
-        f"{s['workers'] or 'policy default'} · HiGHS: {'on' if s['highs'] else 'off'}", ""]
+        f"{s['workers'] or 'policy default'} · HiGHS: {'on' if s['highs'] else 'off'}",
+        "",
+    ]
 
 
 def _pairs(t: dict[str, Any]) -> str:
@@ -63,18 +67,39 @@ def solver_table(tiers: list[dict[str, Any]]) -> list[str]:
     rows = []
     for t in tiers:
         size = t.get("sizes") or t.get("instance") or {}
-        rows.append([
-            t["tier"], f"{_n(size.get('households'))} × {_n(size.get('dwellings'))}",
-            _pairs(t), _n(_g(t, "settings", "workers")),
-            _n(_g(t, "build", "total_s")),
-            _n(_g(t, "solve", "first_s")), _n(_g(t, "solve", "best_s")),
-            _n(_g(t, "solve", "optimise_s")), _n(_g(t, "propose", "wall_s")),
-            _n(t.get("rss_after_propose_mb")),
-            _g(t, "solve", "status") or _g(t, "process", "killed") or t.get("phase", DASH),
-            _n(_g(t, "check", "violations"))])
-    return _table(["tier", "households × dwellings", "pairs", "workers", "build s",
-                   "first proposal s", "best s", "optimise s", "propose s", "peak MB",
-                   "status", "violations"], rows)
+        rows.append(
+            [
+                t["tier"],
+                f"{_n(size.get('households'))} × {_n(size.get('dwellings'))}",
+                _pairs(t),
+                _n(_g(t, "settings", "workers")),
+                _n(_g(t, "build", "total_s")),
+                _n(_g(t, "solve", "first_s")),
+                _n(_g(t, "solve", "best_s")),
+                _n(_g(t, "solve", "optimise_s")),
+                _n(_g(t, "propose", "wall_s")),
+                _n(t.get("rss_after_propose_mb")),
+                _g(t, "solve", "status") or _g(t, "process", "killed") or t.get("phase", DASH),
+                _n(_g(t, "check", "violations")),
+            ]
+        )
+    return _table(
+        [
+            "tier",
+            "households × dwellings",
+            "pairs",
+            "workers",
+            "build s",
+            "first proposal s",
+            "best s",
+            "optimise s",
+            "propose s",
+            "peak MB",
+            "status",
+            "violations",
+        ],
+        rows,
+    )
 
 
 def _best(t: dict[str, Any]) -> str:
@@ -86,21 +111,45 @@ def quality_table(tiers: list[dict[str, Any]]) -> list[str]:
     rows = []
     for t in tiers:
         b, gr = t.get("bound") or {}, _g(t, "greedy", "components") or {}
-        ours = [_tier(t, k).get("objective") for k in
-                ("deadline_breaches", "deadline_days_over", "priority_waiting")]
-        rows.append([
-            t["tier"], f"{_n(ours[0])} / {_n(ours[1])}",
-            f"{_n(b.get('deadline_breaches'))} / {_n(b.get('deadline_days_over'))}",
-            _n(b.get("tier1_matched")), _n(ours[2]), _n(b.get("priority_waiting")),
-            DASH if b.get("tier2_ratio") is None
-            else f"{b['tier2_ratio']:.4f} ({_pct(b.get('tier2_gap'))})",
-            _best(t), _n(_tier(t, "priority_waiting").get("status")),
-            f"{_n(gr.get('deadline_breaches'))} / {_n(gr.get('deadline_days_over'))}",
-            _n(gr.get("priority_waiting")), _n(_g(t, "greedy", "violations"))])
-    return _table(["tier", "tier 1 (breaches / days over)", "bound tier 1", "tier 1 = bound",
-                   "tier 2 (points)", "bound tier 2", "ratio to bound (gap)", "gap to best bound",
-                   "tier-2 status",
-                   "greedy tier 1", "greedy tier 2", "greedy violations"], rows)
+        ours = [
+            _tier(t, k).get("objective")
+            for k in ("deadline_breaches", "deadline_days_over", "priority_waiting")
+        ]
+        rows.append(
+            [
+                t["tier"],
+                f"{_n(ours[0])} / {_n(ours[1])}",
+                f"{_n(b.get('deadline_breaches'))} / {_n(b.get('deadline_days_over'))}",
+                _n(b.get("tier1_matched")),
+                _n(ours[2]),
+                _n(b.get("priority_waiting")),
+                DASH
+                if b.get("tier2_ratio") is None
+                else f"{b['tier2_ratio']:.4f} ({_pct(b.get('tier2_gap'))})",
+                _best(t),
+                _n(_tier(t, "priority_waiting").get("status")),
+                f"{_n(gr.get('deadline_breaches'))} / {_n(gr.get('deadline_days_over'))}",
+                _n(gr.get("priority_waiting")),
+                _n(_g(t, "greedy", "violations")),
+            ]
+        )
+    return _table(
+        [
+            "tier",
+            "tier 1 (breaches / days over)",
+            "bound tier 1",
+            "tier 1 = bound",
+            "tier 2 (points)",
+            "bound tier 2",
+            "ratio to bound (gap)",
+            "gap to best bound",
+            "tier-2 status",
+            "greedy tier 1",
+            "greedy tier 2",
+            "greedy violations",
+        ],
+        rows,
+    )
 
 
 def highs_table(tiers: list[dict[str, Any]]) -> list[str]:
@@ -111,18 +160,44 @@ def highs_table(tiers: list[dict[str, Any]]) -> list[str]:
             reason = h.get("skipped") or _g(h, "process", "killed") or "not run"
             rows.append([t["tier"], reason] + [DASH] * 8)
             continue
-        ratio = DASH if not head else (
-            (">" if head["censored"] else "") + f"{head['speedup']:.1f}×"
-            + (" (MISMATCH)" if head.get("mismatch") else ""))
-        rows.append([
-            t["tier"], f"{_n(mip.get('columns'))} × {_n(mip.get('rows'))}",
-            _n(_g(t, "solve", "tier2_best_s")), _pct(mip.get("target_gap")),
-            _n(h.get("time_to_target_s")), _n(h.get("time_to_target_gap_s")),
-            f"{h['status']}, {_n(h.get('objective'))}, gap {_pct(h.get('gap'))}",
-            _n(h.get("peak_rss_mb")), _n(_g(h, "solution_check", "violations")), ratio])
-    return _table(["tier", "MIP columns × rows", "ours to tier 2 s", "our tier-2 gap",
-                   "HiGHS to our tier 2 s", "HiGHS to our gap (own bound) s",
-                   "HiGHS final", "HiGHS peak MB", "HiGHS violations", "speed ratio"], rows)
+        ratio = (
+            DASH
+            if not head
+            else (
+                (">" if head["censored"] else "")
+                + f"{head['speedup']:.1f}×"
+                + (" (MISMATCH)" if head.get("mismatch") else "")
+            )
+        )
+        rows.append(
+            [
+                t["tier"],
+                f"{_n(mip.get('columns'))} × {_n(mip.get('rows'))}",
+                _n(_g(t, "solve", "tier2_best_s")),
+                _pct(mip.get("target_gap")),
+                _n(h.get("time_to_target_s")),
+                _n(h.get("time_to_target_gap_s")),
+                f"{h['status']}, {_n(h.get('objective'))}, gap {_pct(h.get('gap'))}",
+                _n(h.get("peak_rss_mb")),
+                _n(_g(h, "solution_check", "violations")),
+                ratio,
+            ]
+        )
+    return _table(
+        [
+            "tier",
+            "MIP columns × rows",
+            "ours to tier 2 s",
+            "our tier-2 gap",
+            "HiGHS to our tier 2 s",
+            "HiGHS to our gap (own bound) s",
+            "HiGHS final",
+            "HiGHS peak MB",
+            "HiGHS violations",
+            "speed ratio",
+        ],
+        rows,
+    )
 
 
 def goals_table(tiers: list[dict[str, Any]]) -> list[str]:
@@ -138,8 +213,17 @@ def components_table(tiers: list[dict[str, Any]]) -> list[str]:
     rows = []
     for t in tiers:
         for c in _g(t, "solve", "tiers") or []:
-            rows.append([t["tier"], c["name"], c["status"], _n(c.get("objective")),
-                         _n(c.get("bound")), _pct(c.get("gap")), _n(c.get("wall_time_s"))])
+            rows.append(
+                [
+                    t["tier"],
+                    c["name"],
+                    c["status"],
+                    _n(c.get("objective")),
+                    _n(c.get("bound")),
+                    _pct(c.get("gap")),
+                    _n(c.get("wall_time_s")),
+                ]
+            )
     return _table(["tier", "component", "status", "objective", "bound", "gap", "stage s"], rows)
 
 
@@ -148,17 +232,21 @@ def notes(tiers: list[dict[str, Any]]) -> list[str]:
     for t in tiers:
         for label, proc in (("tier", t.get("process")), ("HiGHS", _g(t, "highs", "process"))):
             if proc and (proc.get("killed") or proc.get("returncode")):
-                out.append(f"- {t['tier']} ({label}): {proc.get('killed') or 'exit code '}"
-                           f"{'' if proc.get('killed') else proc.get('returncode')}"
-                           f" after {proc.get('seconds')} s, phase {t.get('phase')}")
+                out.append(
+                    f"- {t['tier']} ({label}): {proc.get('killed') or 'exit code '}"
+                    f"{'' if proc.get('killed') else proc.get('returncode')}"
+                    f" after {proc.get('seconds')} s, phase {t.get('phase')}"
+                )
         if t.get("error"):
             out.append(f"- {t['tier']}: {t['error']}")
         for step in ("greedy", "bound", "highs"):
             if isinstance(t.get(step), dict) and t[step].get("error"):
                 out.append(f"- {t['tier']} ({step}): {t[step]['error']}")
         if _g(t, "mip", "ours_violates"):
-            out.append(f"- {t['tier']}: our proposal breaks {t['mip']['ours_violates']} MIP "
-                       "rows: the MIP is not the CP-SAT model")
+            out.append(
+                f"- {t['tier']}: our proposal breaks {t['mip']['ours_violates']} MIP "
+                "rows: the MIP is not the CP-SAT model"
+            )
     return (["## Notes", "", *out, ""]) if out else []
 
 

@@ -49,19 +49,24 @@ def best_bound(result: dict[str, Any]) -> dict[str, Any] | None:
     if ours is None:
         return None
     # A sparsified model's bounds hold for its own pairs only, not for the round.
-    proven = all((tiers.get(k) or {}).get("status") == "OPTIMAL"
-                 for k in ("deadline_breaches", "deadline_days_over")) and not (
-        result.get("sizes") or {}).get("sparsified", False)
+    proven = all(
+        (tiers.get(k) or {}).get("status") == "OPTIMAL"
+        for k in ("deadline_breaches", "deadline_days_over")
+    ) and not (result.get("sizes") or {}).get("sparsified", False)
     bound, highs = result.get("bound") or {}, result.get("highs") or {}
     found: list[tuple[float, str]] = []
     if bound.get("tier1_matched"):
         found.append((bound["priority_waiting"], "assignment bound"))
     if proven and tiers["priority_waiting"].get("bound") is not None:
         found.append((tiers["priority_waiting"]["bound"], "CP-SAT"))
-    if proven and highs.get("bound") is not None and not (
-            highs.get("solution_check") or {}).get("violations"):
-        found.append((highs["bound"], "HiGHS" + (" (optimal)" if highs.get("status") ==
-                                                   "Optimal" else "")))
+    if (
+        proven
+        and highs.get("bound") is not None
+        and not (highs.get("solution_check") or {}).get("violations")
+    ):
+        found.append(
+            (highs["bound"], "HiGHS" + (" (optimal)" if highs.get("status") == "Optimal" else ""))
+        )
     if not found:
         return None
     value, source = min(found, key=lambda f: f[0])  # ties: the first listed
@@ -76,15 +81,23 @@ def headline(result: dict[str, Any]) -> dict[str, Any] | None:
     censored = highs.get("time_to_target_s") is None
     theirs = highs["solve_s"] if censored else highs["time_to_target_s"]
     tier2: dict[str, Any] = next(
-        (t for t in result["solve"]["tiers"] if t["name"] == "priority_waiting"), {})
-    better = (tier2.get("status") == "OPTIMAL" and highs.get("objective") is not None
-              and highs["objective"] > tier2["objective"] + 0.5)
+        (t for t in result["solve"]["tiers"] if t["name"] == "priority_waiting"), {}
+    )
+    better = (
+        tier2.get("status") == "OPTIMAL"
+        and highs.get("objective") is not None
+        and highs["objective"] > tier2["objective"] + 0.5
+    )
     broken = bool((highs.get("solution_check") or {}).get("violations"))
     mismatch = better or broken
-    return {"ours_s": ours, "highs_s": theirs, "censored": censored,
-            "speedup": round(theirs / max(ours, 1e-3), 2),
-            "highs_to_gap_s": highs.get("time_to_target_gap_s"),
-            "mismatch": mismatch}
+    return {
+        "ours_s": ours,
+        "highs_s": theirs,
+        "censored": censored,
+        "speedup": round(theirs / max(ours, 1e-3), 2),
+        "highs_to_gap_s": highs.get("time_to_target_gap_s"),
+        "mismatch": mismatch,
+    }
 
 
 def run_tier(name: str, opts: Options, tmp: Path) -> dict[str, Any]:
@@ -94,8 +107,17 @@ def run_tier(name: str, opts: Options, tmp: Path) -> dict[str, Any]:
     timeout = opts.tier_timeout or 2 * limit + 300
     ceiling = opts.max_rss_gb * 1024 if opts.max_rss_gb else 0.8 * ram_mb()
     out = tmp / f"{name}.json"
-    cmd = python_module("benchmarks.tier", name, str(out), "--time-limit", str(limit),
-                        "--instances", str(opts.instances), "--max-rss-mb", str(ceiling))
+    cmd = python_module(
+        "benchmarks.tier",
+        name,
+        str(out),
+        "--time-limit",
+        str(limit),
+        "--instances",
+        str(opts.instances),
+        "--max-rss-mb",
+        str(ceiling),
+    )
     if opts.highs and spec.highs:
         cmd += ["--highs-dir", str(tmp)]
     if opts.workers is not None:
@@ -106,13 +128,19 @@ def run_tier(name: str, opts: Options, tmp: Path) -> dict[str, Any]:
     if run["returncode"] == EXIT_HASH:
         raise InstanceHashMismatch(result.get("error") or run["stderr_tail"])
     if not (opts.highs and spec.highs):
-        result["highs"] = {"skipped": "--no-highs" if not opts.highs
-                           else "highs: false for this tier in instances.yaml"}
+        result["highs"] = {
+            "skipped": "--no-highs"
+            if not opts.highs
+            else "highs: false for this tier in instances.yaml"
+        }
     result["headline"] = headline(result)
     result["best_bound"] = best_bound(result)
     result["goals"] = goals.check(result, spec.goals)
-    result["ok"] = (result.get("phase") == "done" and run["returncode"] == 0
-                    and (result.get("check") or {}).get("violations") == 0)
+    result["ok"] = (
+        result.get("phase") == "done"
+        and run["returncode"] == 0
+        and (result.get("check") or {}).get("violations") == 0
+    )
     return result
 
 
@@ -122,9 +150,16 @@ def run(opts: Options) -> dict[str, Any]:
     unknown = [t for t in opts.tiers if t not in specs]
     if unknown:
         raise ValueError(f"unknown tiers {unknown}; instances.yaml has {list(specs)}")
-    results: dict[str, Any] = {"machine": machine.info(), "settings": {
-        "tiers": list(opts.tiers), "time_limit_s": opts.time_limit, "workers": opts.workers,
-        "highs": opts.highs}, "tiers": []}
+    results: dict[str, Any] = {
+        "machine": machine.info(),
+        "settings": {
+            "tiers": list(opts.tiers),
+            "time_limit_s": opts.time_limit,
+            "workers": opts.workers,
+            "highs": opts.highs,
+        },
+        "tiers": [],
+    }
     opts.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         for name in opts.tiers:
@@ -138,12 +173,14 @@ def run(opts: Options) -> dict[str, Any]:
             _write(results, opts.out)
             if not opts.quiet:
                 status = "ok" if result["ok"] else "FAILED"
-                print(f"[bench] {name}: {status} in {result['process']['seconds']} s",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"[bench] {name}: {status} in {result['process']['seconds']} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     return results
 
 
 def _write(results: dict[str, Any], out: Path) -> None:
-    (out / "results.json").write_text(json.dumps(results, indent=1, default=str),
-                                      encoding="utf-8")
+    (out / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     (out / "summary.md").write_text(report.markdown(results), encoding="utf-8")

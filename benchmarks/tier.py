@@ -56,7 +56,8 @@ class Output:
         self.data["phase"] = phase
         self.data["peak_rss_mb"] = rss_mb()
         self.data["ru_maxrss_mb"] = round(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        )
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.data, indent=1, default=str), encoding="utf-8")
         os.replace(tmp, self.path)
@@ -83,9 +84,18 @@ def reached_gap(proposal: Any, assignment_gap: float | None) -> float | None:
     return min(gaps) if gaps else None
 
 
-def compare_highs(scenario: Any, proposal: Any, main: Any, out: Output, workdir: Path,
-                  held: dict[str, int], target: int, gap: float | None, time_limit: float,
-                  max_rss_mb: float) -> None:
+def compare_highs(
+    scenario: Any,
+    proposal: Any,
+    main: Any,
+    out: Output,
+    workdir: Path,
+    held: dict[str, int],
+    target: int,
+    gap: float | None,
+    time_limit: float,
+    max_rss_mb: float,
+) -> None:
     """Save the tier-2 MIP, solve it with HiGHS in a child process, check its solution."""
     from allocator.checker import check_proposal
     from allocator.explain import assemble
@@ -97,14 +107,29 @@ def compare_highs(scenario: Any, proposal: Any, main: Any, out: Output, workdir:
     npz = workdir / f"{out.data['tier']}.npz"
     mip.save(npz)
     chosen = ms.chosen_of(main, proposal)
-    out.update("mip", mip={
-        "columns": len(mip.cost), "rows": mip.rows, "nonzeros": len(mip.index), "held": held,
-        "target": target, "target_gap": gap,
-        "ours_violates": mip_module.violated_rows(mip, mip_module.complete(main, mip, chosen)),
-        "seconds": round(time.monotonic() - m0, 4)})
+    out.update(
+        "mip",
+        mip={
+            "columns": len(mip.cost),
+            "rows": mip.rows,
+            "nonzeros": len(mip.index),
+            "held": held,
+            "target": target,
+            "target_gap": gap,
+            "ours_violates": mip_module.violated_rows(mip, mip_module.complete(main, mip, chosen)),
+            "seconds": round(time.monotonic() - m0, 4),
+        },
+    )
     result_path = workdir / f"{out.data['tier']}-highs.json"
-    cmd = python_module("benchmarks.highs_run", str(npz), str(result_path),
-                        "--time-limit", str(time_limit), "--target", str(target))
+    cmd = python_module(
+        "benchmarks.highs_run",
+        str(npz),
+        str(result_path),
+        "--time-limit",
+        str(time_limit),
+        "--target",
+        str(target),
+    )
     if gap is not None:
         cmd += ["--target-gap", str(gap)]
     run = watch(cmd, 2 * time_limit + 120, max_rss_mb, workdir / f"{out.data['tier']}-highs")
@@ -115,9 +140,11 @@ def compare_highs(scenario: Any, proposal: Any, main: Any, out: Output, workdir:
         theirs = np.zeros(len(main.pairs), dtype=bool)
         theirs[np.asarray(picked, dtype=np.int64)] = True
         checked = check_proposal(scenario, assemble(main.data, main.pairs, theirs, proposal.run))
-        highs["solution_check"] = {"violations": len(checked),
-                                   "rules": sorted({v.rule for v in checked}),
-                                   "components": ms.component_values(main, theirs)}
+        highs["solution_check"] = {
+            "violations": len(checked),
+            "rules": sorted({v.rule for v in checked}),
+            "components": ms.component_values(main, theirs),
+        }
     out.update("highs", highs=highs)
 
 
@@ -126,12 +153,25 @@ def guarded(out: Output, phase: str, step: Any) -> None:
     try:
         step()
     except Exception as error:  # noqa: BLE001 - reported in the results
-        out.update(phase, **{phase: {"error": f"{type(error).__name__}: {error}",
-                                     "traceback": traceback.format_exc()[-3000:]}})
+        out.update(
+            phase,
+            **{
+                phase: {
+                    "error": f"{type(error).__name__}: {error}",
+                    "traceback": traceback.format_exc()[-3000:],
+                }
+            },
+        )
 
 
-def measure(spec: TierSpec, out: Output, time_limit: float, workers: int | None,
-            workdir: Path | None, max_rss_mb: float) -> None:
+def measure(
+    spec: TierSpec,
+    out: Output,
+    time_limit: float,
+    workers: int | None,
+    workdir: Path | None,
+    max_rss_mb: float,
+) -> None:
     from allocator.checker import check_proposal
     from allocator.pairs import candidate_pairs
     from allocator.solve import propose
@@ -141,13 +181,24 @@ def measure(spec: TierSpec, out: Output, time_limit: float, workers: int | None,
 
     started = time.monotonic()
     scenario = with_solver(load_instance(spec), workers)
-    out.update("instance", instance={
-        "source": spec.file or spec.describe(), "generator": spec.generator, "seed": spec.seed,
-        "households": len(scenario.households), "dwellings": len(scenario.dwellings),
-        "sha256": spec.sha256, "sha256_ok": True,
-        "load_s": round(time.monotonic() - started, 4)},
-        settings={"time_limit_s": time_limit, "workers": scenario.policy.solver.workers,
-                  "seed": scenario.policy.solver.seed})
+    out.update(
+        "instance",
+        instance={
+            "source": spec.file or spec.describe(),
+            "generator": spec.generator,
+            "seed": spec.seed,
+            "households": len(scenario.households),
+            "dwellings": len(scenario.dwellings),
+            "sha256": spec.sha256,
+            "sha256_ok": True,
+            "load_s": round(time.monotonic() - started, 4),
+        },
+        settings={
+            "time_limit_s": time_limit,
+            "workers": scenario.policy.solver.workers,
+            "seed": scenario.policy.solver.seed,
+        },
+    )
 
     with traced() as trace:
         t0 = time.monotonic()
@@ -164,28 +215,49 @@ def measure(spec: TierSpec, out: Output, time_limit: float, workers: int | None,
         return None if t is None else round(t - origin, 4)
 
     candidates = int(proposal.run.sizes.get("pairs", len(main.pairs)))
-    out.update("propose", sizes={
-        "households": main.data.H, "dwellings": main.data.D, "pairs": candidates,
-        "model_pairs": len(main.pairs),
-        "sparsified": trace.sparsified is not None and trace.sparsified[1] < trace.sparsified[0],
-        "variables": len(main.cp.proto.variables),
-        "constraints": len(main.cp.proto.constraints),
-        "stages": [s.name for s in main.stages]},
+    out.update(
+        "propose",
+        sizes={
+            "households": main.data.H,
+            "dwellings": main.data.D,
+            "pairs": candidates,
+            "model_pairs": len(main.pairs),
+            "sparsified": trace.sparsified is not None
+            and trace.sparsified[1] < trace.sparsified[0],
+            "variables": len(main.cp.proto.variables),
+            "constraints": len(main.cp.proto.constraints),
+            "stages": [s.name for s in main.stages],
+        },
         build={k: None if v is None else round(v, 4) for k, v in ms.build_times(trace).items()},
-        solve={"status": proposal.run.status, "optimise_s": since(opt[1], opt[0]),
-               "first_s": since(first), "best_s": since(best),
-               "first_after_optimise_s": since(first, opt[0]),
-               "tier2_best_s": since(tier2_at, opt[0]),
-               "tiers": ms.tier_rows(proposal), "stages": ms.stage_rows(trace, t0)},
-        propose={"wall_s": round(t1 - t0, 4), "assemble_s": round(t1 - opt[1], 4),
-                 "matches": len(proposal.matches), "unmatched": len(proposal.unmatched)},
-        rss_after_propose_mb=rss_mb())
+        solve={
+            "status": proposal.run.status,
+            "optimise_s": since(opt[1], opt[0]),
+            "first_s": since(first),
+            "best_s": since(best),
+            "first_after_optimise_s": since(first, opt[0]),
+            "tier2_best_s": since(tier2_at, opt[0]),
+            "tiers": ms.tier_rows(proposal),
+            "stages": ms.stage_rows(trace, t0),
+        },
+        propose={
+            "wall_s": round(t1 - t0, 4),
+            "assemble_s": round(t1 - opt[1], 4),
+            "matches": len(proposal.matches),
+            "unmatched": len(proposal.unmatched),
+        },
+        rss_after_propose_mb=rss_mb(),
+    )
 
     c0 = time.monotonic()
     violations = check_proposal(scenario, proposal)
-    out.update("check", check={"violations": len(violations),
-                               "rules": sorted({v.rule for v in violations}),
-                               "seconds": round(time.monotonic() - c0, 4)})
+    out.update(
+        "check",
+        check={
+            "violations": len(violations),
+            "rules": sorted({v.rule for v in violations}),
+            "seconds": round(time.monotonic() - c0, 4),
+        },
+    )
 
     # Greedy and the bound work on every candidate pair (the model may hold fewer).
     full = main.pairs if len(main.pairs) == candidates else candidate_pairs(main.data)
@@ -196,12 +268,20 @@ def measure(spec: TierSpec, out: Output, time_limit: float, workers: int | None,
         g1 = time.monotonic()
         greedy_violations = check_proposal(scenario, greedy)
         picked = ms.chosen_in(main.data, full, greedy)
-        out.update("greedy", greedy={
-            "seconds": round(g1 - g0, 4), "matches": len(greedy.matches),
-            "components": {c.name: c.value(picked) for c in ms.components_for(main.data, full)
-                           if c.name != "tiebreak"},
-            "violations": len(greedy_violations),
-            "rules": sorted({v.rule for v in greedy_violations})})
+        out.update(
+            "greedy",
+            greedy={
+                "seconds": round(g1 - g0, 4),
+                "matches": len(greedy.matches),
+                "components": {
+                    c.name: c.value(picked)
+                    for c in ms.components_for(main.data, full)
+                    if c.name != "tiebreak"
+                },
+                "violations": len(greedy_violations),
+                "rules": sorted({v.rule for v in greedy_violations}),
+            },
+        )
 
     ours = {name: ms.tier_value(proposal, name) for name in (*ms.TIER1, ms.TIER2)}
 
@@ -209,21 +289,31 @@ def measure(spec: TierSpec, out: Output, time_limit: float, workers: int | None,
         b0 = time.monotonic()
         bound = assignment_bound(main.data, full)
         matched = all(ours[k] == bound[k] for k in ms.TIER1)
-        out.update("bound", bound={
-            **bound, "seconds": round(time.monotonic() - b0, 4), "tier1_matched": matched,
-            "tier2_ratio": None if tier2 is None else tier2 / max(1, bound[ms.TIER2]),
-            "tier2_gap": None if tier2 is None else ms.relative_gap(tier2, bound[ms.TIER2])})
+        out.update(
+            "bound",
+            bound={
+                **bound,
+                "seconds": round(time.monotonic() - b0, 4),
+                "tier1_matched": matched,
+                "tier2_ratio": None if tier2 is None else tier2 / max(1, bound[ms.TIER2]),
+                "tier2_gap": None if tier2 is None else ms.relative_gap(tier2, bound[ms.TIER2]),
+            },
+        )
 
     guarded(out, "greedy", greedy_step)
     guarded(out, "bound", bound_step)
 
     if workdir is not None and tier2 is not None:
         bound = out.data.get("bound") or {}
-        gap = reached_gap(proposal, bound.get("tier2_gap") if bound.get("tier1_matched")
-                          else None)
+        gap = reached_gap(proposal, bound.get("tier2_gap") if bound.get("tier1_matched") else None)
         held = {k: v for k, v in ours.items() if k in ms.TIER1 and v is not None}
-        guarded(out, "highs", lambda: compare_highs(
-            scenario, proposal, main, out, workdir, held, tier2, gap, time_limit, max_rss_mb))
+        guarded(
+            out,
+            "highs",
+            lambda: compare_highs(
+                scenario, proposal, main, out, workdir, held, tier2, gap, time_limit, max_rss_mb
+            ),
+        )
     out.update("done")
 
 
@@ -231,10 +321,18 @@ def _main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.tier")
     parser.add_argument("tier")
     parser.add_argument("out", type=Path)
-    parser.add_argument("--highs-dir", type=Path, default=None,
-                        help="solve the tier-2 MIP with HiGHS, files in this folder")
-    parser.add_argument("--max-rss-mb", type=float, default=0.8 * ram_mb(),
-                        help="memory ceiling for the HiGHS child")
+    parser.add_argument(
+        "--highs-dir",
+        type=Path,
+        default=None,
+        help="solve the tier-2 MIP with HiGHS, files in this folder",
+    )
+    parser.add_argument(
+        "--max-rss-mb",
+        type=float,
+        default=0.8 * ram_mb(),
+        help="memory ceiling for the HiGHS child",
+    )
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--instances", type=Path, default=INSTANCES_YAML)
@@ -242,15 +340,22 @@ def _main(argv: Sequence[str] | None = None) -> None:
     spec = load_specs(args.instances)[args.tier]
     out = Output(args.out, args.tier)
     try:
-        measure(spec, out, args.time_limit or spec.time_limit_s, args.workers, args.highs_dir,
-                args.max_rss_mb)
+        measure(
+            spec,
+            out,
+            args.time_limit or spec.time_limit_s,
+            args.workers,
+            args.highs_dir,
+            args.max_rss_mb,
+        )
     except InstanceHashMismatch as error:
         out.update("error", error=str(error))
         print(error, file=sys.stderr)
         raise SystemExit(EXIT_HASH) from None
     except Exception as error:  # report, then fail
-        out.update("error", error=f"{type(error).__name__}: {error}",
-                   traceback=traceback.format_exc())
+        out.update(
+            "error", error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc()
+        )
         raise
 
 

@@ -69,8 +69,9 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.record = record
 
     def on_solution_callback(self) -> None:
-        self.record.solutions.append((time.monotonic(), self.ObjectiveValue(),
-                                      self.BestObjectiveBound()))
+        self.record.solutions.append(
+            (time.monotonic(), self.ObjectiveValue(), self.BestObjectiveBound())
+        )
 
 
 def _timed(trace: Trace, name: str, fn: Any) -> Any:
@@ -80,6 +81,7 @@ def _timed(trace: Trace, name: str, fn: Any) -> Any:
         first = trace.spans.get(name)
         trace.spans[name] = (first[0] if first else start, time.monotonic())
         return out
+
     return wrapper
 
 
@@ -88,9 +90,18 @@ def traced() -> Iterator[Trace]:
     """Patch allocator.solve and CpSolver.solve for the duration; yields the Trace."""
     trace = Trace()
     by_cp: dict[int, int] = {}
-    saved = {name: getattr(solve_module, name) for name in
-             ("build_round_data", "model_pairs", "AllocationModel", "optimise", "solve_tiers",
-              *OPTIONAL) if hasattr(solve_module, name)}
+    saved = {
+        name: getattr(solve_module, name)
+        for name in (
+            "build_round_data",
+            "model_pairs",
+            "AllocationModel",
+            "optimise",
+            "solve_tiers",
+            *OPTIONAL,
+        )
+        if hasattr(solve_module, name)
+    }
     original_solve = cp_model.CpSolver.solve
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -109,22 +120,29 @@ def traced() -> Iterator[Trace]:
             if stage is not None:
                 self.current = stage
             return base(self, *args, **kwargs)
+
         return method
 
     methods = {n: setter(n) for n in STAGE_SETTERS if hasattr(AllocationModel, n)}
     if not methods:
-        raise RuntimeError(f"AllocationModel has none of {STAGE_SETTERS}; update "
-                           "benchmarks/trace.py")
-    traced_model = type("TracedModel", (AllocationModel,),
-                        {"__init__": init, "current": None, **methods})
+        raise RuntimeError(
+            f"AllocationModel has none of {STAGE_SETTERS}; update benchmarks/trace.py"
+        )
+    traced_model = type(
+        "TracedModel", (AllocationModel,), {"__init__": init, "current": None, **methods}
+    )
 
-    def solve(self: cp_model.CpSolver, model: cp_model.CpModel,
-              solution_callback: Any = None) -> Any:
+    def solve(
+        self: cp_model.CpSolver, model: cp_model.CpModel, solution_callback: Any = None
+    ) -> Any:
         index = by_cp.get(id(model))
         if index is None or solution_callback is not None:
             return original_solve(self, model, solution_callback)
-        record = SolveRecord(model=index, stage=trace.models[index].current,  # type: ignore[attr-defined]
-                             start=time.monotonic())
+        record = SolveRecord(
+            model=index,
+            stage=trace.models[index].current,  # type: ignore[attr-defined]
+            start=time.monotonic(),
+        )
         trace.solves.append(record)
         code = original_solve(self, model, _Recorder(record))
         record.end = time.monotonic()
@@ -148,6 +166,7 @@ def traced() -> Iterator[Trace]:
             pairs, total = timed_pairs(data)
             trace.sparsified = (total, len(pairs))
             return pairs, total
+
         solve_module.model_pairs = model_pairs
         for name in OPTIONAL:
             if name in saved:

@@ -22,8 +22,23 @@ from models.scenario import (
 )
 
 __all__ = [
-    "Building", "Category", "Child", "District", "Dwelling", "ExpectedHousehold", "ExpectedVacancy",
-    "Household", "InputError",
-    "Locks", "Policy", "Problem", "Profile", "Proposal", "Scenario", "SchoolAccess",
-    "SchoolZone", "SituationKind", "SubstanceUse",
+    "Building",
+    "Category",
+    "Child",
+    "District",
+    "Dwelling",
+    "ExpectedHousehold",
+    "ExpectedVacancy",
+    "Household",
+    "InputError",
+    "Locks",
+    "Policy",
+    "Problem",
+    "Profile",
+    "Proposal",
+    "Scenario",
+    "SchoolAccess",
+    "SchoolZone",
+    "SituationKind",
+    "SubstanceUse",
 ]

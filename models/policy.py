@@ -34,8 +34,9 @@ class Occupancy(_Section):
     """R2: household size against dwelling size."""
 
     max_extra_bedrooms: int = Field(1, ge=0, le=20, description="Hard cap on spare bedrooms.")
-    min_area_per_person: float = Field(25.0, gt=0, le=1000,
-                                       description="SSB crowding threshold, m².")
+    min_area_per_person: float = Field(
+        25.0, gt=0, le=1000, description="SSB crowding threshold, m²."
+    )
     crowding: Literal["hard", "off"] = Field(
         "hard", description="'off' relaxes the SSB crowding ban (analysts' what-if only)."
     )
@@ -70,8 +71,12 @@ class School(_Section):
     @model_validator(mode="after")
     def _ordered(self) -> School:
         if not self.min_age <= self.max_age:
-            raise inconsistent(f"min_age {self.min_age} er høyere enn max_age {self.max_age}",
-                               "min_age", "max_age", value=self.min_age)
+            raise inconsistent(
+                f"min_age {self.min_age} er høyere enn max_age {self.max_age}",
+                "min_age",
+                "max_age",
+                value=self.min_age,
+            )
         return self
 
 
@@ -84,8 +89,9 @@ class Spread(_Section):
     building_cap: Literal["hard", "off"] = "hard"
     district_quota: Literal["hard", "off"] = "hard"
     school_zone_quota: Literal["hard", "off"] = Field(
-        "hard", description="New high-need placements per primary school zone and round "
-        "stay within school_zones[].max_new_high_need."
+        "hard",
+        description="New high-need placements per primary school zone and round "
+        "stay within school_zones[].max_new_high_need.",
     )
 
 
@@ -148,8 +154,12 @@ class Lookahead(_Section):
     futures: int = Field(8, ge=1, le=64, description="Sampled futures.")
     seed: int = Field(0, ge=0, le=2**31 - 1)
     min_share: float = Field(
-        0.0, ge=0, le=1, description="A household counts as at risk when it misses its "
-        "deadline in more than this share of the futures.")
+        0.0,
+        ge=0,
+        le=1,
+        description="A household counts as at risk when it misses its "
+        "deadline in more than this share of the futures.",
+    )
 
 
 class NeedsRules(_Section):
@@ -165,10 +175,22 @@ class NeedsRules(_Section):
 #: Groups a round can test on its own households (allocator.fairness.groups.CORE, less
 #: "all"; districts of origin are not in the data contract). A test holds them in step.
 GroupKey = Literal[
-    "families", "single_adults", "active_use", "recovery", "refugees", "wheelchair",
-    "priority_1", "priority_2", "priority_3", "situation_homeless", "situation_temporary",
-    "situation_institution", "situation_prison", "situation_crisis_centre",
-    "situation_unsuitable", "situation_other",
+    "families",
+    "single_adults",
+    "active_use",
+    "recovery",
+    "refugees",
+    "wheelchair",
+    "priority_1",
+    "priority_2",
+    "priority_3",
+    "situation_homeless",
+    "situation_temporary",
+    "situation_institution",
+    "situation_prison",
+    "situation_crisis_centre",
+    "situation_unsuitable",
+    "situation_other",
 ]
 
 
@@ -185,7 +207,9 @@ class GroupShare(_Section):
 
     group: GroupKey = Field(description="The group (allocator.fairness.groups key).")
     min_ratio: float = Field(
-        0.8, gt=0, le=1,
+        0.8,
+        gt=0,
+        le=1,
         description="The group's share of the round's placements is to be at least this "
         "multiple of its share of the waiting list (0.8: the four-fifths rule of thumb; "
         "1: its full share). A floor, never a preference beyond its share.",
@@ -207,8 +231,10 @@ class Solver(_Section):
     workers: int = Field(2, ge=1, le=64)
     seed: int = Field(0, ge=0, le=2**31 - 1, description="CP-SAT's random_seed (32 bits).")
     deterministic_time: float | None = Field(
-        None, gt=0, le=1_000_000_000,
-        description="CP-SAT max_deterministic_time per tier; None = no limit."
+        None,
+        gt=0,
+        le=1_000_000_000,
+        description="CP-SAT max_deterministic_time per tier; None = no limit.",
     )
     alternates: int = Field(3, ge=0, le=10)
 
@@ -230,25 +256,30 @@ class Weights(_Section):
         ``concentration * burden``       each high-need placement in a burdened district.
     """
 
-    priority_points: dict[Annotated[int, Field(ge=1, le=3)],
-                          Annotated[int, Field(ge=0, le=MAX_WEIGHT)]] = Field(
-        default_factory=lambda: {1: 1000, 2: 500, 3: 250})
+    priority_points: dict[
+        Annotated[int, Field(ge=1, le=3)], Annotated[int, Field(ge=0, le=MAX_WEIGHT)]
+    ] = Field(default_factory=lambda: {1: 1000, 2: 500, 3: 250})
     waiting_points_per_day: int = Field(1, ge=0, le=MAX_RATE)
     waiting_cap_days: int = Field(1095, ge=0, le=10 * MAX_DAYS)
     preference: int = Field(100, ge=0, le=MAX_WEIGHT)
     spare_bedroom: int = Field(60, ge=0, le=MAX_WEIGHT)
     school_travel_minute: int = Field(5, ge=0, le=MAX_WEIGHT)
-    vacancy_per_rent_day: float = Field(0.01, ge=0, le=MAX_RATE,
-                                        description="Points per NOK of rent lost.")
+    vacancy_per_rent_day: float = Field(
+        0.01, ge=0, le=MAX_RATE, description="Points per NOK of rent lost."
+    )
     concentration: int = Field(200, ge=0, le=MAX_WEIGHT)
 
     @model_validator(mode="after")
     def _priorities(self) -> Weights:
         missing = {1, 2, 3} - set(self.priority_points)
         if missing:
-            raise inconsistent("priority_points mangler prioritet "
-                               + ", ".join(map(str, sorted(missing))) + " (trenger 1, 2 og 3)",
-                               "priority_points", value=sorted(self.priority_points))
+            raise inconsistent(
+                "priority_points mangler prioritet "
+                + ", ".join(map(str, sorted(missing)))
+                + " (trenger 1, 2 og 3)",
+                "priority_points",
+                value=sorted(self.priority_points),
+            )
         return self
 
 
@@ -275,8 +306,10 @@ class Policy(_Section):
     def rules_off(self) -> list[str]:
         """The rule switches set to "off" (e.g. ``needs.mode``): analysts' what-ifs that a
         proposal for a real meeting must make visible."""
-        return [f"{name}.{key}"
-                for name, section in self
-                if isinstance(section, _Section)
-                for key, value in section
-                if value == "off"]
+        return [
+            f"{name}.{key}"
+            for name, section in self
+            if isinstance(section, _Section)
+            for key, value in section
+            if value == "off"
+        ]

@@ -29,8 +29,10 @@ class Problem(BaseModel):
     value: Any = None
     expected: str = ""
     message: str = Field(
-        "", description="A record-level problem in words (bokmål), naming the fields and "
-                        "values that do not fit together; empty for a single bad value.")
+        "",
+        description="A record-level problem in words (bokmål), naming the fields and "
+        "values that do not fit together; empty for a single bad value.",
+    )
 
     def render(self) -> str:
         location = self.location
@@ -51,8 +53,9 @@ def inconsistent(message: str, *fields: str, value: Any = None) -> PydanticCusto
     excluded_districts inneholder begge D1"); ``fields`` are the dotted fields it is about
     (the first places the problem: its cell or JSON path); ``value`` is what to show.
     """
-    return PydanticCustomError(INCONSISTENT, "{message}",
-                               {"message": message, "fields": list(fields), "value": value})
+    return PydanticCustomError(
+        INCONSISTENT, "{message}", {"message": message, "fields": list(fields), "value": value}
+    )
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -78,6 +81,7 @@ class InputError(Exception):
         lines += [f"  - {p.render()}" for p in shown]
         rest = len(self.problems) - len(shown)
         if rest:
-            lines.append(f"  … og {rest:,} flere (hele listen: allocator validate --json)"
-                         .replace(",", " "))
+            lines.append(
+                f"  … og {rest:,} flere (hele listen: allocator validate --json)".replace(",", " ")
+            )
         return "\n".join(lines)

@@ -132,8 +132,9 @@ class Kpis(_Out):
     breaches: int = 0
     days_over: int = 0
     breaches_by_clock: dict[str, int] = Field(
-        default_factory=dict, description="Breaches per deadline clock (temporary, release, "
-        "refugee).")
+        default_factory=dict,
+        description="Breaches per deadline clock (temporary, release, refugee).",
+    )
     dissimilarity_before: float | None = None
     dissimilarity_after: float | None = None
     vacancy_days: int = 0
@@ -156,14 +157,20 @@ class GroupShareReport(_Out):
     target: int = Field(description="t = ceil(min_ratio · m · M / n).")
     reserved: int = Field(description="r = min(t, ν): placements held for the group.")
     cap_others: int | None = Field(
-        None, description="K = M − r: most placements of households outside the group that "
-        "are not due under a deadline clock; None when the rule has no cap this round.")
+        None,
+        description="K = M − r: most placements of households outside the group that "
+        "are not due under a deadline clock; None when the rule has no cap this round.",
+    )
     members_placed: int = 0
     others_placed: int = Field(0, description="Placements the cap counts.")
-    due_others_placed: int = Field(0, description="Due households outside the group placed "
-                                   "(not counted by the cap).")
-    held_back: int = Field(0, description="Households the cap counts, left without an offer "
-                           "although a dwelling fits them, while the cap is reached.")
+    due_others_placed: int = Field(
+        0, description="Due households outside the group placed (not counted by the cap)."
+    )
+    held_back: int = Field(
+        0,
+        description="Households the cap counts, left without an offer "
+        "although a dwelling fits them, while the cap is reached.",
+    )
     held_back_households: list[str] = Field(default_factory=list)
     binding: bool = Field(False, description="The cap is reached and holds someone back.")
     met: bool = Field(True, description="The group got every place held for it.")
@@ -178,4 +185,5 @@ class Proposal(_Out):
     breaches: list[Breach] = Field(default_factory=list)
     kpis: Kpis = Field(default_factory=Kpis)
     group_share: GroupShareReport | None = Field(
-        None, description="The R10 group-share floor's figures, when the policy sets one.")
+        None, description="The R10 group-share floor's figures, when the policy sets one."
+    )

@@ -53,8 +53,9 @@ def _storable(value: str) -> str:
     return value
 
 
-Id = Annotated[str, BeforeValidator(_as_id), Field(min_length=1, max_length=64),
-               AfterValidator(_storable)]
+Id = Annotated[
+    str, BeforeValidator(_as_id), Field(min_length=1, max_length=64), AfterValidator(_storable)
+]
 
 #: The calendar the rules compute in: day arithmetic (as_of + round_days +
 #: offer_lead_days + temporary.max_days ...) stays far inside Python's dates (year 9999).
@@ -134,12 +135,19 @@ class Building(Record):
     @model_validator(mode="after")
     def _consistent(self) -> Building:
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
-            raise inconsistent(f"min_age {self.min_age} er høyere enn max_age {self.max_age}",
-                               "min_age", "max_age", value=self.min_age)
+            raise inconsistent(
+                f"min_age {self.min_age} er høyere enn max_age {self.max_age}",
+                "min_age",
+                "max_age",
+                value=self.min_age,
+            )
         if self.residents.high_need > self.units:
             raise inconsistent(
-                f"residents.high_need {self.residents.high_need} er flere enn units "
-                f"{self.units}", "residents.high_need", "units", value=self.residents.high_need)
+                f"residents.high_need {self.residents.high_need} er flere enn units {self.units}",
+                "residents.high_need",
+                "units",
+                value=self.residents.high_need,
+            )
         return self
 
 
@@ -160,8 +168,12 @@ class Dwelling(Record):
     @model_validator(mode="after")
     def _rooms_hold_bedrooms(self) -> Dwelling:
         if self.rooms is not None and self.bedrooms > self.rooms:
-            raise inconsistent(f"bedrooms {self.bedrooms} er flere enn rooms {self.rooms}",
-                               "bedrooms", "rooms", value=self.bedrooms)
+            raise inconsistent(
+                f"bedrooms {self.bedrooms} er flere enn rooms {self.rooms}",
+                "bedrooms",
+                "rooms",
+                value=self.bedrooms,
+            )
         return self
 
 
@@ -205,16 +217,27 @@ class Situation(Record):
     @model_validator(mode="after")
     def _dates(self) -> Situation:
         if self.kind is SituationKind.temporary and self.since is None:
-            raise inconsistent("kind temporary (midlertidig botilbud) trenger since: "
-                               "datoen fristen (R7) regnes fra", "since", "kind",
-                               value=self.kind.value)
+            raise inconsistent(
+                "kind temporary (midlertidig botilbud) trenger since: "
+                "datoen fristen (R7) regnes fra",
+                "since",
+                "kind",
+                value=self.kind.value,
+            )
         if self.since and self.release_on and self.release_on < self.since:
-            raise inconsistent(f"release_on {self.release_on:%d.%m.%Y} er før since "
-                               f"{self.since:%d.%m.%Y}", "release_on", "since",
-                               value=self.release_on.isoformat())
+            raise inconsistent(
+                f"release_on {self.release_on:%d.%m.%Y} er før since {self.since:%d.%m.%Y}",
+                "release_on",
+                "since",
+                value=self.release_on.isoformat(),
+            )
         if self.arrives_on is not None and self.kind is not SituationKind.refugee:
-            raise inconsistent(f"arrives_on gjelder bare kind refugee, ikke {self.kind.value}",
-                               "arrives_on", "kind", value=self.arrives_on.isoformat())
+            raise inconsistent(
+                f"arrives_on gjelder bare kind refugee, ikke {self.kind.value}",
+                "arrives_on",
+                "kind",
+                value=self.arrives_on.isoformat(),
+            )
         return self
 
 
@@ -268,17 +291,29 @@ class Household(Record):
     def _wishes_consistent(self) -> Household:
         clash = set(self.preferred_districts) & set(self.excluded_districts)
         if clash:
-            raise inconsistent("preferred_districts og excluded_districts inneholder begge "
-                               + ", ".join(sorted(clash)), "preferred_districts",
-                               "excluded_districts", value=sorted(clash))
+            raise inconsistent(
+                "preferred_districts og excluded_districts inneholder begge "
+                + ", ".join(sorted(clash)),
+                "preferred_districts",
+                "excluded_districts",
+                value=sorted(clash),
+            )
         if len(set(self.preferred_districts)) != len(self.preferred_districts):
-            twice = sorted({d for d in self.preferred_districts
-                            if self.preferred_districts.count(d) > 1})
-            raise inconsistent("preferred_districts nevner " + ", ".join(twice) + " mer enn "
-                               "én gang", "preferred_districts", value=twice)
+            twice = sorted(
+                {d for d in self.preferred_districts if self.preferred_districts.count(d) > 1}
+            )
+            raise inconsistent(
+                "preferred_districts nevner " + ", ".join(twice) + " mer enn én gang",
+                "preferred_districts",
+                value=twice,
+            )
         if self.partner and self.adults < 2:
-            raise inconsistent("partner er true, men adults er 1: partneren er en av de voksne",
-                               "partner", "adults", value=True)
+            raise inconsistent(
+                "partner er true, men adults er 1: partneren er en av de voksne",
+                "partner",
+                "adults",
+                value=True,
+            )
         return self
 
 
@@ -334,8 +369,9 @@ class Forecast(Record):
 
     vacancies: list[VacancyRate] = Field(default_factory=list)
     arrivals: list[ArrivalRate] = Field(default_factory=list)
-    history_weeks: int | None = Field(None, ge=1, le=5200, description="Weeks the rates were "
-                                      "estimated from (for the record).")
+    history_weeks: int | None = Field(
+        None, ge=1, le=5200, description="Weeks the rates were estimated from (for the record)."
+    )
 
 
 class SchoolAccess(Record):
@@ -411,8 +447,13 @@ def _duplicates(*tables: tuple[str, list[str]]) -> list[Problem]:
             if counts[id_] > 1:
                 if id_ in seen:
                     problems.append(
-                        Problem(table=table, index=index, field="id", value=id_,
-                                expected=f"an id not used by another row of {names}")
+                        Problem(
+                            table=table,
+                            index=index,
+                            field="id",
+                            value=id_,
+                            expected=f"an id not used by another row of {names}",
+                        )
                     )
                 seen.add(id_)
     return problems
@@ -421,62 +462,104 @@ def _duplicates(*tables: tuple[str, list[str]]) -> list[Problem]:
 def reference_problems(s: Scenario) -> list[Problem]:
     """Problems only the whole scenario reveals: ids, cross-references, dates vs. as_of."""
     problems: list[Problem] = []
-    for table, rows in (("districts", s.districts), ("buildings", s.buildings),
-                        ("school_zones", s.school_zones)):
+    for table, rows in (
+        ("districts", s.districts),
+        ("buildings", s.buildings),
+        ("school_zones", s.school_zones),
+    ):
         problems += _duplicates((table, [r.id for r in rows]))
     # Known future vacancies and households share the id space of this round's.
-    problems += _duplicates(("dwellings", [d.id for d in s.dwellings]),
-                            ("expected_vacancies", [d.id for d in s.expected_vacancies]))
-    problems += _duplicates(("households", [h.id for h in s.households]),
-                            ("expected_households", [h.id for h in s.expected_households]))
+    problems += _duplicates(
+        ("dwellings", [d.id for d in s.dwellings]),
+        ("expected_vacancies", [d.id for d in s.expected_vacancies]),
+    )
+    problems += _duplicates(
+        ("households", [h.id for h in s.households]),
+        ("expected_households", [h.id for h in s.expected_households]),
+    )
 
     districts = {d.id for d in s.districts}
     buildings = {b.id for b in s.buildings}
     dwellings = {d.id for d in s.dwellings}
     households = {h.id for h in s.households}
-    zones = {z for b in s.buildings for z in (b.school_zone_primary, b.school_zone_lower_secondary)
-             if z is not None}
+    zones = {
+        z
+        for b in s.buildings
+        for z in (b.school_zone_primary, b.school_zone_lower_secondary)
+        if z is not None
+    }
     zones |= {a.from_zone for a in s.school_access} | {a.to_zone for a in s.school_access}
 
     def unknown(table: str, index: int, field: str, value: str, known: set[str], what: str) -> None:
         if value not in known:
-            problems.append(Problem(table=table, index=index, field=field, value=value,
-                                    expected=f"the id of a {what} in the scenario"))
+            problems.append(
+                Problem(
+                    table=table,
+                    index=index,
+                    field=field,
+                    value=value,
+                    expected=f"the id of a {what} in the scenario",
+                )
+            )
 
     school_zones = {z.id for z in s.school_zones}
     for i, b in enumerate(s.buildings):
         unknown("buildings", i, "district", b.district, districts, "district")
         if school_zones and b.school_zone_primary is not None:
-            unknown("buildings", i, "school_zone_primary", b.school_zone_primary, school_zones,
-                    "school zone in school_zones")
+            unknown(
+                "buildings",
+                i,
+                "school_zone_primary",
+                b.school_zone_primary,
+                school_zones,
+                "school zone in school_zones",
+            )
     for i, d in enumerate(s.dwellings):
         unknown("dwellings", i, "building", d.building, buildings, "building")
     for i, v in enumerate(s.expected_vacancies):
         unknown("expected_vacancies", i, "building", v.building, buildings, "building")
         if v.available_from < s.as_of:
-            problems.append(Problem(table="expected_vacancies", index=i, field="available_from",
-                                    value=str(v.available_from),
-                                    expected=f"a date after as_of {s.as_of}"))
+            problems.append(
+                Problem(
+                    table="expected_vacancies",
+                    index=i,
+                    field="available_from",
+                    value=str(v.available_from),
+                    expected=f"a date after as_of {s.as_of}",
+                )
+            )
     if s.forecast is not None:
         for i, rate in enumerate(s.forecast.vacancies):
-            unknown("forecast.vacancies", i, "dwelling.building", rate.dwelling.building,
-                    buildings, "building")
+            unknown(
+                "forecast.vacancies",
+                i,
+                "dwelling.building",
+                rate.dwelling.building,
+                buildings,
+                "building",
+            )
         for i, arrival in enumerate(s.forecast.arrivals):
             for field in ("excluded_districts", "preferred_districts"):
                 for d_id in getattr(arrival.household, field):
-                    unknown("forecast.arrivals", i, f"household.{field}", d_id, districts,
-                            "district")
+                    unknown(
+                        "forecast.arrivals", i, f"household.{field}", d_id, districts, "district"
+                    )
     for i, e in enumerate(s.expected_households):
         if e.joins_on <= s.as_of:
-            problems.append(Problem(table="expected_households", index=i, field="joins_on",
-                                    value=str(e.joins_on),
-                                    expected=f"a date after as_of {s.as_of}"))
+            problems.append(
+                Problem(
+                    table="expected_households",
+                    index=i,
+                    field="joins_on",
+                    value=str(e.joins_on),
+                    expected=f"a date after as_of {s.as_of}",
+                )
+            )
         for field in ("excluded_districts", "preferred_districts"):
             for d_id in getattr(e, field):
                 unknown("expected_households", i, field, d_id, districts, "district")
         for d_id in e.acceptable_districts or []:
-            unknown("expected_households", i, "acceptable_districts", d_id, districts,
-                    "district")
+            unknown("expected_households", i, "acceptable_districts", d_id, districts, "district")
     for i, h in enumerate(s.households):
         for field in ("excluded_districts", "preferred_districts"):
             for d_id in getattr(h, field):
@@ -485,16 +568,34 @@ def reference_problems(s: Scenario) -> list[Problem]:
             unknown("households", i, "acceptable_districts", d_id, districts, "district")
         for k, child in enumerate(h.children):
             if child.school_zone is not None:
-                unknown("households", i, f"children[{k}].school_zone", child.school_zone, zones,
-                        "school zone (of a building or in school_access)")
+                unknown(
+                    "households",
+                    i,
+                    f"children[{k}].school_zone",
+                    child.school_zone,
+                    zones,
+                    "school zone (of a building or in school_access)",
+                )
         if h.approved_on > s.as_of:
-            problems.append(Problem(table="households", index=i, field="approved_on",
-                                    value=str(h.approved_on),
-                                    expected=f"a date on or before as_of {s.as_of}"))
+            problems.append(
+                Problem(
+                    table="households",
+                    index=i,
+                    field="approved_on",
+                    value=str(h.approved_on),
+                    expected=f"a date on or before as_of {s.as_of}",
+                )
+            )
         if h.situation.since is not None and h.situation.since > s.as_of:
-            problems.append(Problem(table="households", index=i, field="situation.since",
-                                    value=str(h.situation.since),
-                                    expected=f"a date on or before as_of {s.as_of}"))
+            problems.append(
+                Problem(
+                    table="households",
+                    index=i,
+                    field="situation.since",
+                    value=str(h.situation.since),
+                    expected=f"a date on or before as_of {s.as_of}",
+                )
+            )
     for i, p in enumerate(s.locks.pinned):
         unknown("locks.pinned", i, "household", p.household, households, "household")
         unknown("locks.pinned", i, "dwelling", p.dwelling, dwellings, "dwelling")
@@ -505,13 +606,26 @@ def reference_problems(s: Scenario) -> list[Problem]:
     pinned_pairs = {(p.household, p.dwelling) for p in s.locks.pinned}
     for i, f in enumerate(s.locks.forbidden):
         if (f.household, f.dwelling) in pinned_pairs:
-            problems.append(Problem(table="locks.forbidden", index=i, field="dwelling",
-                                    value=f.dwelling, expected="a pair that is not also pinned"))
+            problems.append(
+                Problem(
+                    table="locks.forbidden",
+                    index=i,
+                    field="dwelling",
+                    value=f.dwelling,
+                    expected="a pair that is not also pinned",
+                )
+            )
     for field in ("household", "dwelling"):
         counts = Counter(getattr(p, field) for p in s.locks.pinned)
         for i, p in enumerate(s.locks.pinned):
             if counts[getattr(p, field)] > 1:
-                problems.append(Problem(table="locks.pinned", index=i, field=field,
-                                        value=getattr(p, field),
-                                        expected=f"each {field} pinned at most once"))
+                problems.append(
+                    Problem(
+                        table="locks.pinned",
+                        index=i,
+                        field=field,
+                        value=getattr(p, field),
+                        expected=f"each {field} pinned at most once",
+                    )
+                )
     return problems

@@ -55,8 +55,21 @@ T = TypeVar("T")
 
 _BASE_MONDAY = dt.date(2026, 1, 5)
 _DISTRICT_NAMES = (
-    "Strømsø", "Bragernes", "Fjell", "Åssiden", "Gulskogen", "Konnerud", "Danvik",
-    "Skoger", "Svelvik", "Tangen", "Austad", "Åskollen", "Bakkesletta", "Landfalløya", "Mjøndalen",
+    "Strømsø",
+    "Bragernes",
+    "Fjell",
+    "Åssiden",
+    "Gulskogen",
+    "Konnerud",
+    "Danvik",
+    "Skoger",
+    "Svelvik",
+    "Tangen",
+    "Austad",
+    "Åskollen",
+    "Bakkesletta",
+    "Landfalløya",
+    "Mjøndalen",
 )
 _FORBID_REASONS = (
     "Declined this dwelling earlier; the offer is not repeated.",
@@ -70,13 +83,21 @@ _FORBID_REASONS = (
 # The generator
 # --------------------------------------------------------------------------------------
 
+
 def _pick(rng: random.Random, items: Sequence[T], weights: Sequence[float]) -> T:
     return rng.choices(items, weights=weights, k=1)[0]
 
 
-def random_scenario(seed: int, households: int, dwellings: int, *, tightness: float = 0.5,
-                    policy: Policy | None = None, pin: bool = False,
-                    group_share: bool = False) -> Scenario:
+def random_scenario(
+    seed: int,
+    households: int,
+    dwellings: int,
+    *,
+    tightness: float = 0.5,
+    policy: Policy | None = None,
+    pin: bool = False,
+    group_share: bool = False,
+) -> Scenario:
     """A valid, seeded random round with ``households`` waiting and ``dwellings`` vacant.
 
     ``tightness`` in [0, 1] scales how restrictive the round is: more needs, exclusions
@@ -110,9 +131,14 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
         quota = rng.randrange(0, 4) if rng.random() < 0.2 + 0.4 * t else None
         if quota == 0 and rng.random() < 0.7:
             quota = 1  # a zero quota is legal but rare in practice
-        districts.append(District(
-            id=did, name=_DISTRICT_NAMES[i % len(_DISTRICT_NAMES)],
-            burden=round(rng.random(), 2), max_new_high_need=quota))
+        districts.append(
+            District(
+                id=did,
+                name=_DISTRICT_NAMES[i % len(_DISTRICT_NAMES)],
+                burden=round(rng.random(), 2),
+                max_new_high_need=quota,
+            )
+        )
 
     n_primary = max(2, n_buildings // 3)
     n_secondary = max(1, n_primary // 2)
@@ -123,10 +149,13 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
     for i, z in enumerate(primary):
         zones_of_district[district_ids[i % n_districts]].append(z)
     school_zones = [
-        SchoolZone(id=z, name=f"Skolekrets {z}",
-                   max_new_high_need=rng.randrange(0, 3) if rng.random() < 0.1 + 0.3 * t
-                   else None)
-        for z in primary]
+        SchoolZone(
+            id=z,
+            name=f"Skolekrets {z}",
+            max_new_high_need=rng.randrange(0, 3) if rng.random() < 0.1 + 0.3 * t else None,
+        )
+        for z in primary
+    ]
     access_rows: list[SchoolAccess] = []
     for zones in (primary, secondary):
         if len(zones) < 2:
@@ -135,8 +164,9 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
             for _ in range(rng.randint(1, 2)):
                 other = rng.choice(zones)
                 if other != z:
-                    access_rows.append(SchoolAccess(from_zone=z, to_zone=other,
-                                                    minutes=rng.randint(5, 60)))
+                    access_rows.append(
+                        SchoolAccess(from_zone=z, to_zone=other, minutes=rng.randint(5, 60))
+                    )
 
     # Buildings -------------------------------------------------------------------------
     # Decide first where the vacancies are, so no building has more vacancies than units
@@ -156,8 +186,9 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
             zp_opt = None
         elif rng.random() < 0.04:
             zs = None
-        profile = _pick(rng, [Profile.ordinary, Profile.active_use, Profile.recovery],
-                        [0.84, 0.08, 0.08])
+        profile = _pick(
+            rng, [Profile.ordinary, Profile.active_use, Profile.recovery], [0.84, 0.08, 0.08]
+        )
         units = rng.randint(4, 60) if profile is Profile.ordinary else rng.randint(4, 16)
         units = max(units, vacant[i] + 2)
         occupied = units - vacant[i]
@@ -191,22 +222,35 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
             residents["active"] = residents["high_need"] = rng.randint(occupied // 2, occupied)
         else:
             residents["recovery"] = rng.randint(occupied // 2, occupied)
-        buildings.append(Building(
-            id=f"B{i:04d}", district=did, school_zone_primary=zp_opt,
-            school_zone_lower_secondary=zs,
-            cluster=f"C{rng.randrange(n_clusters):03d}" if rng.random() < 0.25 + 0.2 * t
-            else None,
-            units=units, residents=Residents(**residents), profile=profile, gender=gender,
-            min_age=min_age, max_age=max_age))
+        buildings.append(
+            Building(
+                id=f"B{i:04d}",
+                district=did,
+                school_zone_primary=zp_opt,
+                school_zone_lower_secondary=zs,
+                cluster=f"C{rng.randrange(n_clusters):03d}"
+                if rng.random() < 0.25 + 0.2 * t
+                else None,
+                units=units,
+                residents=Residents(**residents),
+                profile=profile,
+                gender=gender,
+                min_age=min_age,
+                max_age=max_age,
+            )
+        )
 
     # A child's zone must be a zone the scenario knows (a building's or in school_access).
     def known(level: Sequence[str], attr: str) -> list[str]:
         seen = {getattr(b, attr) for b in buildings} | {
-            z for a in access_rows for z in (a.from_zone, a.to_zone)}
+            z for a in access_rows for z in (a.from_zone, a.to_zone)
+        }
         return [z for z in level if z in seen]  # level order keeps it deterministic
 
-    kid_zones = {True: known(primary, "school_zone_primary"),
-                 False: known(secondary, "school_zone_lower_secondary")}
+    kid_zones = {
+        True: known(primary, "school_zone_primary"),
+        False: known(secondary, "school_zone_lower_secondary"),
+    }
 
     # Dwellings -------------------------------------------------------------------------
     dwelling_rows: list[Dwelling] = []
@@ -231,25 +275,36 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
             area = None
         floor = rng.randint(0, 8) if rng.random() > 0.05 else None
         elevator = (floor is not None and floor >= 3 and rng.random() < 0.6) or (
-            rng.random() < 0.15)
-        wheelchair = (category is Category.adapted and rng.random() < 0.7) or \
-            rng.random() < 0.05
+            rng.random() < 0.15
+        )
+        wheelchair = (category is Category.adapted and rng.random() < 0.7) or rng.random() < 0.05
         if wheelchair:
             floor = floor if elevator else rng.randint(0, 1)
         rent = float(round(4500 + 2600 * bedrooms + rng.randint(-800, 2500), -2))
         r = rng.random()
         if r < 0.25:
-            available = day(rng.randint(1, 60))   # R9: becomes vacant later
+            available = day(rng.randint(1, 60))  # R9: becomes vacant later
         elif r < 0.35:
-            available = day(rng.randint(8, 21))   # R9: just after the earliest move-in
+            available = day(rng.randint(8, 21))  # R9: just after the earliest move-in
         else:
             available = day(-rng.randint(0, 30))
         board = rng.choice((14, 21, 30)) if rng.random() < 0.1 else 0
-        dwelling_rows.append(Dwelling(
-            id=f"D{i:0{width}d}", building=b.id, rooms=rooms, bedrooms=bedrooms,
-            area_m2=area, floor=floor, elevator=elevator, wheelchair=wheelchair,
-            category=category, rent=rent, available_from=available,
-            board_approval_days=board))
+        dwelling_rows.append(
+            Dwelling(
+                id=f"D{i:0{width}d}",
+                building=b.id,
+                rooms=rooms,
+                bedrooms=bedrooms,
+                area_m2=area,
+                floor=floor,
+                elevator=elevator,
+                wheelchair=wheelchair,
+                category=category,
+                rent=rent,
+                available_from=available,
+                board_approval_days=board,
+            )
+        )
 
     # Households ------------------------------------------------------------------------
     household_rows: list[Household] = []
@@ -263,24 +318,28 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
                 age = rng.randint(0, 17) if rng.random() > 0.05 else rng.randint(18, 24)
                 zone = None
                 pool = kid_zones[age <= pol.school.primary_max_age]
-                if (pol.school.min_age - 1 <= age <= pol.school.max_age + 1 and pool
-                        and rng.random() < 0.9):
+                if (
+                    pol.school.min_age - 1 <= age <= pol.school.max_age + 1
+                    and pool
+                    and rng.random() < 0.9
+                ):
                     zone = rng.choice(pool)
-                children.append({"age": age, "school_zone": zone,
-                                 "keep_school": rng.random() < 0.55 + 0.4 * t})
+                children.append(
+                    {"age": age, "school_zone": zone, "keep_school": rng.random() < 0.55 + 0.4 * t}
+                )
         family = any(c["age"] < 18 for c in children)
         r = rng.random()
         age = rng.randint(18, 25) if r < 0.15 else rng.randint(26, 90 if not family else 55)
-        applicant_gender = _pick(rng, ["female", "male", "other", None],
-                                 [0.48, 0.47, 0.02, 0.03])
+        applicant_gender = _pick(rng, ["female", "male", "other", None], [0.48, 0.47, 0.02, 0.03])
         needs = {
             "wheelchair": rng.random() < 0.02 + 0.05 * t,
             "staffed": rng.random() < 0.02 + 0.04 * t,
             "adapted": rng.random() < 0.02 + 0.04 * t,
         }
         needs["step_free"] = needs["wheelchair"] or rng.random() < 0.05 + 0.1 * t
-        substance = _pick(rng, list(SubstanceUse),
-                          [1 - 0.1 - 0.1 * t, 0.05 + 0.05 * t, 0.05 + 0.05 * t])
+        substance = _pick(
+            rng, list(SubstanceUse), [1 - 0.1 - 0.1 * t, 0.05 + 0.05 * t, 0.05 + 0.05 * t]
+        )
         if substance is SubstanceUse.active and rng.random() < 0.4:
             needs["staffed"] = True  # low-threshold housing is staffed
         situation: dict[str, Any]
@@ -314,26 +373,31 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
         persons = adults + len(children)
         max_rent = None
         if rng.random() < 0.3 + 0.4 * t:
-            max_rent = float(round(5000 + 2200 * min(persons, 6) + rng.randint(-1500, 4000)
-                                   - 2000 * t, -2))
-        household_rows.append(Household.model_validate({
-            "id": f"H{i:0{width}d}",
-            "approved_on": day(-rng.randint(0, 730)),
-            "adults": adults,
-            "children": children,
-            "main_applicant": {"age": age, "gender": applicant_gender},
-            "needs": needs,
-            "substance_use": substance,
-            "high_need": rng.random() < 0.1 + 0.2 * t,
-            "situation": situation,
-            "priority": _pick(rng, [1, 2, 3], [0.2, 0.5, 0.3]),
-            "excluded_districts": excluded,
-            "acceptable_districts": acceptable,
-            "preferred_districts": preferred,
-            "max_rent": max_rent,
-            "ready_from": ready_from,
-            "partner": (rng.random() < 0.8) if adults >= 2 and rng.random() < 0.3 else None,
-        }))
+            max_rent = float(
+                round(5000 + 2200 * min(persons, 6) + rng.randint(-1500, 4000) - 2000 * t, -2)
+            )
+        household_rows.append(
+            Household.model_validate(
+                {
+                    "id": f"H{i:0{width}d}",
+                    "approved_on": day(-rng.randint(0, 730)),
+                    "adults": adults,
+                    "children": children,
+                    "main_applicant": {"age": age, "gender": applicant_gender},
+                    "needs": needs,
+                    "substance_use": substance,
+                    "high_need": rng.random() < 0.1 + 0.2 * t,
+                    "situation": situation,
+                    "priority": _pick(rng, [1, 2, 3], [0.2, 0.5, 0.3]),
+                    "excluded_districts": excluded,
+                    "acceptable_districts": acceptable,
+                    "preferred_districts": preferred,
+                    "max_rent": max_rent,
+                    "ready_from": ready_from,
+                    "partner": (rng.random() < 0.8) if adults >= 2 and rng.random() < 0.3 else None,
+                }
+            )
+        )
 
     if group_share:
         # Its own stream, so the rest of the round is the one the seed gives without it.
@@ -341,8 +405,13 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
 
     # Locks -----------------------------------------------------------------------------
     scenario = Scenario(
-        as_of=as_of, policy=pol, districts=districts, buildings=buildings,
-        dwellings=dwelling_rows, households=household_rows, school_access=access_rows,
+        as_of=as_of,
+        policy=pol,
+        districts=districts,
+        buildings=buildings,
+        dwellings=dwelling_rows,
+        households=household_rows,
+        school_access=access_rows,
         school_zones=school_zones,
     )
     pinned = _pins(rng, scenario) if pin else []
@@ -356,12 +425,15 @@ def random_scenario(seed: int, households: int, dwellings: int, *, tightness: fl
             if key in seen:
                 continue
             seen.add(key)
-            forbidden.append({"household": key[0], "dwelling": key[1],
-                              "reason": rng.choice(_FORBID_REASONS)})
-    return Scenario.model_validate({
-        **{k: getattr(scenario, k) for k in Scenario.model_fields},
-        "locks": Locks.model_validate({"pinned": pinned, "forbidden": forbidden}),
-    })
+            forbidden.append(
+                {"household": key[0], "dwelling": key[1], "reason": rng.choice(_FORBID_REASONS)}
+            )
+    return Scenario.model_validate(
+        {
+            **{k: getattr(scenario, k) for k in Scenario.model_fields},
+            "locks": Locks.model_validate({"pinned": pinned, "forbidden": forbidden}),
+        }
+    )
 
 
 def _with_group_share(rng: random.Random, pol: Policy, households: list[Household]) -> Policy:
@@ -397,20 +469,32 @@ def _pins(rng: random.Random, s: Scenario) -> list[dict[str, str]]:
         d = rng.choice(s.dwellings)
         if h.id in used_h or d.id in used_d or pair_violations(s, h.id, d.id):
             continue
-        trial = Proposal(run=run, matches=[*matches, Match(household=h.id, dwelling=d.id,
-                                                            move_in=s.as_of)])
+        trial = Proposal(
+            run=run, matches=[*matches, Match(household=h.id, dwelling=d.id, move_in=s.as_of)]
+        )
         if any(rule.check(ctx, trial) for rule in PLACEMENT_RULES):
             continue
         used_h.add(h.id)
         used_d.add(d.id)
         matches = trial.matches
-    return [{"household": m.household, "dwelling": m.dwelling,
-             "reason": "Agreed at the allocation meeting."} for m in matches]
+    return [
+        {
+            "household": m.household,
+            "dwelling": m.dwelling,
+            "reason": "Agreed at the allocation meeting.",
+        }
+        for m in matches
+    ]
 
 
-def scenario_strategy(max_households: int = 8, max_dwellings: int = 8, *,
-                      min_households: int = 1, min_dwellings: int = 1,
-                      group_share: bool = False) -> SearchStrategy[Scenario]:
+def scenario_strategy(
+    max_households: int = 8,
+    max_dwellings: int = 8,
+    *,
+    min_households: int = 1,
+    min_dwellings: int = 1,
+    group_share: bool = False,
+) -> SearchStrategy[Scenario]:
     """A hypothesis strategy of small valid Scenarios (seed, sizes, tightness, pins drawn;
     ``group_share``: with the R10 floor switched on, see `random_scenario`).
 

@@ -37,43 +37,65 @@ def _prefixed(m: Municipality, p: str) -> Municipality:
         return None if ids is None else [p + i for i in ids]
 
     def household(h: Household) -> Household:
-        return h.model_copy(update={
-            "id": p + h.id,
-            "excluded_districts": ds(h.excluded_districts),
-            "acceptable_districts": ds(h.acceptable_districts),
-            "preferred_districts": ds(h.preferred_districts),
-            "children": [c.model_copy(update={"school_zone": z(c.school_zone)})
-                         for c in h.children],
-        })
+        return h.model_copy(
+            update={
+                "id": p + h.id,
+                "excluded_districts": ds(h.excluded_districts),
+                "acceptable_districts": ds(h.acceptable_districts),
+                "preferred_districts": ds(h.preferred_districts),
+                "children": [
+                    c.model_copy(update={"school_zone": z(c.school_zone)}) for c in h.children
+                ],
+            }
+        )
 
     from dataclasses import replace
 
     return replace(
         m,
-        districts=[d.model_copy(update={"id": p + d.id, "name": f"{d.name} ({p[:-1]})"})
-                   for d in m.districts],
-        buildings=[b.model_copy(update={
-            "id": p + b.id, "district": p + b.district, "cluster": z(b.cluster),
-            "school_zone_primary": z(b.school_zone_primary),
-            "school_zone_lower_secondary": z(b.school_zone_lower_secondary)})
-            for b in m.buildings],
-        dwellings=[d.model_copy(update={"id": p + d.id, "building": p + d.building})
-                   for d in m.dwellings],
+        districts=[
+            d.model_copy(update={"id": p + d.id, "name": f"{d.name} ({p[:-1]})"})
+            for d in m.districts
+        ],
+        buildings=[
+            b.model_copy(
+                update={
+                    "id": p + b.id,
+                    "district": p + b.district,
+                    "cluster": z(b.cluster),
+                    "school_zone_primary": z(b.school_zone_primary),
+                    "school_zone_lower_secondary": z(b.school_zone_lower_secondary),
+                }
+            )
+            for b in m.buildings
+        ],
+        dwellings=[
+            d.model_copy(update={"id": p + d.id, "building": p + d.building}) for d in m.dwellings
+        ],
         tenants={p + k: t for k, t in m.tenants.items()},
         vacant={p + k: v for k, v in m.vacant.items()},
         waiting=[household(h) for h in m.waiting],
-        school_access=[a.model_copy(update={"from_zone": p + a.from_zone,
-                                            "to_zone": p + a.to_zone})
-                       for a in m.school_access],
+        school_access=[
+            a.model_copy(update={"from_zone": p + a.from_zone, "to_zone": p + a.to_zone})
+            for a in m.school_access
+        ],
         zones={p + k: ([p + x for x in a], [p + x for x in b]) for k, (a, b) in m.zones.items()},
-        district_shares={p + k: v for k, v in (
-            m.district_shares or {d.id: d.share for d in m.config.districts}).items()},
+        district_shares={
+            p + k: v
+            for k, v in (m.district_shares or {d.id: d.share for d in m.config.districts}).items()
+        },
     )
 
 
-def sized_round(seed: int, dwellings: int, households: int, *,
-                config: MunicipalityConfig | str | Path = DEFAULT_CONFIG,
-                horizon_weeks: int = 12, policy: dict[str, Any] | None = None) -> Scenario:
+def sized_round(
+    seed: int,
+    dwellings: int,
+    households: int,
+    *,
+    config: MunicipalityConfig | str | Path = DEFAULT_CONFIG,
+    horizon_weeks: int = 12,
+    policy: dict[str, Any] | None = None,
+) -> Scenario:
     """One round with `dwellings` vacancies and `households` waiting households."""
     cfg = config if isinstance(config, MunicipalityConfig) else load_config(config)
     rng = random.Random(f"sized-round:{seed}:{dwellings}:{households}")
@@ -91,17 +113,25 @@ def sized_round(seed: int, dwellings: int, households: int, *,
     tenants = {k: t for m in replicas for k, t in m.tenants.items()}
     day0 = {k: v for m in replicas for k, v in m.vacant.items()}
     # Vacate: the day-0 vacancies first, then a seeded sample of permanent stock.
-    permanent = [d.id for d in all_dwellings if d.category is not Category.temporary
-                 and d.id not in day0]
+    permanent = [
+        d.id for d in all_dwellings if d.category is not Category.temporary and d.id not in day0
+    ]
     chosen = sorted(day0)[:dwellings]
     chosen += rng.sample(permanent, k=min(len(permanent), dwellings - len(chosen)))
     chosen_set = set(chosen)
     for d in chosen:
         tenants.pop(d, None)
     horizon = 7 * horizon_weeks
-    vacancies = [d.model_copy(update={"available_from": day0.get(d.id) or
-                                      start + dt.timedelta(days=rng.randint(-7, horizon))})
-                 for d in all_dwellings if d.id in chosen_set]
+    vacancies = [
+        d.model_copy(
+            update={
+                "available_from": day0.get(d.id)
+                or start + dt.timedelta(days=rng.randint(-7, horizon))
+            }
+        )
+        for d in all_dwellings
+        if d.id in chosen_set
+    ]
 
     buildings = [b for m in replicas for b in m.buildings]
     residents = residents_of(buildings, all_dwellings, tenants)
@@ -117,17 +147,24 @@ def sized_round(seed: int, dwellings: int, households: int, *,
         h = factories[r].draw(rng, f"R{r + 1:02d}-X{k + 1:05d}", approved)
         if h.situation.kind is SituationKind.temporary:
             since = start - dt.timedelta(days=rng.randint(*cfg.households.temporary_days))
-            h = h.model_copy(update={"situation": h.situation.model_copy(
-                update={"since": max(since, approved - dt.timedelta(days=21))})})
+            h = h.model_copy(
+                update={
+                    "situation": h.situation.model_copy(
+                        update={"since": max(since, approved - dt.timedelta(days=21))}
+                    )
+                }
+            )
         waiting.append(h)
         k += 1
 
-    return Scenario.model_validate({
-        "as_of": start,
-        "policy": Policy.model_validate(policy or {}),
-        "districts": [d for m in replicas for d in m.districts],
-        "buildings": buildings,
-        "dwellings": vacancies,
-        "households": waiting,
-        "school_access": [a for m in replicas for a in m.school_access],
-    })
+    return Scenario.model_validate(
+        {
+            "as_of": start,
+            "policy": Policy.model_validate(policy or {}),
+            "districts": [d for m in replicas for d in m.districts],
+            "buildings": buildings,
+            "dwellings": vacancies,
+            "households": waiting,
+            "school_access": [a for m in replicas for a in m.school_access],
+        }
+    )

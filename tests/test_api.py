@@ -31,8 +31,13 @@ from models.scenario import Scenario  # noqa: E402
 
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-SETTINGS = ApiSettings(tokens=(TOKEN, "second-token-0123456789"), max_body_bytes=64 * 1024,
-                       time_limit_s=5.0, max_concurrent_jobs=1, max_queued_jobs=4)
+SETTINGS = ApiSettings(
+    tokens=(TOKEN, "second-token-0123456789"),
+    max_body_bytes=64 * 1024,
+    time_limit_s=5.0,
+    max_concurrent_jobs=1,
+    max_queued_jobs=4,
+)
 
 
 def small_round() -> dict[str, Any]:
@@ -40,9 +45,11 @@ def small_round() -> dict[str, Any]:
         districts=[district("D1"), district("D2")],
         buildings=[building("B1", "D1"), building("B2", "D2")],
         dwellings=[dwelling("W1", "B1", bedrooms=1), dwelling("W2", "B2", bedrooms=2)],
-        households=[household("H1", approved_on="2025-03-01"),
-                    household("H2", children=[{"age": 3}, {"age": 7}]),
-                    household("H3", approved_on="2026-02-01")],
+        households=[
+            household("H1", approved_on="2025-03-01"),
+            household("H2", children=[{"age": 3}, {"age": 7}]),
+            household("H3", approved_on="2026-02-01"),
+        ],
         policy={"solver": {"workers": 2, "time_limit_s": 30}},
     ).model_dump(mode="json")
 
@@ -76,15 +83,27 @@ def wait_for(client: TestClient, location: str, timeout_s: float = 30) -> dict[s
 # --- authentication -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer wrong-token-0123456789"}, {"Authorization": f"Basic {TOKEN}"},
-    {"Authorization": "Bearer "}, {"Authorization": f"Bearer {TOKEN}x"},
-])
-@pytest.mark.parametrize("method,path", [
-    ("post", "/v1/proposals"), ("get", "/v1/proposals/abc"), ("post", "/v1/check"),
-])
-def test_requests_without_a_valid_token_get_401(client: TestClient, headers: dict[str, str],
-                                                method: str, path: str) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong-token-0123456789"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": "Bearer "},
+        {"Authorization": f"Bearer {TOKEN}x"},
+    ],
+)
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("post", "/v1/proposals"),
+        ("get", "/v1/proposals/abc"),
+        ("post", "/v1/check"),
+    ],
+)
+def test_requests_without_a_valid_token_get_401(
+    client: TestClient, headers: dict[str, str], method: str, path: str
+) -> None:
     response = client.request(method.upper(), path, headers=headers, json=small_round())
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
@@ -103,12 +122,20 @@ def test_no_configured_token_refuses_everyone(tmp_path: Path) -> None:
 
 
 def test_settings_from_env() -> None:
-    settings = ApiSettings.from_env({"ALLOCATOR_API_TOKENS": f" {TOKEN} ,,other-token-0123456789",
-                                     "ALLOCATOR_API_MAX_BODY_BYTES": "2048",
-                                     "ALLOCATOR_API_TIME_LIMIT_S": "3"}, max_concurrent_jobs=2)
+    settings = ApiSettings.from_env(
+        {
+            "ALLOCATOR_API_TOKENS": f" {TOKEN} ,,other-token-0123456789",
+            "ALLOCATOR_API_MAX_BODY_BYTES": "2048",
+            "ALLOCATOR_API_TIME_LIMIT_S": "3",
+        },
+        max_concurrent_jobs=2,
+    )
     assert settings.token_bytes() == [TOKEN.encode(), b"other-token-0123456789"]
     assert (settings.max_body_bytes, settings.time_limit_s, settings.max_concurrent_jobs) == (
-        2048, 3.0, 2)
+        2048,
+        3.0,
+        2,
+    )
     assert TOKEN not in repr(settings)
     with pytest.raises(ValidationError):
         ApiSettings.from_env({"ALLOCATOR_API_TOKENS": "short"})
@@ -119,8 +146,9 @@ def test_settings_from_env() -> None:
 
 def test_declared_body_over_the_limit_gets_413(client: TestClient) -> None:
     body = b"{" + b" " * SETTINGS.max_body_bytes + b"}"
-    response = client.post("/v1/proposals", headers={**AUTH, "Content-Type": "application/json"},
-                           content=body)
+    response = client.post(
+        "/v1/proposals", headers={**AUTH, "Content-Type": "application/json"}, content=body
+    )
     assert response.status_code == 413
 
 
@@ -129,8 +157,9 @@ def test_streamed_body_over_the_limit_gets_413(client: TestClient) -> None:
         for _ in range(SETTINGS.max_body_bytes // 1024 + 2):
             yield b" " * 1024
 
-    response = client.post("/v1/check", headers={**AUTH, "Content-Type": "application/json"},
-                           content=chunks())
+    response = client.post(
+        "/v1/check", headers={**AUTH, "Content-Type": "application/json"}, content=chunks()
+    )
     assert "content-length" not in response.request.headers
     assert response.status_code == 413
 
@@ -152,14 +181,18 @@ def test_bad_scenario_gets_422_with_every_problem(client: TestClient) -> None:
     assert all(p["file"] == "request body" for p in problems)
 
 
-@pytest.mark.parametrize("change,field", [
-    ({"policy": "../../etc/policy.yaml"}, "policy"),
-    ({"households": "households.csv"}, "households"),
-    ({"tables": "tables.xlsx"}, "tables"),
-    ({"locks": {"pinned": "pins.csv"}}, "locks.pinned"),
-])
-def test_file_references_are_refused(client: TestClient, change: dict[str, Any],
-                                     field: str) -> None:
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"policy": "../../etc/policy.yaml"}, "policy"),
+        ({"households": "households.csv"}, "households"),
+        ({"tables": "tables.xlsx"}, "tables"),
+        ({"locks": {"pinned": "pins.csv"}}, "locks.pinned"),
+    ],
+)
+def test_file_references_are_refused(
+    client: TestClient, change: dict[str, Any], field: str
+) -> None:
     response = client.post("/v1/proposals", headers=AUTH, json={**small_round(), **change})
     assert response.status_code == 422
     assert [p["field"] for p in response.json()["problems"]] == [field]
@@ -167,8 +200,9 @@ def test_file_references_are_refused(client: TestClient, change: dict[str, Any],
 
 @pytest.mark.parametrize("body", [b"", b"not json", b"[1, 2]", b'{"as_of": 5}', b"\xff\xfe"])
 def test_malformed_bodies_get_422(client: TestClient, body: bytes) -> None:
-    response = client.post("/v1/proposals", headers={**AUTH, "Content-Type": "application/json"},
-                           content=body)
+    response = client.post(
+        "/v1/proposals", headers={**AUTH, "Content-Type": "application/json"}, content=body
+    )
     assert response.status_code == 422
     assert response.json()["problems"]
 
@@ -190,10 +224,14 @@ def test_job_lifecycle_to_a_checked_proposal(client: TestClient, log_stream: io.
     assert check_proposal(Scenario.model_validate(tree), proposal) == []
     assert {m.household for m in proposal.matches} == {"H1", "H2"}
 
-    checked = client.post("/v1/check", headers=AUTH,
-                          json={"scenario": tree, "proposal": view["proposal"]})
-    assert checked.status_code == 200 and checked.json() == {"ok": True, "count": 0,
-                                                              "violations": []}
+    checked = client.post(
+        "/v1/check", headers=AUTH, json={"scenario": tree, "proposal": view["proposal"]}
+    )
+    assert checked.status_code == 200 and checked.json() == {
+        "ok": True,
+        "count": 0,
+        "violations": [],
+    }
 
     events = [json.loads(line) for line in log_stream.getvalue().splitlines()]
     finished = [e for e in events if e["event"] == "job.finished"]
@@ -207,8 +245,9 @@ def test_unknown_job_is_404(client: TestClient) -> None:
     assert client.get("/v1/proposals/0123", headers=AUTH).status_code == 404
 
 
-def test_busy_server_answers_429(log_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch,
-                                 tmp_path: Path) -> None:
+def test_busy_server_answers_429(
+    log_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import allocator.solve
 
     release = threading.Event()
@@ -240,9 +279,16 @@ def test_busy_server_answers_429(log_stream: io.StringIO, monkeypatch: pytest.Mo
 
 def test_check_reports_violations_of_a_manual_proposal(client: TestClient) -> None:
     tree = small_round()
-    manual = {"run": {"id": "manual-1", "as_of": tree["as_of"], "input_sha256": "x",
-                      "policy_sha256": "y", "method": "manual"},
-              "matches": [{"household": "H2", "dwelling": "W1", "move_in": "2026-12-07"}]}
+    manual = {
+        "run": {
+            "id": "manual-1",
+            "as_of": tree["as_of"],
+            "input_sha256": "x",
+            "policy_sha256": "y",
+            "method": "manual",
+        },
+        "matches": [{"household": "H2", "dwelling": "W1", "move_in": "2026-12-07"}],
+    }
     response = client.post("/v1/check", headers=AUTH, json={"scenario": tree, "proposal": manual})
     assert response.status_code == 200
     result = response.json()
@@ -253,8 +299,9 @@ def test_check_reports_violations_of_a_manual_proposal(client: TestClient) -> No
 def test_check_lists_problems_of_both_parts(client: TestClient) -> None:
     tree = small_round()
     tree["dwellings"][0]["rent"] = -1
-    response = client.post("/v1/check", headers=AUTH,
-                           json={"scenario": tree, "proposal": {"matches": "none"}})
+    response = client.post(
+        "/v1/check", headers=AUTH, json={"scenario": tree, "proposal": {"matches": "none"}}
+    )
     assert response.status_code == 422
     locations = [p["location"] for p in response.json()["problems"]]
     assert any(loc.startswith("$.scenario.dwellings[0]") for loc in locations)
@@ -266,11 +313,16 @@ def test_check_lists_problems_of_both_parts(client: TestClient) -> None:
 
 def test_openapi_document(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    assert set(spec["paths"]) == {"/v1/health", "/v1/proposals", "/v1/proposals/{job_id}",
-                                  "/v1/check"}
+    assert set(spec["paths"]) == {
+        "/v1/health",
+        "/v1/proposals",
+        "/v1/proposals/{job_id}",
+        "/v1/check",
+    }
     post = spec["paths"]["/v1/proposals"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Scenario"}
+        "$ref": "#/components/schemas/Scenario"
+    }
     assert {"202", "401", "413", "422", "429"} <= set(post["responses"])
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert "Proposal" in spec["components"]["schemas"]
@@ -282,9 +334,10 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
-_fuzz_settings = with_store(SETTINGS.model_copy(update={"time_limit_s": 1.0,
-                                                        "max_queued_jobs": 2}),
-                            Path(tempfile.mkdtemp(prefix="allocator-api-fuzz-")))
+_fuzz_settings = with_store(
+    SETTINGS.model_copy(update={"time_limit_s": 1.0, "max_queued_jobs": 2}),
+    Path(tempfile.mkdtemp(prefix="allocator-api-fuzz-")),
+)
 _fuzz_app = create_app(_fuzz_settings, log=EventLog.null())
 api_schema = schemathesis.openapi.from_asgi("/openapi.json", _fuzz_app)
 # The coverage phase enumerates every boundary case of the scenario schema (thousands of
@@ -293,8 +346,7 @@ api_schema.config.phases.update(phases=["examples", "fuzzing"])
 
 
 @api_schema.parametrize()
-@settings(max_examples=50, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: Any) -> None:
     case.call_and_validate(headers=AUTH, checks=[not_a_server_error])
 

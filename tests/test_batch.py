@@ -52,8 +52,9 @@ def breach_round() -> dict[str, Any]:
     return scenario(
         dwellings=[dwelling("W1", "B1", bedrooms=1)],
         households=[
-            household("F1", children=[{"age": 4}],
-                      situation={"kind": "temporary", "since": "2026-06-01"}),
+            household(
+                "F1", children=[{"age": 4}], situation={"kind": "temporary", "since": "2026-06-01"}
+            ),
             household("S1"),
         ],
         policy=POLICY,
@@ -119,8 +120,13 @@ def test_writes_the_output_set(tmp_path: Path) -> None:
     assert run["run_id"] == proposal["run"]["id"] and run["run"] == proposal["run"]
     assert run["schema_version"] == SCHEMA_VERSION and run["reproducible"] is True
     listed = {f["name"]: f for f in run["files"]}
-    assert sorted(listed) == ["kobo-boligreservasjoner.json", "kobo-tildelinger.json",
-                              "matches.csv", "proposal.json", "reservations.json"]
+    assert sorted(listed) == [
+        "kobo-boligreservasjoner.json",
+        "kobo-tildelinger.json",
+        "matches.csv",
+        "proposal.json",
+        "reservations.json",
+    ]
     for name, entry in listed.items():
         data = (out / name).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
@@ -170,8 +176,9 @@ def test_invalid_input_does_not_create_the_folder(tmp_path: Path) -> None:
 def test_unavoidable_breach_exits_3_and_is_written(tmp_path: Path) -> None:
     source = write_json(tmp_path / "scenario.json", breach_round())
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["batch", "--input", str(source), "--output", str(out),
-                                       "--time-limit", "10"])
+    result = CliRunner().invoke(
+        main, ["batch", "--input", str(source), "--output", str(out), "--time-limit", "10"]
+    )
     assert result.exit_code == EXIT_BREACHES, result.output
     proposal = json.loads((out / "proposal.json").read_text())
     assert [b["household"] for b in proposal["breaches"]] == ["F1"]
@@ -180,8 +187,9 @@ def test_unavoidable_breach_exits_3_and_is_written(tmp_path: Path) -> None:
     assert run["counts"]["breaches"] == 1
 
 
-def test_no_proposal_in_time_exits_4_and_writes_nothing(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_proposal_in_time_exits_4_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import allocator.solve
 
     real = allocator.solve.propose
@@ -209,8 +217,16 @@ def test_output_path_that_is_a_file_is_bad_input(tmp_path: Path) -> None:
     assert target.read_text() == "not a folder"
 
 
-PERSONAL = ("main_applicant", "gender", "children", "approved_on", "substance_use",
-            "situation", "female", "needs")
+PERSONAL = (
+    "main_applicant",
+    "gender",
+    "children",
+    "approved_on",
+    "substance_use",
+    "situation",
+    "female",
+    "needs",
+)
 
 
 def log_lines(text: str) -> list[dict[str, Any]]:
@@ -220,8 +236,18 @@ def log_lines(text: str) -> list[dict[str, Any]]:
 def test_logs_are_json_with_run_id_and_no_household_fields(tmp_path: Path) -> None:
     source = write_json(tmp_path / "scenario.json", breach_round())
     log_file = tmp_path / "logs" / "batch.jsonl"
-    result = CliRunner().invoke(main, ["batch", "--input", str(source), "--output",
-                                       str(tmp_path / "out"), "--log-file", str(log_file)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "batch",
+            "--input",
+            str(source),
+            "--output",
+            str(tmp_path / "out"),
+            "--log-file",
+            str(log_file),
+        ],
+    )
     assert result.exit_code == EXIT_BREACHES
     text = log_file.read_text()
     events = log_lines(text)
@@ -280,5 +306,8 @@ def test_publish_without_atomic_exchange(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(allocator.publish, "_exchange", lambda a, b: False)
     batch.publish(out, {"a.txt": b"2", "b.txt": b"2"})
     assert {p.name: p.read_bytes() for p in out.iterdir()} == {
-        "a.txt": b"2", "b.txt": b"2", "keep.txt": b"mine"}
+        "a.txt": b"2",
+        "b.txt": b"2",
+        "keep.txt": b"mine",
+    }
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -24,9 +24,26 @@ HAVE_HIGHS = importlib.util.find_spec("highspy") is not None
 SPECS = load_specs()
 
 SOLVER_FIELDS = {"status", "optimise_s", "first_s", "best_s", "tier2_best_s", "tiers", "stages"}
-TIER_FIELDS = {"tier", "phase", "instance", "settings", "sizes", "build", "solve", "propose",
-               "check", "greedy", "bound", "peak_rss_mb", "rss_after_propose_mb", "process",
-               "goals", "ok", "headline", "best_bound"}
+TIER_FIELDS = {
+    "tier",
+    "phase",
+    "instance",
+    "settings",
+    "sizes",
+    "build",
+    "solve",
+    "propose",
+    "check",
+    "greedy",
+    "bound",
+    "peak_rss_mb",
+    "rss_after_propose_mb",
+    "process",
+    "goals",
+    "ok",
+    "headline",
+    "best_bound",
+}
 
 
 @pytest.mark.parametrize("name", [n for n, s in SPECS.items() if s.file])
@@ -51,27 +68,36 @@ def test_every_tier_records_a_hash() -> None:
 
 
 def test_changed_instance_fails_loudly(tmp_path: Path) -> None:
-    text = INSTANCES_YAML.read_text(encoding="utf-8").replace(
-        SPECS["week"].sha256 or "", "0" * 64)
+    text = INSTANCES_YAML.read_text(encoding="utf-8").replace(SPECS["week"].sha256 or "", "0" * 64)
     changed = tmp_path / "instances.yaml"
     changed.write_text(text, encoding="utf-8")
     with pytest.raises(InstanceHashMismatch, match="week"):
         load_instance(load_specs(changed)["week"])
     with pytest.raises(InstanceHashMismatch, match="week"):
-        run(Options(tiers=["week"], time_limit=1, out=tmp_path / "out", highs=False,
-                    instances=changed, quiet=True))
+        run(
+            Options(
+                tiers=["week"],
+                time_limit=1,
+                out=tmp_path / "out",
+                highs=False,
+                instances=changed,
+                quiet=True,
+            )
+        )
 
 
 @pytest.fixture(scope="module")
 def week_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
     out = tmp_path_factory.mktemp("bench")
-    results = run(Options(tiers=["week"], time_limit=2, workers=2, out=out, highs=HAVE_HIGHS,
-                          quiet=True))
+    results = run(
+        Options(tiers=["week"], time_limit=2, workers=2, out=out, highs=HAVE_HIGHS, quiet=True)
+    )
     return results, out
 
 
 def test_runner_writes_json_and_markdown_with_every_field(
-        week_run: tuple[dict[str, Any], Path]) -> None:
+    week_run: tuple[dict[str, Any], Path],
+) -> None:
     results, out = week_run
     on_disk = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert on_disk["tiers"][0]["tier"] == "week"
@@ -86,16 +112,31 @@ def test_runner_writes_json_and_markdown_with_every_field(
     assert tier["check"]["violations"] == 0
     assert tier["sizes"]["pairs"] > 0
     assert {c["name"] for c in tier["solve"]["tiers"]} >= {
-        "deadline_breaches", "deadline_days_over", "priority_waiting", "fit"}
+        "deadline_breaches",
+        "deadline_days_over",
+        "priority_waiting",
+        "fit",
+    }
     assert "priority_waiting" in tier["greedy"]["components"]
     assert "violations" in tier["greedy"]
-    assert {"deadline_breaches", "deadline_days_over", "priority_waiting", "tier1_matched",
-            "tier2_ratio"} <= set(tier["bound"])
+    assert {
+        "deadline_breaches",
+        "deadline_days_over",
+        "priority_waiting",
+        "tier1_matched",
+        "tier2_ratio",
+    } <= set(tier["bound"])
     assert tier["peak_rss_mb"] > 0
     assert set(tier["goals"]) == set(SPECS["week"].goals)
     summary = (out / "summary.md").read_text(encoding="utf-8")
-    for heading in ("# Benchmark results", "## Our solver", "## Quality", "## HiGHS",
-                    "## Goals", "## Per component"):
+    for heading in (
+        "# Benchmark results",
+        "## Our solver",
+        "## Quality",
+        "## HiGHS",
+        "## Goals",
+        "## Per component",
+    ):
         assert heading in summary
     assert "| week |" in summary
 
@@ -105,11 +146,20 @@ def test_highs_solves_the_same_model(week_run: tuple[dict[str, Any], Path]) -> N
     tier = week_run[0]["tiers"][0]
     assert tier["mip"]["ours_violates"] == 0  # CP-SAT's proposal is feasible for the MIP
     highs = tier["highs"]
-    assert {"status", "objective", "bound", "gap", "time_to_target_s", "peak_rss_mb",
-            "solution_check"} <= set(highs)
+    assert {
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "time_to_target_s",
+        "peak_rss_mb",
+        "solution_check",
+    } <= set(highs)
     assert highs["solution_check"]["violations"] == 0  # HiGHS's solution passes the checker
-    assert highs["solution_check"]["components"]["deadline_breaches"] <= \
-        tier["mip"]["held"]["deadline_breaches"]
+    assert (
+        highs["solution_check"]["components"]["deadline_breaches"]
+        <= tier["mip"]["held"]["deadline_breaches"]
+    )
     if highs["status"] == "Optimal":
         assert highs["objective"] == pytest.approx(tier["mip"]["target"])  # both optimal
     assert tier["headline"] is not None and tier["headline"]["mismatch"] is False
@@ -118,12 +168,32 @@ def test_highs_solves_the_same_model(week_run: tuple[dict[str, Any], Path]) -> N
 def test_markdown_handles_a_killed_tier() -> None:
     from benchmarks.report import markdown
 
-    results = {"machine": {"date": "d", "cpu": "c", "cores": 1, "ram_gb": 1, "python": "3",
-                           "ortools": "9", "highspy": None, "git_commit": None},
-               "settings": {"time_limit_s": 1, "workers": None, "highs": False},
-               "tiers": [{"tier": "stock", "phase": "propose", "highs": {"skipped": "x"},
-                          "process": {"killed": "killed: no result within 1 s",
-                                      "returncode": -9, "seconds": 1}, "goals": {}}]}
+    results = {
+        "machine": {
+            "date": "d",
+            "cpu": "c",
+            "cores": 1,
+            "ram_gb": 1,
+            "python": "3",
+            "ortools": "9",
+            "highspy": None,
+            "git_commit": None,
+        },
+        "settings": {"time_limit_s": 1, "workers": None, "highs": False},
+        "tiers": [
+            {
+                "tier": "stock",
+                "phase": "propose",
+                "highs": {"skipped": "x"},
+                "process": {
+                    "killed": "killed: no result within 1 s",
+                    "returncode": -9,
+                    "seconds": 1,
+                },
+                "goals": {},
+            }
+        ],
+    }
     text = markdown(results)
     assert "killed" in text and "| stock |" in text
 
@@ -132,5 +202,6 @@ def test_unknown_generator_is_refused() -> None:
     from benchmarks.instances import TierSpec
 
     with pytest.raises(ValueError, match="unknown generator"):
-        generate(TierSpec(name="x", generator="nope", sha256=None, seed=1, dwellings=1,
-                          households=1))
+        generate(
+            TierSpec(name="x", generator="nope", sha256=None, seed=1, dwellings=1, households=1)
+        )

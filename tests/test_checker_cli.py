@@ -18,19 +18,41 @@ from allocator.cli import main  # noqa: E402
 
 def write_round(tmp_path: Path, wheelchair: bool) -> tuple[Path, Path]:
     """One household needing a wheelchair dwelling, one dwelling; matched to each other."""
-    scenario = Scenario.model_validate({
-        "as_of": "2025-03-03",
-        "districts": [{"id": "D1"}],
-        "buildings": [{"id": "B1", "district": "D1", "units": 10}],
-        "dwellings": [{"id": "W1", "building": "B1", "rooms": 2, "bedrooms": 1, "area_m2": 50,
-                       "rent": 8000, "available_from": "2025-02-01",
-                       "wheelchair": wheelchair}],
-        "households": [{"id": "H1", "approved_on": "2024-06-01",
-                        "main_applicant": {"age": 40}, "needs": {"wheelchair": True}}],
-    })
+    scenario = Scenario.model_validate(
+        {
+            "as_of": "2025-03-03",
+            "districts": [{"id": "D1"}],
+            "buildings": [{"id": "B1", "district": "D1", "units": 10}],
+            "dwellings": [
+                {
+                    "id": "W1",
+                    "building": "B1",
+                    "rooms": 2,
+                    "bedrooms": 1,
+                    "area_m2": 50,
+                    "rent": 8000,
+                    "available_from": "2025-02-01",
+                    "wheelchair": wheelchair,
+                }
+            ],
+            "households": [
+                {
+                    "id": "H1",
+                    "approved_on": "2024-06-01",
+                    "main_applicant": {"age": 40},
+                    "needs": {"wheelchair": True},
+                }
+            ],
+        }
+    )
     proposal: dict[str, Any] = {
-        "run": {"id": "manual-1", "as_of": "2025-03-03", "input_sha256": "x",
-                "policy_sha256": "y", "method": "manual"},
+        "run": {
+            "id": "manual-1",
+            "as_of": "2025-03-03",
+            "input_sha256": "x",
+            "policy_sha256": "y",
+            "method": "manual",
+        },
         "matches": [{"household": "H1", "dwelling": "W1", "move_in": "2025-03-17"}],
     }
     scenario_path = tmp_path / "scenario.json"
@@ -50,12 +72,12 @@ def test_check_reports_violation_and_exits_1(tmp_path: Path) -> None:
 
 def test_check_json_output(tmp_path: Path) -> None:
     scenario_path, proposal_path = write_round(tmp_path, wheelchair=False)
-    result = CliRunner().invoke(main, ["check", str(scenario_path), str(proposal_path),
-                                       "--json"])
+    result = CliRunner().invoke(main, ["check", str(scenario_path), str(proposal_path), "--json"])
     assert result.exit_code == 1, result.output
     rows = json.loads(result.output)
     assert [(r["rule"], r["code"], r["household"], r["dwelling"]) for r in rows] == [
-        ("R8", "wheelchair", "H1", "W1")]
+        ("R8", "wheelchair", "H1", "W1")
+    ]
 
 
 def test_check_clean_proposal_exits_0(tmp_path: Path) -> None:

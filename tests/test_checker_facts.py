@@ -18,13 +18,22 @@ AS_OF = dt.date(2025, 3, 3)
 
 
 def household(**fields: Any) -> Household:
-    return Household.model_validate({"id": "H1", "approved_on": "2024-01-01",
-                                     "main_applicant": {"age": 40}, **fields})
+    return Household.model_validate(
+        {"id": "H1", "approved_on": "2024-01-01", "main_applicant": {"age": 40}, **fields}
+    )
 
 
 def dwelling(**fields: Any) -> Dwelling:
-    return Dwelling.model_validate({"id": "W1", "building": "B1", "bedrooms": 1, "rent": 1,
-                                    "available_from": "2025-01-01", **fields})
+    return Dwelling.model_validate(
+        {
+            "id": "W1",
+            "building": "B1",
+            "bedrooms": 1,
+            "rent": 1,
+            "available_from": "2025-01-01",
+            **fields,
+        }
+    )
 
 
 def kids(n: int) -> list[dict[str, int]]:
@@ -33,8 +42,19 @@ def kids(n: int) -> list[dict[str, int]]:
 
 @pytest.mark.parametrize(
     "adults, children, needed",
-    [(1, 0, 0), (2, 0, 1), (3, 0, 2), (4, 0, 3), (1, 1, 2), (1, 2, 2), (1, 3, 3),
-     (2, 1, 2), (2, 2, 2), (2, 3, 3), (3, 2, 3)],
+    [
+        (1, 0, 0),
+        (2, 0, 1),
+        (3, 0, 2),
+        (4, 0, 3),
+        (1, 1, 2),
+        (1, 2, 2),
+        (1, 3, 3),
+        (2, 1, 2),
+        (2, 2, 2),
+        (2, 3, 3),
+        (3, 2, 3),
+    ],
 )
 def test_bedrooms_needed(adults: int, children: int, needed: int) -> None:
     h = household(adults=adults, children=kids(children))
@@ -61,7 +81,8 @@ def test_ready_from_prefers_household_date() -> None:
     release = {"kind": "prison", "release_on": "2025-04-01"}
     assert facts.ready_from(household(situation=release)) == dt.date(2025, 4, 1)
     assert facts.ready_from(household(situation=release, ready_from="2025-03-20")) == dt.date(
-        2025, 3, 20)
+        2025, 3, 20
+    )
     assert facts.ready_from(household()) is None
 
 
@@ -72,8 +93,9 @@ def scenario(**policy: Any) -> Scenario:
 def test_move_in_is_the_latest_date() -> None:
     s = scenario()
     assert facts.move_in(s, household(), dwelling()) == dt.date(2025, 3, 17)
-    assert facts.move_in(s, household(), dwelling(available_from="2025-03-15",
-                                                  board_approval_days=3)) == dt.date(2025, 3, 18)
+    assert facts.move_in(
+        s, household(), dwelling(available_from="2025-03-15", board_approval_days=3)
+    ) == dt.date(2025, 3, 18)
     assert facts.move_in(s, household(ready_from="2025-05-01"), dwelling()) == dt.date(2025, 5, 1)
 
 
@@ -83,8 +105,7 @@ def test_deadline_and_due() -> None:
     assert r7_clocks.deadline(family, s.policy) == dt.date(2025, 3, 13)
     assert facts.horizon(s) == dt.date(2025, 3, 24)
     assert r7_clocks.is_due(family, s)
-    on_horizon = household(children=kids(1),
-                           situation={"kind": "temporary", "since": "2024-12-24"})
+    on_horizon = household(children=kids(1), situation={"kind": "temporary", "since": "2024-12-24"})
     assert r7_clocks.deadline(on_horizon, s.policy) == dt.date(2025, 3, 24)
     assert not r7_clocks.is_due(on_horizon, s)
     single = household(situation={"kind": "temporary", "since": "2024-01-01"})
@@ -112,10 +133,15 @@ def test_unmatched_is_never_cheaper_than_the_latest_move_in() -> None:
     any dwelling it may have could give (here one freeing after the horizon)."""
     late_flat = dwelling(bedrooms=2, rooms=3, area_m2=70, available_from="2025-04-10")
     family = household(children=kids(1), situation={"kind": "temporary", "since": "2024-12-13"})
-    s = Scenario.model_validate({
-        "as_of": AS_OF.isoformat(), "districts": [{"id": "D1"}],
-        "buildings": [{"id": "B1", "district": "D1", "units": 10}],
-        "dwellings": [late_flat.model_dump()], "households": [family.model_dump()]})
+    s = Scenario.model_validate(
+        {
+            "as_of": AS_OF.isoformat(),
+            "districts": [{"id": "D1"}],
+            "buildings": [{"id": "B1", "district": "D1", "units": 10}],
+            "dwellings": [late_flat.model_dump()],
+            "households": [family.model_dump()],
+        }
+    )
     ctx = Context.of(s)
     assert r7_clocks.breach(ctx, family, late_flat) == 28  # 2025-04-10 - 2025-03-13
     assert r7_clocks.unmatched_days_over(ctx, family) == 28  # not 11
@@ -123,9 +149,19 @@ def test_unmatched_is_never_cheaper_than_the_latest_move_in() -> None:
 
 @pytest.mark.parametrize(
     "rooms, area, persons, crowded",
-    [(2, 60.0, 3, True), (2, 75.0, 3, False), (3, 60.0, 3, False), (None, 74.9, 3, True),
-     (None, 75.0, 3, False), (2, None, 3, True), (3, None, 3, False), (None, None, 9, False),
-     (1, 24.9, 1, True), (1, 25.0, 1, False), (2, 10.0, 1, False)],
+    [
+        (2, 60.0, 3, True),
+        (2, 75.0, 3, False),
+        (3, 60.0, 3, False),
+        (None, 74.9, 3, True),
+        (None, 75.0, 3, False),
+        (2, None, 3, True),
+        (3, None, 3, False),
+        (None, None, 9, False),
+        (1, 24.9, 1, True),
+        (1, 25.0, 1, False),
+        (2, 10.0, 1, False),
+    ],
 )
 def test_ssb_crowded(rooms: int | None, area: float | None, persons: int, crowded: bool) -> None:
     h = household(adults=persons)
@@ -135,8 +171,15 @@ def test_ssb_crowded(rooms: int | None, area: float | None, persons: int, crowde
 
 @pytest.mark.parametrize(
     "floor, elevator, ok",
-    [(0, False, True), (1, False, True), (2, False, False), (None, False, False),
-     (None, True, True), (7, True, True), (-1, False, True)],
+    [
+        (0, False, True),
+        (1, False, True),
+        (2, False, False),
+        (None, False, False),
+        (None, True, True),
+        (7, True, True),
+        (-1, False, True),
+    ],
 )
 def test_step_free_access(floor: int | None, elevator: bool, ok: bool) -> None:
     assert facts.step_free_access(dwelling(floor=floor, elevator=elevator)) is ok
@@ -144,20 +187,29 @@ def test_step_free_access(floor: int | None, elevator: bool, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     "units, share, min_cap, cap",
-    [(8, 0.25, 1, 2), (9, 0.25, 1, 2), (12, 0.25, 1, 3), (3, 0.25, 1, 1), (3, 0.25, 0, 0),
-     (100, 0.29, 1, 29), (10, 0.7, 1, 7)],
+    [
+        (8, 0.25, 1, 2),
+        (9, 0.25, 1, 2),
+        (12, 0.25, 1, 3),
+        (3, 0.25, 1, 1),
+        (3, 0.25, 0, 0),
+        (100, 0.29, 1, 29),
+        (10, 0.7, 1, 7),
+    ],
 )
 def test_building_cap(units: int, share: float, min_cap: int, cap: int) -> None:
     b = Building(id="B1", district="D1", units=units)
-    policy = Policy.model_validate({"spread": {"building_max_share": share,
-                                               "building_min_cap": min_cap}})
+    policy = Policy.model_validate(
+        {"spread": {"building_max_share": share, "building_min_cap": min_cap}}
+    )
     assert facts.building_cap(b, policy) == cap
 
 
 def test_school_level_and_zone() -> None:
     policy = Policy()
-    b = Building(id="B1", district="D1", units=1, school_zone_primary="P",
-                 school_zone_lower_secondary="U")
+    b = Building(
+        id="B1", district="D1", units=1, school_zone_primary="P", school_zone_lower_secondary="U"
+    )
     young, old = household(children=[{"age": 12}, {"age": 13}]).children
     assert facts.building_zone(b, young, policy) == "P"
     assert facts.building_zone(b, old, policy) == "U"

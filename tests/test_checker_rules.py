@@ -36,17 +36,28 @@ def hh(id_: str = "H1", **fields: Any) -> dict[str, Any]:
 
 
 def dw(id_: str = "W1", building: str = "B1", **fields: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": id_, "building": building, "rooms": 2, "bedrooms": 1,
-                           "area_m2": 50, "rent": 8000, "available_from": "2025-02-01"}
+    row: dict[str, Any] = {
+        "id": id_,
+        "building": building,
+        "rooms": 2,
+        "bedrooms": 1,
+        "area_m2": 50,
+        "rent": 8000,
+        "available_from": "2025-02-01",
+    }
     row.update(fields)
     return row
 
 
 def bd(id_: str = "B1", district: str = "D1", **fields: Any) -> dict[str, Any]:
     zones = {"B1": ("P2", "U2"), "B2": ("P1", "U1")}.get(id_, (None, None))
-    row: dict[str, Any] = {"id": id_, "district": district, "units": 20,
-                           "school_zone_primary": zones[0],
-                           "school_zone_lower_secondary": zones[1]}
+    row: dict[str, Any] = {
+        "id": id_,
+        "district": district,
+        "units": 20,
+        "school_zone_primary": zones[0],
+        "school_zone_lower_secondary": zones[1],
+    }
     row.update(fields)
     return row
 
@@ -61,20 +72,23 @@ def make_scenario(
     pinned: list[tuple[str, str]] | None = None,
     forbidden: list[tuple[str, str]] | None = None,
 ) -> Scenario:
-    return Scenario.model_validate({
-        "as_of": AS_OF.isoformat(),
-        "policy": policy or {},
-        "districts": districts or [{"id": "D1"}, {"id": "D2"}],
-        "buildings": buildings or [bd("B1", "D1"), bd("B2", "D2")],
-        "dwellings": dwellings or [dw()],
-        "households": households or [hh()],
-        "school_access": school_access or [],
-        "locks": {
-            "pinned": [{"household": h, "dwelling": d} for h, d in pinned or []],
-            "forbidden": [{"household": h, "dwelling": d, "reason": "safety"}
-                          for h, d in forbidden or []],
-        },
-    })
+    return Scenario.model_validate(
+        {
+            "as_of": AS_OF.isoformat(),
+            "policy": policy or {},
+            "districts": districts or [{"id": "D1"}, {"id": "D2"}],
+            "buildings": buildings or [bd("B1", "D1"), bd("B2", "D2")],
+            "dwellings": dwellings or [dw()],
+            "households": households or [hh()],
+            "school_access": school_access or [],
+            "locks": {
+                "pinned": [{"household": h, "dwelling": d} for h, d in pinned or []],
+                "forbidden": [
+                    {"household": h, "dwelling": d, "reason": "safety"} for h, d in forbidden or []
+                ],
+            },
+        }
+    )
 
 
 Pair = tuple[str, str] | tuple[str, str, dt.date]
@@ -99,14 +113,18 @@ def make_proposal(
     if empty is None:
         empty = [d.id for d in s.dwellings if d.id not in matched_d]
     reason = {"code": "test"}
-    return Proposal.model_validate({
-        "run": {"id": "test", "as_of": AS_OF, "input_sha256": "x", "policy_sha256": "y"},
-        "matches": matches,
-        "unmatched": [{"household": h, "reason": reason} for h in unmatched],
-        "empty_dwellings": [{"dwelling": d, "reason": reason} for d in empty],
-        "breaches": [{"household": h, "deadline": when, "days_over": over, "reason": reason}
-                     for h, when, over in breaches],
-    })
+    return Proposal.model_validate(
+        {
+            "run": {"id": "test", "as_of": AS_OF, "input_sha256": "x", "policy_sha256": "y"},
+            "matches": matches,
+            "unmatched": [{"household": h, "reason": reason} for h in unmatched],
+            "empty_dwellings": [{"dwelling": d, "reason": reason} for d in empty],
+            "breaches": [
+                {"household": h, "deadline": when, "days_over": over, "reason": reason}
+                for h, when, over in breaches
+            ],
+        }
+    )
 
 
 def found(violations: list[Violation]) -> list[tuple[str, str | None, str | None]]:
@@ -128,10 +146,16 @@ def child(age: int, zone: str | None = None, keep: bool = True) -> dict[str, Any
     return {"children": [{"age": age, "school_zone": zone, "keep_school": keep}]}
 
 
-def case(name: str, expected: list[str], h: dict[str, Any] | None = None,
-         d: dict[str, Any] | None = None, b: dict[str, Any] | None = None,
-         policy: dict[str, Any] | None = None, breach: tuple[dt.date, int] | None = None,
-         **extras: Any) -> Any:
+def case(
+    name: str,
+    expected: list[str],
+    h: dict[str, Any] | None = None,
+    d: dict[str, Any] | None = None,
+    b: dict[str, Any] | None = None,
+    policy: dict[str, Any] | None = None,
+    breach: tuple[dt.date, int] | None = None,
+    **extras: Any,
+) -> Any:
     """One pairwise case; a household with children gets FAMILY_FLAT unless ``d`` says else."""
     if h and h.get("children"):
         d = {**FAMILY_FLAT, **(d or {})}
@@ -144,151 +168,280 @@ PAIR_CASES = [
     case("forbidden-other-dwelling", [], forbidden=[("H1", "W2")]),
     # R2 crowding: (a) rooms < persons or 1 person in 1 room, and (b) area < 25 m² per person
     case("crowded", ["crowding"], h=FAMILY3, d={"rooms": 2, "bedrooms": 2, "area_m2": 60}),
-    case("area-exactly-25-per-person", [], h=FAMILY3,
-         d={"rooms": 2, "bedrooms": 2, "area_m2": 75}),
+    case("area-exactly-25-per-person", [], h=FAMILY3, d={"rooms": 2, "bedrooms": 2, "area_m2": 75}),
     case("rooms-enough", [], h=FAMILY3, d={"rooms": 3, "bedrooms": 2, "area_m2": 60}),
-    case("rooms-only-crowded", ["crowding"], h=FAMILY3,
-         d={"rooms": 2, "bedrooms": 2, "area_m2": None}),
+    case(
+        "rooms-only-crowded",
+        ["crowding"],
+        h=FAMILY3,
+        d={"rooms": 2, "bedrooms": 2, "area_m2": None},
+    ),
     case("rooms-only-fine", [], h=FAMILY3, d={"rooms": 3, "bedrooms": 2, "area_m2": None}),
-    case("area-only-crowded", ["crowding"], h=FAMILY3,
-         d={"rooms": None, "bedrooms": 2, "area_m2": 74.9}),
+    case(
+        "area-only-crowded",
+        ["crowding"],
+        h=FAMILY3,
+        d={"rooms": None, "bedrooms": 2, "area_m2": 74.9},
+    ),
     case("area-only-fine", [], h=FAMILY3, d={"rooms": None, "bedrooms": 2, "area_m2": 75}),
-    case("rooms-and-area-unknown", [], h=FAMILY3,
-         d={"rooms": None, "bedrooms": 2, "area_m2": None}),
+    case(
+        "rooms-and-area-unknown", [], h=FAMILY3, d={"rooms": None, "bedrooms": 2, "area_m2": None}
+    ),
     case("one-person-one-room-small", ["crowding"], d={"rooms": 1, "bedrooms": 0, "area_m2": 24}),
     case("one-person-one-room-25m2", [], d={"rooms": 1, "bedrooms": 0, "area_m2": 25}),
     case("one-person-two-rooms-small", [], d={"rooms": 2, "bedrooms": 0, "area_m2": 20}),
-    case("crowding-off", [], h=FAMILY3, d={"rooms": 2, "bedrooms": 2, "area_m2": 60},
-         policy={"occupancy": {"crowding": "off"}}),
-    case("area-compared-exactly", [], h=FAMILY3, d={"rooms": 2, "bedrooms": 2, "area_m2": 0.3},
-         policy={"occupancy": {"min_area_per_person": 0.1}}),
+    case(
+        "crowding-off",
+        [],
+        h=FAMILY3,
+        d={"rooms": 2, "bedrooms": 2, "area_m2": 60},
+        policy={"occupancy": {"crowding": "off"}},
+    ),
+    case(
+        "area-compared-exactly",
+        [],
+        h=FAMILY3,
+        d={"rooms": 2, "bedrooms": 2, "area_m2": 0.3},
+        policy={"occupancy": {"min_area_per_person": 0.1}},
+    ),
     # R2 bedrooms
-    case("too-few-bedrooms", ["too_few_bedrooms"], h={"adults": 2, **child(2)},
-         d={"rooms": 3, "bedrooms": 1, "area_m2": 80}),
-    case("enough-bedrooms", [], h={"adults": 2, **child(2)},
-         d={"rooms": 3, "bedrooms": 2, "area_m2": 80}),
-    case("third-adult-needs-bedroom", ["too_few_bedrooms"], h={"adults": 3},
-         d={"rooms": 3, "bedrooms": 1, "area_m2": 80}),
-    case("third-adult-has-bedroom", [], h={"adults": 3},
-         d={"rooms": 3, "bedrooms": 2, "area_m2": 80}),
+    case(
+        "too-few-bedrooms",
+        ["too_few_bedrooms"],
+        h={"adults": 2, **child(2)},
+        d={"rooms": 3, "bedrooms": 1, "area_m2": 80},
+    ),
+    case(
+        "enough-bedrooms",
+        [],
+        h={"adults": 2, **child(2)},
+        d={"rooms": 3, "bedrooms": 2, "area_m2": 80},
+    ),
+    case(
+        "third-adult-needs-bedroom",
+        ["too_few_bedrooms"],
+        h={"adults": 3},
+        d={"rooms": 3, "bedrooms": 1, "area_m2": 80},
+    ),
+    case(
+        "third-adult-has-bedroom", [], h={"adults": 3}, d={"rooms": 3, "bedrooms": 2, "area_m2": 80}
+    ),
     case("too-many-bedrooms", ["too_many_bedrooms"], d={"rooms": 3, "bedrooms": 2}),
     case("one-spare-bedroom", [], d={"rooms": 3, "bedrooms": 1}),
-    case("two-spare-allowed", [], d={"rooms": 3, "bedrooms": 2},
-         policy={"occupancy": {"max_extra_bedrooms": 2}}),
+    case(
+        "two-spare-allowed",
+        [],
+        d={"rooms": 3, "bedrooms": 2},
+        policy={"occupancy": {"max_extra_bedrooms": 2}},
+    ),
     # R3 location
     case("excluded", ["excluded_district"], h={"excluded_districts": ["D1"]}),
     case("excluded-elsewhere", [], h={"excluded_districts": ["D2"]}),
     case("not-acceptable", ["not_acceptable_district"], h={"acceptable_districts": ["D2"]}),
     case("acceptable", [], h={"acceptable_districts": ["D1", "D2"]}),
-    case("excluded-and-not-acceptable", ["excluded_district", "not_acceptable_district"],
-         h={"excluded_districts": ["D1"], "acceptable_districts": ["D2"]}),
+    case(
+        "excluded-and-not-acceptable",
+        ["excluded_district", "not_acceptable_district"],
+        h={"excluded_districts": ["D1"], "acceptable_districts": ["D2"]},
+    ),
     # R4 school continuity (B1 zones: primary P2, lower secondary U2)
     case("school-in-zone", [], h=child(8, "P2")),
     case("school-out-of-zone", ["school_continuity"], h=child(8, "P1")),
-    case("school-access-at-limit", [], h=child(8, "P1"),
-         school_access=[{"from_zone": "P2", "to_zone": "P1", "minutes": 30}]),
-    case("school-access-minute-over", ["school_continuity"], h=child(8, "P1"),
-         school_access=[{"from_zone": "P2", "to_zone": "P1", "minutes": 31}]),
-    case("school-access-fastest-entry", [], h=child(8, "P1"),
-         school_access=[{"from_zone": "P2", "to_zone": "P1", "minutes": 20},
-                        {"from_zone": "P2", "to_zone": "P1", "minutes": 45}]),
-    case("school-access-wrong-direction", ["school_continuity"], h=child(8, "P1"),
-         school_access=[{"from_zone": "P1", "to_zone": "P2", "minutes": 5}]),
+    case(
+        "school-access-at-limit",
+        [],
+        h=child(8, "P1"),
+        school_access=[{"from_zone": "P2", "to_zone": "P1", "minutes": 30}],
+    ),
+    case(
+        "school-access-minute-over",
+        ["school_continuity"],
+        h=child(8, "P1"),
+        school_access=[{"from_zone": "P2", "to_zone": "P1", "minutes": 31}],
+    ),
+    case(
+        "school-access-fastest-entry",
+        [],
+        h=child(8, "P1"),
+        school_access=[
+            {"from_zone": "P2", "to_zone": "P1", "minutes": 20},
+            {"from_zone": "P2", "to_zone": "P1", "minutes": 45},
+        ],
+    ),
+    case(
+        "school-access-wrong-direction",
+        ["school_continuity"],
+        h=child(8, "P1"),
+        school_access=[{"from_zone": "P1", "to_zone": "P2", "minutes": 5}],
+    ),
     case("school-primary-at-12", [], h=child(12, "P2")),
     case("school-lower-secondary-at-13", ["school_continuity"], h=child(13, "P2")),
     case("school-lower-secondary-zone", [], h=child(13, "U2")),
-    case("school-primary-max-age-13", [], h=child(13, "P2"),
-         policy={"school": {"primary_max_age": 13}}),
+    case(
+        "school-primary-max-age-13",
+        [],
+        h=child(13, "P2"),
+        policy={"school": {"primary_max_age": 13}},
+    ),
     case("school-under-min-age", [], h=child(5, "P1")),
     case("school-at-min-age", ["school_continuity"], h=child(6, "P1")),
     case("school-at-max-age", ["school_continuity"], h=child(15, "U1")),
     case("school-over-max-age", [], h=child(16, "U1")),
     case("school-not-kept", [], h=child(8, "P1", keep=False)),
     case("school-no-zone", [], h=child(8, None)),
-    case("school-building-without-zone", ["school_continuity"], h=child(8, "P1"),
-         b={"school_zone_primary": None},
-         school_access=[{"from_zone": "P2", "to_zone": "P1", "minutes": 5}]),
+    case(
+        "school-building-without-zone",
+        ["school_continuity"],
+        h=child(8, "P1"),
+        b={"school_zone_primary": None},
+        school_access=[{"from_zone": "P2", "to_zone": "P1", "minutes": 5}],
+    ),
     case("school-off", [], h=child(8, "P1"), policy={"school": {"mode": "off"}}),
     # R6 site profile, gender, age band
     case("profile-active-use-nonuser", ["site_profile"], b={"profile": "active_use"}),
-    case("profile-active-use-user", [], b={"profile": "active_use"},
-         h={"substance_use": "active"}),
-    case("profile-recovery-active", ["site_profile"], b={"profile": "recovery"},
-         h={"substance_use": "active"}),
-    case("profile-recovery-recovery", [], b={"profile": "recovery"},
-         h={"substance_use": "recovery"}),
-    case("women-site-male", ["site_gender"], b={"gender": "women"},
-         h={"main_applicant": {"age": 40, "gender": "male"}}),
-    case("women-site-female", [], b={"gender": "women"},
-         h={"main_applicant": {"age": 40, "gender": "female"}}),
+    case("profile-active-use-user", [], b={"profile": "active_use"}, h={"substance_use": "active"}),
+    case(
+        "profile-recovery-active",
+        ["site_profile"],
+        b={"profile": "recovery"},
+        h={"substance_use": "active"},
+    ),
+    case(
+        "profile-recovery-recovery", [], b={"profile": "recovery"}, h={"substance_use": "recovery"}
+    ),
+    case(
+        "women-site-male",
+        ["site_gender"],
+        b={"gender": "women"},
+        h={"main_applicant": {"age": 40, "gender": "male"}},
+    ),
+    case(
+        "women-site-female",
+        [],
+        b={"gender": "women"},
+        h={"main_applicant": {"age": 40, "gender": "female"}},
+    ),
     case("women-site-unknown", ["site_gender"], b={"gender": "women"}),
-    case("men-site-female", ["site_gender"], b={"gender": "men"},
-         h={"main_applicant": {"age": 40, "gender": "female"}}),
-    case("men-site-male", [], b={"gender": "men"},
-         h={"main_applicant": {"age": 40, "gender": "male"}}),
-    case("age-under-min", ["site_age"], b={"min_age": 30},
-         h={"main_applicant": {"age": 29}}),
+    case(
+        "men-site-female",
+        ["site_gender"],
+        b={"gender": "men"},
+        h={"main_applicant": {"age": 40, "gender": "female"}},
+    ),
+    case(
+        "men-site-male",
+        [],
+        b={"gender": "men"},
+        h={"main_applicant": {"age": 40, "gender": "male"}},
+    ),
+    case("age-under-min", ["site_age"], b={"min_age": 30}, h={"main_applicant": {"age": 29}}),
     case("age-at-min", [], b={"min_age": 30}, h={"main_applicant": {"age": 30}}),
     case("age-over-max", ["site_age"], b={"max_age": 24}, h={"main_applicant": {"age": 25}}),
     case("age-at-max", [], b={"max_age": 24}, h={"main_applicant": {"age": 24}}),
     # R7 temporary dwellings and families
-    case("family-in-temporary", ["temporary_family"], h=child(2),
-         d={"category": "temporary"}),
+    case("family-in-temporary", ["temporary_family"], h=child(2), d={"category": "temporary"}),
     case("single-in-temporary", [], d={"category": "temporary"}),
     case("family-in-ordinary", [], h=child(2)),
-    case("families-allowed-not-due", [], h=child(2), d={"category": "temporary"},
-         policy={"temporary": {"allow_families": True}}),
-    case("families-allowed-but-due", ["temporary_family"],
-         h={**child(2), "situation": {"kind": "temporary", "since": DUE_SINCE}},
-         d={"category": "temporary"}, policy={"temporary": {"allow_families": True}},
-         # A temporary dwelling does not end the clock: days over as if unmatched,
-         # to the horizon (day 21; W2 would be day 14).
-         breach=(day(10), 11)),
+    case(
+        "families-allowed-not-due",
+        [],
+        h=child(2),
+        d={"category": "temporary"},
+        policy={"temporary": {"allow_families": True}},
+    ),
+    case(
+        "families-allowed-but-due",
+        ["temporary_family"],
+        h={**child(2), "situation": {"kind": "temporary", "since": DUE_SINCE}},
+        d={"category": "temporary"},
+        policy={"temporary": {"allow_families": True}},
+        # A temporary dwelling does not end the clock: days over as if unmatched,
+        # to the horizon (day 21; W2 would be day 14).
+        breach=(day(10), 11),
+    ),
     # R8 needs and categories
     case("wheelchair-missing", ["wheelchair"], h={"needs": {"wheelchair": True}}),
     case("wheelchair-ok", [], h={"needs": {"wheelchair": True}}, d={"wheelchair": True}),
     case("step-free-floor-3", ["step_free"], h={"needs": {"step_free": True}}, d={"floor": 3}),
-    case("step-free-elevator", [], h={"needs": {"step_free": True}},
-         d={"floor": 3, "elevator": True}),
+    case(
+        "step-free-elevator", [], h={"needs": {"step_free": True}}, d={"floor": 3, "elevator": True}
+    ),
     case("step-free-floor-1", [], h={"needs": {"step_free": True}}, d={"floor": 1}),
     case("step-free-floor-2", ["step_free"], h={"needs": {"step_free": True}}, d={"floor": 2}),
     case("step-free-basement", [], h={"needs": {"step_free": True}}, d={"floor": -1}),
-    case("step-free-floor-unknown", ["step_free"], h={"needs": {"step_free": True}},
-         d={"floor": None}),
-    case("step-free-unknown-floor-elevator", [], h={"needs": {"step_free": True}},
-         d={"floor": None, "elevator": True}),
+    case(
+        "step-free-floor-unknown",
+        ["step_free"],
+        h={"needs": {"step_free": True}},
+        d={"floor": None},
+    ),
+    case(
+        "step-free-unknown-floor-elevator",
+        [],
+        h={"needs": {"step_free": True}},
+        d={"floor": None, "elevator": True},
+    ),
     case("staffed-needed-missing", ["staffed"], h={"needs": {"staffed": True}}),
     case("staffed-needed-given", [], h={"needs": {"staffed": True}}, d={"category": "staffed"}),
     case("staffed-not-needed", ["staffed"], d={"category": "staffed"}),
     case("adapted-missing", ["adapted"], h={"needs": {"adapted": True}}),
     case("adapted-given", [], h={"needs": {"adapted": True}}, d={"category": "adapted"}),
     case("adapted-not-needed", [], d={"category": "adapted"}),
-    case("youth-too-old", ["youth"], d={"category": "youth"},
-         h={"main_applicant": {"age": 26}}),
+    case("youth-too-old", ["youth"], d={"category": "youth"}, h={"main_applicant": {"age": 26}}),
     case("youth-at-max", [], d={"category": "youth"}, h={"main_applicant": {"age": 25}}),
-    case("youth-max-raised", [], d={"category": "youth"}, h={"main_applicant": {"age": 26}},
-         policy={"youth_max_age": 30}),
+    case(
+        "youth-max-raised",
+        [],
+        d={"category": "youth"},
+        h={"main_applicant": {"age": 26}},
+        policy={"youth_max_age": 30},
+    ),
     case("rent-over-limit", ["rent_limit"], h={"max_rent": 7999}),
     case("rent-at-limit", [], h={"max_rent": 8000}),
     # several at once: table order
-    case("several", ["forbidden_pair", "wheelchair", "rent_limit"],
-         h={"needs": {"wheelchair": True}, "max_rent": 100}, forbidden=[("H1", "W1")]),
-    case("several-r2-r6-r7", ["too_few_bedrooms", "site_gender", "temporary_family"],
-         h={**child(2), "main_applicant": {"age": 40, "gender": "male"}},
-         d={"category": "temporary", "bedrooms": 1}, b={"gender": "women"}),
+    case(
+        "several",
+        ["forbidden_pair", "wheelchair", "rent_limit"],
+        h={"needs": {"wheelchair": True}, "max_rent": 100},
+        forbidden=[("H1", "W1")],
+    ),
+    case(
+        "several-r2-r6-r7",
+        ["too_few_bedrooms", "site_gender", "temporary_family"],
+        h={**child(2), "main_applicant": {"age": 40, "gender": "male"}},
+        d={"category": "temporary", "bedrooms": 1},
+        b={"gender": "women"},
+    ),
 ]
 
 PAIR_RULE_OF = {
-    "forbidden_pair": "R1", "crowding": "R2", "too_few_bedrooms": "R2",
-    "too_many_bedrooms": "R2", "excluded_district": "R3", "not_acceptable_district": "R3",
-    "school_continuity": "R4", "site_profile": "R6", "site_gender": "R6", "site_age": "R6",
-    "temporary_family": "R7", "wheelchair": "R8", "step_free": "R8", "staffed": "R8",
-    "adapted": "R8", "youth": "R8", "rent_limit": "R8",
+    "forbidden_pair": "R1",
+    "crowding": "R2",
+    "too_few_bedrooms": "R2",
+    "too_many_bedrooms": "R2",
+    "excluded_district": "R3",
+    "not_acceptable_district": "R3",
+    "school_continuity": "R4",
+    "site_profile": "R6",
+    "site_gender": "R6",
+    "site_age": "R6",
+    "temporary_family": "R7",
+    "wheelchair": "R8",
+    "step_free": "R8",
+    "staffed": "R8",
+    "adapted": "R8",
+    "youth": "R8",
+    "rent_limit": "R8",
 }
 
 
-def pair_scenario(h: dict[str, Any], d: dict[str, Any], b: dict[str, Any],
-                  policy: dict[str, Any], extras: dict[str, Any]) -> Scenario:
+def pair_scenario(
+    h: dict[str, Any],
+    d: dict[str, Any],
+    b: dict[str, Any],
+    policy: dict[str, Any],
+    extras: dict[str, Any],
+) -> Scenario:
     return make_scenario(
         households=[hh(**h)],
         dwellings=[dw(**d), dw("W2", "B2")],
@@ -299,18 +452,29 @@ def pair_scenario(h: dict[str, Any], d: dict[str, Any], b: dict[str, Any],
 
 
 @pytest.mark.parametrize("h, d, b, policy, extras, expected, breach", PAIR_CASES)
-def test_pair_violations(h: dict[str, Any], d: dict[str, Any], b: dict[str, Any],
-                         policy: dict[str, Any], extras: dict[str, Any], expected: list[str],
-                         breach: tuple[dt.date, int] | None) -> None:
+def test_pair_violations(
+    h: dict[str, Any],
+    d: dict[str, Any],
+    b: dict[str, Any],
+    policy: dict[str, Any],
+    extras: dict[str, Any],
+    expected: list[str],
+    breach: tuple[dt.date, int] | None,
+) -> None:
     s = pair_scenario(h, d, b, policy, extras)
     assert pair_violations(s, "H1", "W1") == expected
 
 
 @pytest.mark.parametrize("h, d, b, policy, extras, expected, breach", PAIR_CASES)
-def test_pairwise_rules_in_check(h: dict[str, Any], d: dict[str, Any], b: dict[str, Any],
-                                 policy: dict[str, Any], extras: dict[str, Any],
-                                 expected: list[str],
-                                 breach: tuple[dt.date, int] | None) -> None:
+def test_pairwise_rules_in_check(
+    h: dict[str, Any],
+    d: dict[str, Any],
+    b: dict[str, Any],
+    policy: dict[str, Any],
+    extras: dict[str, Any],
+    expected: list[str],
+    breach: tuple[dt.date, int] | None,
+) -> None:
     s = pair_scenario(h, d, b, policy, extras)
     breaches = [("H1", *breach)] if breach else []
     violations = check_proposal(s, make_proposal(s, [("H1", "W1")], breaches=breaches))
@@ -321,13 +485,21 @@ def test_pairwise_rules_in_check(h: dict[str, Any], d: dict[str, Any], b: dict[s
 def test_school_messages_say_why() -> None:
     no_zone = pair_scenario(child(8, "P1"), FAMILY_FLAT, {"school_zone_primary": None}, {}, {})
     (v,) = check_proposal(no_zone, make_proposal(no_zone, [("H1", "W1")]))
-    assert v.message == ("child 1 of household H1 (age 8, primary) keeps school zone P1; "
-                         "building B1 has no primary school zone")
-    far = pair_scenario(child(13, "U1"), FAMILY_FLAT, {}, {},
-                        {"school_access": [{"from_zone": "U2", "to_zone": "U1", "minutes": 31}]})
+    assert v.message == (
+        "child 1 of household H1 (age 8, primary) keeps school zone P1; "
+        "building B1 has no primary school zone"
+    )
+    far = pair_scenario(
+        child(13, "U1"),
+        FAMILY_FLAT,
+        {},
+        {},
+        {"school_access": [{"from_zone": "U2", "to_zone": "U1", "minutes": 31}]},
+    )
     (v,) = check_proposal(far, make_proposal(far, [("H1", "W1")]))
-    assert v.message.endswith("building B1 is in lower-secondary zone U2, 31 minutes away; "
-                              "the limit is 30")
+    assert v.message.endswith(
+        "building B1 is in lower-secondary zone U2, 31 minutes away; the limit is 30"
+    )
 
 
 def test_pair_violations_rejects_unknown_ids() -> None:
@@ -367,8 +539,9 @@ def test_duplicate_household() -> None:
 
 
 def test_every_match_of_a_duplicate_is_checked() -> None:
-    s = make_scenario(households=[hh("H1", max_rent=8000), hh("H2")],
-                      dwellings=[dw("W1"), dw("W2", rent=9000)])
+    s = make_scenario(
+        households=[hh("H1", max_rent=8000), hh("H2")], dwellings=[dw("W1"), dw("W2", rent=9000)]
+    )
     v = check_proposal(s, make_proposal(s, [("H1", "W1"), ("H1", "W2")]))
     assert found(v) == [("duplicate_household", "H1", None), ("rent_limit", "H1", "W2")]
 
@@ -465,15 +638,23 @@ def test_empty_listed_once() -> None:
 # R5 spread: building cap and district quota
 # --------------------------------------------------------------------------------------------
 
-def spread_scenario(n: int, units: int = 8, existing: int = 0, profile: str = "ordinary",
-                    policy: dict[str, Any] | None = None,
-                    households: list[dict[str, Any]] | None = None) -> Scenario:
+
+def spread_scenario(
+    n: int,
+    units: int = 8,
+    existing: int = 0,
+    profile: str = "ordinary",
+    policy: dict[str, Any] | None = None,
+    households: list[dict[str, Any]] | None = None,
+) -> Scenario:
     """``n`` flagged high-need singles H1.. and dwellings W1.. in building B1."""
     return make_scenario(
         households=households or [hh(f"H{i}", high_need=True) for i in range(1, n + 1)],
         dwellings=[dw(f"W{i}") for i in range(1, n + 1)],
-        buildings=[bd("B1", "D1", units=units, profile=profile,
-                      residents={"high_need": existing}), bd("B2", "D2")],
+        buildings=[
+            bd("B1", "D1", units=units, profile=profile, residents={"high_need": existing}),
+            bd("B2", "D2"),
+        ],
         policy=policy,
     )
 
@@ -523,8 +704,9 @@ def test_building_share_is_exact_decimal() -> None:
 
 
 def test_existing_excess_without_new_high_need_is_fine() -> None:
-    s = make_scenario(buildings=[bd("B1", "D1", units=8, residents={"high_need": 5}),
-                                 bd("B2", "D2")])
+    s = make_scenario(
+        buildings=[bd("B1", "D1", units=8, residents={"high_need": 5}), bd("B2", "D2")]
+    )
     assert check_proposal(s, make_proposal(s, [("H1", "W1")])) == []
 
 
@@ -532,8 +714,9 @@ def test_active_use_counts_as_high_need() -> None:
     households = [hh(f"H{i}", substance_use="active") for i in (1, 2, 3)]
     s = spread_scenario(3, units=8, households=households)
     assert [c for c, _, _ in found(check_proposal(s, all_matched(s)))] == ["building_cap"] * 3
-    off = spread_scenario(3, units=8, households=households,
-                          policy={"spread": {"active_use_is_high_need": False}})
+    off = spread_scenario(
+        3, units=8, households=households, policy={"spread": {"active_use_is_high_need": False}}
+    )
     assert check_proposal(off, all_matched(off)) == []
 
 
@@ -579,9 +762,11 @@ def test_district_without_quota_or_quota_off() -> None:
 
 
 def test_district_quota_ignores_other_households() -> None:
-    s = make_scenario(households=[hh("H1", high_need=True), hh("H2")],
-                      dwellings=[dw("W1"), dw("W2")],
-                      districts=[{"id": "D1", "max_new_high_need": 1}, {"id": "D2"}])
+    s = make_scenario(
+        households=[hh("H1", high_need=True), hh("H2")],
+        dwellings=[dw("W1"), dw("W2")],
+        districts=[{"id": "D1", "max_new_high_need": 1}, {"id": "D2"}],
+    )
     assert check_proposal(s, make_proposal(s, [("H1", "W1"), ("H2", "W2")])) == []
 
 
@@ -589,13 +774,19 @@ def test_district_quota_ignores_other_households() -> None:
 # R6 separation
 # --------------------------------------------------------------------------------------------
 
-def separation_scenario(b1: dict[str, Any], b3: dict[str, Any] | None = None,
-                        use: str = "active", policy: dict[str, Any] | None = None) -> Scenario:
+
+def separation_scenario(
+    b1: dict[str, Any],
+    b3: dict[str, Any] | None = None,
+    use: str = "active",
+    policy: dict[str, Any] | None = None,
+) -> Scenario:
     buildings = [bd("B1", "D1", **b1), bd("B2", "D2")]
     if b3 is not None:
         buildings.append(bd("B3", "D1", **b3))
-    return make_scenario(households=[hh("H1", substance_use=use)], buildings=buildings,
-                         policy=policy)
+    return make_scenario(
+        households=[hh("H1", substance_use=use)], buildings=buildings, policy=policy
+    )
 
 
 def test_active_beside_existing_recovery() -> None:
@@ -613,7 +804,8 @@ def test_active_without_recovery_nearby() -> None:
 def test_recovery_beside_existing_active() -> None:
     s = separation_scenario({"residents": {"active": 1}}, use="recovery")
     assert found(check_proposal(s, make_proposal(s, [("H1", "W1")]))) == [
-        ("separation", "H1", "W1")]
+        ("separation", "H1", "W1")
+    ]
 
 
 def test_recovery_beside_recovery() -> None:
@@ -622,17 +814,19 @@ def test_recovery_beside_recovery() -> None:
 
 
 def test_new_active_and_new_recovery_in_one_building() -> None:
-    s = make_scenario(households=[hh("H1", substance_use="active"),
-                                  hh("H2", substance_use="recovery")],
-                      dwellings=[dw("W1"), dw("W2")])
+    s = make_scenario(
+        households=[hh("H1", substance_use="active"), hh("H2", substance_use="recovery")],
+        dwellings=[dw("W1"), dw("W2")],
+    )
     v = check_proposal(s, make_proposal(s, [("H1", "W1"), ("H2", "W2")]))
     assert found(v) == [("separation", "H1", "W1"), ("separation", "H2", "W2")]
 
 
 def test_new_active_and_new_recovery_in_different_buildings() -> None:
-    s = make_scenario(households=[hh("H1", substance_use="active"),
-                                  hh("H2", substance_use="recovery")],
-                      dwellings=[dw("W1"), dw("W2", "B2")])
+    s = make_scenario(
+        households=[hh("H1", substance_use="active"), hh("H2", substance_use="recovery")],
+        dwellings=[dw("W1"), dw("W2", "B2")],
+    )
     assert check_proposal(s, make_proposal(s, [("H1", "W1"), ("H2", "W2")])) == []
 
 
@@ -641,8 +835,9 @@ def test_cluster_scope_reaches_neighbour() -> None:
     neighbour = {"cluster": "C1", "residents": {"recovery": 1}}
     building_scope = separation_scenario(cluster, neighbour)
     assert check_proposal(building_scope, make_proposal(building_scope, [("H1", "W1")])) == []
-    cluster_scope = separation_scenario(cluster, neighbour,
-                                        policy={"separation": {"scope": "cluster"}})
+    cluster_scope = separation_scenario(
+        cluster, neighbour, policy={"separation": {"scope": "cluster"}}
+    )
     v = check_proposal(cluster_scope, make_proposal(cluster_scope, [("H1", "W1")]))
     assert found(v) == [("separation", "H1", "W1")]
     assert "cluster C1 (buildings B1, B3)" in v[0].message
@@ -650,8 +845,9 @@ def test_cluster_scope_reaches_neighbour() -> None:
 
 def test_cluster_scope_other_cluster_or_none() -> None:
     policy = {"separation": {"scope": "cluster"}}
-    other = separation_scenario({"cluster": "C1"}, {"cluster": "C2", "residents": {"recovery": 1}},
-                                policy=policy)
+    other = separation_scenario(
+        {"cluster": "C1"}, {"cluster": "C2", "residents": {"recovery": 1}}, policy=policy
+    )
     assert check_proposal(other, make_proposal(other, [("H1", "W1")])) == []
     alone = separation_scenario({}, {"residents": {"recovery": 1}}, policy=policy)
     assert check_proposal(alone, make_proposal(alone, [("H1", "W1")])) == []
@@ -671,14 +867,18 @@ def test_separation_off() -> None:
 # R7 temporary cap: the breach list
 # --------------------------------------------------------------------------------------------
 
+
 def family_in_temporary(since_days_ago: int, id_: str = "H1", **fields: Any) -> dict[str, Any]:
     """A family in temporary housing (1 adult, 1 child); deadline = as_of - since_days_ago + 90.
 
     It needs 2 bedrooms: use ``family_dw``.
     """
-    return hh(id_, children=[{"age": 4}],
-              situation={"kind": "temporary", "since": day(-since_days_ago).isoformat()},
-              **fields)
+    return hh(
+        id_,
+        children=[{"age": 4}],
+        situation={"kind": "temporary", "since": day(-since_days_ago).isoformat()},
+        **fields,
+    )
 
 
 def family_dw(id_: str = "W1", **fields: Any) -> dict[str, Any]:
@@ -702,12 +902,14 @@ def test_due_family_one_day_late_must_be_listed() -> None:
 
 
 def test_late_because_dwelling_not_ready() -> None:
-    s = make_scenario(households=[family_in_temporary(76)],
-                      dwellings=[family_dw(available_from=day(15).isoformat(),
-                                           board_approval_days=5)])
+    s = make_scenario(
+        households=[family_in_temporary(76)],
+        dwellings=[family_dw(available_from=day(15).isoformat(), board_approval_days=5)],
+    )
     move_in = day(20)
     assert found(check_proposal(s, make_proposal(s, [("H1", "W1", move_in)]))) == [
-        ("breach_list", "H1", "W1")]
+        ("breach_list", "H1", "W1")
+    ]
     listed = make_proposal(s, [("H1", "W1", move_in)], breaches=[("H1", day(14), 6)])
     assert check_proposal(s, listed) == []
 
@@ -735,7 +937,8 @@ def test_breach_listed_twice() -> None:
     s = make_scenario(dwellings=[family_dw()], households=[family_in_temporary(80)])
     entry = ("H1", day(10), 11)
     assert found(check_proposal(s, make_proposal(s, [], breaches=[entry, entry]))) == [
-        ("breach_list", "H1", None)]
+        ("breach_list", "H1", None)
+    ]
 
 
 def test_due_boundary() -> None:
@@ -755,34 +958,48 @@ def test_extra_breach_entries() -> None:
     assert found(v) == [("breach_list", "H1", None)]
     assert "not due" in v[0].message
     in_time = make_scenario(dwellings=[family_dw()], households=[family_in_temporary(76)])
-    v = check_proposal(in_time, make_proposal(in_time, [("H1", "W1")],
-                                              breaches=[("H1", day(14), 0)]))
+    v = check_proposal(
+        in_time, make_proposal(in_time, [("H1", "W1")], breaches=[("H1", day(14), 0)])
+    )
     assert found(v) == [("breach_list", "H1", "W1")]
-    single = make_scenario(households=[hh("H1", situation={"kind": "temporary",
-                                                           "since": day(-200).isoformat()})])
+    single = make_scenario(
+        households=[hh("H1", situation={"kind": "temporary", "since": day(-200).isoformat()})]
+    )
     v = check_proposal(single, make_proposal(single, [], breaches=[("H1", day(-110), 131)]))
     assert found(v) == [("breach_list", "H1", None)]
 
 
 def test_non_family_and_other_situations_have_no_deadline() -> None:
-    single = make_scenario(households=[hh("H1", situation={"kind": "temporary",
-                                                           "since": day(-200).isoformat()})])
+    single = make_scenario(
+        households=[hh("H1", situation={"kind": "temporary", "since": day(-200).isoformat()})]
+    )
     assert check_proposal(single, make_proposal(single, [])) == []
-    homeless = make_scenario(dwellings=[family_dw()], households=[hh("H1", children=[{"age": 4}],
-                                            situation={"kind": "homeless",
-                                                       "since": day(-200).isoformat()})])
+    homeless = make_scenario(
+        dwellings=[family_dw()],
+        households=[
+            hh(
+                "H1",
+                children=[{"age": 4}],
+                situation={"kind": "homeless", "since": day(-200).isoformat()},
+            )
+        ],
+    )
     assert check_proposal(homeless, make_proposal(homeless, [])) == []
 
 
 def test_max_days_policy() -> None:
-    s = make_scenario(dwellings=[family_dw()], households=[family_in_temporary(80)],
-                      policy={"temporary": {"max_days": 120}})  # deadline as_of + 40
+    s = make_scenario(
+        dwellings=[family_dw()],
+        households=[family_in_temporary(80)],
+        policy={"temporary": {"max_days": 120}},
+    )  # deadline as_of + 40
     assert check_proposal(s, make_proposal(s, [])) == []
 
 
 def test_breach_dwelling_checked_when_given() -> None:
-    s = make_scenario(households=[family_in_temporary(77)],
-                      dwellings=[family_dw("W1"), family_dw("W2")])
+    s = make_scenario(
+        households=[family_in_temporary(77)], dwellings=[family_dw("W1"), family_dw("W2")]
+    )
     proposal = make_proposal(s, [("H1", "W1")], breaches=[("H1", day(13), 1)])
     assert check_proposal(s, proposal) == []
     proposal.breaches[0].dwelling = "W2"
@@ -795,21 +1012,44 @@ def test_breach_dwelling_checked_when_given() -> None:
 # R9 move-in dates
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "h, d, expected",
     [
         pytest.param({}, {}, day(14), id="lead-days"),
         pytest.param({}, {"available_from": day(20).isoformat()}, day(20), id="available"),
-        pytest.param({}, {"available_from": day(10).isoformat(), "board_approval_days": 7},
-                     day(17), id="board-days"),
+        pytest.param(
+            {},
+            {"available_from": day(10).isoformat(), "board_approval_days": 7},
+            day(17),
+            id="board-days",
+        ),
         pytest.param({"ready_from": day(30).isoformat()}, {}, day(30), id="ready-from"),
-        pytest.param({"situation": {"kind": "prison", "since": "2024-01-01",
-                                    "release_on": day(25).isoformat()}}, {}, day(25),
-                     id="release-on"),
-        pytest.param({"ready_from": day(16).isoformat(),
-                      "situation": {"kind": "prison", "since": "2024-01-01",
-                                    "release_on": day(40).isoformat()}}, {}, day(16),
-                     id="ready-from-before-release"),
+        pytest.param(
+            {
+                "situation": {
+                    "kind": "prison",
+                    "since": "2024-01-01",
+                    "release_on": day(25).isoformat(),
+                }
+            },
+            {},
+            day(25),
+            id="release-on",
+        ),
+        pytest.param(
+            {
+                "ready_from": day(16).isoformat(),
+                "situation": {
+                    "kind": "prison",
+                    "since": "2024-01-01",
+                    "release_on": day(40).isoformat(),
+                },
+            },
+            {},
+            day(16),
+            id="ready-from-before-release",
+        ),
     ],
 )
 def test_move_in(h: dict[str, Any], d: dict[str, Any], expected: dt.date) -> None:
@@ -824,23 +1064,23 @@ def test_move_in(h: dict[str, Any], d: dict[str, Any], expected: dt.date) -> Non
 def test_move_in_lead_days_policy() -> None:
     s = make_scenario(policy={"offer_lead_days": 0})
     assert check_proposal(s, make_proposal(s, [("H1", "W1", AS_OF)])) == []
-    assert found(check_proposal(s, make_proposal(s, [("H1", "W1")]))) == [
-        ("move_in", "H1", "W1")]
+    assert found(check_proposal(s, make_proposal(s, [("H1", "W1")]))) == [("move_in", "H1", "W1")]
 
 
 # --------------------------------------------------------------------------------------------
 # Output: order, rendering, JSON
 # --------------------------------------------------------------------------------------------
 
+
 def test_order_is_rule_household_dwelling() -> None:
     s = make_scenario(
-        households=[hh("H2", needs={"wheelchair": True}), hh("H1", max_rent=1),
-                    hh("H3")],
+        households=[hh("H2", needs={"wheelchair": True}), hh("H1", max_rent=1), hh("H3")],
         dwellings=[dw("W1"), dw("W2"), dw("W3")],
         forbidden=[("H2", "W2")],
     )
-    proposal = make_proposal(s, [("H2", "W2", day(15)), ("H1", "W1"), ("H3", "W3")],
-                             unmatched=["H3"])
+    proposal = make_proposal(
+        s, [("H2", "W2", day(15)), ("H1", "W1"), ("H3", "W3")], unmatched=["H3"]
+    )
     v = check_proposal(s, proposal)
     assert [(x.rule, x.code, x.household) for x in v] == [
         ("R1", "forbidden_pair", "H2"),
@@ -853,18 +1093,30 @@ def test_order_is_rule_household_dwelling() -> None:
 
 
 def test_render() -> None:
-    v = Violation(rule="R5", code="building_cap", household="H7", dwelling="W3",
-                  message="building B3 would hold 3 high-need households; cap is 2")
-    assert v.render() == ("R5 building_cap household=H7 dwelling=W3: building B3 would hold "
-                          "3 high-need households; cap is 2")
-    assert Violation(rule="R1", code="duplicate_dwelling", dwelling="W1",
-                     message="m").render() == "R1 duplicate_dwelling dwelling=W1: m"
+    v = Violation(
+        rule="R5",
+        code="building_cap",
+        household="H7",
+        dwelling="W3",
+        message="building B3 would hold 3 high-need households; cap is 2",
+    )
+    assert v.render() == (
+        "R5 building_cap household=H7 dwelling=W3: building B3 would hold "
+        "3 high-need households; cap is 2"
+    )
+    assert (
+        Violation(rule="R1", code="duplicate_dwelling", dwelling="W1", message="m").render()
+        == "R1 duplicate_dwelling dwelling=W1: m"
+    )
 
 
 def test_messages_are_concrete() -> None:
-    s = make_scenario(households=[hh(adults=2, children=[{"age": 2}])],
-                      dwellings=[dw(rooms=3, bedrooms=1, area_m2=80)])
+    s = make_scenario(
+        households=[hh(adults=2, children=[{"age": 2}])],
+        dwellings=[dw(rooms=3, bedrooms=1, area_m2=80)],
+    )
     (v,) = check_proposal(s, make_proposal(s, [("H1", "W1")]))
-    assert v.message == ("household H1 (2 adult(s), 1 child(ren)) needs 2 bedroom(s); "
-                         "dwelling W1 has 1")
+    assert v.message == (
+        "household H1 (2 adult(s), 1 child(ren)) needs 2 bedroom(s); dwelling W1 has 1"
+    )
     assert v.model_dump(mode="json")["code"] == "too_few_bedrooms"

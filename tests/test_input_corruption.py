@@ -28,16 +28,19 @@ TREE: dict[str, Any] = json.loads((DATA / "canonical.json").read_text(encoding="
 
 TABLES = ("districts", "buildings", "dwellings", "households", "school_access")
 REQUIRED = {
-    "districts": ("id",), "buildings": ("id", "district", "units"),
+    "districts": ("id",),
+    "buildings": ("id", "district", "units"),
     "dwellings": ("id", "building", "bedrooms", "rent", "available_from"),
     "households": ("id", "approved_on", "main_applicant"),
     "school_access": ("from_zone", "to_zone", "minutes"),
 }
 DATES = {"dwellings": ("available_from",), "households": ("approved_on", "ready_from")}
 NUMBERS = {
-    "districts": ("burden",), "buildings": ("units", "min_age"),
+    "districts": ("burden",),
+    "buildings": ("units", "min_age"),
     "dwellings": ("rooms", "bedrooms", "area_m2", "floor", "rent", "board_approval_days"),
-    "households": ("adults", "priority", "max_rent"), "school_access": ("minutes",),
+    "households": ("adults", "priority", "max_rent"),
+    "school_access": ("minutes",),
 }
 REFERENCES = {"buildings": ("district",), "dwellings": ("building",)}
 BAD_DATES = ("2026-13-01", "2026-02-30", "snart", "23/11/2026", "2026-1-5", "")
@@ -49,16 +52,33 @@ UNKNOWN = "ZZ-unknown"
 # Flat-table variant: columns by kind, per CSV file of the csv/ fixture.
 CSV_COLUMNS = {
     "households.csv": {
-        "typed": ("adults", "main_applicant.age", "main_applicant.gender", "needs.wheelchair",
-                  "substance_use", "high_need", "situation.kind", "priority", "max_rent"),
+        "typed": (
+            "adults",
+            "main_applicant.age",
+            "main_applicant.gender",
+            "needs.wheelchair",
+            "substance_use",
+            "high_need",
+            "situation.kind",
+            "priority",
+            "max_rent",
+        ),
         "required": ("id", "approved_on", "main_applicant.age"),
         "dates": ("approved_on", "situation.since", "ready_from"),
         "references": ("excluded_districts", "preferred_districts", "acceptable_districts"),
         "numbers": ("adults", "main_applicant.age", "priority", "max_rent"),
     },
     "dwellings.csv": {
-        "typed": ("rooms", "bedrooms", "area_m2", "floor", "elevator", "category", "rent",
-                  "board_approval_days"),
+        "typed": (
+            "rooms",
+            "bedrooms",
+            "area_m2",
+            "floor",
+            "elevator",
+            "category",
+            "rent",
+            "board_approval_days",
+        ),
         "required": ("id", "building", "bedrooms", "rent", "available_from"),
         "dates": ("available_from",),
         "references": ("building",),
@@ -72,10 +92,26 @@ CSV_COLUMNS = {
         "numbers": ("units", "residents.active", "max_age"),
     },
 }
-TREE_KINDS = ("retype", "delete_required", "bad_date", "break_reference", "truncate",
-              "duplicate_id", "number_to_string", "table_to_scalar")
-CSV_KINDS = ("retype", "delete_required", "bad_date", "break_reference", "truncate",
-             "duplicate_id", "number_to_string", "table_to_scalar")
+TREE_KINDS = (
+    "retype",
+    "delete_required",
+    "bad_date",
+    "break_reference",
+    "truncate",
+    "duplicate_id",
+    "number_to_string",
+    "table_to_scalar",
+)
+CSV_KINDS = (
+    "retype",
+    "delete_required",
+    "bad_date",
+    "break_reference",
+    "truncate",
+    "duplicate_id",
+    "number_to_string",
+    "table_to_scalar",
+)
 
 
 # --- trees (JSON and YAML) -----------------------------------------------------------------------
@@ -84,8 +120,13 @@ CSV_KINDS = ("retype", "delete_required", "bad_date", "break_reference", "trunca
 def paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Every place in the tree below the root."""
     found = []
-    children = (node.items() if isinstance(node, dict)
-                else enumerate(node) if isinstance(node, list) else ())
+    children = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
     for key, child in children:
         found.append((*here, key))
         found += paths(child, (*here, key))
@@ -124,8 +165,9 @@ def corrupt_tree(data: st.DataObject, tree: dict[str, Any], kind: str) -> str | 
             pair[data.draw(st.sampled_from(["household", "dwelling"]))] = UNKNOWN
     elif kind == "duplicate_id":
         table = data.draw(st.sampled_from(["districts", "buildings", "dwellings", "households"]))
-        first, second = data.draw(st.lists(st.sampled_from(range(len(tree[table]))),
-                                           min_size=2, max_size=2, unique=True))
+        first, second = data.draw(
+            st.lists(st.sampled_from(range(len(tree[table]))), min_size=2, max_size=2, unique=True)
+        )
         tree[table][second]["id"] = tree[table][first]["id"]
     elif kind == "number_to_string":
         table = data.draw(st.sampled_from(sorted(NUMBERS)))
@@ -176,8 +218,11 @@ def approved_on_last(folder: Path) -> None:
     """Put the required date last in households.csv, so a cut inside any row breaks it."""
     separator, grid = read_table(folder / "households.csv")
     column = grid[0].index("approved_on")
-    write_table(folder / "households.csv", separator,
-                [row[:column] + row[column + 1:] + [row[column]] for row in grid])
+    write_table(
+        folder / "households.csv",
+        separator,
+        [row[:column] + row[column + 1 :] + [row[column]] for row in grid],
+    )
 
 
 def corrupt_csv(data: st.DataObject, folder: Path, kind: str) -> str:
@@ -194,9 +239,10 @@ def corrupt_csv(data: st.DataObject, folder: Path, kind: str) -> str:
         start = text.index("\n") + 2
         # Never at a row's end: the cut must fall inside a row, so its last cell (the
         # required approved_on) is lost or left as a partial date.
-        cuts = [p for p in range(start, len(text) - 1) if "\n" not in text[p - 1:p + 1]]
-        (folder / "households.csv").write_text(text[: data.draw(st.sampled_from(cuts))],
-                                                encoding="utf-8")
+        cuts = [p for p in range(start, len(text) - 1) if "\n" not in text[p - 1 : p + 1]]
+        (folder / "households.csv").write_text(
+            text[: data.draw(st.sampled_from(cuts))], encoding="utf-8"
+        )
         return "households.csv"
     name = data.draw(st.sampled_from(sorted(CSV_COLUMNS)))
     separator, grid = read_table(folder / name)

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from allocator.lexflow import NO_PATH, LexFlow, lexicographic_matching
 
 
-def _best_by_brute_force(h: np.ndarray, d: np.ndarray, levels: list[np.ndarray],
-                         fixed: list[int]) -> tuple[int, ...]:
+def _best_by_brute_force(
+    h: np.ndarray, d: np.ndarray, levels: list[np.ndarray], fixed: list[int]
+) -> tuple[int, ...]:
     best: tuple[int, ...] | None = None
     for mask in range(1 << len(h)):
         sel = [p for p in range(len(h)) if mask >> p & 1]
@@ -27,12 +28,22 @@ def _best_by_brute_force(h: np.ndarray, d: np.ndarray, levels: list[np.ndarray],
 @st.composite
 def instances(draw):  # type: ignore[no-untyped-def]
     H, D = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    cells = draw(st.lists(st.tuples(st.integers(0, H - 1), st.integers(0, D - 1)),
-                          min_size=1, max_size=11, unique=True))
+    cells = draw(
+        st.lists(
+            st.tuples(st.integers(0, H - 1), st.integers(0, D - 1)),
+            min_size=1,
+            max_size=11,
+            unique=True,
+        )
+    )
     n_levels = draw(st.integers(1, 3))
-    levels = [np.array(draw(st.lists(st.integers(-3, 3), min_size=len(cells),
-                                     max_size=len(cells))), dtype=np.int64)
-              for _ in range(n_levels)]
+    levels = [
+        np.array(
+            draw(st.lists(st.integers(-3, 3), min_size=len(cells), max_size=len(cells))),
+            dtype=np.int64,
+        )
+        for _ in range(n_levels)
+    ]
     fixed = draw(st.sampled_from([[], [0]]))
     h = np.array([c[0] for c in cells])
     d = np.array([c[1] for c in cells])
@@ -95,11 +106,13 @@ def test_a_household_pool_is_held_exactly(instance) -> None:  # type: ignore[no-
     """The levelled flow with a pool is the lexicographic optimum over the matchings that
     keep the pool's cap, and it keeps it."""
     H, D, h, d, levels, fixed, pool, cap = instance
-    chosen = lexicographic_matching(H, D, h, d, levels, np.array(fixed, dtype=np.int64),
-                                    pools=[(pool, cap)])
+    chosen = lexicographic_matching(
+        H, D, h, d, levels, np.array(fixed, dtype=np.int64), pools=[(pool, cap)]
+    )
     assert int(pool[h[chosen]].sum()) <= cap
-    best = max(tuple(int(v[sel].sum()) for v in levels)
-               for sel in _matchings(h, d, fixed, pool, cap))
+    best = max(
+        tuple(int(v[sel].sum()) for v in levels) for sel in _matchings(h, d, fixed, pool, cap)
+    )
     assert tuple(int(v[chosen].sum()) for v in levels) == best
 
 
@@ -119,14 +132,14 @@ def test_open_households_and_flip_losses_with_and_without_a_pool(instance, use_p
     optimum = flow.optimise(levels[0], flips=True) + int(levels[0][fixed].sum())
     chosen = flow.chosen()
     housed = set(h[chosen].tolist())
-    value = {tuple(sel): int(levels[0][sel].sum())
-             for sel in _matchings(h, d, fixed, pool, cap)}
+    value = {tuple(sel): int(levels[0][sel].sum()) for sel in _matchings(h, d, fixed, pool, cap)}
     assert optimum == max(value.values())
     best = [set(h[list(sel)].tolist()) for sel, v in value.items() if v == optimum]
     open_ = {k for k in range(H) if any(k in s for s in best) and any(k not in s for s in best)}
     assert set(flow.open_households().tolist()) == open_
     for k in set(range(H)) - set(h[fixed].tolist()):
-        other = [v for sel, v in value.items()
-                 if (k in set(h[list(sel)].tolist())) != (k in housed)]
+        other = [
+            v for sel, v in value.items() if (k in set(h[list(sel)].tolist())) != (k in housed)
+        ]
         want = optimum - max(other) if other else NO_PATH
         assert flow.flip_loss[k] == want, (k, flow.flip_loss, want)

@@ -30,9 +30,13 @@ from models.scenario import Category, Scenario
 
 DATA = Path(__file__).parent / "data" / "loaders"
 CSV_TABLES = {
-    "districts": "districts.csv", "buildings": "buildings.csv", "dwellings": "dwellings.csv",
-    "households": "households.csv", "children": "children.csv",
-    "school_access": "school_access.csv", "pinned": "pinned.csv",
+    "districts": "districts.csv",
+    "buildings": "buildings.csv",
+    "dwellings": "dwellings.csv",
+    "households": "households.csv",
+    "children": "children.csv",
+    "school_access": "school_access.csv",
+    "pinned": "pinned.csv",
     "locks.forbidden": "forbidden.csv",
 }
 
@@ -75,7 +79,8 @@ def excel_folder(tmp_path: Path) -> Path:
     write_workbook(folder / "tables.xlsx", sheets)
     shutil.copy(DATA / "policy.yaml", tmp_path / "policy.yaml")
     (folder / "scenario.yaml").write_text(
-        "as_of: 2026-11-23\npolicy: ../policy.yaml\ntables: tables.xlsx\n", encoding="utf-8")
+        "as_of: 2026-11-23\npolicy: ../policy.yaml\ntables: tables.xlsx\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -86,8 +91,11 @@ def json_with_table_files(tmp_path: Path) -> Path:
     write_workbook(folder / "book.xlsx", {"vacancies": read_grid(DATA / "csv" / "dwellings.csv")})
     shutil.copy(DATA / "policy.yaml", folder / "policy.yaml")
     tree = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
-    tree.update(as_of="2026-11-23", policy="policy.yaml",
-                dwellings={"file": "book.xlsx", "sheet": "vacancies"})
+    tree.update(
+        as_of="2026-11-23",
+        policy="policy.yaml",
+        dwellings={"file": "book.xlsx", "sheet": "vacancies"},
+    )
     path = folder / "round.json"
     path.write_text(json.dumps(tree), encoding="utf-8")
     return path
@@ -110,8 +118,9 @@ FORMATS = {
 
 
 @pytest.mark.parametrize("name", FORMATS)
-def test_every_format_loads_the_same_scenario(name: str, tmp_path: Path,
-                                              reference: Scenario) -> None:
+def test_every_format_loads_the_same_scenario(
+    name: str, tmp_path: Path, reference: Scenario
+) -> None:
     if name == "yml":
         shutil.copy(DATA / "policy.yaml", tmp_path / "policy.yaml")
     loaded = load_scenario(FORMATS[name](tmp_path))
@@ -121,8 +130,12 @@ def test_every_format_loads_the_same_scenario(name: str, tmp_path: Path,
 
 
 def test_reference_scenario_holds_the_fixture(reference: Scenario) -> None:
-    assert [len(reference.districts), len(reference.buildings), len(reference.dwellings),
-            len(reference.households)] == [3, 4, 6, 6]
+    assert [
+        len(reference.districts),
+        len(reference.buildings),
+        len(reference.dwellings),
+        len(reference.households),
+    ] == [3, 4, 6, 6]
     h1 = reference.household_by_id()["H1"]
     assert [c.age for c in h1.children] == [7, 13]
     assert [c.keep_school for c in h1.children] == [True, False]
@@ -135,7 +148,11 @@ def test_reference_scenario_holds_the_fixture(reference: Scenario) -> None:
 def test_csv_cells_follow_the_norwegian_excel_conventions(reference: Scenario) -> None:
     l101 = load_scenario(DATA / "csv").dwelling_by_id()["L101"]
     assert (l101.area_m2, l101.rent, l101.available_from, l101.elevator) == (
-        62.5, 9500.0, dt.date(2026, 11, 20), True)
+        62.5,
+        9500.0,
+        dt.date(2026, 11, 20),
+        True,
+    )
     assert l101 == reference.dwelling_by_id()["L101"]
 
 
@@ -183,9 +200,18 @@ def test_kobo_export_maps_vacant_rows_to_dwellings() -> None:
     assert sorted(dwellings) == ["5001", "5002", "5101"]
     first = dwellings["5001"]
     assert (first.building, first.rooms, first.bedrooms, first.area_m2, first.floor) == (
-        "701", 3, 2, 61.5, 2)
+        "701",
+        3,
+        2,
+        61.5,
+        2,
+    )
     assert (first.elevator, first.wheelchair, first.category, first.rent) == (
-        True, False, Category.ordinary, 9800.0)
+        True,
+        False,
+        Category.ordinary,
+        9800.0,
+    )
     assert first.available_from == dt.date(2026, 12, 1)
     assert dwellings["5002"].area_m2 == 48.0  # p-areal when bruksareal is empty
     assert dwellings["5002"].rent == 8200.0 and dwellings["5002"].wheelchair is True
@@ -217,12 +243,20 @@ def problems_of(path: Path) -> list[Problem]:
 
 
 def test_kobo_zone_conflicting_between_rows_is_a_problem(tmp_path: Path) -> None:
-    folder = kobo_copy(tmp_path, ("0;Ja;Ja;Nei;8 200;23.11.2026;Konnerud skole",
-                                  "0;Ja;Ja;Nei;8 200;23.11.2026;Vestbygda skole"))
+    folder = kobo_copy(
+        tmp_path,
+        (
+            "0;Ja;Ja;Nei;8 200;23.11.2026;Konnerud skole",
+            "0;Ja;Ja;Nei;8 200;23.11.2026;Vestbygda skole",
+        ),
+    )
     [problem] = problems_of(folder)
     assert problem.file == str(folder / "kobo.csv")
     assert (problem.location, problem.field, problem.value) == (
-        "row 3", "skolekretsbarneskole", "Vestbygda skole")
+        "row 3",
+        "skolekretsbarneskole",
+        "Vestbygda skole",
+    )
     assert "Konnerud skole" in problem.expected and "row 2" in problem.expected
 
 
@@ -230,7 +264,10 @@ def test_kobo_zone_conflicting_with_the_building_is_a_problem(tmp_path: Path) ->
     folder = kobo_copy(tmp_path, ("6500;2026-11-30;;;LEDIG", "6500;2026-11-30;;Fjell skole;LEDIG"))
     [problem] = problems_of(folder)
     assert (problem.location, problem.field, problem.value) == (
-        "row 5", "skolekretsungdomsskole", "Fjell skole")
+        "row 5",
+        "skolekretsungdomsskole",
+        "Fjell skole",
+    )
     assert "Kongsgården ungdomsskole" in problem.expected
 
 
@@ -258,8 +295,9 @@ def test_kobo_without_status_column_takes_every_row(tmp_path: Path) -> None:
 
 
 def test_workbook_sheet_that_is_no_table_is_a_warning(tmp_path: Path) -> None:
-    write_workbook(tmp_path / "t.xlsx", {"districts": [["id"], ["D1"]],
-                                         "notater": [["anything"], ["goes"]]})
+    write_workbook(
+        tmp_path / "t.xlsx", {"districts": [["id"], ["D1"]], "notater": [["anything"], ["goes"]]}
+    )
     (tmp_path / "scenario.yaml").write_text("as_of: 2026-11-23\ntables: t.xlsx\n")
     loaded = read_scenario(tmp_path)
     assert [d.id for d in loaded.scenario.districts] == ["D1"]
@@ -267,15 +305,22 @@ def test_workbook_sheet_that_is_no_table_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_ids_from_spreadsheet_numbers(tmp_path: Path) -> None:
-    write_workbook(tmp_path / "t.xlsx", {
-        "districts": [["id", "name"], ["1", "Sentrum"], ["2", "Konnerud"]],
-        "buildings": [["id", "district", "units"], ["1001", "1.0", "10"]],
-        "dwellings": [["id", "building", "bedrooms", "rent", "available_from"],
-                      ["2001", "1001", "1", "7000", "2026-11-30"]],
-        "households": [["id", "approved_on", "main_applicant.age", "preferred_districts"],
-                       ["3001", "2026-01-05", "40", "2;1"]],
-        "children": [["household", "age"], ["3001.0", "8"]],
-    })
+    write_workbook(
+        tmp_path / "t.xlsx",
+        {
+            "districts": [["id", "name"], ["1", "Sentrum"], ["2", "Konnerud"]],
+            "buildings": [["id", "district", "units"], ["1001", "1.0", "10"]],
+            "dwellings": [
+                ["id", "building", "bedrooms", "rent", "available_from"],
+                ["2001", "1001", "1", "7000", "2026-11-30"],
+            ],
+            "households": [
+                ["id", "approved_on", "main_applicant.age", "preferred_districts"],
+                ["3001", "2026-01-05", "40", "2;1"],
+            ],
+            "children": [["household", "age"], ["3001.0", "8"]],
+        },
+    )
     book = openpyxl.load_workbook(tmp_path / "t.xlsx")
     book["buildings"]["B2"] = 1.0  # a float cell, as pandas would write it
     book.save(tmp_path / "t.xlsx")
@@ -293,7 +338,8 @@ def test_float_ids_in_csv(tmp_path: Path) -> None:
     (tmp_path / "districts.csv").write_text("id,burden\n7.0,0.5\n")
     (tmp_path / "buildings.csv").write_text("id,district,units\n12.0,7,3\n")
     (tmp_path / "scenario.yaml").write_text(
-        "as_of: 2026-11-23\ndistricts: districts.csv\nbuildings: buildings.csv\n")
+        "as_of: 2026-11-23\ndistricts: districts.csv\nbuildings: buildings.csv\n"
+    )
     scenario = load_scenario(tmp_path)
     assert (scenario.districts[0].id, scenario.buildings[0].id) == ("7", "12")
 
@@ -303,18 +349,38 @@ def test_id_text(value: Any) -> None:
     assert id_text(value) == "1001"
 
 
-@pytest.mark.parametrize(("cell", "expected"), [
-    (1001.0, "1001"), (float("nan"), ""), (None, ""), (True, "true"), (0.25, "0.25"),
-    (dt.datetime(2026, 11, 23), "2026-11-23"), (dt.date(2026, 1, 2), "2026-01-02"), (7, "7"),
-])
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (1001.0, "1001"),
+        (float("nan"), ""),
+        (None, ""),
+        (True, "true"),
+        (0.25, "0.25"),
+        (dt.datetime(2026, 11, 23), "2026-11-23"),
+        (dt.date(2026, 1, 2), "2026-01-02"),
+        (7, "7"),
+    ],
+)
 def test_cell_text(cell: Any, expected: str) -> None:
     assert cell_text(cell) == expected
 
 
-@pytest.mark.parametrize(("word", "value"), [
-    ("ja", True), ("JA", True), ("Nei", False), ("nei", False), ("yes", True), ("No", False),
-    ("true", True), ("FALSE", False), ("1", True), ("0", False),
-])
+@pytest.mark.parametrize(
+    ("word", "value"),
+    [
+        ("ja", True),
+        ("JA", True),
+        ("Nei", False),
+        ("nei", False),
+        ("yes", True),
+        ("No", False),
+        ("true", True),
+        ("FALSE", False),
+        ("1", True),
+        ("0", False),
+    ],
+)
 def test_booleans_in_norwegian_and_english(word: str, value: bool) -> None:
     assert convert(word, Spec("bool")) is value
 
@@ -322,7 +388,8 @@ def test_booleans_in_norwegian_and_english(word: str, value: bool) -> None:
 def test_norwegian_booleans_load_from_a_table(tmp_path: Path) -> None:
     (tmp_path / "households.csv").write_text(
         "id,approved_on,main_applicant.age,needs.wheelchair,needs.step_free,high_need\n"
-        "H1,2026-01-05,40,Ja,nei,JA\nH2,2026-01-06,41,NEI,ja,\n")
+        "H1,2026-01-05,40,Ja,nei,JA\nH2,2026-01-06,41,NEI,ja,\n"
+    )
     (tmp_path / "scenario.yaml").write_text("as_of: 2026-11-23\nhouseholds: households.csv\n")
     h1, h2 = load_scenario(tmp_path).households
     assert (h1.needs.wheelchair, h1.needs.step_free, h1.high_need) == (True, False, True)
@@ -331,7 +398,8 @@ def test_norwegian_booleans_load_from_a_table(tmp_path: Path) -> None:
 
 def test_unknown_boolean_word_is_a_problem(tmp_path: Path) -> None:
     (tmp_path / "households.csv").write_text(
-        "id,approved_on,main_applicant.age,high_need\nH1,2026-01-05,40,kanskje\n")
+        "id,approved_on,main_applicant.age,high_need\nH1,2026-01-05,40,kanskje\n"
+    )
     (tmp_path / "scenario.yaml").write_text("as_of: 2026-11-23\nhouseholds: households.csv\n")
     [problem] = problems_of(tmp_path)
     assert (problem.location, problem.field, problem.value) == ("row 2", "high_need", "kanskje")
@@ -354,7 +422,8 @@ def test_inline_tables_and_a_children_table_in_one_folder(tmp_path: Path) -> Non
         "buildings: [{id: B1, district: D1, units: 4, school_zone_primary: Z1}]\n"
         "districts: [{id: D1}]\n"
         "households:\n  - {id: H1, approved_on: 2026-02-01, main_applicant: {age: 30}}\n"
-        "children: children.csv\nlocks: {pinned: [], forbidden: []}\n")
+        "children: children.csv\nlocks: {pinned: [], forbidden: []}\n"
+    )
     [household] = load_scenario(tmp_path).households
     assert [(c.age, c.school_zone) for c in household.children] == [(9, "Z1"), (4, None)]
 
@@ -364,8 +433,12 @@ def test_inline_tables_and_a_children_table_in_one_folder(tmp_path: Path) -> Non
 
 def test_load_proposal_round_trip(tmp_path: Path) -> None:
     proposal = {
-        "run": {"id": "r1", "as_of": "2026-11-23", "input_sha256": "a" * 64,
-                "policy_sha256": "b" * 64},
+        "run": {
+            "id": "r1",
+            "as_of": "2026-11-23",
+            "input_sha256": "a" * 64,
+            "policy_sha256": "b" * 64,
+        },
         "matches": [{"household": "H1", "dwelling": "L201", "move_in": "2026-12-14"}],
     }
     (tmp_path / "p.json").write_text(json.dumps(proposal))
@@ -375,18 +448,23 @@ def test_load_proposal_round_trip(tmp_path: Path) -> None:
 
 
 def test_load_proposal_problems_have_json_paths(tmp_path: Path) -> None:
-    bad = {"run": {"id": "r1", "as_of": "soon", "input_sha256": "a", "policy_sha256": "b"},
-           "matches": [{"household": "H1", "move_in": "2026-12-14"}]}
+    bad = {
+        "run": {"id": "r1", "as_of": "soon", "input_sha256": "a", "policy_sha256": "b"},
+        "matches": [{"household": "H1", "move_in": "2026-12-14"}],
+    }
     (tmp_path / "p.json").write_text(json.dumps(bad))
     with pytest.raises(InputError) as caught:
         load_proposal(tmp_path / "p.json")
     found = {(p.file, p.location) for p in caught.value.problems}
-    assert found == {(str(tmp_path / "p.json"), "$.run.as_of"),
-                     (str(tmp_path / "p.json"), "$.matches[0].dwelling")}
+    assert found == {
+        (str(tmp_path / "p.json"), "$.run.as_of"),
+        (str(tmp_path / "p.json"), "$.matches[0].dwelling"),
+    }
 
 
-@pytest.mark.parametrize(("name", "content"), [("p.json", '{"run": '), ("p.yaml", "run: {}"),
-                                               ("missing.json", None)])
+@pytest.mark.parametrize(
+    ("name", "content"), [("p.json", '{"run": '), ("p.yaml", "run: {}"), ("missing.json", None)]
+)
 def test_load_proposal_bad_files(tmp_path: Path, name: str, content: str | None) -> None:
     if content is not None:
         (tmp_path / name).write_text(content)

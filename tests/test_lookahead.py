@@ -33,17 +33,23 @@ def _quick_hindsight():  # type: ignore[no-untyped-def]
     yield
     module.EXACT_BUDGET_S = saved
 
+
 # as_of 2026-11-23; the family's deadline (since 2026-09-19 + 90) is 2026-12-18: not due
 # this round (the next round could still move it in by 2026-12-14), due in three weeks.
-FAMILY = household("F", approved_on="2026-10-01", children=[{"age": 4}],
-                   situation={"kind": "temporary", "since": "2026-09-19"})
+FAMILY = household(
+    "F",
+    approved_on="2026-10-01",
+    children=[{"age": 4}],
+    situation={"kind": "temporary", "since": "2026-09-19"},
+)
 COUPLE = household("X", approved_on="2024-01-01", adults=2, children=[{"age": 5}])
 FLAT = dwelling("W1", bedrooms=2, rooms=3, area_m2=70)
 
 
 def _round(**policy: object) -> Scenario:
-    return scenario(dwellings=[FLAT], households=[FAMILY, COUPLE],
-                    policy={"solver": {"workers": 8}, **policy})
+    return scenario(
+        dwellings=[FLAT], households=[FAMILY, COUPLE], policy={"solver": {"workers": 8}, **policy}
+    )
 
 
 def housed(s: Scenario) -> dict[str, str]:
@@ -62,8 +68,9 @@ def test_a_family_is_housed_now_when_nothing_fits_before_its_deadline() -> None:
     assert "om 3 uker" in ahead.text and "4 av 4 simulerte framtider" in ahead.text
     (couple,) = proposal.unmatched
     assert couple.reason.code == "held_for_deadline"
-    assert couple.reason.text.startswith("W1 er holdt av for F, som når 3-månedersfristen "
-                                         "18.12.2026 om 3 uker")
+    assert couple.reason.text.startswith(
+        "W1 er holdt av for F, som når 3-månedersfristen 18.12.2026 om 3 uker"
+    )
     tiers = [t.name for t in proposal.run.tiers]
     assert tiers.index("lookahead_breaches") == tiers.index("deadline_days_over") + 1
     assert proposal.run.sizes["lookahead_at_risk"] == 1
@@ -72,8 +79,12 @@ def test_a_family_is_housed_now_when_nothing_fits_before_its_deadline() -> None:
 def test_a_forecast_of_fitting_vacancies_keeps_the_round_alone_choice() -> None:
     """With family flats coming onto the list every week, the family is not at risk."""
     rate = {"dwelling": {**FLAT, "id": "rate-family-flat"}, "per_week": 8, "notice_days": 10}
-    s = Scenario.model_validate({**_round(lookahead={"weeks": 6, "futures": 4})
-                                 .model_dump(mode="json"), "forecast": {"vacancies": [rate]}})
+    s = Scenario.model_validate(
+        {
+            **_round(lookahead={"weeks": 6, "futures": 4}).model_dump(mode="json"),
+            "forecast": {"vacancies": [rate]},
+        }
+    )
     proposal = propose(s)
     assert {m.household: m.dwelling for m in proposal.matches} == {"X": "W1"}
     assert "lookahead_at_risk" not in proposal.run.sizes
@@ -84,8 +95,9 @@ def test_a_known_future_vacancy_counts_with_its_certainty() -> None:
     base = _round(lookahead={"weeks": 6, "futures": 4}).model_dump(mode="json")
     sure = Scenario.model_validate({**base, "expected_vacancies": [known]})
     assert housed(sure) == {"X": "W1"}
-    unlikely = Scenario.model_validate({**base, "expected_vacancies": [
-        {**known, "certainty": 0.01}]})
+    unlikely = Scenario.model_validate(
+        {**base, "expected_vacancies": [{**known, "certainty": 0.01}]}
+    )
     assert housed(unlikely) == {"F": "W1"}
 
 
@@ -98,12 +110,26 @@ def test_look_ahead_is_deterministic_and_off_by_default() -> None:
 def test_estimate_rates_from_a_replay_and_propose_with_them(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "replay"
-    result = runner.invoke(main, ["replay", str(DRAMMEN), "--weeks", "6", "--policy",
-                                  "default", "--out", str(out), "--save-rounds", "--quiet"])
+    result = runner.invoke(
+        main,
+        [
+            "replay",
+            str(DRAMMEN),
+            "--weeks",
+            "6",
+            "--policy",
+            "default",
+            "--out",
+            str(out),
+            "--save-rounds",
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     forecast = tmp_path / "forecast.yaml"
-    result = runner.invoke(main, ["estimate-rates", str(out / "rounds" / "default"),
-                                  "--out", str(forecast)])
+    result = runner.invoke(
+        main, ["estimate-rates", str(out / "rounds" / "default"), "--out", str(forecast)]
+    )
     assert result.exit_code == 0, result.output
     assert "5 weeks of history" in result.output
     week = json.loads((out / "rounds" / "default" / "week-005.scenario.json").read_text())
@@ -169,9 +195,26 @@ def test_year_events_are_the_replays_events(twelve_weeks) -> None:  # type: igno
 
 
 def test_replay_reports_the_gap_closed(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, [
-        "replay", str(DRAMMEN), "--weeks", "8", "--policy", "greedy", "--policy", "lookahead",
-        "--policy", "hindsight", "--seeds", "2", "--out", str(tmp_path), "--quiet"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "replay",
+            str(DRAMMEN),
+            "--weeks",
+            "8",
+            "--policy",
+            "greedy",
+            "--policy",
+            "lookahead",
+            "--policy",
+            "hindsight",
+            "--seeds",
+            "2",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     table = (tmp_path / "horizon.csv").read_text(encoding="utf-8")
     assert "realised_days_over_temporary" in table and "gap_closed" in table
@@ -190,19 +233,26 @@ def test_hindsight_plan_keeps_every_pairwise_rule() -> None:
     ev = year_events(m, 2, 8)
     world = World(m, m.config.flow, m.household_factory())
     s = Scenario.model_construct(
-        as_of=m.start, policy=resolve_all(["default"])[0].policy, districts=m.districts,
-        buildings=m.buildings, households=list(ev.households.values()),
-        dwellings=[world.dwellings[d] for d in ev.vacancies], school_access=m.school_access,
-        school_zones=[], locks=Scenario(as_of=m.start).locks, expected_vacancies=[],
-        expected_households=[], forecast=None)
+        as_of=m.start,
+        policy=resolve_all(["default"])[0].policy,
+        districts=m.districts,
+        buildings=m.buildings,
+        households=list(ev.households.values()),
+        dwellings=[world.dwellings[d] for d in ev.vacancies],
+        school_access=m.school_access,
+        school_zones=[],
+        locks=Scenario(as_of=m.start).locks,
+        expected_vacancies=[],
+        expected_households=[],
+        forecast=None,
+    )
     for hid, (did, _) in plan.placements.items():
         assert pair_violations(s, hid, did) == [], (hid, did)
 
 
 def test_the_lookahead_policy_runs_in_a_replay() -> None:
     m = load_source(DRAMMEN, seed=0)
-    run = run_policy(m, resolve_all(["lookahead"])[0], Settings(weeks=4, seed=0,
-                                                                progress=False))
+    run = run_policy(m, resolve_all(["lookahead"])[0], Settings(weeks=4, seed=0, progress=False))
     assert all(row["violations"] == 0 for row in run.rows)
 
 

@@ -36,10 +36,14 @@ def town() -> Municipality:
 
 def _fingerprint(m: Municipality) -> str:
     s = round_scenario(m)
-    return json.dumps({"round": s.model_dump(mode="json"),
-                       "stock": [d.model_dump(mode="json") for d in m.dwellings],
-                       "tenants": {k: repr(v) for k, v in sorted(m.tenants.items())}},
-                      sort_keys=True)
+    return json.dumps(
+        {
+            "round": s.model_dump(mode="json"),
+            "stock": [d.model_dump(mode="json") for d in m.dwellings],
+            "tenants": {k: repr(v) for k, v in sorted(m.tenants.items())},
+        },
+        sort_keys=True,
+    )
 
 
 def test_same_seed_same_municipality_other_seed_other(town: Municipality) -> None:
@@ -114,8 +118,7 @@ def test_households_look_like_applicants(town: Municipality) -> None:
     assert any(t.substance is SubstanceUse.active for t in town.tenants.values())
 
 
-def test_weekly_round_is_a_scenario_propose_accepts(town: Municipality,
-                                                   tmp_path: Path) -> None:
+def test_weekly_round_is_a_scenario_propose_accepts(town: Municipality, tmp_path: Path) -> None:
     s = round_scenario(town)
     assert isinstance(s, Scenario)
     assert len(s.dwellings) == len(town.vacant) and len(s.households) == len(town.waiting)
@@ -124,8 +127,9 @@ def test_weekly_round_is_a_scenario_propose_accepts(town: Municipality,
     loaded = load_scenario(path)
     assert loaded.model_dump(mode="json") == s.model_dump(mode="json")
     out = tmp_path / "proposal.json"
-    result = CliRunner().invoke(main, ["propose", str(path), "--out", str(out), "--quiet",
-                                       "--time-limit", "10"])
+    result = CliRunner().invoke(
+        main, ["propose", str(path), "--out", str(out), "--quiet", "--time-limit", "10"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["matches"]
 

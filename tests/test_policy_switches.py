@@ -22,58 +22,83 @@ from models.scenario import Scenario
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any], tuple[str, str], set[str]]] = {
     "occupancy.bedrooms=off (too few)": (
         {"occupancy": {"bedrooms": "off"}},
-        dict(dwellings=[dwelling("W1", bedrooms=1, rooms=4, area_m2=120)],
-             households=[household("H1", adults=2, children=[{"age": 3}, {"age": 5}])]),
-        ("H1", "W1"), {"too_few_bedrooms"},
+        dict(
+            dwellings=[dwelling("W1", bedrooms=1, rooms=4, area_m2=120)],
+            households=[household("H1", adults=2, children=[{"age": 3}, {"age": 5}])],
+        ),
+        ("H1", "W1"),
+        {"too_few_bedrooms"},
     ),
     "occupancy.bedrooms=off (too many)": (
         {"occupancy": {"bedrooms": "off"}},
         dict(dwellings=[dwelling("W1", bedrooms=4)], households=[household("H1")]),
-        ("H1", "W1"), {"too_many_bedrooms"},
+        ("H1", "W1"),
+        {"too_many_bedrooms"},
     ),
     "location.mode=off (excluded)": (
         {"location": {"mode": "off"}},
-        dict(dwellings=[dwelling("W1")],
-             households=[household("H1", excluded_districts=["D1"])]),
-        ("H1", "W1"), {"excluded_district"},
+        dict(dwellings=[dwelling("W1")], households=[household("H1", excluded_districts=["D1"])]),
+        ("H1", "W1"),
+        {"excluded_district"},
     ),
     "location.mode=off (acceptable)": (
         {"location": {"mode": "off"}},
-        dict(dwellings=[dwelling("W1")],
-             households=[household("H1", acceptable_districts=["D2"])]),
-        ("H1", "W1"), {"not_acceptable_district"},
+        dict(dwellings=[dwelling("W1")], households=[household("H1", acceptable_districts=["D2"])]),
+        ("H1", "W1"),
+        {"not_acceptable_district"},
     ),
     "separation.sites=off (profile)": (
         {"separation": {"sites": "off"}},
-        dict(buildings=[building("B1", profile="recovery"), building("B2", "D2")],
-             dwellings=[dwelling("W1")], households=[household("H1")]),
-        ("H1", "W1"), {"site_profile"},
+        dict(
+            buildings=[building("B1", profile="recovery"), building("B2", "D2")],
+            dwellings=[dwelling("W1")],
+            households=[household("H1")],
+        ),
+        ("H1", "W1"),
+        {"site_profile"},
     ),
     "separation.sites=off (gender, age)": (
         {"separation": {"sites": "off"}},
-        dict(buildings=[building("B1", gender="women", max_age=30), building("B2", "D2")],
-             dwellings=[dwelling("W1")], households=[household("H1", gender="male", age=50)]),
-        ("H1", "W1"), {"site_gender", "site_age"},
+        dict(
+            buildings=[building("B1", gender="women", max_age=30), building("B2", "D2")],
+            dwellings=[dwelling("W1")],
+            households=[household("H1", gender="male", age=50)],
+        ),
+        ("H1", "W1"),
+        {"site_gender", "site_age"},
     ),
     "temporary.mode=off (family in temporary dwelling)": (
         {"temporary": {"mode": "off"}},
-        dict(dwellings=[dwelling("W1", bedrooms=2, category="temporary")],
-             households=[household("H1", children=[{"age": 4}])]),
-        ("H1", "W1"), {"temporary_family"},
+        dict(
+            dwellings=[dwelling("W1", bedrooms=2, category="temporary")],
+            households=[household("H1", children=[{"age": 4}])],
+        ),
+        ("H1", "W1"),
+        {"temporary_family"},
     ),
     "needs.mode=off (wheelchair, step-free, rent)": (
         {"needs": {"mode": "off"}},
-        dict(dwellings=[dwelling("W1", floor=3, elevator=False, rent=9000)],
-             households=[household("H1", needs={"wheelchair": True, "step_free": True},
-                                   max_rent=8000)]),
-        ("H1", "W1"), {"wheelchair", "step_free", "rent_limit"},
+        dict(
+            dwellings=[dwelling("W1", floor=3, elevator=False, rent=9000)],
+            households=[
+                household("H1", needs={"wheelchair": True, "step_free": True}, max_rent=8000)
+            ],
+        ),
+        ("H1", "W1"),
+        {"wheelchair", "step_free", "rent_limit"},
     ),
     "needs.mode=off (staffed both ways, youth)": (
         {"needs": {"mode": "off"}},
-        dict(dwellings=[dwelling("W1", category="staffed"), dwelling("W2", category="youth")],
-             households=[household("H1"), household("H2", needs={"staffed": True}),
-                         household("H3", age=60, approved_on="2020-01-01")]),
-        ("H1", "W1"), {"staffed"},
+        dict(
+            dwellings=[dwelling("W1", category="staffed"), dwelling("W2", category="youth")],
+            households=[
+                household("H1"),
+                household("H2", needs={"staffed": True}),
+                household("H3", age=60, approved_on="2020-01-01"),
+            ],
+        ),
+        ("H1", "W1"),
+        {"staffed"},
     ),
 }
 
@@ -123,8 +148,12 @@ def test_needs_off_opens_staffed_and_youth_dwellings_to_anyone() -> None:
 
 def test_temporary_off_drops_the_deadline_tier_but_still_lists_breaches() -> None:
     # Due this round (deadline 2026-12-09, next round's earliest move-in 2026-12-14).
-    due = household("FAMILY", approved_on="2026-06-01", children=[{"age": 2}],
-                    situation={"kind": "temporary", "since": "2026-09-10"})
+    due = household(
+        "FAMILY",
+        approved_on="2026-06-01",
+        children=[{"age": 2}],
+        situation={"kind": "temporary", "since": "2026-09-10"},
+    )
     urgent = household("URGENT", approved_on="2023-01-01", priority=1, adults=2)
     strict = scenario(dwellings=[dwelling("W1", bedrooms=2)], households=[due, urgent])
     assert assignment(propose(strict)) == {"FAMILY": "W1"}
@@ -141,8 +170,9 @@ def test_temporary_off_drops_the_deadline_tier_but_still_lists_breaches() -> Non
     assert tiers["priority_waiting"].status == "OPTIMAL"
     assert check_proposal(relaxed, result) == []
 
-    every_clock_off = _with_policy(strict, {"temporary": {"mode": "off"}, "deadlines": {
-        "release": "off", "refugee": "off"}})
+    every_clock_off = _with_policy(
+        strict, {"temporary": {"mode": "off"}, "deadlines": {"release": "off", "refugee": "off"}}
+    )
     result = propose(every_clock_off)
     tiers = {t.name: t for t in result.run.tiers}
     assert tiers["deadline_breaches"].status == "SKIPPED"
@@ -150,10 +180,14 @@ def test_temporary_off_drops_the_deadline_tier_but_still_lists_breaches() -> Non
 
 
 def test_temporary_off_still_keeps_a_due_family_out_of_temporary_housing() -> None:
-    due = household("FAMILY", children=[{"age": 2}],
-                    situation={"kind": "temporary", "since": "2026-09-10"})
-    s = scenario(dwellings=[dwelling("W1", bedrooms=2, category="temporary")],
-                 households=[due], policy={"temporary": {"mode": "off"}})
+    due = household(
+        "FAMILY", children=[{"age": 2}], situation={"kind": "temporary", "since": "2026-09-10"}
+    )
+    s = scenario(
+        dwellings=[dwelling("W1", bedrooms=2, category="temporary")],
+        households=[due],
+        policy={"temporary": {"mode": "off"}},
+    )
     result = propose(s)
     assert result.matches == [] and [b.household for b in result.breaches] == ["FAMILY"]
     with pytest.raises(InputError) as error:

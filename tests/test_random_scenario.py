@@ -24,10 +24,23 @@ from models.proposal import Match, Proposal, RunInfo
 from scenarios.random_scenario import random_scenario, scenario_strategy
 
 PAIRWISE_CODES = (
-    "forbidden_pair", "crowding", "too_few_bedrooms", "too_many_bedrooms",
-    "excluded_district", "not_acceptable_district", "school_continuity", "site_profile",
-    "site_gender", "site_age", "temporary_family", "wheelchair", "step_free", "staffed",
-    "adapted", "youth", "rent_limit",
+    "forbidden_pair",
+    "crowding",
+    "too_few_bedrooms",
+    "too_many_bedrooms",
+    "excluded_district",
+    "not_acceptable_district",
+    "school_continuity",
+    "site_profile",
+    "site_gender",
+    "site_age",
+    "temporary_family",
+    "wheelchair",
+    "step_free",
+    "staffed",
+    "adapted",
+    "youth",
+    "rent_limit",
 )
 
 
@@ -37,6 +50,7 @@ def _revalidate(s: Scenario) -> Scenario:
 
 
 # Determinism and validity -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", [0, 1, 7, 12345])
 def test_same_seed_same_scenario(seed: int) -> None:
@@ -61,12 +75,22 @@ def test_no_global_random_state() -> None:
     assert a == b
 
 
-@pytest.mark.parametrize("households,dwellings", [
-    (0, 0), (1, 0), (0, 1), (1, 1), (5, 3), (8, 8), (30, 20), (60, 22), (200, 150),
-])
+@pytest.mark.parametrize(
+    "households,dwellings",
+    [
+        (0, 0),
+        (1, 0),
+        (0, 1),
+        (1, 1),
+        (5, 3),
+        (8, 8),
+        (30, 20),
+        (60, 22),
+        (200, 150),
+    ],
+)
 @pytest.mark.parametrize("tightness", [0.0, 0.5, 1.0])
-def test_valid_for_many_seeds_and_sizes(households: int, dwellings: int,
-                                        tightness: float) -> None:
+def test_valid_for_many_seeds_and_sizes(households: int, dwellings: int, tightness: float) -> None:
     for seed in range(15):
         s = random_scenario(seed, households, dwellings, tightness=tightness, pin=True)
         assert len(s.households) == households
@@ -80,8 +104,11 @@ def test_custom_policy_is_used() -> None:
     policy = Policy(name="strict", temporary={"max_days": 60}, youth_max_age=23)
     s = random_scenario(3, 50, 30, policy=policy)
     assert s.policy == policy
-    youth_sites = [b for b in random_scenario(3, 10, 400, policy=policy).buildings
-                   if b.max_age is not None and b.max_age < 60]
+    youth_sites = [
+        b
+        for b in random_scenario(3, 10, 400, policy=policy).buildings
+        if b.max_age is not None and b.max_age < 60
+    ]
     assert all(b.max_age == 23 for b in youth_sites)
 
 
@@ -109,6 +136,7 @@ def test_builds_oslo_stock_size() -> None:
 
 # Pins ---------------------------------------------------------------------------------
 
+
 def _pins_are_valid(s: Scenario) -> None:
     p = s.policy
     hh, dd, bb = s.household_by_id(), s.dwelling_by_id(), s.building_by_id()
@@ -128,9 +156,13 @@ def _pins_are_valid(s: Scenario) -> None:
     for tid, n in high_t.items():
         quota = s.district_by_id()[tid].max_new_high_need
         assert quota is None or n <= quota
-    pins = Proposal(run=RunInfo(id="p", as_of=s.as_of, input_sha256="", policy_sha256=""),
-                    matches=[Match(household=x.household, dwelling=x.dwelling, move_in=s.as_of)
-                             for x in s.locks.pinned])
+    pins = Proposal(
+        run=RunInfo(id="p", as_of=s.as_of, input_sha256="", policy_sha256=""),
+        matches=[
+            Match(household=x.household, dwelling=x.dwelling, move_in=s.as_of)
+            for x in s.locks.pinned
+        ],
+    )
     ctx = Context.of(s)
     assert not [v for rule in PLACEMENT_RULES for v in rule.check(ctx, pins)]
     forbidden = {(f.household, f.dwelling) for f in s.locks.forbidden}
@@ -152,6 +184,7 @@ def test_no_pins_by_default() -> None:
 
 # Features -----------------------------------------------------------------------------
 
+
 def _cap(s: Scenario) -> Callable[..., int]:
     return lambda b: building_cap(b, s.policy)
 
@@ -161,26 +194,28 @@ FEATURES: dict[str, Callable[[Scenario], bool]] = {
     "refugee with arrival": lambda s: any(h.situation.arrives_on for h in s.households),
     "adult child": lambda s: any(c.age >= 18 for h in s.households for c in h.children),
     "partner given": lambda s: any(h.partner is not None for h in s.households),
-    "school zone quota": lambda s: any(z.max_new_high_need is not None
-                                       for z in s.school_zones),
+    "school zone quota": lambda s: any(z.max_new_high_need is not None for z in s.school_zones),
     "family past deadline": lambda s: any(
-        h.is_family and h.situation.kind is SituationKind.temporary
+        h.is_family
+        and h.situation.kind is SituationKind.temporary
         and h.situation.since is not None
         and h.situation.since + dt.timedelta(days=s.policy.temporary.max_days) < s.as_of
-        for h in s.households),
+        for h in s.households
+    ),
     "temporary family not yet due": lambda s: any(
-        h.is_family and h.situation.kind is SituationKind.temporary
-        and not is_due(h, s) for h in s.households),
+        h.is_family and h.situation.kind is SituationKind.temporary and not is_due(h, s)
+        for h in s.households
+    ),
     "school-age child with zone": lambda s: any(
-        6 <= c.age <= 15 and c.school_zone for h in s.households for c in h.children),
-    "keep_school false": lambda s: any(
-        not c.keep_school for h in s.households for c in h.children),
+        6 <= c.age <= 15 and c.school_zone for h in s.households for c in h.children
+    ),
+    "keep_school false": lambda s: any(not c.keep_school for h in s.households for c in h.children),
     "school_access": lambda s: bool(s.school_access),
     "school access within 30 min": lambda s: any(a.minutes <= 30 for a in s.school_access),
     "school access over 30 min": lambda s: any(a.minutes > 30 for a in s.school_access),
     "building without a zone": lambda s: any(
-        b.school_zone_primary is None or b.school_zone_lower_secondary is None
-        for b in s.buildings),
+        b.school_zone_primary is None or b.school_zone_lower_secondary is None for b in s.buildings
+    ),
     "wheelchair need": lambda s: any(h.needs.wheelchair for h in s.households),
     "step_free need": lambda s: any(h.needs.step_free for h in s.households),
     "staffed need": lambda s: any(h.needs.staffed for h in s.households),
@@ -191,49 +226,57 @@ FEATURES: dict[str, Callable[[Scenario], bool]] = {
     "4+ bedrooms": lambda s: any(d.bedrooms >= 4 for d in s.dwellings),
     "rooms missing": lambda s: any(d.rooms is None for d in s.dwellings),
     "area missing": lambda s: any(d.area_m2 is None for d in s.dwellings),
-    **{f"{c.value} dwelling": (lambda c: lambda s: any(d.category is c for d in s.dwellings))(c)  # noqa: B023
-       for c in Category},
+    **{
+        f"{c.value} dwelling": (lambda c: lambda s: any(d.category is c for d in s.dwellings))(c)  # noqa: B023
+        for c in Category
+    },
     "active use": lambda s: any(h.substance_use is SubstanceUse.active for h in s.households),
     "recovery": lambda s: any(h.substance_use is SubstanceUse.recovery for h in s.households),
     "high_need flag": lambda s: any(h.high_need for h in s.households),
     "active_use building": lambda s: any(b.profile is Profile.active_use for b in s.buildings),
     "recovery building": lambda s: any(b.profile is Profile.recovery for b in s.buildings),
     "ordinary building with active residents": lambda s: any(
-        b.profile is Profile.ordinary and b.residents.active for b in s.buildings),
+        b.profile is Profile.ordinary and b.residents.active for b in s.buildings
+    ),
     "ordinary building with recovery residents": lambda s: any(
-        b.profile is Profile.ordinary and b.residents.recovery for b in s.buildings),
+        b.profile is Profile.ordinary and b.residents.recovery for b in s.buildings
+    ),
     "ordinary building at its cap": lambda s: any(
-        b.profile is Profile.ordinary and b.residents.high_need >= _cap(s)(b)
-        for b in s.buildings),
+        b.profile is Profile.ordinary and b.residents.high_need >= _cap(s)(b) for b in s.buildings
+    ),
     "ordinary building one below its cap": lambda s: any(
         b.profile is Profile.ordinary and b.residents.high_need == _cap(s)(b) - 1
-        for b in s.buildings),
+        for b in s.buildings
+    ),
     "shared cluster": lambda s: any(
-        n >= 2 for n in Counter(b.cluster for b in s.buildings if b.cluster).values()),
+        n >= 2 for n in Counter(b.cluster for b in s.buildings if b.cluster).values()
+    ),
     "women site": lambda s: any(b.gender == "women" for b in s.buildings),
     "men site": lambda s: any(b.gender == "men" for b in s.buildings),
     "youth site": lambda s: any(b.max_age is not None for b in s.buildings),
-    "senior site": lambda s: any(b.min_age is not None and b.min_age >= 60
-                                 for b in s.buildings),
+    "senior site": lambda s: any(b.min_age is not None and b.min_age >= 60 for b in s.buildings),
     "district quota": lambda s: any(t.max_new_high_need is not None for t in s.districts),
     "future availability": lambda s: any(d.available_from > s.as_of for d in s.dwellings),
     "board approval days": lambda s: any(d.board_approval_days > 0 for d in s.dwellings),
     "future release": lambda s: any(
         h.situation.release_on is not None and h.situation.release_on > s.as_of
-        for h in s.households),
+        for h in s.households
+    ),
     "ready_from": lambda s: any(h.ready_from is not None for h in s.households),
     "max_rent": lambda s: any(h.max_rent is not None for h in s.households),
     "excluded districts": lambda s: any(h.excluded_districts for h in s.households),
-    "acceptable districts": lambda s: any(
-        h.acceptable_districts is not None for h in s.households),
+    "acceptable districts": lambda s: any(h.acceptable_districts is not None for h in s.households),
     "preferred districts": lambda s: any(h.preferred_districts for h in s.households),
     "three preferred districts": lambda s: any(
-        len(h.preferred_districts) == 3 for h in s.households),
+        len(h.preferred_districts) == 3 for h in s.households
+    ),
     "forbidden pair": lambda s: bool(s.locks.forbidden),
     "large household (6+)": lambda s: any(h.persons >= 6 for h in s.households),
     "youth main applicant": lambda s: any(h.main_applicant.age <= 25 for h in s.households),
-    **{f"priority {k}": (lambda k: lambda s: any(h.priority == k for h in s.households))(k)  # noqa: B023
-       for k in (1, 2, 3)},
+    **{
+        f"priority {k}": (lambda k: lambda s: any(h.priority == k for h in s.households))(k)  # noqa: B023
+        for k in (1, 2, 3)
+    },
 }
 
 
@@ -288,6 +331,7 @@ def test_tightness_makes_rounds_more_restrictive() -> None:
 
 # Hypothesis strategy ------------------------------------------------------------------
 
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario_strategy(max_households=8, max_dwellings=8))
 def test_strategy_yields_small_valid_scenarios(s: Scenario) -> None:
@@ -307,6 +351,7 @@ def test_buildings_hold_their_vacancies() -> None:
 
 
 # The bundled example week -------------------------------------------------------------
+
 
 def test_example_week_exercises_every_pairwise_rule() -> None:
     """Guards scenarios/example: valid, every pairwise rule decides some pair on its own,

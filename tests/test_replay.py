@@ -55,12 +55,14 @@ def test_policies_see_the_same_arrivals_and_vacancies(result: ReplayResult) -> N
 
 
 def test_same_seed_same_replay(town: Municipality, result: ReplayResult) -> None:
-    again = run_replay(town, resolve_all(["default"]),
-                       Settings(weeks=WEEKS - 1, seed=0, progress=False))
+    again = run_replay(
+        town, resolve_all(["default"]), Settings(weeks=WEEKS - 1, seed=0, progress=False)
+    )
     timing = {"solve_s", "wall_s"}
     for a, b in zip(again.runs[0].rows, result.runs[0].rows, strict=False):
-        assert {k: v for k, v in a.items() if k not in timing} == \
-            {k: v for k, v in b.items() if k not in timing}
+        assert {k: v for k, v in a.items() if k not in timing} == {
+            k: v for k, v in b.items() if k not in timing
+        }
 
 
 def test_streams_are_pure_functions_of_seed_process_week_and_key() -> None:
@@ -97,8 +99,11 @@ def test_flow_bookkeeping_offers_moves_and_declines(town: Municipality) -> None:
         as_of = town.start + dt.timedelta(days=7 * week)
         events = before_round(world, streams, week, as_of)
         scenario = world.round(as_of, policy)
-        forbidden = {(f.household, f.dwelling) for f in scenario.locks.forbidden
-                     if f.reason == DECLINED_REASON}
+        forbidden = {
+            (f.household, f.dwelling)
+            for f in scenario.locks.forbidden
+            if f.reason == DECLINED_REASON
+        }
         assert {p for p in declined if p[0] in world.waiting} <= forbidden
         proposal = propose(scenario)
         assert check_proposal(scenario, proposal) == []
@@ -137,12 +142,22 @@ def test_outputs_parquet_csv_png_html(result: ReplayResult, tmp_path: Path) -> N
     assert all(p.exists() for p in paths.values())
     # Outcomes by group (allocator.fairness): per seed, policy and group; one seed, no CI.
     groups = pd.read_csv(tmp_path / "fairness.csv")
-    assert list(groups.columns[:6]) == ["policy", "method", "seed", "group", "dimension",
-                                        "label"]
+    assert list(groups.columns[:6]) == ["policy", "method", "seed", "group", "dimension", "label"]
     assert set(groups["policy"]) == {"default", "greedy"} and set(groups["seed"]) == {0}
-    assert {"all", "families", "single_adults", "active_use", "recovery", "refugees",
-            "wheelchair", "priority_1", "priority_3", "situation_temporary", "origin_stromso",
-            "origin_konnerud"} <= set(groups["group"])
+    assert {
+        "all",
+        "families",
+        "single_adults",
+        "active_use",
+        "recovery",
+        "refugees",
+        "wheelchair",
+        "priority_1",
+        "priority_3",
+        "situation_temporary",
+        "origin_stromso",
+        "origin_konnerud",
+    } <= set(groups["group"])
     assert pd.read_csv(tmp_path / "fairness_summary.csv")["ci_low"].isna().all()
     assert (tmp_path / "plots" / "fairness.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Likebehandling: utfall etter gruppe" in html and "rullestolbrukere" in html
@@ -151,31 +166,76 @@ def test_outputs_parquet_csv_png_html(result: ReplayResult, tmp_path: Path) -> N
 
 def test_cli_replay_writes_everything(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, [
-        "replay", str(DEFAULT_CONFIG), "--weeks", "2", "--policy", "default",
-        "--policy", "greedy", "--seed", "1", "--out", str(out), "--quiet", "--save-rounds"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "replay",
+            str(DEFAULT_CONFIG),
+            "--weeks",
+            "2",
+            "--policy",
+            "default",
+            "--policy",
+            "greedy",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+            "--save-rounds",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "default" in result.output and "greedy" in result.output
-    for name in ("kpis.parquet", "kpis.csv", "summary.csv", "report.html",
-                 "plots/waiting.png", "calibration.csv"):
+    for name in (
+        "kpis.parquet",
+        "kpis.csv",
+        "summary.csv",
+        "report.html",
+        "plots/waiting.png",
+        "calibration.csv",
+    ):
         assert (out / name).is_file(), name
     # A saved week is a normal round: load it and check the proposal made for it.
     week1 = out / "rounds" / "default" / "week-001.scenario.json"
-    checked = CliRunner().invoke(main, ["check", str(week1),
-                                        str(week1).replace("scenario", "proposal")])
+    checked = CliRunner().invoke(
+        main, ["check", str(week1), str(week1).replace("scenario", "proposal")]
+    )
     assert checked.exit_code == 0, checked.output
     assert load_scenario(week1).as_of == dt.date(2026, 1, 12)
 
 
 def test_cli_replay_accepts_a_folder_and_a_plain_scenario(tmp_path: Path) -> None:
     runner = CliRunner()
-    folder = runner.invoke(main, ["replay", str(DEFAULT_CONFIG.parent), "--weeks", "1",
-                                  "--policy", "greedy", "--out", str(tmp_path / "a"),
-                                  "--quiet"])
+    folder = runner.invoke(
+        main,
+        [
+            "replay",
+            str(DEFAULT_CONFIG.parent),
+            "--weeks",
+            "1",
+            "--policy",
+            "greedy",
+            "--out",
+            str(tmp_path / "a"),
+            "--quiet",
+        ],
+    )
     assert folder.exit_code == 0, folder.output
-    plain = runner.invoke(main, ["replay", str(ROOT / "scenarios" / "example"), "--weeks",
-                                 "2", "--policy", "default", "--out", str(tmp_path / "b"),
-                                 "--quiet"])
+    plain = runner.invoke(
+        main,
+        [
+            "replay",
+            str(ROOT / "scenarios" / "example"),
+            "--weeks",
+            "2",
+            "--policy",
+            "default",
+            "--out",
+            str(tmp_path / "b"),
+            "--quiet",
+        ],
+    )
     assert plain.exit_code == 0, plain.output
     m = load_source(ROOT / "scenarios" / "example")
     assert m.origin == "scenario"
@@ -183,8 +243,9 @@ def test_cli_replay_accepts_a_folder_and_a_plain_scenario(tmp_path: Path) -> Non
 
 
 def test_cli_replay_rejects_unknown_policy(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["replay", str(DEFAULT_CONFIG), "--policy", "nope",
-                                       "--out", str(tmp_path), "--quiet"])
+    result = CliRunner().invoke(
+        main, ["replay", str(DEFAULT_CONFIG), "--policy", "nope", "--out", str(tmp_path), "--quiet"]
+    )
     assert result.exit_code == 2
     assert "nope" in result.output
 

@@ -35,12 +35,12 @@ def validator(name: str) -> Any:
     schema = published(name)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def errors(name: str, document: Any) -> list[str]:
-    return [f"{list(e.absolute_path)}: {e.message}"
-            for e in validator(name).iter_errors(document)]
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator(name).iter_errors(document)]
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
@@ -50,7 +50,8 @@ def test_checked_in_schema_matches_the_models(name: str) -> None:
     assert path.read_text(encoding="utf-8") == rendered()[file_name(name)], (
         f"{path.name} differs from the models: the published contract changed. Review, "
         "bump SCHEMA_VERSION in models/proposal.py if it breaks clients, and run "
-        "`allocator schemas --out schemas/`")
+        "`allocator schemas --out schemas/`"
+    )
 
 
 def test_no_stray_schema_files() -> None:
@@ -89,12 +90,16 @@ def test_batch_outputs_validate(tmp_path: Path) -> None:
     source.write_text(json.dumps(tree), encoding="utf-8")
     out = tmp_path / "out"
     assert run_batch(source, out).exit_code in (0, 3)
-    for name, file in (("proposal", "proposal.json"), ("reservations", "reservations.json"),
-                       ("batch-run", "run.json")):
+    for name, file in (
+        ("proposal", "proposal.json"),
+        ("reservations", "reservations.json"),
+        ("batch-run", "run.json"),
+    ):
         document = json.loads((out / file).read_text(encoding="utf-8"))
         assert errors(name, document) == [], file
-        assert (document.get("schema_version") or document["run"]["schema_version"]) \
-            == SCHEMA_VERSION
+        assert (
+            document.get("schema_version") or document["run"]["schema_version"]
+        ) == SCHEMA_VERSION
 
 
 def test_schemas_command_writes_and_checks(tmp_path: Path) -> None:

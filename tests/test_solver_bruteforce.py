@@ -47,17 +47,31 @@ def _proposal(s: Scenario, ctx: Context, chosen: list[str | None]) -> Proposal:
         over = r7_clocks.breach(ctx, h, dw[d] if d else None)
         if over > 0:
             clock, limit = r7_clocks.clock_of(h, s.policy) or ("", dt.date.min)
-            breaches.append(Breach(household=h.id, clock=clock, deadline=limit, days_over=over,
-                                   dwelling=d, reason=Reason(code="x")))
+            breaches.append(
+                Breach(
+                    household=h.id,
+                    clock=clock,
+                    deadline=limit,
+                    days_over=over,
+                    dwelling=d,
+                    reason=Reason(code="x"),
+                )
+            )
     used = {d for d in chosen if d}
     return Proposal(
         run=RUN.model_copy(update={"as_of": s.as_of}),
         matches=matches,
         breaches=breaches,
-        unmatched=[Unmatched(household=h.id, reason=Reason(code="x"))
-                   for h, d in zip(s.households, chosen, strict=True) if d is None],
-        empty_dwellings=[EmptyDwelling(dwelling=d.id, reason=Reason(code="x"))
-                         for d in s.dwellings if d.id not in used],
+        unmatched=[
+            Unmatched(household=h.id, reason=Reason(code="x"))
+            for h, d in zip(s.households, chosen, strict=True)
+            if d is None
+        ],
+        empty_dwellings=[
+            EmptyDwelling(dwelling=d.id, reason=Reason(code="x"))
+            for d in s.dwellings
+            if d.id not in used
+        ],
     )
 
 
@@ -71,8 +85,11 @@ def fit_cost(s: Scenario, ctx: Context, h: Household, d: Dwelling) -> int:
     b = ctx.building_of(d)
     rank = 0
     if h.preferred_districts:
-        rank = (h.preferred_districts.index(b.district) if b.district in h.preferred_districts
-                else len(h.preferred_districts))
+        rank = (
+            h.preferred_districts.index(b.district)
+            if b.district in h.preferred_districts
+            else len(h.preferred_districts)
+        )
     spare = max(0, d.bedrooms - facts.bedrooms_needed(h))
     minutes = 0
     if p.school.mode == "hard":
@@ -84,17 +101,24 @@ def fit_cost(s: Scenario, ctx: Context, h: Household, d: Dwelling) -> int:
     days = max(0, (facts.move_in(s, h, d) - d.available_from).days)
     vacancy = _half_up(facts.exact(w.vacancy_per_rent_day) * facts.exact(d.rent) * days / 30)
     burden = ctx.districts[b.district].burden
-    concentration = (_half_up(w.concentration * facts.exact(burden))
-                     if facts.high_need(h, p) else 0)
-    return (w.preference * rank + w.spare_bedroom * spare + w.school_travel_minute * minutes
-            + vacancy + concentration)
+    concentration = _half_up(w.concentration * facts.exact(burden)) if facts.high_need(h, p) else 0
+    return (
+        w.preference * rank
+        + w.spare_bedroom * spare
+        + w.school_travel_minute * minutes
+        + vacancy
+        + concentration
+    )
 
 
 def ranking(s: Scenario, ctx: Context, chosen: list[str | None]) -> tuple:
     """Smaller is better: (weighted breaches, weighted days over, -points, fit, serial)."""
     p, w = s.policy, s.policy.weights
-    clock_on = {"temporary": p.temporary.mode == "hard", "release": p.deadlines.release == "hard",
-                "refugee": p.deadlines.refugee == "hard"}
+    clock_on = {
+        "temporary": p.temporary.mode == "hard",
+        "release": p.deadlines.release == "hard",
+        "refugee": p.deadlines.refugee == "hard",
+    }
     weight = p.deadlines.weights.model_dump()
     dw = s.dwelling_by_id()
     breaches = days = points = fit = 0
@@ -109,16 +133,19 @@ def ranking(s: Scenario, ctx: Context, chosen: list[str | None]) -> tuple:
             points += w.priority_points[h.priority] + w.waiting_points_per_day * waiting
             fit += fit_cost(s, ctx, h, dw[d])
     housed = {h.id for h, d in zip(s.households, chosen, strict=True) if d is not None}
-    serial = tuple(h.id not in housed for h in
-                   sorted(s.households, key=lambda x: (x.approved_on, x.id)))
+    serial = tuple(
+        h.id not in housed for h in sorted(s.households, key=lambda x: (x.approved_on, x.id))
+    )
     return breaches, days, -points, fit, serial
 
 
 def best_by_enumeration(s: Scenario) -> tuple[tuple, list[list[str | None]]]:
     """The best ranking and every assignment attaining it."""
     ctx = Context.of(s)
-    options = [[None, *[d.id for d in s.dwellings if not pair_violations(s, h.id, d.id)]]
-               for h in s.households]
+    options = [
+        [None, *[d.id for d in s.dwellings if not pair_violations(s, h.id, d.id)]]
+        for h in s.households
+    ]
     best, winners = None, []
     for chosen in _assignments(options):
         if check_proposal(s, _proposal(s, ctx, chosen)):
@@ -168,8 +195,13 @@ def test_equal_households_go_by_approval_date_then_id() -> None:
     s = scenario(dwellings=[dwelling("W1")], households=earlier)
     # Equal points need equal waiting: the later one waited a day less, so add a day of
     # priority points to it by the cap instead: both waited past the cap.
-    s = s.model_copy(update={"policy": s.policy.model_copy(update={
-        "weights": s.policy.weights.model_copy(update={"waiting_cap_days": 10})})})
+    s = s.model_copy(
+        update={
+            "policy": s.policy.model_copy(
+                update={"weights": s.policy.weights.model_copy(update={"waiting_cap_days": 10})}
+            )
+        }
+    )
     assert [m.household for m in propose(s).matches] == ["B"]
     same_day = [household("B", approved_on="2026-10-01"), household("A", approved_on="2026-10-01")]
     s = scenario(dwellings=[dwelling("W1")], households=same_day)
@@ -183,10 +215,13 @@ def test_serial_tie_break_beats_the_sum_of_ranks() -> None:
     housed. Here X0 and X3 use active substances, X1 and X2 are in recovery, and the two
     flats share a building, so one pair or the other moves in (R6). Points: 530, 529, 528,
     527: both pairs 1057. The earliest approved, X0, is housed: {X0, X3}."""
+
     def build(names: list[str]) -> Scenario:
         kinds = ["active", "recovery", "recovery", "active"]
-        hs = [household(name, approved_on=f"2026-10-{24 + i}", adults=2, substance_use=kind)
-              for i, (name, kind) in enumerate(zip(names, kinds, strict=True))]
+        hs = [
+            household(name, approved_on=f"2026-10-{24 + i}", adults=2, substance_use=kind)
+            for i, (name, kind) in enumerate(zip(names, kinds, strict=True))
+        ]
         return scenario(dwellings=[dwelling("W1"), dwelling("W2")], households=hs)
 
     for names in (["X0", "X1", "X2", "X3"], ["Q9", "A1", "M5", "B7"]):

@@ -41,10 +41,13 @@ def test_solver_proposals_pass_the_checker(scenario) -> None:  # type: ignore[no
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenario_strategy(max_households=20, max_dwellings=30),
-       st.lists(st.sampled_from(FAMILIES), min_size=1, max_size=3, unique=True))
+@given(
+    scenario_strategy(max_households=20, max_dwellings=30),
+    st.lists(st.sampled_from(FAMILIES), min_size=1, max_size=3, unique=True),
+)
 def test_relaxed_policies_pass_the_checker_under_the_same_policy(  # type: ignore[no-untyped-def]
-        scenario, families) -> None:
+    scenario, families
+) -> None:
     """Rule families switched off (the price-of-rules switches): the solver and the checker
     read the same switches, so the proposal still breaks nothing that remains in force."""
     update = relax(families)

@@ -37,8 +37,9 @@ def test_dominance_reduction_and_certificates_keep_the_optimum(s: Scenario) -> N
     # The tie-break's blocks depend on which households it must order (fewer when the
     # relaxation proves the rest), so only the tiers above it are compared by value.
     ranked = [(t.name, t.objective) for t in full.tiers if not t.name.startswith("tiebreak")]
-    assert [(t.name, t.objective) for t in fast.tiers
-            if not t.name.startswith("tiebreak")] == ranked
+    assert [
+        (t.name, t.objective) for t in fast.tiers if not t.name.startswith("tiebreak")
+    ] == ranked
 
 
 def test_reduction_keeps_every_special_household_pair() -> None:
@@ -47,8 +48,9 @@ def test_reduction_keeps_every_special_household_pair() -> None:
     pairs = candidate_pairs(data)
     kept = np.zeros(len(pairs), dtype=bool)
     kept[pairs.undominated(data.D + 3)] = True
-    special = (data.high_need[pairs.h] | (data.substance[pairs.h] != 0)
-               | data.has_clock[pairs.h])  # every clock, due or not (refugees arrive later)
+    special = (
+        data.high_need[pairs.h] | (data.substance[pairs.h] != 0) | data.has_clock[pairs.h]
+    )  # every clock, due or not (refugees arrive later)
     assert kept[special].all()
     assert kept.sum() < len(pairs)  # plain households beyond the best D + 3 per dwelling go
     per_dwelling = np.bincount(pairs.d[kept & ~special], minlength=data.D)

@@ -20,8 +20,13 @@ from scenarios.sized_round import sized_round
 @pytest.fixture(scope="module")
 def scenario():  # type: ignore[no-untyped-def]
     s = sized_round(seed=11, dwellings=60, households=400)
-    return s.model_copy(update={"policy": s.policy.model_copy(
-        update={"solver": s.policy.solver.model_copy(update={"time_limit_s": 20.0})})})
+    return s.model_copy(
+        update={
+            "policy": s.policy.model_copy(
+                update={"solver": s.policy.solver.model_copy(update={"time_limit_s": 20.0})}
+            )
+        }
+    )
 
 
 def _keys(p: pairs_module.Pairs) -> list[tuple[int, int]]:
@@ -29,7 +34,8 @@ def _keys(p: pairs_module.Pairs) -> list[tuple[int, int]]:
 
 
 def test_streamed_selection_equals_selection_from_all_pairs(
-        scenario, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     data = build_round_data(scenario)
     full = candidate_pairs(data)
     once = sparse._Selection(data)
@@ -57,7 +63,8 @@ def test_streamed_selection_equals_selection_from_all_pairs(
 
 
 def test_sparsified_proposal_keeps_the_rules_and_the_exact_deadline_tier(
-        scenario, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     exact = propose(scenario)
     assert exact.run.status == "OPTIMAL"  # so tier 2 below is a true upper limit
     monkeypatch.setattr(sparse, "SPARSIFY_ABOVE", 100)

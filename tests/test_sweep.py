@@ -73,12 +73,19 @@ def boom_replays(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cell_module, "run_policy", run_policy)
 
 
-def make_grid(policies: list[Any], seeds: list[int], weeks: int = WEEKS_PER_CELL,
-              baseline: str | None = None) -> Grid:
-    spec = GridFile.model_validate({
-        "name": "test", "weeks": weeks, "seeds": seeds, "baseline": baseline,
-        "scenarios": [{"name": "drammen", "path": str(DEFAULT_CONFIG)}],
-        "policies": policies})
+def make_grid(
+    policies: list[Any], seeds: list[int], weeks: int = WEEKS_PER_CELL, baseline: str | None = None
+) -> Grid:
+    spec = GridFile.model_validate(
+        {
+            "name": "test",
+            "weeks": weeks,
+            "seeds": seeds,
+            "baseline": baseline,
+            "scenarios": [{"name": "drammen", "path": str(DEFAULT_CONFIG)}],
+            "policies": policies,
+        }
+    )
     return resolve_grid(spec, Path.cwd())
 
 
@@ -112,8 +119,7 @@ def replay_one_by_one(grid: Grid) -> tuple[pd.DataFrame, pd.DataFrame]:
     for cell in grid.cells():
         m = generate(DEFAULT_CONFIG, cell.seed)
         spec = PolicySpec(cell.policy, cell.rules, "cp-sat", "test")
-        result = run_replay(m, [spec], Settings(weeks=cell.weeks, seed=cell.seed,
-                                                progress=False))
+        result = run_replay(m, [spec], Settings(weeks=cell.weeks, seed=cell.seed, progress=False))
         weeks += [cell.columns() | row for row in result.kpis()]
         summaries += [cell.columns() | row for row in result.summary()]
     return typed(pd.DataFrame(weeks)), pd.DataFrame(summaries)
@@ -125,8 +131,7 @@ def test_sweep_equals_replays_run_one_by_one(swept: Path, grid: Grid) -> None:
     got_cells = read_table(swept, ids, CELLS)
     want_weeks, want_cells = replay_one_by_one(grid)
     assert len(got_weeks) == 8 * WEEKS_PER_CELL
-    pd.testing.assert_frame_equal(got_weeks, want_weeks.drop(columns=TIMING),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(got_weeks, want_weeks.drop(columns=TIMING), check_exact=True)
     kpis = [c for c in want_cells.columns if c not in TIMING]
     pd.testing.assert_frame_equal(got_cells[kpis], typed(want_cells)[kpis], check_exact=True)
     assert got_cells["violations"].sum() == 0
@@ -179,10 +184,13 @@ def test_failed_cell_is_retried_once_and_reported(client: Any, tmp_path: Path) -
     outcome = run_sweep(g, tmp_path, client=client, progress=False, task=always_fails)
     assert sorted(c.policy for c in outcome.cells if c.id in outcome.done) == ["alle", "alle"]
     failures = json.loads((tmp_path / "failures.json").read_text())
-    assert sorted((f["policy"], f["seed"], f["attempts"]) for f in failures) == \
-        [("boom", 0, 2), ("boom", 1, 2)]
-    assert all(f["errors"] == [BOOM_ERROR] * 2 and f["traceback"]
-               for f in failures)  # the same error twice (deterministic), with a traceback
+    assert sorted((f["policy"], f["seed"], f["attempts"]) for f in failures) == [
+        ("boom", 0, 2),
+        ("boom", 1, 2),
+    ]
+    assert all(
+        f["errors"] == [BOOM_ERROR] * 2 and f["traceback"] for f in failures
+    )  # the same error twice (deterministic), with a traceback
     assert not any(cell_path(tmp_path, f["cell_id"]).exists() for f in failures)
     assert len(list((tmp_path / "cells").glob("*.parquet"))) == 2
     assert "feilet også i andre forsøk" in (tmp_path / "report.html").read_text("utf-8")
@@ -209,8 +217,7 @@ def test_a_cell_that_fails_once_lands_on_its_retry(client: Any, tmp_path: Path) 
     assert json.loads((tmp_path / "out" / "failures.json").read_text()) == []
 
 
-def test_resume_skips_finished_cells(client: Any, swept: Path, grid: Grid,
-                                     tmp_path: Path) -> None:
+def test_resume_skips_finished_cells(client: Any, swept: Path, grid: Grid, tmp_path: Path) -> None:
     out = tmp_path / "copy"
     shutil.copytree(swept, out)
     with pytest.raises(SweepExists):
@@ -232,10 +239,18 @@ def test_resume_skips_finished_cells(client: Any, swept: Path, grid: Grid,
 def test_cli_exit_codes_without_dask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     boom_replays(monkeypatch)
     grid_file = tmp_path / "grid.yaml"
-    grid_file.write_text(json.dumps({
-        "name": "cli", "weeks": 2, "seeds": [0],
-        "scenarios": [{"name": "drammen", "path": str(DEFAULT_CONFIG)}],
-        "policies": ["default", BOOM]}), encoding="utf-8")
+    grid_file.write_text(
+        json.dumps(
+            {
+                "name": "cli",
+                "weeks": 2,
+                "seeds": [0],
+                "scenarios": [{"name": "drammen", "path": str(DEFAULT_CONFIG)}],
+                "policies": ["default", BOOM],
+            }
+        ),
+        encoding="utf-8",
+    )
     runner = CliRunner()
     out = tmp_path / "out"
     args = ["sweep", str(grid_file), "--workers", "0", "--out", str(out), "--quiet"]
@@ -253,9 +268,12 @@ def test_cli_exit_codes_without_dask(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_cell_ids_are_stable_and_sensitive(grid: Grid) -> None:
     ids = [c.id for c in grid.cells()]
     assert len(set(ids)) == 8
-    assert ids == [c.id for c in make_grid([{"name": "alle"},
-                                             {"name": "uten-R5", "relax": ["R5"]}],
-                                            [0, 1, 2, 3]).cells()]
+    assert ids == [
+        c.id
+        for c in make_grid(
+            [{"name": "alle"}, {"name": "uten-R5", "relax": ["R5"]}], [0, 1, 2, 3]
+        ).cells()
+    ]
     longer = grid.with_overrides(weeks=WEEKS_PER_CELL + 1)
     assert not set(ids) & {c.id for c in longer.cells()}
 
@@ -279,9 +297,10 @@ def test_price_of_rules_grid_relaxes_one_family_each() -> None:
     assert by_name["uten-R8"][1].needs.mode == "off"
     # Every family is relaxed by policy switches alone (solver and checker read them).
     assert all(c.transforms == () for c in g.cells())
-    changed = {name: {k for k, v in p.model_dump().items()
-                      if k != "name" and v != base.model_dump()[k]}
-               for name, (_, p) in by_name.items()}
+    changed = {
+        name: {k for k, v in p.model_dump().items() if k != "name" and v != base.model_dump()[k]}
+        for name, (_, p) in by_name.items()
+    }
     assert changed["uten-R2"] == {"occupancy"} and changed["uten-R3"] == {"location"}
     assert changed["uten-R7"] == {"temporary"} and changed["uten-R8"] == {"needs"}
     assert all(RELAXATIONS[f].family == f for f in FAMILIES)
@@ -292,15 +311,26 @@ def test_transforms_keep_common_random_numbers() -> None:
     m = generate(DEFAULT_CONFIG, 0)
     t = apply_transforms(m, ("open_location", "drop_needs"))
     assert [h.id for h in t.waiting] == [h.id for h in m.waiting]
-    assert all(h.acceptable_districts is None and not h.excluded_districts
-               and not h.needs.wheelchair and h.max_rent is None for h in t.waiting)
+    assert all(
+        h.acceptable_districts is None
+        and not h.excluded_districts
+        and not h.needs.wheelchair
+        and h.max_rent is None
+        for h in t.waiting
+    )
     assert any(h.acceptable_districts is not None for h in m.waiting)  # m is untouched
     f, g = m.household_factory(), t.household_factory()
-    drawn = [(f.draw(random.Random(k), f"X{k}", m.start),
-              g.draw(random.Random(k), f"X{k}", m.start)) for k in range(100)]
-    assert all(a.children == b.children and a.approved_on == b.approved_on
-               and a.preferred_districts == b.preferred_districts
-               and a.needs.staffed == b.needs.staffed for a, b in drawn)
+    drawn = [
+        (f.draw(random.Random(k), f"X{k}", m.start), g.draw(random.Random(k), f"X{k}", m.start))
+        for k in range(100)
+    ]
+    assert all(
+        a.children == b.children
+        and a.approved_on == b.approved_on
+        and a.preferred_districts == b.preferred_districts
+        and a.needs.staffed == b.needs.staffed
+        for a, b in drawn
+    )
     assert all(b.max_rent is None and b.acceptable_districts is None for _, b in drawn)
 
 

@@ -36,16 +36,27 @@ def model_pair_codes(s: Scenario, household: str, dwelling: str) -> list[str]:
 
 
 @pytest.mark.parametrize("h, d, b, policy, extras, expected, breach", PAIR_CASES)
-def test_every_pairwise_boundary_case_agrees(h, d, b, policy, extras, expected,  # type: ignore[no-untyped-def]
-                                             breach) -> None:
+def test_every_pairwise_boundary_case_agrees(
+    h,
+    d,
+    b,
+    policy,
+    extras,
+    expected,  # type: ignore[no-untyped-def]
+    breach,
+) -> None:
     s = pair_scenario(h, d, b, policy, extras)
     assert model_pair_codes(s, "H1", "W1") == pair_violations(s, "H1", "W1") == expected
 
 
 def _placements(s: Scenario, rng: random.Random) -> list[tuple[str, str]]:
     """A random one-to-one set of pairs every pairwise rule allows (round rules ignored)."""
-    pairs = [(h.id, d.id) for h in s.households for d in s.dwellings
-             if not pair_violations(s, h.id, d.id)]
+    pairs = [
+        (h.id, d.id)
+        for h in s.households
+        for d in s.dwellings
+        if not pair_violations(s, h.id, d.id)
+    ]
     rng.shuffle(pairs)
     used_h: set[str] = set()
     used_d: set[str] = set()
@@ -73,9 +84,13 @@ def test_group_share_agrees_on_random_rounds(s: Scenario) -> None:
     mine, theirs = figures(data), group_cap(Context.of(s))
     assert mine.active == (theirs is not None)
     if theirs is not None:
-        assert (mine.most_placements, mine.members_fit, mine.target, mine.reserved,
-                mine.cap) == (theirs.most_placements, theirs.members_fit, theirs.target,
-                              theirs.reserved, theirs.cap)
+        assert (mine.most_placements, mine.members_fit, mine.target, mine.reserved, mine.cap) == (
+            theirs.most_placements,
+            theirs.members_fit,
+            theirs.target,
+            theirs.reserved,
+            theirs.cap,
+        )
         assert {data.household_ids[i] for i in np.flatnonzero(mine.counted)} == theirs.counted
     _rules_agree(s)
 
@@ -92,15 +107,21 @@ def _rules_agree(s: Scenario) -> None:
     placed = _placements(s, rng)
     hs = np.array([data.household_index[h] for h, _ in placed], dtype=np.int64)
     ds = np.array([data.dwelling_index[d] for _, d in placed], dtype=np.int64)
-    model = {(code, placed[k][0], placed[k][1])
-             for code, broken in broken_rules(data, hs, ds).items()
-             for k in np.flatnonzero(broken)}
-    proposal = Proposal(run=RunInfo(id="twin", as_of=s.as_of, input_sha256="", policy_sha256=""),
-                        matches=[Match(household=h, dwelling=d, move_in=s.as_of)
-                                 for h, d in placed])
+    model = {
+        (code, placed[k][0], placed[k][1])
+        for code, broken in broken_rules(data, hs, ds).items()
+        for k in np.flatnonzero(broken)
+    }
+    proposal = Proposal(
+        run=RunInfo(id="twin", as_of=s.as_of, input_sha256="", policy_sha256=""),
+        matches=[Match(household=h, dwelling=d, move_in=s.as_of) for h, d in placed],
+    )
     ctx = Context.of(s)
-    checker = {(v.code, v.household, v.dwelling)
-               for rule in PLACEMENT_RULES for v in rule.check(ctx, proposal)}
+    checker = {
+        (v.code, v.household, v.dwelling)
+        for rule in PLACEMENT_RULES
+        for v in rule.check(ctx, proposal)
+    }
     assert model == checker
 
 

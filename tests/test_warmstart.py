@@ -18,8 +18,12 @@ from models.scenario import Scenario
 from scenarios.random_scenario import scenario_strategy
 
 # Deadline 2026-12-09; the next round's earliest move-in is 2026-12-14 (5 days over).
-DUE = household("FAMILY", approved_on="2026-06-01", children=[{"age": 2}],
-                situation={"kind": "temporary", "since": "2026-09-10"})
+DUE = household(
+    "FAMILY",
+    approved_on="2026-06-01",
+    children=[{"age": 2}],
+    situation={"kind": "temporary", "since": "2026-09-10"},
+)
 
 
 def _tiny_limit(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,13 +31,13 @@ def _tiny_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(warmstart, "flow_cost_limit", lambda H, D: 10_000)
 
 
-def test_a_late_move_is_never_scored_worse_than_waiting(monkeypatch: pytest.MonkeyPatch
-                                                        ) -> None:
+def test_a_late_move_is_never_scored_worse_than_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     # The only dwelling is free 2027-01-10: moving in is 32 days over the cap. Leaving the
     # family unmatched counts at least as many days (the latest move-in this round could
     # give it), so housing it late is not worse on tier 1 and better on tier 2.
-    s = scenario(dwellings=[dwelling("W1", bedrooms=2, available_from="2027-01-10")],
-                 households=[DUE])
+    s = scenario(
+        dwellings=[dwelling("W1", bedrooms=2, available_from="2027-01-10")], households=[DUE]
+    )
     data = build_round_data(s)
     pairs = candidate_pairs(data)
     assert pairs.unmatched_over_h[0] == 32 and pairs.matched_breach()[1][0] == 32
@@ -59,8 +63,10 @@ def test_approximate_warm_start_keeps_round_rules_and_fixed_tier_one(s: Scenario
     assert keeps_round_rules(data, pairs, approx)
     assert approx[fixed].all()
     assert breaches.value(approx) <= breaches.value(exact)
-    assert (breaches.value(approx), days.value(approx)) <= (breaches.value(exact),
-                                                            days.value(exact))
+    assert (breaches.value(approx), days.value(approx)) <= (
+        breaches.value(exact),
+        days.value(exact),
+    )
 
 
 def test_a_stage_out_of_time_keeps_the_starting_solution_as_feasible() -> None:

@@ -55,9 +55,14 @@ API_VERSION = "1"
 _REF = "#/components/schemas/{model}"
 
 _MODELS: list[tuple[type[BaseModel], str]] = [
-    (Scenario, "validation"), (Proposal, "validation"),
-    (Health, "serialization"), (ErrorBody, "serialization"), (ProblemReport, "serialization"),
-    (JobAccepted, "serialization"), (JobView, "serialization"), (CheckResult, "serialization"),
+    (Scenario, "validation"),
+    (Proposal, "validation"),
+    (Health, "serialization"),
+    (ErrorBody, "serialization"),
+    (ProblemReport, "serialization"),
+    (JobAccepted, "serialization"),
+    (JobView, "serialization"),
+    (CheckResult, "serialization"),
     (CheckRequest, "validation"),
 ]
 
@@ -78,8 +83,13 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _body(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "description": description,
-                            "content": {"application/json": {"schema": schema}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/json": {"schema": schema}},
+        }
+    }
 
 
 _Responses = dict[int | str, dict[str, Any]]
@@ -96,17 +106,20 @@ def _problems(error: InputError, detail: str = "invalid input") -> JSONResponse:
 _bearer = HTTPBearer(auto_error=False, description="A token from ALLOCATOR_API_TOKENS.")
 
 
-def require_token(request: Request,
-                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-                  ) -> None:
+def require_token(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
     """Accept any configured token, compared in constant time; 401 otherwise."""
     given = (credentials.credentials if credentials else "").encode("utf-8")
     matched = False
     for token in request.app.state.token_bytes:  # no early exit: timing tells no token
         matched |= secrets.compare_digest(given, token)
     if credentials is None or not matched:
-        raise HTTPException(status_code=401, detail="missing or invalid bearer token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status_code=401,
+            detail="missing or invalid bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 def create_app(settings: ApiSettings | None = None, log: EventLog | None = None) -> FastAPI:
@@ -116,25 +129,41 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
     from allocator.web.db import make_engine
 
     engine = make_engine(settings.job_database_url())
-    store = JobStore(engine, settings.max_concurrent_jobs, settings.max_queued_jobs,
-                     settings.max_kept_jobs, settings.max_kept_bytes, log)
+    store = JobStore(
+        engine,
+        settings.max_concurrent_jobs,
+        settings.max_queued_jobs,
+        settings.max_kept_jobs,
+        settings.max_kept_bytes,
+        log,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         with warnings_to(log):
             resumed = store.resume()
-            log.event("api.start", schema_version=SCHEMA_VERSION,
-                      counts={"tokens": len(settings.tokens),
-                              "max_concurrent_jobs": settings.max_concurrent_jobs,
-                              "resumed_jobs": resumed},
-                      time_limit_s=settings.time_limit_s)
+            log.event(
+                "api.start",
+                schema_version=SCHEMA_VERSION,
+                counts={
+                    "tokens": len(settings.tokens),
+                    "max_concurrent_jobs": settings.max_concurrent_jobs,
+                    "resumed_jobs": resumed,
+                },
+                time_limit_s=settings.time_limit_s,
+            )
             yield
             store.shutdown()
             log.event("api.stop", counts=store.counts())
 
-    app = FastAPI(title="Boligtildeling API", version=f"{API_VERSION} (schema {SCHEMA_VERSION})",
-                  summary="Propose and check allocations of municipal rental housing.",
-                  docs_url=None, redoc_url=None, lifespan=lifespan)
+    app = FastAPI(
+        title="Boligtildeling API",
+        version=f"{API_VERSION} (schema {SCHEMA_VERSION})",
+        summary="Propose and check allocations of municipal rental housing.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.jobs = store
     app.state.token_bytes = settings.token_bytes()
@@ -145,8 +174,11 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
         problems = []
         for e in error.errors():
             loc = [str(p) for p in e.get("loc") or ("",)]
-            problems.append(Problem(file=BODY, location=".".join(loc), field=loc[-1],
-                                    expected=str(e.get("msg", ""))))
+            problems.append(
+                Problem(
+                    file=BODY, location=".".join(loc), field=loc[-1], expected=str(e.get("msg", ""))
+                )
+            )
         return _problems(InputError(problems), "invalid request")
 
     @app.get("/v1/health", response_model=Health, tags=["service"], operation_id="health")
@@ -154,41 +186,63 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
         """Liveness: the server answers. No authentication, no data."""
         return Health()
 
-    @app.post("/v1/proposals", status_code=202, dependencies=auth, tags=["proposals"],
-              operation_id="submitProposal",
-              response_class=JSONResponse,
-              openapi_extra=_body(_ref(Scenario, "validation"),
-                                  "A scenario in the canonical tree, policy inline or omitted."),
-              responses={202: _json(_ref(JobAccepted), "Queued; poll the Location."),
-                         429: _json(_ref(ErrorBody), "Too many jobs waiting; retry later."),
-                         **_UNAUTHORIZED, **_TOO_LARGE, **_INVALID})
+    @app.post(
+        "/v1/proposals",
+        status_code=202,
+        dependencies=auth,
+        tags=["proposals"],
+        operation_id="submitProposal",
+        response_class=JSONResponse,
+        openapi_extra=_body(
+            _ref(Scenario, "validation"),
+            "A scenario in the canonical tree, policy inline or omitted.",
+        ),
+        responses={
+            202: _json(_ref(JobAccepted), "Queued; poll the Location."),
+            429: _json(_ref(ErrorBody), "Too many jobs waiting; retry later."),
+            **_UNAUTHORIZED,
+            **_TOO_LARGE,
+            **_INVALID,
+        },
+    )
     async def submit_proposal(request: Request) -> JSONResponse:
         """Validate the scenario and queue a solve; 202 with the job id."""
         body = await request.body()
         try:
             scenario = await run_in_threadpool(lambda: scenario_from_tree(parse_json(body)))
         except InputError as error:
-            log.event("proposal.rejected", status="invalid",
-                      counts={"problems": len(error.problems)})
+            log.event(
+                "proposal.rejected", status="invalid", counts={"problems": len(error.problems)}
+            )
             return _problems(error)
         limit = min(settings.time_limit_s, scenario.policy.solver.time_limit_s)
         rid = run_id(scenario_sha256(scenario), policy_sha256(scenario.policy), "cp-sat")
         try:
             job_id = await run_in_threadpool(store.submit, scenario, rid, limit)
         except QueueFull:
-            return JSONResponse({"detail": "too many jobs waiting; retry later"},
-                                status_code=429, headers={"Retry-After": "10"})
+            return JSONResponse(
+                {"detail": "too many jobs waiting; retry later"},
+                status_code=429,
+                headers={"Retry-After": "10"},
+            )
         location = f"/v1/proposals/{job_id}"
         accepted = JobAccepted(id=job_id, status="queued", run_id=rid, location=location)
-        return JSONResponse(accepted.model_dump(mode="json"), status_code=202,
-                            headers={"Location": location})
+        return JSONResponse(
+            accepted.model_dump(mode="json"), status_code=202, headers={"Location": location}
+        )
 
-    @app.get("/v1/proposals/{job_id}", dependencies=auth, tags=["proposals"],
-             operation_id="getProposal",
-             response_class=JSONResponse,
-             responses={200: _json(_ref(JobView), "The job; with the proposal when done."),
-                        404: _json(_ref(ErrorBody), "No such job (or forgotten)."),
-                        **_UNAUTHORIZED})
+    @app.get(
+        "/v1/proposals/{job_id}",
+        dependencies=auth,
+        tags=["proposals"],
+        operation_id="getProposal",
+        response_class=JSONResponse,
+        responses={
+            200: _json(_ref(JobView), "The job; with the proposal when done."),
+            404: _json(_ref(ErrorBody), "No such job (or forgotten)."),
+            **_UNAUTHORIZED,
+        },
+    )
     async def get_proposal(job_id: str) -> JSONResponse:
         """The status of a solve job and, when done, its proposal."""
         view = await run_in_threadpool(store.view, job_id)
@@ -196,12 +250,22 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
             return JSONResponse({"detail": "no such job"}, status_code=404)
         return JSONResponse(view)
 
-    @app.post("/v1/check", dependencies=auth, tags=["check"], response_class=JSONResponse,
-              operation_id="checkProposal",
-              openapi_extra=_body(_ref(CheckRequest, "validation"),
-                                  "A scenario and a proposal (also a manual one)."),
-              responses={200: _json(_ref(CheckResult), "The hard-rule violations, if any."),
-                         **_UNAUTHORIZED, **_TOO_LARGE, **_INVALID})
+    @app.post(
+        "/v1/check",
+        dependencies=auth,
+        tags=["check"],
+        response_class=JSONResponse,
+        operation_id="checkProposal",
+        openapi_extra=_body(
+            _ref(CheckRequest, "validation"), "A scenario and a proposal (also a manual one)."
+        ),
+        responses={
+            200: _json(_ref(CheckResult), "The hard-rule violations, if any."),
+            **_UNAUTHORIZED,
+            **_TOO_LARGE,
+            **_INVALID,
+        },
+    )
     async def check(request: Request) -> JSONResponse:
         """Check a proposal against every hard rule with the independent checker."""
         from allocator.checker import check_proposal
@@ -212,17 +276,25 @@ def create_app(settings: ApiSettings | None = None, log: EventLog | None = None)
         except InputError as error:
             return _problems(error)
         violations = await run_in_threadpool(check_proposal, scenario, proposal)
-        log.event("check.done", run_id=proposal.run.id, status="ok" if not violations
-                  else "violations", counts={"violations": len(violations)})
+        log.event(
+            "check.done",
+            run_id=proposal.run.id,
+            status="ok" if not violations else "violations",
+            counts={"violations": len(violations)},
+        )
         result = CheckResult(ok=not violations, count=len(violations), violations=violations)
         return JSONResponse(result.model_dump(mode="json"))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
-                                 description=__doc__, routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(
-                _components()[1])
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=__doc__,
+                routes=app.routes,
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(_components()[1])
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -28,8 +28,9 @@ def parse_json(body: bytes) -> Any:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputError([Problem(file=BODY, value=f"byte {error.start}",
-                                  expected="JSON in UTF-8")]) from None
+        raise InputError(
+            [Problem(file=BODY, value=f"byte {error.start}", expected="JSON in UTF-8")]
+        ) from None
     if not text.strip():
         raise InputError([Problem(file=BODY, expected="a JSON object; the body is empty")])
     # The file loader's parser: line and column of syntax errors, keys written twice,
@@ -47,39 +48,75 @@ def _kind(value: Any) -> str:
 def inline_problems(tree: Any, where: str = "$") -> list[Problem]:
     """Problems that make ``tree`` more than an inline scenario (file references, non-objects)."""
     if not isinstance(tree, dict):
-        return [Problem(file=BODY, location=where, value=_kind(tree),
-                        expected="a scenario object with as_of, districts, buildings, ...")]
+        return [
+            Problem(
+                file=BODY,
+                location=where,
+                value=_kind(tree),
+                expected="a scenario object with as_of, districts, buildings, ...",
+            )
+        ]
     problems = []
     policy = tree.get("policy")
     if policy is not None and not isinstance(policy, dict):
-        problems.append(Problem(file=BODY, location=f"{where}.policy", field="policy",
-                                value=_kind(policy),
-                                expected="an inline policy object, or no policy (defaults); "
-                                         "the API does not read policy files"))
+        problems.append(
+            Problem(
+                file=BODY,
+                location=f"{where}.policy",
+                field="policy",
+                value=_kind(policy),
+                expected="an inline policy object, or no policy (defaults); "
+                "the API does not read policy files",
+            )
+        )
     if "tables" in tree:
-        problems.append(Problem(file=BODY, location=f"{where}.tables", field="tables",
-                                value=_kind(tree["tables"]),
-                                expected="inline tables; the API does not read workbooks"))
+        problems.append(
+            Problem(
+                file=BODY,
+                location=f"{where}.tables",
+                field="tables",
+                value=_kind(tree["tables"]),
+                expected="inline tables; the API does not read workbooks",
+            )
+        )
     for table in TABLES:
         value = tree.get(table)
         if value is not None and not isinstance(value, list):
-            problems.append(Problem(file=BODY, location=f"{where}.{table}", field=table,
-                                    value=_kind(value),
-                                    expected=f"an inline list of {table} records; the API "
-                                             "does not read table files"))
+            problems.append(
+                Problem(
+                    file=BODY,
+                    location=f"{where}.{table}",
+                    field=table,
+                    value=_kind(value),
+                    expected=f"an inline list of {table} records; the API "
+                    "does not read table files",
+                )
+            )
     locks = tree.get("locks")
     if locks is not None:
         if not isinstance(locks, dict):
-            problems.append(Problem(file=BODY, location=f"{where}.locks", field="locks",
-                                    value=_kind(locks),
-                                    expected="an object with the lists pinned and forbidden"))
+            problems.append(
+                Problem(
+                    file=BODY,
+                    location=f"{where}.locks",
+                    field="locks",
+                    value=_kind(locks),
+                    expected="an object with the lists pinned and forbidden",
+                )
+            )
         else:
             for key in ("pinned", "forbidden"):
                 value = locks.get(key)
                 if value is not None and not isinstance(value, list):
-                    problems.append(Problem(file=BODY, location=f"{where}.locks.{key}",
-                                            field=f"locks.{key}", value=_kind(value),
-                                            expected=f"an inline list of {key} pairs"))
+                    problems.append(
+                        Problem(
+                            file=BODY,
+                            location=f"{where}.locks.{key}",
+                            field=f"locks.{key}",
+                            value=_kind(value),
+                            expected=f"an inline list of {key} pairs",
+                        )
+                    )
     return problems
 
 
@@ -126,15 +163,23 @@ def proposal_from_tree(tree: Any, where: str = "$") -> Proposal:
 def check_inputs(tree: Any) -> tuple[Scenario, Proposal]:
     """Both parts of a /v1/check body, with the problems of both reported together."""
     if not isinstance(tree, dict) or set(tree) - {"scenario", "proposal"}:
-        raise InputError([Problem(file=BODY, location="$", value=_kind(tree),
-                                  expected="an object with exactly the keys scenario and "
-                                           "proposal")])
+        raise InputError(
+            [
+                Problem(
+                    file=BODY,
+                    location="$",
+                    value=_kind(tree),
+                    expected="an object with exactly the keys scenario and proposal",
+                )
+            ]
+        )
     problems: list[Problem] = []
     scenario = proposal = None
     for key in ("scenario", "proposal"):
         if key not in tree:
-            problems.append(Problem(file=BODY, location="$", field=key,
-                                    expected=f"a {key} object (required)"))
+            problems.append(
+                Problem(file=BODY, location="$", field=key, expected=f"a {key} object (required)")
+            )
     try:
         if "scenario" in tree:
             scenario = scenario_from_tree(tree["scenario"], "$.scenario")

@@ -22,7 +22,7 @@ import time
 import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Column,
@@ -134,13 +134,13 @@ class JobStore:
         with self._engine.connect() as conn:
             query = select(jobs_table.c.status, func.count()).group_by(jobs_table.c.status)
             for status, count in conn.execute(query):
-                out[status] = int(count)
+                out[str(status)] = cast(int, count)
         return out
 
     def kept_bytes(self) -> int:
         """Stored size of the finished jobs' documents."""
         with self._engine.connect() as conn:
-            total = conn.execute(
+            total: int = conn.execute(
                 select(func.coalesce(func.sum(jobs_table.c.bytes), 0)).where(
                     jobs_table.c.status.in_(FINISHED)
                 )
@@ -190,7 +190,7 @@ class JobStore:
                 .where(jobs_table.c.status == "running")
                 .values(status="queued", started_at=None)
             )
-            ids = list(
+            ids: list[str] = list(
                 conn.execute(
                     select(jobs_table.c.id)
                     .where(jobs_table.c.status == "queued")
@@ -266,7 +266,8 @@ class JobStore:
                 .order_by(jobs_table.c.seq.desc())
             ).all()
             kept, total, forget = 0, 0, []
-            for seq, size in rows:
+            for seq, stored in rows:
+                size = cast(int, stored)
                 if kept < self._max_kept and total + size <= self._max_kept_bytes:
                     kept, total = kept + 1, total + size
                 else:

@@ -23,10 +23,17 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 async def _reply(send: Send, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -105,8 +112,9 @@ class InternalErrors:
         try:
             await self.app(scope, receive, watch)
         except Exception as error:
-            self.log.event("api.error", level="error", error=type(error).__name__,
-                           status="internal_error")
+            self.log.event(
+                "api.error", level="error", error=type(error).__name__, status="internal_error"
+            )
             if not started:
                 await _reply(send, 500, "internal error")
 
@@ -140,8 +148,9 @@ class AccessLog:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             code = status["code"]
-            self.log.event("http.request", level="warning" if code >= 500 else "info",
-                           http={"method": scope.get("method"), "route": template,
-                                 "status": code},
-                           timings={"duration_ms": round((time.monotonic() - started) * 1000,
-                                                         1)})
+            self.log.event(
+                "http.request",
+                level="warning" if code >= 500 else "info",
+                http={"method": scope.get("method"), "route": template, "status": code},
+                timings={"duration_ms": round((time.monotonic() - started) * 1000, 1)},
+            )

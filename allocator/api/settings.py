@@ -24,22 +24,27 @@ class ApiSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     tokens: tuple[SecretStr, ...] = Field(
-        (), description="Accepted bearer tokens (env ALLOCATOR_API_TOKENS, comma-separated).")
-    max_body_bytes: int = Field(5 * 1024 * 1024, ge=1024,
-                                description="Largest request body; larger gives 413.")
+        (), description="Accepted bearer tokens (env ALLOCATOR_API_TOKENS, comma-separated)."
+    )
+    max_body_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, description="Largest request body; larger gives 413."
+    )
     max_concurrent_jobs: int = Field(1, ge=1, le=32, description="Solves running at once.")
     max_queued_jobs: int = Field(16, ge=1, description="Jobs waiting; more gives 429.")
     max_kept_jobs: int = Field(200, ge=1, description="Finished jobs kept.")
     max_kept_bytes: int = Field(
-        256 * 1024 * 1024, ge=1024,
+        256 * 1024 * 1024,
+        ge=1024,
         description="Stored size (compressed JSON) of the finished jobs kept; the oldest "
-                    "are forgotten beyond it.")
+        "are forgotten beyond it.",
+    )
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL of the job store; None = SQLite file api-jobs.db "
-                          "in the data directory ($ALLOCATOR_DATA_DIR, else "
-                          "~/.local/share/boligtildeling).")
-    time_limit_s: float = Field(30.0, gt=0,
-                                description="Cap on the policy's solver.time_limit_s.")
+        None,
+        description="SQLAlchemy URL of the job store; None = SQLite file api-jobs.db "
+        "in the data directory ($ALLOCATOR_DATA_DIR, else "
+        "~/.local/share/boligtildeling).",
+    )
+    time_limit_s: float = Field(30.0, gt=0, description="Cap on the policy's solver.time_limit_s.")
     log_file: Path | None = Field(None, description="JSON-lines log; None = stderr.")
     log_level: str = Field("info", pattern="^(debug|info|warning|error)$")
 

@@ -29,8 +29,15 @@ def check_proposal(scenario: Scenario, proposal: Proposal) -> list[Violation]:
         for rule in PAIR_RULES:
             message = rule.test(ctx, h, d)
             if message is not None:
-                found.append(Violation(rule=rule.rule, code=rule.code, household=match.household,
-                                       dwelling=match.dwelling, message=message))
+                found.append(
+                    Violation(
+                        rule=rule.rule,
+                        code=rule.code,
+                        household=match.household,
+                        dwelling=match.dwelling,
+                        message=message,
+                    )
+                )
     for round_rule in ROUND_RULES:
         found.extend(round_rule.check(ctx, proposal))
     return sorted(found, key=_order)
@@ -44,8 +51,7 @@ def pair_violations(scenario: Scenario, household_id: str, dwelling_id: str) -> 
     return [code for code, _ in pair_reasons(scenario, household_id, dwelling_id)]
 
 
-def pair_reasons(scenario: Scenario, household_id: str,
-                 dwelling_id: str) -> list[tuple[str, str]]:
+def pair_reasons(scenario: Scenario, household_id: str, dwelling_id: str) -> list[tuple[str, str]]:
     """Like ``pair_violations``, with each rule's English explanation: ``(code, message)``."""
     ctx = _context(scenario)
     if household_id not in ctx.households:
@@ -64,8 +70,13 @@ def pair_reasons(scenario: Scenario, household_id: str,
 
 def _order(v: Violation) -> tuple[int, str, str, int, str]:
     """Deterministic order: rule number, household, dwelling, then code and message."""
-    return (int(v.rule[1:]), v.household or "", v.dwelling or "", CODE_ORDER.get(v.code, 99),
-            v.message)
+    return (
+        int(v.rule[1:]),
+        v.household or "",
+        v.dwelling or "",
+        CODE_ORDER.get(v.code, 99),
+        v.message,
+    )
 
 
 _last_context: Context | None = None

@@ -29,18 +29,26 @@ def check_duplicates(ctx: Context, proposal: Proposal) -> list[Violation]:
     out = []
     for hid, dwellings in by_household.items():
         if len(dwellings) > 1:
-            out.append(Violation(
-                rule="R1", code="duplicate_household", household=hid,
-                message=f"household {hid} is matched {len(dwellings)} times "
-                        f"(dwellings {', '.join(dwellings)}); at most once is allowed",
-            ))
+            out.append(
+                Violation(
+                    rule="R1",
+                    code="duplicate_household",
+                    household=hid,
+                    message=f"household {hid} is matched {len(dwellings)} times "
+                    f"(dwellings {', '.join(dwellings)}); at most once is allowed",
+                )
+            )
     for did, households in by_dwelling.items():
         if len(households) > 1:
-            out.append(Violation(
-                rule="R1", code="duplicate_dwelling", dwelling=did,
-                message=f"dwelling {did} is matched {len(households)} times "
-                        f"(households {', '.join(households)}); at most once is allowed",
-            ))
+            out.append(
+                Violation(
+                    rule="R1",
+                    code="duplicate_dwelling",
+                    dwelling=did,
+                    message=f"dwelling {did} is matched {len(households)} times "
+                    f"(households {', '.join(households)}); at most once is allowed",
+                )
+            )
     return out
 
 
@@ -48,20 +56,32 @@ def check_unknown_ids(ctx: Context, proposal: Proposal) -> list[Violation]:
     """R1: every id the proposal names exists in the scenario."""
     out = []
 
-    def unknown(kind: str, id_: str, where: str, household: str | None,
-                dwelling: str | None) -> None:
-        out.append(Violation(
-            rule="R1", code="unknown_id", household=household, dwelling=dwelling,
-            message=f"{where} names {kind} {id_}, which is not in the scenario",
-        ))
+    def unknown(
+        kind: str, id_: str, where: str, household: str | None, dwelling: str | None
+    ) -> None:
+        out.append(
+            Violation(
+                rule="R1",
+                code="unknown_id",
+                household=household,
+                dwelling=dwelling,
+                message=f"{where} names {kind} {id_}, which is not in the scenario",
+            )
+        )
 
     for m in proposal.matches:
         if m.household not in ctx.households:
-            unknown("household", m.household, f"match {m.household}–{m.dwelling}",
-                    m.household, m.dwelling)
+            unknown(
+                "household",
+                m.household,
+                f"match {m.household}–{m.dwelling}",
+                m.household,
+                m.dwelling,
+            )
         if m.dwelling not in ctx.dwellings:
-            unknown("dwelling", m.dwelling, f"match {m.household}–{m.dwelling}",
-                    m.household, m.dwelling)
+            unknown(
+                "dwelling", m.dwelling, f"match {m.household}–{m.dwelling}", m.household, m.dwelling
+            )
     for u in proposal.unmatched:
         if u.household not in ctx.households:
             unknown("household", u.household, "the unmatched list", u.household, None)
@@ -96,11 +116,16 @@ def check_pinned(ctx: Context, proposal: Proposal) -> list[Violation]:
         if got_d:
             found.append(f"the dwelling goes to {', '.join(got_d)}")
         instead = "; ".join(found) if found else "neither is matched"
-        out.append(Violation(
-            rule="R1", code="pinned_missing", household=pin.household, dwelling=pin.dwelling,
-            message=f"pinned pair {pin.household}–{pin.dwelling} is not in the proposal; "
-                    f"{instead}",
-        ))
+        out.append(
+            Violation(
+                rule="R1",
+                code="pinned_missing",
+                household=pin.household,
+                dwelling=pin.dwelling,
+                message=f"pinned pair {pin.household}–{pin.dwelling} is not in the proposal; "
+                f"{instead}",
+            )
+        )
     return out
 
 
@@ -114,11 +139,9 @@ def check_unmatched_list(ctx: Context, proposal: Proposal) -> list[Violation]:
         listed[u.household] += 1
     out = []
     for h in ctx.scenario.households:
-        problem = _side_problem("household", h.id, matched.get(h.id, []), listed[h.id],
-                                "unmatched")
+        problem = _side_problem("household", h.id, matched.get(h.id, []), listed[h.id], "unmatched")
         if problem:
-            out.append(Violation(rule="R1", code="unmatched_list", household=h.id,
-                                 message=problem))
+            out.append(Violation(rule="R1", code="unmatched_list", household=h.id, message=problem))
     return out
 
 

@@ -19,10 +19,14 @@ def crowding(ctx: Context, h: Household, d: Dwelling) -> str | None:
         facts_seen.append(f"{d.rooms} room(s)")
     if d.area_m2 is not None:
         need = policy.occupancy.min_area_per_person * n
-        facts_seen.append(f"{d.area_m2:g} m² (under {need:g} m² = "
-                          f"{policy.occupancy.min_area_per_person:g} m² per person)")
-    return (f"{n} person(s) in dwelling {d.id} with {' and '.join(facts_seen)} "
-            f"is crowded by the SSB definition")
+        facts_seen.append(
+            f"{d.area_m2:g} m² (under {need:g} m² = "
+            f"{policy.occupancy.min_area_per_person:g} m² per person)"
+        )
+    return (
+        f"{n} person(s) in dwelling {d.id} with {' and '.join(facts_seen)} "
+        f"is crowded by the SSB definition"
+    )
 
 
 def too_few_bedrooms(ctx: Context, h: Household, d: Dwelling) -> str | None:
@@ -30,8 +34,10 @@ def too_few_bedrooms(ctx: Context, h: Household, d: Dwelling) -> str | None:
     need = facts.bedrooms_needed(h)
     if ctx.policy.occupancy.bedrooms != "hard" or d.bedrooms >= need:
         return None
-    return (f"household {h.id} ({h.adults} adult(s), {len(h.children)} child(ren)) needs "
-            f"{need} bedroom(s); dwelling {d.id} has {d.bedrooms}")
+    return (
+        f"household {h.id} ({h.adults} adult(s), {len(h.children)} child(ren)) needs "
+        f"{need} bedroom(s); dwelling {d.id} has {d.bedrooms}"
+    )
 
 
 def too_many_bedrooms(ctx: Context, h: Household, d: Dwelling) -> str | None:
@@ -41,8 +47,10 @@ def too_many_bedrooms(ctx: Context, h: Household, d: Dwelling) -> str | None:
     extra = ctx.policy.occupancy.max_extra_bedrooms
     if ctx.policy.occupancy.bedrooms != "hard" or d.bedrooms <= need + extra:
         return None
-    return (f"dwelling {d.id} has {d.bedrooms} bedroom(s); household {h.id} needs {need} "
-            f"and at most {extra} spare bedroom(s) are allowed")
+    return (
+        f"dwelling {d.id} has {d.bedrooms} bedroom(s); household {h.id} needs {need} "
+        f"and at most {extra} spare bedroom(s) are allowed"
+    )
 
 
 PAIR_RULES = (

@@ -23,12 +23,14 @@ def not_acceptable_district(ctx: Context, h: Household, d: Dwelling) -> str | No
     An empty list is "given": no district is acceptable.
     """
     district = ctx.building_of(d).district
-    if (ctx.policy.location.mode != "hard" or h.acceptable_districts is None
-            or district in h.acceptable_districts):
+    if (
+        ctx.policy.location.mode != "hard"
+        or h.acceptable_districts is None
+        or district in h.acceptable_districts
+    ):
         return None
     accepted = ", ".join(h.acceptable_districts) or "none"
-    return (f"dwelling {d.id} is in district {district}; household {h.id} accepts only "
-            f"{accepted}")
+    return f"dwelling {d.id} is in district {district}; household {h.id} accepts only {accepted}"
 
 
 PAIR_RULES = (

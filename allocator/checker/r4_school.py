@@ -25,19 +25,25 @@ def school_continuity(ctx: Context, h: Household, d: Dwelling) -> str | None:
             continue
         level = facts.school_level(child, policy).replace("_", "-")
         zone = facts.building_zone(b, child, policy)
-        who = (f"child {number} of household {h.id} (age {child.age}, {level}) keeps "
-               f"school zone {child.school_zone}")
+        who = (
+            f"child {number} of household {h.id} (age {child.age}, {level}) keeps "
+            f"school zone {child.school_zone}"
+        )
         if zone == child.school_zone:
             continue
         if zone is None:
             return f"{who}; building {b.id} has no {level} school zone"
         minutes = ctx.access.get((zone, child.school_zone))
         if minutes is None:
-            return (f"{who}; building {b.id} is in {level} zone {zone} and no school_access "
-                    f"entry leads from {zone} to {child.school_zone}")
+            return (
+                f"{who}; building {b.id} is in {level} zone {zone} and no school_access "
+                f"entry leads from {zone} to {child.school_zone}"
+            )
         if minutes > limit:
-            return (f"{who}; building {b.id} is in {level} zone {zone}, {minutes} minutes "
-                    f"away; the limit is {limit}")
+            return (
+                f"{who}; building {b.id} is in {level} zone {zone}, {minutes} minutes "
+                f"away; the limit is {limit}"
+            )
     return None
 
 

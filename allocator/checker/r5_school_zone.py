@@ -19,8 +19,11 @@ def check_school_zone_quota(ctx: Context, proposal: Proposal) -> list[Violation]
     policy = ctx.policy
     if policy.spread.school_zone_quota != "hard":
         return []
-    quota = {z.id: z.max_new_high_need for z in ctx.scenario.school_zones
-             if z.max_new_high_need is not None}
+    quota = {
+        z.id: z.max_new_high_need
+        for z in ctx.scenario.school_zones
+        if z.max_new_high_need is not None
+    }
     new: dict[str, list[Match]] = defaultdict(list)
     for match, h, d in ctx.placements(proposal):
         zone = ctx.building_of(d).school_zone_primary
@@ -30,10 +33,20 @@ def check_school_zone_quota(ctx: Context, proposal: Proposal) -> list[Violation]
     for zone, matches in new.items():
         if len(matches) <= quota[zone]:
             continue
-        message = (f"school zone {zone} would receive {len(matches)} new high-need "
-                   f"households; its quota is {quota[zone]}")
-        out.extend(Violation(rule="R5", code="school_zone_quota", household=m.household,
-                             dwelling=m.dwelling, message=message) for m in matches)
+        message = (
+            f"school zone {zone} would receive {len(matches)} new high-need "
+            f"households; its quota is {quota[zone]}"
+        )
+        out.extend(
+            Violation(
+                rule="R5",
+                code="school_zone_quota",
+                household=m.household,
+                dwelling=m.dwelling,
+                message=message,
+            )
+            for m in matches
+        )
     return out
 
 

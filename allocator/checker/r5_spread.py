@@ -42,8 +42,15 @@ def check_building_cap(ctx: Context, proposal: Proposal) -> list[Violation]:
             f"floor({policy.spread.building_max_share:g} × {b.units} units))"
         )
         for m in matches:
-            out.append(Violation(rule="R5", code="building_cap", household=m.household,
-                                 dwelling=m.dwelling, message=message))
+            out.append(
+                Violation(
+                    rule="R5",
+                    code="building_cap",
+                    household=m.household,
+                    dwelling=m.dwelling,
+                    message=message,
+                )
+            )
     return out
 
 
@@ -65,11 +72,20 @@ def check_district_quota(ctx: Context, proposal: Proposal) -> list[Violation]:
         quota = district.max_new_high_need if district is not None else None
         if quota is None or len(matches) <= quota:
             continue
-        message = (f"district {district_id} would receive {len(matches)} new high-need "
-                   f"households; its quota is {quota}")
+        message = (
+            f"district {district_id} would receive {len(matches)} new high-need "
+            f"households; its quota is {quota}"
+        )
         for m in matches:
-            out.append(Violation(rule="R5", code="district_quota", household=m.household,
-                                 dwelling=m.dwelling, message=message))
+            out.append(
+                Violation(
+                    rule="R5",
+                    code="district_quota",
+                    household=m.household,
+                    dwelling=m.dwelling,
+                    message=message,
+                )
+            )
     return out
 
 

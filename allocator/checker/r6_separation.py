@@ -18,12 +18,15 @@ def site_profile(ctx: Context, h: Household, d: Dwelling) -> str | None:
     if ctx.policy.separation.sites != "hard":
         return None
     b = ctx.building_of(d)
-    wanted = {Profile.active_use: SubstanceUse.active,
-              Profile.recovery: SubstanceUse.recovery}.get(b.profile)
+    wanted = {Profile.active_use: SubstanceUse.active, Profile.recovery: SubstanceUse.recovery}.get(
+        b.profile
+    )
     if wanted is None or h.substance_use is wanted:
         return None
-    return (f"building {b.id} has profile {b.profile.value} and takes only households with "
-            f"substance_use {wanted.value}; household {h.id} has {h.substance_use.value}")
+    return (
+        f"building {b.id} has profile {b.profile.value} and takes only households with "
+        f"substance_use {wanted.value}; household {h.id} has {h.substance_use.value}"
+    )
 
 
 def site_gender(ctx: Context, h: Household, d: Dwelling) -> str | None:
@@ -36,8 +39,10 @@ def site_gender(ctx: Context, h: Household, d: Dwelling) -> str | None:
     if h.main_applicant.gender == wanted:
         return None
     got = h.main_applicant.gender or "not given"
-    return (f"building {b.id} is for {b.gender}; the main applicant of household {h.id} "
-            f"has gender {got}")
+    return (
+        f"building {b.id} is for {b.gender}; the main applicant of household {h.id} "
+        f"has gender {got}"
+    )
 
 
 def site_age(ctx: Context, h: Household, d: Dwelling) -> str | None:
@@ -52,8 +57,7 @@ def site_age(ctx: Context, h: Household, d: Dwelling) -> str | None:
     if not (too_young or too_old):
         return None
     band = f"{'' if b.min_age is None else b.min_age}–{'' if b.max_age is None else b.max_age}"
-    return (f"the main applicant of household {h.id} is {age}; building {b.id} takes ages "
-            f"{band}")
+    return f"the main applicant of household {h.id} is {age}; building {b.id} takes ages {band}"
 
 
 def check_separation(ctx: Context, proposal: Proposal) -> list[Violation]:
@@ -83,8 +87,9 @@ def check_separation(ctx: Context, proposal: Proposal) -> list[Violation]:
     for match, h, d in placements:
         if h.substance_use not in new:
             continue
-        other = (SubstanceUse.recovery if h.substance_use is SubstanceUse.active
-                 else SubstanceUse.active)
+        other = (
+            SubstanceUse.recovery if h.substance_use is SubstanceUse.active else SubstanceUse.active
+        )
         scope = facts.separation_scope(ctx.building_of(d), policy)
         old, added = existing[other][scope], new[other][scope]
         if old + added == 0:
@@ -93,12 +98,19 @@ def check_separation(ctx: Context, proposal: Proposal) -> list[Violation]:
         if scope.startswith("cluster"):
             where += f" (buildings {', '.join(members[scope])})"
         label = "in recovery" if other is SubstanceUse.recovery else "with active use"
-        out.append(Violation(
-            rule="R6", code="separation", household=match.household, dwelling=match.dwelling,
-            message=(f"household {h.id} ({h.substance_use.value}) placed in {where}, which "
-                     f"would hold {old + added} household(s) {label} "
-                     f"({old} existing + {added} new)"),
-        ))
+        out.append(
+            Violation(
+                rule="R6",
+                code="separation",
+                household=match.household,
+                dwelling=match.dwelling,
+                message=(
+                    f"household {h.id} ({h.substance_use.value}) placed in {where}, which "
+                    f"would hold {old + added} household(s) {label} "
+                    f"({old} existing + {added} new)"
+                ),
+            )
+        )
     return out
 
 

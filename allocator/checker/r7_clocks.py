@@ -70,10 +70,10 @@ def may_have_alone(ctx: Context, h: Household, d: Dwelling) -> bool:
 
     if any(rule.test(ctx, h, d) is not None for rule in PAIR_RULES):
         return False
-    lone = Proposal(run=RunInfo(id="alone", as_of=ctx.as_of, input_sha256="",
-                                policy_sha256=""),
-                    matches=[Match(household=h.id, dwelling=d.id,
-                                   move_in=facts.move_in(ctx.scenario, h, d))])
+    lone = Proposal(
+        run=RunInfo(id="alone", as_of=ctx.as_of, input_sha256="", policy_sha256=""),
+        matches=[Match(household=h.id, dwelling=d.id, move_in=facts.move_in(ctx.scenario, h, d))],
+    )
     return not any(rule.check(ctx, lone) for rule in PLACEMENT_RULES)
 
 
@@ -128,8 +128,9 @@ def expected_breaches(ctx: Context, proposal: Proposal) -> dict[str, _Expected]:
         moved_to = first.get(h.id)
         over = breach(ctx, h, moved_to)
         if over > 0:
-            out[h.id] = _Expected(found[0], found[1], over,
-                                  moved_to.id if moved_to is not None else None)
+            out[h.id] = _Expected(
+                found[0], found[1], over, moved_to.id if moved_to is not None else None
+            )
     return out
 
 
@@ -145,8 +146,15 @@ def check_breach_list(ctx: Context, proposal: Proposal) -> list[Violation]:
     out = []
 
     def report(hid: str, message: str) -> None:
-        out.append(Violation(rule="R7", code="breach_list", household=hid,
-                             dwelling=matched.get(hid), message=message))
+        out.append(
+            Violation(
+                rule="R7",
+                code="breach_list",
+                household=hid,
+                dwelling=matched.get(hid),
+                message=message,
+            )
+        )
 
     seen: set[str] = set()
     for entry in proposal.breaches:
@@ -175,10 +183,16 @@ def check_breach_list(ctx: Context, proposal: Proposal) -> list[Violation]:
             report(hid, f"breach entry of household {hid}: " + "; ".join(wrong))
     for hid, want in expected.items():
         if hid not in seen:
-            how = ("is unmatched" if want.dwelling is None else
-                   f"moves into {want.dwelling} too late or into temporary housing")
-            report(hid, f"household {hid} {how} ({want.clock} deadline {want.deadline}, "
-                        f"{want.days_over} day(s) over) but is not listed among the breaches")
+            how = (
+                "is unmatched"
+                if want.dwelling is None
+                else f"moves into {want.dwelling} too late or into temporary housing"
+            )
+            report(
+                hid,
+                f"household {hid} {how} ({want.clock} deadline {want.deadline}, "
+                f"{want.days_over} day(s) over) but is not listed among the breaches",
+            )
     return out
 
 
@@ -189,11 +203,15 @@ def _not_a_breach(h: Household, ctx: Context, dwelling_id: str | None) -> str:
     if found is None:
         return f"household {h.id} is listed as a breach but has no deadline clock"
     if dwelling_id is None:
-        return (f"household {h.id} is listed as a breach but is not due: its {found[0]} "
-                f"deadline {found[1]} is not before {facts.horizon(s)}")
+        return (
+            f"household {h.id} is listed as a breach but is not due: its {found[0]} "
+            f"deadline {found[1]} is not before {facts.horizon(s)}"
+        )
     moving = facts.move_in(s, h, ctx.dwellings[dwelling_id])
-    return (f"household {h.id} is listed as a breach but moves into {dwelling_id} on "
-            f"{moving}, within its {found[0]} deadline {found[1]}")
+    return (
+        f"household {h.id} is listed as a breach but moves into {dwelling_id} on "
+        f"{moving}, within its {found[0]} deadline {found[1]}"
+    )
 
 
 ROUND_RULES = (RoundRule("R7", "breach list", check_breach_list),)

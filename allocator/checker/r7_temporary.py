@@ -31,11 +31,15 @@ def temporary_family(ctx: Context, h: Household, d: Dwelling) -> str | None:
     s = ctx.scenario
     t = s.policy.temporary
     if not (t.allow_families or t.mode == "off"):
-        return (f"dwelling {d.id} is temporary housing and household {h.id} is a family "
-                f"with {facts.minors(h)} child(ren); the policy does not allow families there")
+        return (
+            f"dwelling {d.id} is temporary housing and household {h.id} is a family "
+            f"with {facts.minors(h)} child(ren); the policy does not allow families there"
+        )
     if is_due(h, s):
-        return (f"dwelling {d.id} is temporary housing and family {h.id} is due "
-                f"(deadline {deadline(h, s.policy)}); it must leave temporary housing")
+        return (
+            f"dwelling {d.id} is temporary housing and family {h.id} is due "
+            f"(deadline {deadline(h, s.policy)}); it must leave temporary housing"
+        )
     return None
 
 

@@ -32,8 +32,10 @@ def step_free(ctx: Context, h: Household, d: Dwelling) -> str | None:
     if not h.needs.step_free or facts.step_free_access(d):
         return None
     floor = "an unknown floor" if d.floor is None else f"floor {d.floor}"
-    return (f"household {h.id} needs step-free access; dwelling {d.id} is on {floor} "
-            f"without an elevator")
+    return (
+        f"household {h.id} needs step-free access; dwelling {d.id} is on {floor} "
+        f"without an elevator"
+    )
 
 
 def staffed(ctx: Context, h: Household, d: Dwelling) -> str | None:
@@ -44,8 +46,7 @@ def staffed(ctx: Context, h: Household, d: Dwelling) -> str | None:
     if h.needs.staffed == is_staffed:
         return None
     if h.needs.staffed:
-        return (f"household {h.id} needs a staffed dwelling; dwelling {d.id} is "
-                f"{d.category.value}")
+        return f"household {h.id} needs a staffed dwelling; dwelling {d.id} is {d.category.value}"
     return f"dwelling {d.id} is staffed and household {h.id} does not need staff"
 
 
@@ -55,8 +56,7 @@ def adapted(ctx: Context, h: Household, d: Dwelling) -> str | None:
         return None
     if not h.needs.adapted or d.category is Category.adapted:
         return None
-    return (f"household {h.id} needs an adapted dwelling; dwelling {d.id} is "
-            f"{d.category.value}")
+    return f"household {h.id} needs an adapted dwelling; dwelling {d.id} is {d.category.value}"
 
 
 def youth(ctx: Context, h: Household, d: Dwelling) -> str | None:
@@ -66,8 +66,10 @@ def youth(ctx: Context, h: Household, d: Dwelling) -> str | None:
     limit = ctx.policy.youth_max_age
     if d.category is not Category.youth or h.main_applicant.age <= limit:
         return None
-    return (f"dwelling {d.id} is a youth dwelling (up to age {limit}); the main applicant of "
-            f"household {h.id} is {h.main_applicant.age}")
+    return (
+        f"dwelling {d.id} is a youth dwelling (up to age {limit}); the main applicant of "
+        f"household {h.id} is {h.main_applicant.age}"
+    )
 
 
 def rent_limit(ctx: Context, h: Household, d: Dwelling) -> str | None:

@@ -17,16 +17,23 @@ def check_move_in(ctx: Context, proposal: Proposal) -> list[Violation]:
         want = facts.move_in(s, h, d)
         if match.move_in == want:
             continue
-        parts = [f"as_of {s.as_of} + {s.policy.offer_lead_days} lead days",
-                 f"available {d.available_from} + {d.board_approval_days} board days"]
+        parts = [
+            f"as_of {s.as_of} + {s.policy.offer_lead_days} lead days",
+            f"available {d.available_from} + {d.board_approval_days} board days",
+        ]
         ready = facts.ready_from(h)
         if ready is not None:
             parts.append(f"ready from {ready}")
-        out.append(Violation(
-            rule="R9", code="move_in", household=match.household, dwelling=match.dwelling,
-            message=f"move_in is {match.move_in}; it should be {want} = the latest of "
-                    + ", ".join(parts),
-        ))
+        out.append(
+            Violation(
+                rule="R9",
+                code="move_in",
+                household=match.household,
+                dwelling=match.dwelling,
+                message=f"move_in is {match.move_in}; it should be {want} = the latest of "
+                + ", ".join(parts),
+            )
+        )
     return out
 
 

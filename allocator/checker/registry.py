@@ -29,17 +29,17 @@ from allocator.checker.base import PairRule, RoundRule
 from allocator.checker.r7_clocks import ClockRule
 
 PAIR_RULES: tuple[PairRule, ...] = (
-    *r1_assignment.PAIR_RULES,   # forbidden_pair
-    *r2_size.PAIR_RULES,         # crowding, too_few_bedrooms, too_many_bedrooms
-    *r3_location.PAIR_RULES,     # excluded_district, not_acceptable_district
-    *r4_school.PAIR_RULES,       # school_continuity
-    *r6_separation.PAIR_RULES,   # site_profile, site_gender, site_age
-    *r7_temporary.PAIR_RULES,    # temporary_family
-    *r8_needs.PAIR_RULES,        # wheelchair, step_free, staffed, adapted, youth, rent_limit
+    *r1_assignment.PAIR_RULES,  # forbidden_pair
+    *r2_size.PAIR_RULES,  # crowding, too_few_bedrooms, too_many_bedrooms
+    *r3_location.PAIR_RULES,  # excluded_district, not_acceptable_district
+    *r4_school.PAIR_RULES,  # school_continuity
+    *r6_separation.PAIR_RULES,  # site_profile, site_gender, site_age
+    *r7_temporary.PAIR_RULES,  # temporary_family
+    *r8_needs.PAIR_RULES,  # wheelchair, step_free, staffed, adapted, youth, rent_limit
 )
 
 PLACEMENT_RULES: tuple[RoundRule, ...] = (
-    *r5_spread.ROUND_RULES,      # building_cap, district_quota
+    *r5_spread.ROUND_RULES,  # building_cap, district_quota
     *r5_school_zone.ROUND_RULES,  # school_zone_quota
     *r6_separation.ROUND_RULES,  # separation
     *r10_group_share.ROUND_RULES,  # group_share (only with policy fairness.group_share)
@@ -48,8 +48,8 @@ PLACEMENT_RULES: tuple[RoundRule, ...] = (
 ROUND_RULES: tuple[RoundRule, ...] = (
     *r1_assignment.ROUND_RULES,  # duplicates, unknown ids, pinned, unmatched/empty lists
     *PLACEMENT_RULES,
-    *r7_clocks.ROUND_RULES,      # breach_list
-    *r9_timing.ROUND_RULES,      # move_in
+    *r7_clocks.ROUND_RULES,  # breach_list
+    *r9_timing.ROUND_RULES,  # move_in
     *r10_group_share.REPORT_RULES,  # group_share_report
 )
 
@@ -62,9 +62,20 @@ CLOCKS: tuple[ClockRule, ...] = (
 PAIR_CODES: tuple[str, ...] = tuple(rule.code for rule in PAIR_RULES)
 
 ROUND_CODES: tuple[str, ...] = (
-    "duplicate_household", "duplicate_dwelling", "unknown_id", "pinned_missing",
-    "unmatched_list", "empty_list", "building_cap", "district_quota", "school_zone_quota",
-    "separation", "group_share", "breach_list", "move_in", "group_share_report",
+    "duplicate_household",
+    "duplicate_dwelling",
+    "unknown_id",
+    "pinned_missing",
+    "unmatched_list",
+    "empty_list",
+    "building_cap",
+    "district_quota",
+    "school_zone_quota",
+    "separation",
+    "group_share",
+    "breach_list",
+    "move_in",
+    "group_share_report",
 )
 
 CODE_ORDER: dict[str, int] = {code: i for i, code in enumerate(PAIR_CODES + ROUND_CODES)}

@@ -222,8 +222,9 @@ class _Judge:
         self.baseline = {_key(v) for v in check_proposal(scenario, proposal) if _counts(v)}
 
     # -- one side of the swap -------------------------------------------------------------
-    def _clock(self, h: Household, dwelling: str
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _clock(
+        self, h: Household, dwelling: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(h, d, move-in, days over if left unmatched) of one pair, in the whole round."""
         full = self.full
         hi = np.array([full.household_index[h.id]])
@@ -255,15 +256,12 @@ class _Judge:
             "vacancy_days": int(P.vacancy_days[p]),
             "concentration_cost": int(P.concentration[p]),
         }
-        return Side(
-            h.id, nb_date(h.approved_on), waiting, due, clock, late, int(P.fit[p]), parts
-        )
+        return Side(h.id, nb_date(h.approved_on), waiting, due, clock, late, int(P.fit[p]), parts)
 
     def tier1(self, h: Household, dwelling: str) -> tuple[int, int]:
         """(weighted breaches avoided, weighted days over avoided) by housing ``h`` here
         rather than leaving it unmatched: the deadline tier's own gains."""
-        breaches, days = r7_clocks.gains(self.full, *self._clock(h, dwelling),
-                                         self.full.ranked)
+        breaches, days = r7_clocks.gains(self.full, *self._clock(h, dwelling), self.full.ranked)
         return int(breaches[0]), int(days[0])
 
     def move_in(self, h: Household, dwelling: str) -> dt.date:

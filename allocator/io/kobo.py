@@ -314,7 +314,8 @@ class DwellingDetails(BaseModel):
     floor: int | None = Field(None, ge=-5, le=100)
     board_approval_days: int | None = Field(None, ge=0, le=365)
     certainty: float | None = Field(
-        None, gt=0, le=1, description="A let dwelling's chance to free at its lease end.")
+        None, gt=0, le=1, description="A let dwelling's chance to free at its lease end."
+    )
 
 
 #: Companion columns: ours, and the Kobo register's names for the same fields.
@@ -866,7 +867,8 @@ class _Mapper:
         if detail is not None and detail.values.certainty is not None:
             certainty = detail.values.certainty
         self.result.future.append(
-            FutureVacancy(row, end + dt.timedelta(days=1), open_ended, certainty))
+            FutureVacancy(row, end + dt.timedelta(days=1), open_ended, certainty)
+        )
 
     def _unknown_detail_ids(self) -> None:
         """Companion ids the Kobo file lacks; not when its own ids are broken (an echo)."""

@@ -91,7 +91,8 @@ def read_form(
         form.warnings.append(
             f"{source.file}: {len(form.future)} utleide boliger blir ledige når leieforholdet "
             f"slutter (første {first:%d.%m.%Y}): lagt i expected_vacancies, ikke ledige i "
-            "denne runden")
+            "denne runden"
+        )
     return form
 
 

@@ -85,8 +85,15 @@ from models.scenario import (
     reference_problems,
 )
 
-__all__ = ["LoadWarning", "Loaded", "load_proposal", "load_scenario", "policy_sha256",
-           "read_scenario", "scenario_sha256"]
+__all__ = [
+    "LoadWarning",
+    "Loaded",
+    "load_proposal",
+    "load_scenario",
+    "policy_sha256",
+    "read_scenario",
+    "scenario_sha256",
+]
 
 
 class ChildRow(Child):
@@ -108,16 +115,33 @@ TABLE_MODELS: dict[str, type[BaseModel]] = {
     "locks.forbidden": ForbiddenPair,
     "children": ChildRow,
 }
-TOP_KEYS = ("as_of", "policy", "districts", "buildings", "dwellings", "households",
-            "school_access", "school_zones", "expected_vacancies", "expected_households",
-            "forecast", "locks", "children", "tables")
+TOP_KEYS = (
+    "as_of",
+    "policy",
+    "districts",
+    "buildings",
+    "dwellings",
+    "households",
+    "school_access",
+    "school_zones",
+    "expected_vacancies",
+    "expected_households",
+    "forecast",
+    "locks",
+    "children",
+    "tables",
+)
 SCENARIO_FILES = ("scenario.yaml", "scenario.yml", "scenario.json")
 TREE_SUFFIXES = (".json", ".yaml", ".yml")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-_SHEET_ALIASES = {"locks.pinned": ("locks.pinned", "pinned"),
-                  "locks.forbidden": ("locks.forbidden", "forbidden")}
-_COLUMN_HINTS = {"children": "no 'children' column: children come from the children table "
-                             "(columns household, age, school_zone, keep_school)"}
+_SHEET_ALIASES = {
+    "locks.pinned": ("locks.pinned", "pinned"),
+    "locks.forbidden": ("locks.forbidden", "forbidden"),
+}
+_COLUMN_HINTS = {
+    "children": "no 'children' column: children come from the children table "
+    "(columns household, age, school_zone, keep_school)"
+}
 
 
 class LoadWarning(UserWarning):
@@ -183,8 +207,11 @@ class _Context:
         return self.folder / name, label
 
     def problem(self, location: str, dotted: str, value: Any, expected: str) -> None:
-        self.problems.append(Problem(file=self.label, location=location, field=dotted,
-                                     value=value, expected=expected))
+        self.problems.append(
+            Problem(
+                file=self.label, location=location, field=dotted, value=value, expected=expected
+            )
+        )
 
 
 # --- public API -------------------------------------------------------------------------------
@@ -220,13 +247,19 @@ def _read(context: _Context, top: dict[str, Any]) -> Loaded:
     raws = {table: _read_table(table, top, context) for table in TABLE_MODELS}
     raws["expected_vacancies"] += _kobo_future(context)
     _fill_zones(raws["buildings"], context)
-    _attach_children([*raws["households"], *raws["expected_households"]], raws.pop("children"),
-                     context)
+    _attach_children(
+        [*raws["households"], *raws["expected_households"]], raws.pop("children"), context
+    )
     tables = {table: _validate(table, rows, context) for table, rows in raws.items()}
-    context.problems += _reference_problems(_stand_in(as_of or dt.date.max, tables), context,
-                                            tables)
-    if context.problems or as_of is None or policy is None or not all(
-            t.valid for t in tables.values()):
+    context.problems += _reference_problems(
+        _stand_in(as_of or dt.date.max, tables), context, tables
+    )
+    if (
+        context.problems
+        or as_of is None
+        or policy is None
+        or not all(t.valid for t in tables.values())
+    ):
         raise InputError(_ordered(context.problems, [context.label, *context.files]))
     scenario = _assemble(as_of, policy, tables, forecast)
     # Weights whose objective CP-SAT cannot represent, placed in the policy.
@@ -244,8 +277,7 @@ def _representation_problems(scenario: Scenario, context: _Context) -> list[Prob
     from allocator.limits import representation_problems
 
     origin = context.policy_origin or Origin(context.label, "$.policy")
-    return [origin.problem(p.field, p.value, p.expected)
-            for p in representation_problems(scenario)]
+    return [origin.problem(p.field, p.value, p.expected) for p in representation_problems(scenario)]
 
 
 def load_proposal(path: str | Path) -> Proposal:
@@ -255,8 +287,9 @@ def load_proposal(path: str | Path) -> Proposal:
     if not path.is_file():
         raise InputError([Problem(file=label, expected="a proposal JSON file that exists")])
     if path.suffix.lower() != ".json":
-        raise InputError([Problem(file=label, value=path.suffix,
-                                  expected="a proposal as a .json file")])
+        raise InputError(
+            [Problem(file=label, value=path.suffix, expected="a proposal as a .json file")]
+        )
     document = read_tree(path, label)
     if not document.readable:
         raise InputError(document.problems)
@@ -278,36 +311,70 @@ def _open_scenario(path: Path) -> tuple[_Context, dict[str, Any]]:
         found = [name for name in SCENARIO_FILES if (path / name).is_file()]
         if len(found) != 1:
             listing = ", ".join(sorted(p.name for p in path.iterdir())[:12]) or "nothing"
-            expected = ("a folder holding scenario.yaml (or scenario.json)" if not found
-                        else "one scenario file, not " + " and ".join(found))
-            raise InputError([Problem(file=label, value=f"folder holding {listing}",
-                                      expected=expected)])
+            expected = (
+                "a folder holding scenario.yaml (or scenario.json)"
+                if not found
+                else "one scenario file, not " + " and ".join(found)
+            )
+            raise InputError(
+                [Problem(file=label, value=f"folder holding {listing}", expected=expected)]
+            )
         path = path / found[0]
         label = str(Path(label) / found[0])
     elif not path.exists():
-        raise InputError([Problem(file=label, expected="a scenario file (.json, .yaml, .yml) "
-                                                       "or a folder holding scenario.yaml")])
+        raise InputError(
+            [
+                Problem(
+                    file=label,
+                    expected="a scenario file (.json, .yaml, .yml) "
+                    "or a folder holding scenario.yaml",
+                )
+            ]
+        )
     if path.suffix.lower() not in TREE_SUFFIXES:
-        raise InputError([Problem(file=label, value=path.suffix,
-                                  expected="a scenario as .json, .yaml or .yml, or a folder")])
+        raise InputError(
+            [
+                Problem(
+                    file=label,
+                    value=path.suffix,
+                    expected="a scenario as .json, .yaml or .yml, or a folder",
+                )
+            ]
+        )
     document = read_tree(path, label)
     if not document.readable:
         raise InputError(document.problems)
     tree = document.tree
     if tree is None:
-        raise InputError([Problem(file=label, expected="a scenario with as_of and tables; "
-                                                       "the file is empty")])
+        raise InputError(
+            [Problem(file=label, expected="a scenario with as_of and tables; the file is empty")]
+        )
     if not isinstance(tree, dict):
-        raise InputError([Problem(file=label, location="$", value=_kind(tree),
-                                  expected="a mapping with the keys as_of, policy, districts, "
-                                           "buildings, dwellings, households, ...")])
+        raise InputError(
+            [
+                Problem(
+                    file=label,
+                    location="$",
+                    value=_kind(tree),
+                    expected="a mapping with the keys as_of, policy, districts, "
+                    "buildings, dwellings, households, ...",
+                )
+            ]
+        )
     context = _Context(label=label, folder=Path(label).parent)
     context.problems += document.problems
     return context, tree
 
 
-_KIND_WORDS = {bool: "true/false", int: "a number", float: "a number", str: "text",
-               list: "a list", dict: "a mapping", type(None): "null"}
+_KIND_WORDS = {
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    str: "text",
+    list: "a list",
+    dict: "a mapping",
+    type(None): "null",
+}
 
 
 def _kind(value: Any) -> str:
@@ -348,9 +415,12 @@ def _object_or_file(model: type[BaseModel], key: str, spec: Any, context: _Conte
     if isinstance(spec, str):
         path, label = context.here(spec)
         if not path.is_file():
-            context.problem(f"$.{key}", key, spec,
-                            f"a {key} file (.yaml, .json) next to the scenario; {label} "
-                            "does not exist")
+            context.problem(
+                f"$.{key}",
+                key,
+                spec,
+                f"a {key} file (.yaml, .json) next to the scenario; {label} does not exist",
+            )
             return None
         if path.suffix.lower() not in TREE_SUFFIXES:
             context.problem(f"$.{key}", key, spec, f"a {key} file ending .yaml, .yml, .json")
@@ -363,8 +433,12 @@ def _object_or_file(model: type[BaseModel], key: str, spec: Any, context: _Conte
     elif isinstance(spec, dict):
         origin = Origin(context.label, f"$.{key}")
     else:
-        context.problem(f"$.{key}", key, spec,
-                        f"a {key} object, or the name of a {key} file next to the scenario")
+        context.problem(
+            f"$.{key}",
+            key,
+            spec,
+            f"a {key} object, or the name of a {key} file next to the scenario",
+        )
         return None
     checked = _check(model, spec, origin)
     context.problems += checked.problems
@@ -382,8 +456,12 @@ def _workbook_shorthand(spec: Any, context: _Context) -> None:
     if isinstance(spec, dict) and set(spec) == {"file"}:
         spec = spec["file"]
     if not isinstance(spec, str) or Path(spec).suffix.lower() not in EXCEL_SUFFIXES:
-        context.problem("$.tables", "tables", spec, "the name of an Excel workbook (.xlsx) "
-                                                    "with one sheet per table")
+        context.problem(
+            "$.tables",
+            "tables",
+            spec,
+            "the name of an Excel workbook (.xlsx) with one sheet per table",
+        )
         return
     path, label = context.here(spec)
     book = _book(path, label, context, "$.tables", "tables", spec)
@@ -394,16 +472,20 @@ def _workbook_shorthand(spec: Any, context: _Context) -> None:
     names |= set(TABLE_MODELS) - set(_SHEET_ALIASES)
     for title in book.sheetnames:
         if title.strip().lower() not in names:
-            context.warnings.append(f"{label}: sheet '{title}' is not a table; ignored "
-                                    f"(tables: {', '.join(sorted(names))})")
+            context.warnings.append(
+                f"{label}: sheet '{title}' is not a table; ignored "
+                f"(tables: {', '.join(sorted(names))})"
+            )
 
 
-def _book(path: Path, label: str, context: _Context, location: str, dotted: str,
-          spec: Any) -> Book | None:
+def _book(
+    path: Path, label: str, context: _Context, location: str, dotted: str, spec: Any
+) -> Book | None:
     if path not in context.books:
         if not path.is_file():
-            context.problem(location, dotted, spec, f"a table file that exists; {label} "
-                                                    "does not exist")
+            context.problem(
+                location, dotted, spec, f"a table file that exists; {label} does not exist"
+            )
             context.books[path] = None
             return None
         book, problems = open_workbook(path, label)
@@ -424,8 +506,9 @@ def _table_spec(table: str, top: Mapping[str, Any], context: _Context) -> tuple[
                 context.problem("$.locks", f"locks.{extra}", extra, "pinned or forbidden")
         return locks.get(key), f"$.{table}", key in locks
     if locks is not None and table == "locks.pinned":
-        context.problem("$.locks", "locks", _kind(locks),
-                        "an object with the lists pinned and forbidden")
+        context.problem(
+            "$.locks", "locks", _kind(locks), "an object with the lists pinned and forbidden"
+        )
     return None, f"$.{table}", False
 
 
@@ -438,9 +521,14 @@ def _read_table(table: str, top: Mapping[str, Any], context: _Context) -> list[_
         context.unreadable.add(table)
     if len(raws) > MAX_ROWS:  # sheets and CSV files stop reading there themselves
         extra = raws[MAX_ROWS]
-        context.problems.append(Problem(
-            file=extra.origin.file, location=extra.origin.location, value=f"{len(raws)} poster",
-            expected=f"en tabell med høyst {MAX_ROWS:,} poster".replace(",", " ")))
+        context.problems.append(
+            Problem(
+                file=extra.origin.file,
+                location=extra.origin.location,
+                value=f"{len(raws)} poster",
+                expected=f"en tabell med høyst {MAX_ROWS:,} poster".replace(",", " "),
+            )
+        )
         raws = raws[:MAX_ROWS]
     return raws
 
@@ -458,9 +546,13 @@ def _table_raws(table: str, top: Mapping[str, Any], context: _Context) -> list[_
         spec = {"file": spec}
     if isinstance(spec, dict):
         return _file_table(table, spec, where, context)
-    context.problem(where, where[2:], _kind(spec),
-                    f"a list of records (the {table} table), or the name of a table file "
-                    "(.csv, .xlsx) next to the scenario")
+    context.problem(
+        where,
+        where[2:],
+        _kind(spec),
+        f"a list of records (the {table} table), or the name of a table file "
+        "(.csv, .xlsx) next to the scenario",
+    )
     return []
 
 
@@ -482,16 +574,24 @@ def _workbook_table(table: str, context: _Context) -> list[_Raw]:
 def _file_table(table: str, spec: dict[str, Any], where: str, context: _Context) -> list[_Raw]:
     """A table in a file: CSV, an Excel sheet, or a JSON/YAML list; maybe Kobo-mapped."""
     for key in set(spec) - set(SPEC_KEYS):
-        context.problem(where, f"{where[2:]}.{key}", key, "file, sheet or mapping (and for "
-                                                          "Kobo: categories, details)")
+        context.problem(
+            where,
+            f"{where[2:]}.{key}",
+            key,
+            "file, sheet or mapping (and for Kobo: categories, details)",
+        )
     name, mapping = spec.get("file"), spec.get("mapping")
     if not isinstance(name, str) or not name.strip():
         context.problem(where, f"{where[2:]}.file", name, "the name of a table file")
         return []
     if mapping is not None and (mapping not in KOBO_MAPPINGS or table != "dwellings"):
-        context.problem(where, f"{where[2:]}.mapping", mapping,
-                        "mapping: kobo (Kobo's import template) or kobo-api (Kobo Bolig API "
-                        "JSON), for the dwellings table only")
+        context.problem(
+            where,
+            f"{where[2:]}.mapping",
+            mapping,
+            "mapping: kobo (Kobo's import template) or kobo-api (Kobo Bolig API "
+            "JSON), for the dwellings table only",
+        )
         return []
     if mapping is not None:
         return _kobo_table(spec, where, context)
@@ -506,8 +606,9 @@ def _file_table(table: str, spec: dict[str, Any], where: str, context: _Context)
     if suffix in EXCEL_SUFFIXES:
         return _excel_table(table, spec, where, context)
     if not path.is_file():
-        context.problem(where, f"{where[2:]}.file", name,
-                        f"a table file that exists; {label} does not exist")
+        context.problem(
+            where, f"{where[2:]}.file", name, f"a table file that exists; {label} does not exist"
+        )
         return []
     if suffix in TREE_SUFFIXES:
         return _tree_table(table, path, label, context)
@@ -527,8 +628,12 @@ def _excel_table(table: str, spec: dict[str, Any], where: str, context: _Context
     if title is None and wanted is None and len(book.sheetnames) == 1:
         title = book.sheetnames[0]
     if title is None:
-        context.problem(where, f"{where[2:]}.sheet", wanted or table,
-                        f"a sheet of {label}: {', '.join(book.sheetnames)}")
+        context.problem(
+            where,
+            f"{where[2:]}.sheet",
+            wanted or table,
+            f"a sheet of {label}: {', '.join(book.sheetnames)}",
+        )
         return []
     sheet, problems = read_sheet(book, title, label)
     context.problems += problems
@@ -542,8 +647,14 @@ def _tree_table(table: str, path: Path, label: str, context: _Context) -> list[_
     if not document.readable or tree is None:
         return []
     if not isinstance(tree, list):
-        context.problems.append(Problem(file=label, location="$", value=_kind(tree),
-                                        expected=f"a list of records (the {table} table)"))
+        context.problems.append(
+            Problem(
+                file=label,
+                location="$",
+                value=_kind(tree),
+                expected=f"a list of records (the {table} table)",
+            )
+        )
         return []
     return [_Raw(item, Origin(label, f"$[{i}]")) for i, item in enumerate(tree)]
 
@@ -578,8 +689,7 @@ def _kobo_future(context: _Context) -> list[_Raw]:
     raws = []
     for future, origin in context.kobo_future:
         record = to_record(future.row.cells, specs)
-        record.update(available_from=future.available_from.isoformat(),
-                      certainty=future.certainty)
+        record.update(available_from=future.available_from.isoformat(), certainty=future.certainty)
         raws.append(_Raw(record, origin))
     return raws
 
@@ -609,15 +719,29 @@ def _fill_zones(buildings: list[_Raw], context: _Context) -> None:
             own = building.data.get(target)
             if own not in (None, ""):
                 if str(id_text(own)) != zone:
-                    context.problems.append(origin.problem(target, zone_text, (
-                        f"the {target} of building {row.building}: {own} "
-                        f"({building.origin.file}, {building.origin.location})")))
+                    context.problems.append(
+                        origin.problem(
+                            target,
+                            zone_text,
+                            (
+                                f"the {target} of building {row.building}: {own} "
+                                f"({building.origin.file}, {building.origin.location})"
+                            ),
+                        )
+                    )
                 continue
             earlier = chosen.setdefault((row.building, target), (zone, origin))
             if earlier[0] != zone:
-                context.problems.append(origin.problem(target, zone_text, (
-                    f"the same zone as the other Kobo rows of building {row.building}: "
-                    f"{earlier[0]} ({earlier[1].location})")))
+                context.problems.append(
+                    origin.problem(
+                        target,
+                        zone_text,
+                        (
+                            f"the same zone as the other Kobo rows of building {row.building}: "
+                            f"{earlier[0]} ({earlier[1].location})"
+                        ),
+                    )
+                )
     for (building_id, target), (zone, _) in chosen.items():
         raw = by_id[building_id]
         raw.data = {**raw.data, target: zone}
@@ -635,8 +759,9 @@ def _attach_children(households: list[_Raw], children: list[_Raw], context: _Con
         household = by_id.get(str(id_text(named)))
         if household is None:
             if "households" not in context.unreadable:
-                context.problems.append(raw.origin.problem(
-                    "household", named, "the id of a household in the scenario"))
+                context.problems.append(
+                    raw.origin.problem("household", named, "the id of a household in the scenario")
+                )
             continue
         existing = household.data.get("children", [])
         if checked.record is None or not isinstance(existing, list):
@@ -673,8 +798,9 @@ def _check(model: type[BaseModel], data: Any, origin: Origin) -> _Checked:
             result.failed.add(str(entry["loc"][0]) if entry["loc"] else "")
     for loc, value in loose_dates(model, data):
         if ".".join(map(str, loc)) not in failed_locs:
-            result.problems.append(origin.problem(dotted_loc(loc), value,
-                                                  "a date like 2026-11-23, not a number"))
+            result.problems.append(
+                origin.problem(dotted_loc(loc), value, "a date like 2026-11-23, not a number")
+            )
             result.failed.add(str(loc[0]))
             result.record = None
     return result
@@ -735,16 +861,29 @@ def _placeholder(annotation: Any) -> Any:
 
 def _tables_tree(tables: Mapping[str, _Table]) -> dict[str, Any]:
     return {
-        **{name: tables[name].records for name in
-           ("districts", "buildings", "dwellings", "households", "school_access",
-            "school_zones", "expected_vacancies", "expected_households")},
-        "locks": {"pinned": tables["locks.pinned"].records,
-                  "forbidden": tables["locks.forbidden"].records},
+        **{
+            name: tables[name].records
+            for name in (
+                "districts",
+                "buildings",
+                "dwellings",
+                "households",
+                "school_access",
+                "school_zones",
+                "expected_vacancies",
+                "expected_households",
+            )
+        },
+        "locks": {
+            "pinned": tables["locks.pinned"].records,
+            "forbidden": tables["locks.forbidden"].records,
+        },
     }
 
 
-def _assemble(as_of: dt.date, policy: Policy, tables: Mapping[str, _Table],
-              forecast: Forecast | None = None) -> Scenario:
+def _assemble(
+    as_of: dt.date, policy: Policy, tables: Mapping[str, _Table], forecast: Forecast | None = None
+) -> Scenario:
     """The scenario of valid records (references are checked separately)."""
     data = {"as_of": as_of, "policy": policy, **_tables_tree(tables), "forecast": forecast}
     return Scenario.model_validate(data, context={"skip_references": True})
@@ -757,8 +896,9 @@ def _stand_in(as_of: dt.date, tables: Mapping[str, _Table]) -> Scenario:
     return Scenario.model_construct(as_of=as_of, locks=locks, **tree)
 
 
-def _placed(problems: list[Problem], context: _Context, tables: Mapping[str, _Table]
-            ) -> list[Problem]:
+def _placed(
+    problems: list[Problem], context: _Context, tables: Mapping[str, _Table]
+) -> list[Problem]:
     """Problems of a valid scenario placed at the rows they are about."""
     out = []
     for problem in problems:
@@ -766,13 +906,15 @@ def _placed(problems: list[Problem], context: _Context, tables: Mapping[str, _Ta
         if table is None or problem.index is None or problem.index >= len(table.origins):
             out.append(problem.model_copy(update={"file": context.label}))
         else:
-            out.append(table.origins[problem.index].problem(problem.field, problem.value,
-                                                            problem.expected))
+            out.append(
+                table.origins[problem.index].problem(problem.field, problem.value, problem.expected)
+            )
     return out
 
 
-def _reference_problems(scenario: Scenario, context: _Context, tables: Mapping[str, _Table]
-                        ) -> list[Problem]:
+def _reference_problems(
+    scenario: Scenario, context: _Context, tables: Mapping[str, _Table]
+) -> list[Problem]:
     """Whole-scenario problems placed at their rows, minus echoes of problems reported."""
     problems = []
     for problem in reference_problems(scenario):
@@ -781,8 +923,11 @@ def _reference_problems(scenario: Scenario, context: _Context, tables: Mapping[s
             problems.append(problem.model_copy(update={"file": context.label}))
             continue
         failed = table.failed[problem.index] or set()
-        if (problem.value == _UNKNOWN or re.split(r"[.\[]", problem.field)[0] in failed
-                or _into_unreadable(problem, context.unreadable)):
+        if (
+            problem.value == _UNKNOWN
+            or re.split(r"[.\[]", problem.field)[0] in failed
+            or _into_unreadable(problem, context.unreadable)
+        ):
             continue
         origin = table.origins[problem.index]
         problems.append(origin.problem(problem.field, problem.value, problem.expected))

@@ -46,12 +46,22 @@ class Origin:
         """A Problem about field ``dotted`` of this record, placed where the user can see it."""
         for prefix, sub in self.parts.items():
             if dotted == prefix or dotted.startswith(prefix + "."):
-                return sub.problem(dotted[len(prefix) + 1:], value, expected)
+                return sub.problem(dotted[len(prefix) + 1 :], value, expected)
         if self.flat:
-            return Problem(file=self.file, location=self.location, field=self.column(dotted),
-                           value=plain(value), expected=expected)
-        return Problem(file=self.file, location=self.location + json_suffix(dotted),
-                       field=dotted, value=plain(value), expected=expected)
+            return Problem(
+                file=self.file,
+                location=self.location,
+                field=self.column(dotted),
+                value=plain(value),
+                expected=expected,
+            )
+        return Problem(
+            file=self.file,
+            location=self.location + json_suffix(dotted),
+            field=dotted,
+            value=plain(value),
+            expected=expected,
+        )
 
 
 def json_suffix(dotted: str) -> str:
@@ -97,8 +107,9 @@ def _lookup(raw: Any, loc: Sequence[str | int]) -> Any:
     return raw
 
 
-def _field_in_message(model: type[BaseModel], loc: tuple[str | int, ...], msg: str
-                      ) -> tuple[str, ...]:
+def _field_in_message(
+    model: type[BaseModel], loc: tuple[str | int, ...], msg: str
+) -> tuple[str, ...]:
     """The field a model-level check is about, named in its message (e.g. 'bedrooms 3 ...')."""
     for token in re.findall(r"[A-Za-z_][\w.]*", msg):
         parts = token.split(".")
@@ -109,8 +120,7 @@ def _field_in_message(model: type[BaseModel], loc: tuple[str | int, ...], msg: s
     return ()
 
 
-def _expected(model: type[BaseModel], loc: tuple[str | int, ...], error: Mapping[str, Any]
-              ) -> str:
+def _expected(model: type[BaseModel], loc: tuple[str | int, ...], error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         parent = spec_at(model, loc[:-1])
@@ -127,8 +137,9 @@ def _expected(model: type[BaseModel], loc: tuple[str | int, ...], error: Mapping
     return words
 
 
-def validation_problems(error: ValidationError, model: type[BaseModel], origin: Origin,
-                        raw: Any) -> list[Problem]:
+def validation_problems(
+    error: ValidationError, model: type[BaseModel], origin: Origin, raw: Any
+) -> list[Problem]:
     """Translate each entry of a record's ValidationError into a located Problem."""
     problems = []
     for entry in error.errors(include_url=False):
@@ -154,8 +165,9 @@ def validation_problems(error: ValidationError, model: type[BaseModel], origin: 
     return problems
 
 
-def _record_problem(loc: tuple[str | int, ...], entry: Mapping[str, Any], origin: Origin
-                    ) -> Problem:
+def _record_problem(
+    loc: tuple[str | int, ...], entry: Mapping[str, Any], origin: Origin
+) -> Problem:
     """A record-level check (``models.problems.inconsistent``), placed at its first field."""
     context = entry.get("ctx") or {}
     fields = list(context.get("fields") or [])
@@ -166,8 +178,9 @@ def _record_problem(loc: tuple[str | int, ...], entry: Mapping[str, Any], origin
     return problem.model_copy(update={"message": message})
 
 
-def loose_dates(model: type[BaseModel], raw: Any, loc: tuple[str | int, ...] = ()
-                ) -> list[tuple[tuple[str | int, ...], Any]]:
+def loose_dates(
+    model: type[BaseModel], raw: Any, loc: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], Any]]:
     """Date fields given as plain numbers, which pydantic would read as Unix timestamps.
 
     A date written as ``0`` or ``45000`` (an Excel serial) is a mistake, not 1970-01-01.
@@ -184,8 +197,12 @@ def loose_dates(model: type[BaseModel], raw: Any, loc: tuple[str | int, ...] = (
             found.append((here, value))
         elif spec.kind == "model" and spec.model is not None:
             found += loose_dates(spec.model, value, here)
-        elif (spec.kind == "list" and spec.item is not None and spec.item.model is not None
-              and isinstance(value, list)):
+        elif (
+            spec.kind == "list"
+            and spec.item is not None
+            and spec.item.model is not None
+            and isinstance(value, list)
+        ):
             for index, item in enumerate(value):
                 found += loose_dates(spec.item.model, item, (*here, index))
     return found
@@ -196,5 +213,8 @@ def _numeric_date(value: Any) -> bool:
         return False
     if isinstance(value, int | float):
         return True
-    return isinstance(value, str) and not _ISO_DATE.match(value.strip()) and bool(
-        re.fullmatch(r"\s*[-+]?\d+(\.\d*)?\s*", value))
+    return (
+        isinstance(value, str)
+        and not _ISO_DATE.match(value.strip())
+        and bool(re.fullmatch(r"\s*[-+]?\d+(\.\d*)?\s*", value))
+    )

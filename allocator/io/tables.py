@@ -97,8 +97,10 @@ class Sheet:
     def records(self) -> Iterator[tuple[int, dict[str, str]]]:
         """Each row as {column: cell text}; unnamed columns are left out."""
         for number, cells in self.rows:
-            yield number, {name: cell for name, cell in zip(self.header, cells, strict=False)
-                           if name}
+            yield (
+                number,
+                {name: cell for name, cell in zip(self.header, cells, strict=False) if name},
+            )
 
 
 def file_problem(file: str, expected: str, value: Any = None, location: str = "") -> Problem:
@@ -122,8 +124,9 @@ def _separator(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _sheet(file: str, grid: list[tuple[int, list[str]]], sheet: str | None = None
-           ) -> tuple[Sheet, list[Problem]]:
+def _sheet(
+    file: str, grid: list[tuple[int, list[str]]], sheet: str | None = None
+) -> tuple[Sheet, list[Problem]]:
     """Header (row 1) + non-blank numbered rows; a cell under no column name, or holding
     text that cannot be data, is a problem of its row."""
     header_cells = grid[0][1] if grid and grid[0][0] == 1 else []
@@ -135,35 +138,55 @@ def _sheet(file: str, grid: list[tuple[int, list[str]]], sheet: str | None = Non
         for position, cell in enumerate(cells):
             flaw = text_flaw(cell)
             if flaw:
-                problems.append(Problem(
-                    file=file, location=table.location(index),
-                    field=header[position] if position < len(header) and header[position]
-                    else f"column {position + 1}", value=shown(cell), expected=flaw))
+                problems.append(
+                    Problem(
+                        file=file,
+                        location=table.location(index),
+                        field=header[position]
+                        if position < len(header) and header[position]
+                        else f"column {position + 1}",
+                        value=shown(cell),
+                        expected=flaw,
+                    )
+                )
                 cells[position] = ""
         if index == 1 or not any(cells):
             continue
         table.rows.append((index, cells))
         for position, cell in enumerate(cells):
             if cell and (position >= len(header) or not header[position]):
-                problems.append(Problem(
-                    file=file, location=table.location(index), field=f"column {position + 1}",
-                    value=cell, expected=f"no cell outside the {sum(map(bool, header))} "
-                                         "columns named in row 1"))
+                problems.append(
+                    Problem(
+                        file=file,
+                        location=table.location(index),
+                        field=f"column {position + 1}",
+                        value=cell,
+                        expected=f"no cell outside the {sum(map(bool, header))} "
+                        "columns named in row 1",
+                    )
+                )
     return table, problems
 
 
 def _beyond_rows(file: str, location: str, count: str) -> Problem:
     rows = f"{MAX_ROWS:,}".replace(",", " ")
-    return file_problem(file, f"en tabell med høyst {rows} rader med data (del den opp, eller "
-                              "fjern celler med innhold langt nede)", value=count,
-                        location=location)
+    return file_problem(
+        file,
+        f"en tabell med høyst {rows} rader med data (del den opp, eller "
+        "fjern celler med innhold langt nede)",
+        value=count,
+        location=location,
+    )
 
 
 def _beyond_columns(file: str, location: str, column: int, value: Any) -> Problem:
-    return Problem(file=file, location=location, field=f"column {get_column_letter(column)}"
-                   if column <= 18_278 else f"column {column}", value=value,
-                   expected=f"høyst {MAX_COLUMNS} kolonner; denne cellen ligger i kolonne "
-                            f"{column}")
+    return Problem(
+        file=file,
+        location=location,
+        field=f"column {get_column_letter(column)}" if column <= 18_278 else f"column {column}",
+        value=value,
+        expected=f"høyst {MAX_COLUMNS} kolonner; denne cellen ligger i kolonne {column}",
+    )
 
 
 def read_csv(path: Path, label: str) -> tuple[Sheet | None, list[Problem]]:
@@ -188,8 +211,9 @@ def read_csv(path: Path, label: str) -> tuple[Sheet | None, list[Problem]]:
             if len(row) > MAX_COLUMNS:
                 far = max((i for i, cell in enumerate(row) if cell.strip()), default=-1)
                 if far >= MAX_COLUMNS:
-                    problems.append(_beyond_columns(label, f"row {number}", far + 1,
-                                                    shown(row[far])))
+                    problems.append(
+                        _beyond_columns(label, f"row {number}", far + 1, shown(row[far]))
+                    )
                 row = row[:MAX_COLUMNS]
             if number > MAX_ROWS + 1 and any(cell.strip() for cell in row):
                 problems.append(_beyond_rows(label, f"row {number}", f"rad {number}"))
@@ -202,8 +226,11 @@ def read_csv(path: Path, label: str) -> tuple[Sheet | None, list[Problem]]:
 
 
 def _too_large(label: str, size: int) -> Problem:
-    return file_problem(label, f"en fil på høyst {MAX_FILE_BYTES // 2**20} MiB",
-                        value=f"{size:,} byte".replace(",", " "))
+    return file_problem(
+        label,
+        f"en fil på høyst {MAX_FILE_BYTES // 2**20} MiB",
+        value=f"{size:,} byte".replace(",", " "),
+    )
 
 
 def _missing(cell: Any) -> bool:
@@ -213,11 +240,18 @@ def _missing(cell: Any) -> bool:
 def _parser_problem(label: str, message: str) -> Problem:
     fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if fields:
-        return file_problem(label, f"at most {fields[1]} cells per row, like the header",
-                            value=f"{fields[3]} cells", location=f"line {fields[2]}")
+        return file_problem(
+            label,
+            f"at most {fields[1]} cells per row, like the header",
+            value=f"{fields[3]} cells",
+            location=f"line {fields[2]}",
+        )
     line = re.search(r"line (\d+)", message)
-    return file_problem(label, f"a well-formed CSV table ({message.strip()})",
-                        location=f"line {line[1]}" if line else "")
+    return file_problem(
+        label,
+        f"a well-formed CSV table ({message.strip()})",
+        location=f"line {line[1]}" if line else "",
+    )
 
 
 @dataclass
@@ -250,17 +284,20 @@ def open_workbook(path: Path, label: str) -> tuple[Book | None, list[Problem]]:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_WORKBOOK_UNPACKED_BYTES:
-            return None, [file_problem(
-                label, f"en arbeidsbok som pakket ut er høyst "
-                       f"{MAX_WORKBOOK_UNPACKED_BYTES // 2**20} MiB",
-                value=f"{unpacked:,} byte pakket ut".replace(",", " "))]
+            return None, [
+                file_problem(
+                    label,
+                    f"en arbeidsbok som pakket ut er høyst "
+                    f"{MAX_WORKBOOK_UNPACKED_BYTES // 2**20} MiB",
+                    value=f"{unpacked:,} byte pakket ut".replace(",", " "),
+                )
+            ]
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     # An untrusted file can make a third-party parser raise almost anything (zip, XML,
     # KeyError for a missing part, ValueError, TypeError...): every one means "not a
     # workbook we can read", and becomes that problem.
     except Exception as error:  # noqa: BLE001
-        return None, [file_problem(label, "an Excel workbook (.xlsx) that opens "
-                                          f"({_why(error)})")]
+        return None, [file_problem(label, f"an Excel workbook (.xlsx) that opens ({_why(error)})")]
     return Book(label=label, workbook=workbook, deadline=deadline), []
 
 
@@ -292,10 +329,15 @@ def read_sheet(book: Book, title: str, label: str) -> tuple[Sheet, list[Problem]
         rows = worksheet.iter_rows(values_only=True)  # type: ignore[union-attr]
         for number, row in enumerate(rows, start=1):
             if number % 1024 == 0 and time.monotonic() > book.deadline:
-                problems.append(file_problem(
-                    label, f"en arbeidsbok som kan leses på høyst {MAX_WORKBOOK_SECONDS:.0f} s "
-                           "(lagre den på nytt, eller som CSV)", value=f"rad {number}",
-                    location=location))
+                problems.append(
+                    file_problem(
+                        label,
+                        f"en arbeidsbok som kan leses på høyst {MAX_WORKBOOK_SECONDS:.0f} s "
+                        "(lagre den på nytt, eller som CSV)",
+                        value=f"rad {number}",
+                        location=location,
+                    )
+                )
                 break
             last = len(row)
             while last and (_missing(row[last - 1]) or row[last - 1] == ""):
@@ -307,14 +349,23 @@ def read_sheet(book: Book, title: str, label: str) -> tuple[Sheet, list[Problem]
                 break
             if last > MAX_COLUMNS:
                 if not wide:
-                    problems.append(_beyond_columns(label, f"{location}, row {number}", last,
-                                                    shown(cell_text(row[last - 1]))))
+                    problems.append(
+                        _beyond_columns(
+                            label,
+                            f"{location}, row {number}",
+                            last,
+                            shown(cell_text(row[last - 1])),
+                        )
+                    )
                 wide = True
                 last = MAX_COLUMNS
             grid.append((number, [cell_text(v) for v in row[:last]]))
     except Exception as error:  # noqa: BLE001 -- see open_workbook: an unreadable sheet
-        problems.append(file_problem(label, "an Excel sheet that can be read "
-                                            f"({_why(error)})", location=location))
+        problems.append(
+            file_problem(
+                label, f"an Excel sheet that can be read ({_why(error)})", location=location
+            )
+        )
     table, more = _sheet(label, grid, sheet=title)
     return table, problems + more
 
@@ -338,8 +389,9 @@ def cell_text(value: Any) -> str:
 # --- header and cells ------------------------------------------------------------------------
 
 
-def header_problems(sheet: Sheet, allowed: Mapping[str, Any], table: str,
-                    hints: Mapping[str, str] | None = None) -> list[Problem]:
+def header_problems(
+    sheet: Sheet, allowed: Mapping[str, Any], table: str, hints: Mapping[str, str] | None = None
+) -> list[Problem]:
     """Unknown or repeated columns: each a Problem on row 1."""
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -347,18 +399,32 @@ def header_problems(sheet: Sheet, allowed: Mapping[str, Any], table: str,
         if not name:
             continue
         if name in seen:
-            problems.append(Problem(file=sheet.file, location=sheet.location(1), field=name,
-                                    value=name, expected="each column once"))
+            problems.append(
+                Problem(
+                    file=sheet.file,
+                    location=sheet.location(1),
+                    field=name,
+                    value=name,
+                    expected="each column once",
+                )
+            )
         seen.add(name)
         if name not in allowed:
-            problems.append(Problem(file=sheet.file, location=sheet.location(1), field=name,
-                                    value=name,
-                                    expected=_unknown_column_words(name, allowed, table, hints)))
+            problems.append(
+                Problem(
+                    file=sheet.file,
+                    location=sheet.location(1),
+                    field=name,
+                    value=name,
+                    expected=_unknown_column_words(name, allowed, table, hints),
+                )
+            )
     return problems
 
 
-def _unknown_column_words(name: str, allowed: Mapping[str, Any], table: str,
-                          hints: Mapping[str, str] | None) -> str:
+def _unknown_column_words(
+    name: str, allowed: Mapping[str, Any], table: str, hints: Mapping[str, str] | None
+) -> str:
     if hints and name in hints:
         return hints[name]
     close = difflib.get_close_matches(name, list(allowed), n=1)

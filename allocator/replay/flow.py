@@ -81,8 +81,7 @@ def before_round(world: World, streams: Streams, week: int, as_of: dt.date) -> W
     return events
 
 
-def withdraw(world: World, streams: Streams, week: int, as_of: dt.date,
-             events: WeekEvents) -> None:
+def withdraw(world: World, streams: Streams, week: int, as_of: dt.date, events: WeekEvents) -> None:
     p = world.flow.withdraw_per_week
     for hid in list(world.waiting):
         rng = streams.keyed(WITHDRAWALS, week, hid)
@@ -93,8 +92,9 @@ def withdraw(world: World, streams: Streams, week: int, as_of: dt.date,
             events.left_on[hid] = on
 
 
-def enter_temporary(world: World, streams: Streams, week: int, as_of: dt.date,
-                    events: WeekEvents) -> None:
+def enter_temporary(
+    world: World, streams: Streams, week: int, as_of: dt.date, events: WeekEvents
+) -> None:
     rates = world.flow.enter_temporary
     for hid, h in list(world.waiting.items()):
         if h.situation.kind not in ENTERS_TEMPORARY or hid in world.temp_home:
@@ -106,8 +106,7 @@ def enter_temporary(world: World, streams: Streams, week: int, as_of: dt.date,
             events.entered_temporary.append(hid)
 
 
-def move_out(world: World, streams: Streams, week: int, as_of: dt.date,
-             events: WeekEvents) -> None:
+def move_out(world: World, streams: Streams, week: int, as_of: dt.date, events: WeekEvents) -> None:
     """One uniform per dwelling (in stock order) decides notice; one delay per notice.
     The draws do not depend on occupancy, so every policy sees the same notices; a notice
     on a dwelling that stands empty, or whose tenant moved in during the replay (who gives
@@ -125,8 +124,7 @@ def move_out(world: World, streams: Streams, week: int, as_of: dt.date,
             events.moved_out.append(did)
 
 
-def arrive(world: World, streams: Streams, week: int, as_of: dt.date,
-           events: WeekEvents) -> None:
+def arrive(world: World, streams: Streams, week: int, as_of: dt.date, events: WeekEvents) -> None:
     """Applications ~ Poisson(mean monthly x 12/52), each granted with the grant share."""
     flow = world.flow
     rng = streams.week(ARRIVALS, week)
@@ -140,8 +138,9 @@ def arrive(world: World, streams: Streams, week: int, as_of: dt.date,
         events.arrivals.append(h)
 
 
-def after_round(world: World, streams: Streams, week: int, proposal: Proposal,
-                events: WeekEvents) -> None:
+def after_round(
+    world: World, streams: Streams, week: int, proposal: Proposal, events: WeekEvents
+) -> None:
     """Offers go out; each is declined or accepted (see module docstring)."""
     flow = world.flow
     for match in proposal.matches:

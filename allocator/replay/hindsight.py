@@ -137,8 +137,9 @@ def _situation_at(ev: YearEvents, h: Household, week: int | None) -> Household:
     """The household as it stands in round `week` (None: at the end of the year)."""
     entered = ev.enters_temporary.get(h.id)
     if entered is not None and (week is None or entered[0] <= week):
-        return h.model_copy(update={"situation": Situation(kind=SituationKind.temporary,
-                                                           since=entered[1])})
+        return h.model_copy(
+            update={"situation": Situation(kind=SituationKind.temporary, since=entered[1])}
+        )
     return h
 
 
@@ -178,8 +179,9 @@ class _Triples:
     mi: np.ndarray
 
 
-def hindsight(m: Municipality, policy: Policy, seed: int, weeks: int,
-              budget_s: float | None = None) -> Hindsight:
+def hindsight(
+    m: Municipality, policy: Policy, seed: int, weeks: int, budget_s: float | None = None
+) -> Hindsight:
     """The offline optimum of the replay of `m` with `seed` over `weeks` rounds (the exact
     model gets `budget_s`, default EXACT_BUDGET_S)."""
     import time
@@ -191,13 +193,23 @@ def hindsight(m: Municipality, policy: Policy, seed: int, weeks: int,
     hids = sorted(ev.households)
     dids = sorted(ev.vacancies)
     households = [ev.households[i] for i in hids]
-    dwellings = [world.dwellings[d].model_copy(update={"available_from": ev.vacancies[d][1]})
-                 for d in dids]
+    dwellings = [
+        world.dwellings[d].model_copy(update={"available_from": ev.vacancies[d][1]}) for d in dids
+    ]
     year = Scenario.model_construct(
-        as_of=m.start, policy=policy, districts=m.districts, buildings=m.buildings,
-        dwellings=dwellings, households=households, school_access=m.school_access,
-        school_zones=[], locks=_no_locks(),
-        expected_vacancies=[], expected_households=[], forecast=None)
+        as_of=m.start,
+        policy=policy,
+        districts=m.districts,
+        buildings=m.buildings,
+        dwellings=dwellings,
+        households=households,
+        school_access=m.school_access,
+        school_zones=[],
+        locks=_no_locks(),
+        expected_vacancies=[],
+        expected_households=[],
+        forecast=None,
+    )
     data = build_round_data(year)
     rules = _RulesOverTime(m, ev, world, data, policy, dids)
     t = _triples(ev, data, policy, hids, dids, rules)
@@ -211,23 +223,38 @@ def hindsight(m: Municipality, policy: Policy, seed: int, weeks: int,
     broken = rules.broken(t, chosen)
     statuses = tuple("OPTIMAL" for _ in gains)
     if broken:
-        chosen, statuses = _exact(rules, t, gains, bounds, chosen, policy,
-                                  budget_s - (time.monotonic() - started))
+        chosen, statuses = _exact(
+            rules, t, gains, bounds, chosen, policy, budget_s - (time.monotonic() - started)
+        )
     exact = all(x == "OPTIMAL" for x in statuses)
-    placements = {hids[int(a)]: (dids[int(b)], dt.date.fromordinal(int(x)))
-                  for a, b, x in zip(t.h[chosen], t.d[chosen], t.mi[chosen], strict=True)}
-    placed_weeks = {hids[int(a)]: int(w) for a, w in zip(t.h[chosen], t.w[chosen],
-                                                          strict=True)}
+    placements = {
+        hids[int(a)]: (dids[int(b)], dt.date.fromordinal(int(x)))
+        for a, b, x in zip(t.h[chosen], t.d[chosen], t.mi[chosen], strict=True)
+    }
+    placed_weeks = {hids[int(a)]: int(w) for a, w in zip(t.h[chosen], t.w[chosen], strict=True)}
     # The plan checked round by round by the independent checker (a second statement).
     broken = _broken_over_time(m, ev, world, placements, placed_weeks, policy)
     exact = exact and broken == 0
     kpis = _kpis(ev, policy, placements, placed_weeks)
-    return Hindsight(placements, kpis, exact=exact, broken=broken, pairs=len(t.h),
-                     wall_s=time.monotonic() - started, statuses=statuses)
+    return Hindsight(
+        placements,
+        kpis,
+        exact=exact,
+        broken=broken,
+        pairs=len(t.h),
+        wall_s=time.monotonic() - started,
+        statuses=statuses,
+    )
 
 
-def _triples(ev: YearEvents, data, policy: Policy, hids: list[str], dids: list[str],  # type: ignore[no-untyped-def]
-             rules: _RulesOverTime) -> _Triples:
+def _triples(
+    ev: YearEvents,
+    data,
+    policy: Policy,
+    hids: list[str],
+    dids: list[str],  # type: ignore[no-untyped-def]
+    rules: _RulesOverTime,
+) -> _Triples:
     """Every pair every pairwise rule allows, in its earliest round; a household a round
     rule counts also in the first round after each change of its building's or scope's
     residents (a capacity can only grow as tenants leave), and in every round when a
@@ -259,8 +286,14 @@ def _triples(ev: YearEvents, data, policy: Policy, hids: list[str], dids: list[s
             if not rules.allowed_alone(int(a), int(b), w):
                 continue
             as_of = day(ev.round_date(w))
-            out.append((int(a), int(b), w, max(as_of + p.offer_lead_days,
-                                               int(data.ready_on[b]), int(data.ready[a]))))
+            out.append(
+                (
+                    int(a),
+                    int(b),
+                    w,
+                    max(as_of + p.offer_lead_days, int(data.ready_on[b]), int(data.ready[a])),
+                )
+            )
     arr = np.array(out, dtype=np.int64).reshape(-1, 4)
     return _Triples(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
 
@@ -270,8 +303,15 @@ class _RulesOverTime:
     each round (day-0 tenants who gave notice gone, earlier placements in), per-round
     district and school-zone quotas, and separation per scope."""
 
-    def __init__(self, m: Municipality, ev: YearEvents, world: World, data, policy: Policy,  # type: ignore[no-untyped-def]
-                 dids: list[str]):
+    def __init__(
+        self,
+        m: Municipality,
+        ev: YearEvents,
+        world: World,
+        data,
+        policy: Policy,  # type: ignore[no-untyped-def]
+        dids: list[str],
+    ):
         from allocator.checker.facts import building_cap
         from allocator.rules.r5_spread import ORDINARY
         from allocator.rules.r6_separation import ACTIVE, RECOVERY, building_scope
@@ -313,12 +353,16 @@ class _RulesOverTime:
                 self._changes_s.setdefault(s, set()).add(week)
         self.room = np.maximum(0, self.cap[None, :] - high)  # (weeks, B)
         self.active, self.recovery = active, recovery
-        self.kind = np.where(data.substance == ACTIVE, 1,
-                             np.where(data.substance == RECOVERY, 2, 0))
+        self.kind = np.where(
+            data.substance == ACTIVE, 1, np.where(data.substance == RECOVERY, 2, 0)
+        )
         self.high = data.high_need
         self.counted = self.high | (self.kind > 0)
-        self.district_quota = np.where(data.max_new_high_need >= 0, data.max_new_high_need, -1) \
-            if sp.district_quota == "hard" else np.full(len(data.district_ids), -1)
+        self.district_quota = (
+            np.where(data.max_new_high_need >= 0, data.max_new_high_need, -1)
+            if sp.district_quota == "hard"
+            else np.full(len(data.district_ids), -1)
+        )
         self.per_round = bool((self.district_quota >= 0).any())
         self.B = B
 
@@ -387,8 +431,9 @@ class _RulesOverTime:
                 bad |= {int(p) for p in picked}
         for one, two in self.exclusions(t):
             if chosen[one].any() and chosen[two].any():
-                bad |= {int(p) for p in np.concatenate([one, two])[chosen[np.concatenate(
-                    [one, two])]]}
+                bad |= {
+                    int(p) for p in np.concatenate([one, two])[chosen[np.concatenate([one, two])]]
+                }
         return len(bad)
 
     def repair(self, t: _Triples, chosen: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -426,9 +471,15 @@ class _RulesOverTime:
         return out
 
 
-def _exact(rules: _RulesOverTime, t: _Triples, gains: list[np.ndarray], bounds: list[int],
-           relaxed: np.ndarray, policy: Policy, budget_s: float
-           ) -> tuple[np.ndarray, tuple[str, ...]]:
+def _exact(
+    rules: _RulesOverTime,
+    t: _Triples,
+    gains: list[np.ndarray],
+    bounds: list[int],
+    relaxed: np.ndarray,
+    policy: Policy,
+    budget_s: float,
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """The time-indexed plan with every round rule, by CP-SAT, one component at a time,
     from the repaired flow plan; each component OPTIMAL when proven (by CP-SAT, or by
     attaining the flow's bound), FEASIBLE otherwise. The deadline components get half the
@@ -481,8 +532,7 @@ def _exact(rules: _RulesOverTime, t: _Triples, gains: list[np.ndarray], bounds: 
                 found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
                 if int(gain[found].sum()) >= value:
                     chosen, value = found, int(gain[found].sum())
-            statuses.append("OPTIMAL" if code == cp_model.OPTIMAL or value >= bound
-                            else "FEASIBLE")
+            statuses.append("OPTIMAL" if code == cp_model.OPTIMAL or value >= bound else "FEASIBLE")
         else:
             statuses.append("OPTIMAL")
         nz = np.flatnonzero(gain)
@@ -496,16 +546,27 @@ def _no_locks():  # type: ignore[no-untyped-def]
     return Locks()
 
 
-def _gains(ev: YearEvents, policy: Policy, households: list[Household], data, h, d, mi,  # type: ignore[no-untyped-def]
-           wk) -> list[np.ndarray]:
+def _gains(
+    ev: YearEvents,
+    policy: Policy,
+    households: list[Household],
+    data,
+    h,
+    d,
+    mi,  # type: ignore[no-untyped-def]
+    wk,
+) -> list[np.ndarray]:
     """The plan's values per placement, most significant first: breaches and days over
     avoided, priority points, days of waiting saved, fit (as a gain)."""
     p, w = policy, policy.weights
     end = day(ev.end)
     H = len(households)
     weight = {c: getattr(p.deadlines.weights, c) for c in ("temporary", "release", "refugee")}
-    clocks_on = {"temporary": p.temporary.mode == "hard", "release": p.deadlines.release == "hard",
-                 "refugee": p.deadlines.refugee == "hard"}
+    clocks_on = {
+        "temporary": p.temporary.mode == "hard",
+        "release": p.deadlines.release == "hard",
+        "refugee": p.deadlines.refugee == "hard",
+    }
     # Unhoused: the household as it ends the year, over its clock until it leaves or the end.
     base_breach = np.zeros(H, dtype=np.int64)
     base_days = np.zeros(H, dtype=np.int64)
@@ -558,8 +619,12 @@ def _stack_levels(gains: list[np.ndarray], data) -> list[np.ndarray]:  # type: i
     return levels
 
 
-def _kpis(ev: YearEvents, policy: Policy, placements: dict[str, tuple[str, dt.date]],
-          weeks: dict[str, int]) -> dict[str, float | int | None]:
+def _kpis(
+    ev: YearEvents,
+    policy: Policy,
+    placements: dict[str, tuple[str, dt.date]],
+    weeks: dict[str, int],
+) -> dict[str, float | int | None]:
     """The plan's realised KPIs, counted as a replay run counts them."""
     realised = Realised(policy)
     for hid, x in ev.households.items():
@@ -573,9 +638,14 @@ def _kpis(ev: YearEvents, policy: Policy, placements: dict[str, tuple[str, dt.da
     return realised.kpis(ev.end)
 
 
-def _broken_over_time(m: Municipality, ev: YearEvents, world: World,
-                      placements: dict[str, tuple[str, dt.date]],
-                      weeks: dict[str, int], policy: Policy) -> int:
+def _broken_over_time(
+    m: Municipality,
+    ev: YearEvents,
+    world: World,
+    placements: dict[str, tuple[str, dt.date]],
+    weeks: dict[str, int],
+    policy: Policy,
+) -> int:
     """Placements of the plan that break a round rule in the round they are made, with
     the residents of that round (day-0 tenants who gave notice before it gone, the plan's
     earlier placements in)."""
@@ -586,8 +656,9 @@ def _broken_over_time(m: Municipality, ev: YearEvents, world: World,
     by_week: dict[int, list[tuple[str, str, dt.date]]] = defaultdict(list)
     for hid, (did, move_in) in placements.items():
         by_week[weeks[hid]].append((hid, did, move_in))
-    counts = {b.id: [b.residents.high_need, b.residents.active, b.residents.recovery]
-              for b in m.buildings}
+    counts = {
+        b.id: [b.residents.high_need, b.residents.active, b.residents.recovery] for b in m.buildings
+    }
     tenants = dict(m.tenants)
     notice_week = {did: w for did, (w, _) in ev.vacancies.items()}
     broken = 0
@@ -602,27 +673,57 @@ def _broken_over_time(m: Municipality, ev: YearEvents, world: World,
         moves = by_week.get(week, [])
         if not moves:
             continue
-        buildings = [b.model_copy(update={"residents": b.residents.model_copy(update={
-            "high_need": max(0, counts[b.id][0]), "active": max(0, counts[b.id][1]),
-            "recovery": max(0, counts[b.id][2])})}) for b in m.buildings]
+        buildings = [
+            b.model_copy(
+                update={
+                    "residents": b.residents.model_copy(
+                        update={
+                            "high_need": max(0, counts[b.id][0]),
+                            "active": max(0, counts[b.id][1]),
+                            "recovery": max(0, counts[b.id][2]),
+                        }
+                    )
+                }
+            )
+            for b in m.buildings
+        ]
         households = [ev.households[hid] for hid, _, _ in moves]
         dwellings = [world.dwellings[did] for _, did, _ in moves]
         scenario = Scenario.model_construct(
-            as_of=ev.round_date(week), policy=policy, districts=m.districts,
-            buildings=buildings, dwellings=dwellings, households=households,
-            school_access=m.school_access, school_zones=[], locks=_no_locks(),
-            expected_vacancies=[], expected_households=[], forecast=None)
+            as_of=ev.round_date(week),
+            policy=policy,
+            districts=m.districts,
+            buildings=buildings,
+            dwellings=dwellings,
+            households=households,
+            school_access=m.school_access,
+            school_zones=[],
+            locks=_no_locks(),
+            expected_vacancies=[],
+            expected_households=[],
+            forecast=None,
+        )
         ctx = Context.of(scenario)
-        proposal = Proposal(run=RunInfo(id="hindsight", as_of=ev.round_date(week),
-                                        input_sha256="", policy_sha256=""),
-                            matches=[Match(household=hid, dwelling=did, move_in=move_in)
-                                     for hid, did, move_in in moves])
-        broken += len({(v.household, v.dwelling) for rule in PLACEMENT_RULES
-                       for v in rule.check(ctx, proposal)})
+        proposal = Proposal(
+            run=RunInfo(
+                id="hindsight", as_of=ev.round_date(week), input_sha256="", policy_sha256=""
+            ),
+            matches=[
+                Match(household=hid, dwelling=did, move_in=move_in) for hid, did, move_in in moves
+            ],
+        )
+        broken += len(
+            {
+                (v.household, v.dwelling)
+                for rule in PLACEMENT_RULES
+                for v in rule.check(ctx, proposal)
+            }
+        )
         for hid, did, _ in moves:
             x = ev.households[hid]
-            high = x.high_need or (policy.spread.active_use_is_high_need
-                                   and x.substance_use.value == "active")
+            high = x.high_need or (
+                policy.spread.active_use_is_high_need and x.substance_use.value == "active"
+            )
             c = counts[world.dwellings[did].building]
             c[0] += high
             c[1] += x.substance_use.value == "active"

@@ -48,9 +48,11 @@ def comparison(summary: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     summary = summary if "seed" in summary else summary.assign(seed=0)
     seeds = sorted(summary["seed"].unique())
-    wide = {kpi: summary.pivot_table(index="seed", columns="policy", values=kpi,
-                                     aggfunc="first")
-            for kpi in KPIS if kpi in summary}
+    wide = {
+        kpi: summary.pivot_table(index="seed", columns="policy", values=kpi, aggfunc="first")
+        for kpi in KPIS
+        if kpi in summary
+    }
     rng = np.random.default_rng(0)
     draws = rng.integers(0, len(seeds), size=(2000, len(seeds)))
     for policy in dict.fromkeys(summary["policy"]):
@@ -72,11 +74,20 @@ def comparison(summary: pd.DataFrame) -> pd.DataFrame:
                         boot = [x for x in (_share(paired[i]) for i in idx) if x is not None]
                         if boot:
                             low, high = (float(q) for q in np.percentile(boot, [2.5, 97.5]))
-            rows.append({
-                "policy": policy, "kpi": kpi, "label": label, "seeds": len(values),
-                "mean": value.mean, "low": value.low, "high": value.high,
-                "gap_closed": share, "gap_low": low, "gap_high": high,
-            })
+            rows.append(
+                {
+                    "policy": policy,
+                    "kpi": kpi,
+                    "label": label,
+                    "seeds": len(values),
+                    "mean": value.mean,
+                    "low": value.low,
+                    "high": value.high,
+                    "gap_closed": share,
+                    "gap_low": low,
+                    "gap_high": high,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -105,8 +116,12 @@ def plot(table: pd.DataFrame, path: Path) -> None:
         x = [part.loc[k, "gap_closed"] * 100 if k in part.index else np.nan for k in kpis]
         lo = [part.loc[k, "gap_low"] * 100 if k in part.index else np.nan for k in kpis]
         hi = [part.loc[k, "gap_high"] * 100 if k in part.index else np.nan for k in kpis]
-        err = np.array([[xv - lv if not math.isnan(lv) else 0 for xv, lv in zip(x, lo, strict=True)],
-                        [hv - xv if not math.isnan(hv) else 0 for xv, hv in zip(x, hi, strict=True)]])
+        err = np.array(
+            [
+                [xv - lv if not math.isnan(lv) else 0 for xv, lv in zip(x, lo, strict=True)],
+                [hv - xv if not math.isnan(hv) else 0 for xv, hv in zip(x, hi, strict=True)],
+            ]
+        )
         ax.barh(y, x, height=height, label=policy, xerr=err, capsize=2)
     ax.set_yticks(np.arange(len(kpis)) + height * (len(policies) - 1) / 2)
     ax.set_yticklabels([KPIS[k] for k in kpis], fontsize=8)
@@ -127,13 +142,19 @@ def render_section(table: pd.DataFrame, image: bytes | None) -> str:
 
     if table.empty:
         return ""
-    env = Environment(loader=PackageLoader("allocator.replay", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(
+        loader=PackageLoader("allocator.replay", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
     env.filters["fmt"] = _fmt
     policies = list(dict.fromkeys(table["policy"]))
     cells = {(r["policy"], r["kpi"]): r for r in table.to_dict("records")}
     kpis = [k for k in KPIS if any((p, k) in cells for p in policies)]
     return env.get_template("horizon.html.j2").render(
-        policies=policies, kpis=kpis, labels=KPIS, cells=cells,
+        policies=policies,
+        kpis=kpis,
+        labels=KPIS,
+        cells=cells,
         has_gap=bool(table["gap_closed"].notna().any()),
-        image=None if image is None else base64.b64encode(image).decode("ascii"))
+        image=None if image is None else base64.b64encode(image).decode("ascii"),
+    )

@@ -27,25 +27,41 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "waiting": ("Ventende husstander", "husstander med vedtak på listen ved møtet"),
     "vacancies": ("Ledige boliger på listen", "boliger på ukens liste"),
     "housed": ("Tildelt varig bolig", "aksepterte tilbud om bolig som ikke er midlertidig"),
-    "wait_p50": ("Ventetid for dem som fikk bolig, median (dager)",
-                 "dager fra vedtak til innflytting for dem som fikk bolig denne uken"),
-    "wait_p90": ("Ventetid for dem som fikk bolig, 90-persentil (dager)",
-                 "dager fra vedtak til innflytting for dem som fikk bolig denne uken"),
-    "families_in_temporary": ("Barnefamilier i midlertidig bolig",
-                              "ventende barnefamilier i midlertidig botilbud ved møtet"),
-    "due_families": ("Barnefamilier med frist nå (R7)",
-                     "familier som må ut av midlertidig bolig før neste runde kan flytte dem"),
-    "breaches": ("Brudd på 3-månedersfristen",
-                 "familier med frist som ikke får bolig i tide denne runden (R7)"),
+    "wait_p50": (
+        "Ventetid for dem som fikk bolig, median (dager)",
+        "dager fra vedtak til innflytting for dem som fikk bolig denne uken",
+    ),
+    "wait_p90": (
+        "Ventetid for dem som fikk bolig, 90-persentil (dager)",
+        "dager fra vedtak til innflytting for dem som fikk bolig denne uken",
+    ),
+    "families_in_temporary": (
+        "Barnefamilier i midlertidig bolig",
+        "ventende barnefamilier i midlertidig botilbud ved møtet",
+    ),
+    "due_families": (
+        "Barnefamilier med frist nå (R7)",
+        "familier som må ut av midlertidig bolig før neste runde kan flytte dem",
+    ),
+    "breaches": (
+        "Brudd på 3-månedersfristen",
+        "familier med frist som ikke får bolig i tide denne runden (R7)",
+    ),
     "days_over": ("Dager over 3-månedersfristen", "summert over bruddene denne runden"),
-    "dissimilarity": ("Segregeringsindeks (Duncan)",
-                      "husstander med store behov mot alle leietakere, fordelt på bydeler, "
-                      "etter uken (0 = jevnt spredt)"),
-    "vacancy_days": ("Tomgangsdager",
-                     "dager fra ledig til innflytting for boliger som ble leid ut"),
+    "dissimilarity": (
+        "Segregeringsindeks (Duncan)",
+        "husstander med store behov mot alle leietakere, fordelt på bydeler, "
+        "etter uken (0 = jevnt spredt)",
+    ),
+    "vacancy_days": (
+        "Tomgangsdager",
+        "dager fra ledig til innflytting for boliger som ble leid ut",
+    ),
     "declines": ("Avslåtte tilbud", "tilbud husstanden takket nei til"),
-    "violations": ("Regelbrudd funnet av kontrollen",
-                   "brudd på harde regler som den uavhengige kontrollen fant i ukens forslag"),
+    "violations": (
+        "Regelbrudd funnet av kontrollen",
+        "brudd på harde regler som den uavhengige kontrollen fant i ukens forslag",
+    ),
 }
 
 SUMMARY_LABELS: dict[str, str] = {
@@ -101,9 +117,20 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def week_row(*, policy: str, method: str, week: int, as_of: dt.date, scenario: Scenario,
-             proposal: Proposal, violations: list[Violation], events: WeekEvents,
-             world: World, solve_s: float, wall_s: float) -> dict[str, Any]:
+def week_row(
+    *,
+    policy: str,
+    method: str,
+    week: int,
+    as_of: dt.date,
+    scenario: Scenario,
+    proposal: Proposal,
+    violations: list[Violation],
+    events: WeekEvents,
+    world: World,
+    solve_s: float,
+    wall_s: float,
+) -> dict[str, Any]:
     """One row of kpis.parquet: one policy, one week."""
     let = housed(events)
     waits = [(p.move_in - p.household.approved_on).days for p in let]
@@ -111,27 +138,42 @@ def week_row(*, policy: str, method: str, week: int, as_of: dt.date, scenario: S
     by_rule = Counter(v.rule for v in violations)
     equal = equal_treatment(scenario, proposal)
     return {
-        "policy": policy, "method": method, "week": week, "as_of": as_of,
-        "waiting": len(scenario.households), "waiting_end": len(world.waiting),
-        "vacancies": len(scenario.dwellings), "arrivals": len(events.arrivals),
-        "moved_out": len(events.moved_out), "withdrawn": len(events.withdrawn),
+        "policy": policy,
+        "method": method,
+        "week": week,
+        "as_of": as_of,
+        "waiting": len(scenario.households),
+        "waiting_end": len(world.waiting),
+        "vacancies": len(scenario.dwellings),
+        "arrivals": len(events.arrivals),
+        "moved_out": len(events.moved_out),
+        "withdrawn": len(events.withdrawn),
         "entered_temporary": len(events.entered_temporary),
-        "offers": len(proposal.matches), "accepted": len(events.accepted),
-        "housed": len(let), "to_temporary": len(events.accepted) - len(let),
-        "declines": len(events.declined), "lapsed": len(events.lapsed),
+        "offers": len(proposal.matches),
+        "accepted": len(events.accepted),
+        "housed": len(let),
+        "to_temporary": len(events.accepted) - len(let),
+        "declines": len(events.declined),
+        "lapsed": len(events.lapsed),
         "empty": len(proposal.empty_dwellings),
-        "wait_p50": percentile(waits, 50), "wait_p90": percentile(waits, 90),
-        "families_in_temporary": sum(1 for h in scenario.households if h.children
-                                     and h.situation.kind.value == "temporary"),
-        "due_families": k.due_families, "due_housed": k.due_housed,
-        "breaches": k.breaches, "days_over": k.days_over,
+        "wait_p50": percentile(waits, 50),
+        "wait_p90": percentile(waits, 90),
+        "families_in_temporary": sum(
+            1 for h in scenario.households if h.children and h.situation.kind.value == "temporary"
+        ),
+        "due_families": k.due_families,
+        "due_housed": k.due_housed,
+        "breaches": k.breaches,
+        "days_over": k.days_over,
         "dissimilarity": _round(world.dissimilarity(), 4),
         "vacancy_days": sum(max(0, (p.move_in - p.available_from).days) for p in let),
         "violations": len(violations),
         "violation_rules": ";".join(f"{r}:{n}" for r, n in sorted(by_rule.items())),
-        "equal_pairs": len(equal.pairs), "unequal_pairs": len(equal.unexplained),
+        "equal_pairs": len(equal.pairs),
+        "unequal_pairs": len(equal.unexplained),
         **group_share_columns(proposal),
-        "status": proposal.run.status, "solve_s": round(proposal.run.wall_time_s, 4),
+        "status": proposal.run.status,
+        "solve_s": round(proposal.run.wall_time_s, 4),
         "wall_s": round(wall_s, 4),
     }
 
@@ -142,8 +184,11 @@ def group_share_columns(proposal: Proposal) -> dict[str, int]:
     g = proposal.group_share
     if g is None:
         return {"group_share_reserved": 0, "group_share_placed": 0, "group_share_binding": 0}
-    return {"group_share_reserved": g.reserved, "group_share_placed": g.members_placed,
-            "group_share_binding": int(g.binding)}
+    return {
+        "group_share_reserved": g.reserved,
+        "group_share_placed": g.members_placed,
+        "group_share_binding": int(g.binding),
+    }
 
 
 @dataclass
@@ -158,31 +203,41 @@ class PolicyTotals:
         self.breached |= {b.household for b in proposal.breaches}
 
 
-def summary_row(policy: str, method: str, rows: list[dict[str, Any]],
-                totals: PolicyTotals) -> dict[str, Any]:
+def summary_row(
+    policy: str, method: str, rows: list[dict[str, Any]], totals: PolicyTotals
+) -> dict[str, Any]:
     """One line of the summary table: a policy's year."""
+
     def col(name: str) -> list[Any]:
         return [r[name] for r in rows]
 
     waiting = col("waiting")
     last = rows[-1] if rows else {}
     return {
-        "policy": policy, "method": method, "weeks": len(rows),
+        "policy": policy,
+        "method": method,
+        "weeks": len(rows),
         "housed": sum(col("housed")),
         "waiting_mean": round(float(np.mean(waiting)), 1) if waiting else None,
-        "waiting_min": min(waiting, default=None), "waiting_max": max(waiting, default=None),
+        "waiting_min": min(waiting, default=None),
+        "waiting_max": max(waiting, default=None),
         "waiting_end": last.get("waiting_end"),
-        "wait_p50": percentile(totals.waits, 50), "wait_p90": percentile(totals.waits, 90),
-        "breaches": sum(col("breaches")), "families_breached": len(totals.breached),
+        "wait_p50": percentile(totals.waits, 50),
+        "wait_p90": percentile(totals.waits, 90),
+        "breaches": sum(col("breaches")),
+        "families_breached": len(totals.breached),
         "days_over": sum(col("days_over")),
         "dissimilarity_end": last.get("dissimilarity"),
         "vacancy_days": sum(col("vacancy_days")),
         "vacancies_mean": round(float(np.mean(col("vacancies"))), 1) if rows else None,
-        "declines": sum(col("declines")), "lapsed": sum(col("lapsed")),
+        "declines": sum(col("declines")),
+        "lapsed": sum(col("lapsed")),
         "violations": sum(col("violations")),
-        "equal_pairs": sum(col("equal_pairs")), "unequal_pairs": sum(col("unequal_pairs")),
+        "equal_pairs": sum(col("equal_pairs")),
+        "unequal_pairs": sum(col("unequal_pairs")),
         "group_share_reserved": sum(col("group_share_reserved")),
         "group_share_placed": sum(col("group_share_placed")),
         "group_share_binding": sum(col("group_share_binding")),
-        "solve_s": round(sum(col("solve_s")), 2), "wall_s": round(sum(col("wall_s")), 2),
+        "solve_s": round(sum(col("solve_s")), 2),
+        "wall_s": round(sum(col("wall_s")), 2),
     }

@@ -52,8 +52,16 @@ from models import (
 from models.scenario import Residents
 
 __all__ = [
-    "DEFAULT_CONFIG", "HouseholdFactory", "Municipality", "MunicipalityConfig", "Tenant",
-    "calibration_rows", "generate", "load_config", "residents_of", "round_scenario",
+    "DEFAULT_CONFIG",
+    "HouseholdFactory",
+    "Municipality",
+    "MunicipalityConfig",
+    "Tenant",
+    "calibration_rows",
+    "generate",
+    "load_config",
+    "residents_of",
+    "round_scenario",
     "special_counts",
 ]
 
@@ -67,6 +75,7 @@ FloatRange = tuple[float, float]
 # ======================================================================================
 # The config model (the YAML file, section by section)
 # ======================================================================================
+
 
 class _Cfg(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -221,8 +230,7 @@ class Archetype(_Cfg):
     gender: dict[GenderName, float]
     children: dict[int, float] = Field(default_factory=lambda: {0: 1.0})
     situation: dict[SituationKind, float]
-    substance: dict[SubstanceUse, float] = Field(
-        default_factory=lambda: {SubstanceUse.none: 1.0})
+    substance: dict[SubstanceUse, float] = Field(default_factory=lambda: {SubstanceUse.none: 1.0})
     high_need: float = Field(0.0, ge=0, le=1)
     needs: dict[NeedName, float] = Field(default_factory=dict)
     priority: dict[int, float]
@@ -341,6 +349,7 @@ def is_municipality_file(path: Path) -> bool:
 # The generated municipality
 # ======================================================================================
 
+
 @dataclass(frozen=True)
 class Tenant:
     """Who lives in a dwelling, as far as the rules care (R5 spread, R6 separation).
@@ -392,8 +401,9 @@ class Municipality:
         return HouseholdFactory(self.config, self.zones, list(shares), list(shares.values()))
 
 
-def residents_of(buildings: Sequence[Building], dwellings: Sequence[Dwelling],
-                 tenants: Mapping[str, Tenant]) -> dict[str, Residents]:
+def residents_of(
+    buildings: Sequence[Building], dwellings: Sequence[Dwelling], tenants: Mapping[str, Tenant]
+) -> dict[str, Residents]:
     """Each building's residents counts, from who lives in its dwellings."""
     counts = {b.id: [0, 0, 0] for b in buildings}
     for d in dwellings:
@@ -418,6 +428,7 @@ def building_cap(units: int, policy: Policy | None = None) -> int:
 # ======================================================================================
 # Random helpers
 # ======================================================================================
+
 
 def pick(rng: random.Random, table: Mapping[K, float]) -> K:
     """One key of a weight table (keys in file order, so draws are reproducible)."""
@@ -444,6 +455,7 @@ def _apportion(total: int, shares: Sequence[float]) -> list[int]:
 # Stock: districts, zones, buildings, dwellings
 # ======================================================================================
 
+
 @dataclass
 class _Geo:
     """Zone positions and each district's zones per level (primary, lower secondary)."""
@@ -452,8 +464,7 @@ class _Geo:
     zones: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
 
     def nearest(self, district: str, level: int, at: FloatRange) -> str:
-        return min(self.zones[district][level],
-                   key=lambda z: (math.dist(self.position[z], at), z))
+        return min(self.zones[district][level], key=lambda z: (math.dist(self.position[z], at), z))
 
 
 def _geography(cfg: MunicipalityConfig, rng: random.Random) -> _Geo:
@@ -461,13 +472,16 @@ def _geography(cfg: MunicipalityConfig, rng: random.Random) -> _Geo:
     spread = cfg.school_travel.zone_spread_km
     for d in cfg.districts:
         levels: tuple[list[str], list[str]] = ([], [])
-        for level, (prefix, n) in enumerate((("P", d.primary_zones),
-                                             ("U", d.lower_secondary_zones))):
+        for level, (prefix, n) in enumerate(
+            (("P", d.primary_zones), ("U", d.lower_secondary_zones))
+        ):
             for k in range(1, n + 1):
                 zone = f"{prefix}-{d.id}-{k}"
                 levels[level].append(zone)
-                geo.position[zone] = (d.centre_km[0] + rng.uniform(-spread, spread),
-                                      d.centre_km[1] + rng.uniform(-spread, spread))
+                geo.position[zone] = (
+                    d.centre_km[0] + rng.uniform(-spread, spread),
+                    d.centre_km[1] + rng.uniform(-spread, spread),
+                )
         geo.zones[d.id] = levels
     return geo
 
@@ -482,8 +496,9 @@ def _school_access(cfg: MunicipalityConfig, geo: _Geo) -> list[SchoolAccess]:
             for b in zones:
                 if a == b:
                     continue
-                minutes = round(st.base_minutes + st.per_km * math.dist(geo.position[a],
-                                                                        geo.position[b]))
+                minutes = round(
+                    st.base_minutes + st.per_km * math.dist(geo.position[a], geo.position[b])
+                )
                 if minutes <= st.max_listed_minutes:
                     rows.append(SchoolAccess(from_zone=a, to_zone=b, minutes=minutes))
     return rows
@@ -512,12 +527,22 @@ def _sites(cfg: MunicipalityConfig, rng: random.Random) -> list[_Site]:
     sites: list[_Site] = []
     for spec in cfg.stock.special:
         for k, units in enumerate(_apportion(spec.dwellings, [1.0] * spec.buildings)):
-            sites.append(_Site(
-                district=spec.districts[k % len(spec.districts)], units=units,
-                category=spec.category, profile=spec.profile, resident=spec.resident,
-                bedrooms=spec.bedrooms, site_id=spec.id, gender=spec.gender,
-                min_age=spec.min_age, max_age=spec.max_age,
-                wheelchair_share=spec.wheelchair_share, step_free=spec.step_free))
+            sites.append(
+                _Site(
+                    district=spec.districts[k % len(spec.districts)],
+                    units=units,
+                    category=spec.category,
+                    profile=spec.profile,
+                    resident=spec.resident,
+                    bedrooms=spec.bedrooms,
+                    site_id=spec.id,
+                    gender=spec.gender,
+                    min_age=spec.min_age,
+                    max_age=spec.max_age,
+                    wheelchair_share=spec.wheelchair_share,
+                    step_free=spec.step_free,
+                )
+            )
     ordinary_total = cfg.stock.total_dwellings - cfg.stock.special_dwellings
     per_district = _apportion(ordinary_total, [d.share for d in cfg.districts])
     ord_cfg = cfg.stock.ordinary
@@ -525,36 +550,64 @@ def _sites(cfg: MunicipalityConfig, rng: random.Random) -> list[_Site]:
         while remaining > 0:
             units = min(remaining, pick(rng, ord_cfg.units))
             remaining -= units
-            sites.append(_Site(district=d.id, units=units, category=Category.ordinary,
-                               profile=Profile.ordinary, resident="ordinary",
-                               bedrooms=ord_cfg.bedrooms))
+            sites.append(
+                _Site(
+                    district=d.id,
+                    units=units,
+                    category=Category.ordinary,
+                    profile=Profile.ordinary,
+                    resident="ordinary",
+                    bedrooms=ord_cfg.bedrooms,
+                )
+            )
     return sites
 
 
-def _building(cfg: MunicipalityConfig, rng: random.Random, geo: _Geo, site: _Site,
-              bid: str, cluster: str | None) -> Building:
+def _building(
+    cfg: MunicipalityConfig,
+    rng: random.Random,
+    geo: _Geo,
+    site: _Site,
+    bid: str,
+    cluster: str | None,
+) -> Building:
     district = next(d for d in cfg.districts if d.id == site.district)
     spread = cfg.school_travel.zone_spread_km
-    at = (district.centre_km[0] + rng.uniform(-spread, spread),
-          district.centre_km[1] + rng.uniform(-spread, spread))
+    at = (
+        district.centre_km[0] + rng.uniform(-spread, spread),
+        district.centre_km[1] + rng.uniform(-spread, spread),
+    )
     return Building(
-        id=bid, district=site.district, units=site.units, profile=site.profile,
+        id=bid,
+        district=site.district,
+        units=site.units,
+        profile=site.profile,
         school_zone_primary=geo.nearest(site.district, 0, at),
         school_zone_lower_secondary=geo.nearest(site.district, 1, at),
-        cluster=cluster, gender=site.gender, min_age=site.min_age, max_age=site.max_age)
+        cluster=cluster,
+        gender=site.gender,
+        min_age=site.min_age,
+        max_age=site.max_age,
+    )
 
 
-def _dwellings(cfg: MunicipalityConfig, rng: random.Random, site: _Site, bid: str,
-               first: int, start: dt.date) -> list[Dwelling]:
+def _dwellings(
+    cfg: MunicipalityConfig, rng: random.Random, site: _Site, bid: str, first: int, start: dt.date
+) -> list[Dwelling]:
     """The building's dwellings: floors, lift, step-free and wheelchair, size and rent."""
     ord_cfg = cfg.stock.ordinary
     floors = 1 if site.units <= 2 else max(1, min(8, math.ceil(site.units / 4)))
     tall = floors >= 4
     elevator = site.step_free or rng.random() < (
-        ord_cfg.elevator_share_tall if tall else ord_cfg.elevator_share_low)
-    board = _uniform_int(rng, ord_cfg.board_approval_days) \
-        if site.category is Category.ordinary and site.units <= 4 \
-        and rng.random() < ord_cfg.cooperative_share else 0
+        ord_cfg.elevator_share_tall if tall else ord_cfg.elevator_share_low
+    )
+    board = (
+        _uniform_int(rng, ord_cfg.board_approval_days)
+        if site.category is Category.ordinary
+        and site.units <= 4
+        and rng.random() < ord_cfg.cooperative_share
+        else 0
+    )
     wheel_share = site.wheelchair_share or ord_cfg.wheelchair_share
     out = []
     for k in range(site.units):
@@ -563,18 +616,33 @@ def _dwellings(cfg: MunicipalityConfig, rng: random.Random, site: _Site, bid: st
         step_free = elevator or floor <= 1
         area = round(rng.uniform(*cfg.stock.area_m2[bedrooms]), 1)
         rent = round(rng.uniform(*cfg.stock.rent[bedrooms]), -2)
-        out.append(Dwelling(
-            id=f"D{first + k:04d}", building=bid, rooms=bedrooms + 1, bedrooms=bedrooms,
-            area_m2=area, floor=floor, elevator=elevator,
-            wheelchair=step_free and rng.random() < wheel_share,
-            category=site.category, rent=rent, available_from=start,
-            board_approval_days=board))
+        out.append(
+            Dwelling(
+                id=f"D{first + k:04d}",
+                building=bid,
+                rooms=bedrooms + 1,
+                bedrooms=bedrooms,
+                area_m2=area,
+                floor=floor,
+                elevator=elevator,
+                wheelchair=step_free and rng.random() < wheel_share,
+                category=site.category,
+                rent=rent,
+                available_from=start,
+                board_approval_days=board,
+            )
+        )
     return out
 
 
-def _tenants(cfg: MunicipalityConfig, rng: random.Random, site: _Site,
-             dwellings: Sequence[Dwelling], next_id: Callable[[], str],
-             vacant: set[str]) -> dict[str, Tenant]:
+def _tenants(
+    cfg: MunicipalityConfig,
+    rng: random.Random,
+    site: _Site,
+    dwellings: Sequence[Dwelling],
+    next_id: Callable[[], str],
+    vacant: set[str],
+) -> dict[str, Tenant]:
     """Residents of one (non-temporary) building, within the default cap and separation."""
     shares: ResidentShares = getattr(cfg.residents, site.resident)
     ordinary_profile = site.profile is Profile.ordinary
@@ -610,6 +678,7 @@ def _tenants(cfg: MunicipalityConfig, rng: random.Random, site: _Site,
 # Households
 # ======================================================================================
 
+
 class HouseholdFactory:
     """Draws applicants from the archetypes; used for day 0 and for weekly approvals.
 
@@ -618,16 +687,24 @@ class HouseholdFactory:
     district they live in now).
     """
 
-    def __init__(self, cfg: MunicipalityConfig, zones: Mapping[str, tuple[list[str], list[str]]],
-                 districts: Sequence[str] | None = None,
-                 district_shares: Sequence[float] | None = None) -> None:
+    def __init__(
+        self,
+        cfg: MunicipalityConfig,
+        zones: Mapping[str, tuple[list[str], list[str]]],
+        districts: Sequence[str] | None = None,
+        district_shares: Sequence[float] | None = None,
+    ) -> None:
         self.cfg = cfg
         self.hcfg = cfg.households
         self.zones = zones
-        self.district_ids = list(districts) if districts is not None \
-            else [d.id for d in cfg.districts]
-        self.district_shares = list(district_shares) if district_shares is not None \
+        self.district_ids = (
+            list(districts) if districts is not None else [d.id for d in cfg.districts]
+        )
+        self.district_shares = (
+            list(district_shares)
+            if district_shares is not None
             else [d.share for d in cfg.districts]
+        )
         self.archetypes = {a.id: a for a in self.hcfg.archetypes}
         self.shares = {a.id: a.share for a in self.hcfg.archetypes}
         #: Household id -> the district drawn as where it lives now (its school zones and
@@ -638,9 +715,15 @@ class HouseholdFactory:
     def archetype(self, rng: random.Random) -> Archetype:
         return self.archetypes[pick(rng, self.shares)]
 
-    def draw(self, rng: random.Random, hid: str, approved_on: dt.date, *,
-             archetype: Archetype | None = None, in_temporary_since: dt.date | None = None,
-             ) -> Household:
+    def draw(
+        self,
+        rng: random.Random,
+        hid: str,
+        approved_on: dt.date,
+        *,
+        archetype: Archetype | None = None,
+        in_temporary_since: dt.date | None = None,
+    ) -> Household:
         """One approved household. ``in_temporary_since`` forces the temporary situation."""
         a = archetype or self.archetype(rng)
         h = self.hcfg
@@ -663,20 +746,28 @@ class HouseholdFactory:
         elif kind in (SituationKind.prison, SituationKind.institution):
             situation["since"] = approved_on - dt.timedelta(days=rng.randint(30, 700))
             situation["release_on"] = approved_on + dt.timedelta(
-                days=_uniform_int(rng, h.release_days))
+                days=_uniform_int(rng, h.release_days)
+            )
         elif kind in (SituationKind.homeless, SituationKind.crisis_centre):
             situation["since"] = approved_on - dt.timedelta(
-                days=_uniform_int(rng, h.homeless_since_days))
+                days=_uniform_int(rng, h.homeless_since_days)
+            )
         elif kind is SituationKind.refugee:
             situation["arrives_on"] = approved_on + dt.timedelta(
-                days=_uniform_int(rng, h.refugee_arrival_days))
+                days=_uniform_int(rng, h.refugee_arrival_days)
+            )
         persons = a.adults + len(children)
         gender: str = pick(rng, a.gender)
         record = {
-            "id": hid, "approved_on": approved_on, "adults": a.adults, "children": children,
+            "id": hid,
+            "approved_on": approved_on,
+            "adults": a.adults,
+            "children": children,
             "main_applicant": {"age": min(age, 120), "gender": gender},
-            "needs": needs, "substance_use": pick(rng, a.substance),
-            "high_need": rng.random() < a.high_need, "situation": situation,
+            "needs": needs,
+            "substance_use": pick(rng, a.substance),
+            "high_need": rng.random() < a.high_need,
+            "situation": situation,
             "priority": pick(rng, a.priority),
             **self._wishes(rng, home, situation["kind"]),
             "max_rent": self._max_rent(rng, persons),
@@ -702,8 +793,13 @@ class HouseholdFactory:
             if 6 <= age <= 15:  # school-age (grades 1–10): attends a school near home
                 primary, lower = self.zones[home]
                 zone = rng.choice(primary if age <= 12 else lower)
-            out.append({"age": age, "school_zone": zone,
-                        "keep_school": rng.random() < self.hcfg.keep_school})
+            out.append(
+                {
+                    "age": age,
+                    "school_zone": zone,
+                    "keep_school": rng.random() < self.hcfg.keep_school,
+                }
+            )
         return out
 
     def _wishes(self, rng: random.Random, home: str, kind: SituationKind) -> dict[str, Any]:
@@ -724,24 +820,28 @@ class HouseholdFactory:
             pool = [d for d in allowed if d not in preferred]
             extra = rng.sample(pool, k=min(len(pool), max(0, rng.randint(3, 5) - len(preferred))))
             acceptable = sorted(set(preferred + extra + ([home] if home in allowed else [])))
-        return {"excluded_districts": excluded, "acceptable_districts": acceptable,
-                "preferred_districts": preferred}
+        return {
+            "excluded_districts": excluded,
+            "acceptable_districts": acceptable,
+            "preferred_districts": preferred,
+        }
 
     def _max_rent(self, rng: random.Random, persons: int) -> float | None:
         h = self.hcfg
         if rng.random() >= h.max_rent_share:
             return None
         key = max(k for k in h.max_rent if k <= max(persons, min(h.max_rent)))
-        return float(round(h.max_rent[key] + rng.randint(-h.max_rent_jitter,
-                                                          h.max_rent_jitter), -2))
+        return float(
+            round(h.max_rent[key] + rng.randint(-h.max_rent_jitter, h.max_rent_jitter), -2)
+        )
 
 
 # ======================================================================================
 # The generator
 # ======================================================================================
 
-def generate(cfg: MunicipalityConfig | str | Path = DEFAULT_CONFIG, seed: int = 0
-             ) -> Municipality:
+
+def generate(cfg: MunicipalityConfig | str | Path = DEFAULT_CONFIG, seed: int = 0) -> Municipality:
     """The municipality on ``cfg.start``: stock, tenants, day-0 vacancies, waiting list."""
     if not isinstance(cfg, MunicipalityConfig):
         cfg = load_config(cfg)
@@ -756,9 +856,12 @@ def generate(cfg: MunicipalityConfig | str | Path = DEFAULT_CONFIG, seed: int = 
     cluster_of: dict[int, str] = {}
     for i in range(len(sites) - 1):
         left, right = sites[i], sites[i + 1]
-        if (i not in cluster_of and left.category is right.category is Category.ordinary
-                and left.district == right.district
-                and rng.random() < cfg.stock.ordinary.cluster_share):
+        if (
+            i not in cluster_of
+            and left.category is right.category is Category.ordinary
+            and left.district == right.district
+            and rng.random() < cfg.stock.ordinary.cluster_share
+        ):
             cluster_of[i] = cluster_of[i + 1] = f"C{len(cluster_of) // 2 + 1:03d}"
     for i, site in enumerate(sites):
         bid = f"B{i + 1:03d}"
@@ -778,46 +881,73 @@ def generate(cfg: MunicipalityConfig | str | Path = DEFAULT_CONFIG, seed: int = 
         site = site_of[b.id]
         if site.resident == "temporary":
             continue
-        tenants |= _tenants(cfg, rng, site, by_building[b.id],
-                            lambda: f"T{next(counter):04d}", set(vacant))
-    waiting += _temporary_occupants(cfg, rng, factory, buildings, site_of, by_building,
-                                    vacant, tenants, start)
+        tenants |= _tenants(
+            cfg, rng, site, by_building[b.id], lambda: f"T{next(counter):04d}", set(vacant)
+        )
+    waiting += _temporary_occupants(
+        cfg, rng, factory, buildings, site_of, by_building, vacant, tenants, start
+    )
     for k in range(len(waiting), cfg.households.initial_waiting):
         approved = start - dt.timedelta(days=_uniform_int(rng, cfg.households.initial_wait_days))
         h = factory.draw(rng, f"H{k + 1:04d}", approved)
         if h.situation.kind is SituationKind.temporary:
             since = start - dt.timedelta(days=_uniform_int(rng, cfg.households.temporary_days))
-            h = h.model_copy(update={"situation": h.situation.model_copy(
-                update={"since": max(since, approved - dt.timedelta(days=21))})})
+            h = h.model_copy(
+                update={
+                    "situation": h.situation.model_copy(
+                        update={"since": max(since, approved - dt.timedelta(days=21))}
+                    )
+                }
+            )
         waiting.append(h)
 
     residents = residents_of(buildings, dwellings, tenants)
     buildings = [b.model_copy(update={"residents": residents[b.id]}) for b in buildings]
-    districts = [District(id=d.id, name=d.name, burden=d.burden,
-                          max_new_high_need=d.max_new_high_need) for d in cfg.districts]
+    districts = [
+        District(id=d.id, name=d.name, burden=d.burden, max_new_high_need=d.max_new_high_need)
+        for d in cfg.districts
+    ]
     return Municipality(
-        config=cfg, seed=seed, start=start, districts=districts, buildings=buildings,
-        dwellings=dwellings, tenants=tenants, vacant=vacant, waiting=waiting,
+        config=cfg,
+        seed=seed,
+        start=start,
+        districts=districts,
+        buildings=buildings,
+        dwellings=dwellings,
+        tenants=tenants,
+        vacant=vacant,
+        waiting=waiting,
         school_access=_school_access(cfg, geo),
         site_of_building={b: s.site_id for b, s in site_of.items() if s.site_id},
-        zones=geo.zones, home_districts={h.id: factory.home_districts[h.id] for h in waiting})
+        zones=geo.zones,
+        home_districts={h.id: factory.home_districts[h.id] for h in waiting},
+    )
 
 
-def _day0_vacancies(cfg: MunicipalityConfig, rng: random.Random,
-                    dwellings: Sequence[Dwelling], start: dt.date) -> dict[str, dt.date]:
+def _day0_vacancies(
+    cfg: MunicipalityConfig, rng: random.Random, dwellings: Sequence[Dwelling], start: dt.date
+) -> dict[str, dt.date]:
     """Dwellings with notice given on day 0 (temporary ones are vacant when unoccupied)."""
     permanent = [d for d in dwellings if d.category is not Category.temporary]
     n = round(cfg.residents.vacancy_share * len(dwellings))
     low, high = cfg.flow.release_days
-    return {d.id: start + dt.timedelta(days=rng.randint(-low, high))
-            for d in sorted(rng.sample(permanent, k=min(n, len(permanent))), key=lambda d: d.id)}
+    return {
+        d.id: start + dt.timedelta(days=rng.randint(-low, high))
+        for d in sorted(rng.sample(permanent, k=min(n, len(permanent))), key=lambda d: d.id)
+    }
 
 
-def _temporary_occupants(cfg: MunicipalityConfig, rng: random.Random,
-                         factory: HouseholdFactory, buildings: Sequence[Building],
-                         site_of: Mapping[str, _Site], by_building: Mapping[str, list[Dwelling]],
-                         vacant: dict[str, dt.date], tenants: dict[str, Tenant],
-                         start: dt.date) -> list[Household]:
+def _temporary_occupants(
+    cfg: MunicipalityConfig,
+    rng: random.Random,
+    factory: HouseholdFactory,
+    buildings: Sequence[Building],
+    site_of: Mapping[str, _Site],
+    by_building: Mapping[str, list[Dwelling]],
+    vacant: dict[str, dt.date],
+    tenants: dict[str, Tenant],
+    start: dt.date,
+) -> list[Household]:
     """Temporary dwellings hold waiting single adults (R7 forbids families there); about
     one in six stands empty. Occupants fit the site's profile."""
     out: list[Household] = []
@@ -834,11 +964,13 @@ def _temporary_occupants(cfg: MunicipalityConfig, rng: random.Random,
             for _ in range(200):
                 a = factory.archetype(rng)
                 wanted = (b.profile is Profile.active_use) == (
-                    a.substance.get(SubstanceUse.active, 0) >= 1)
+                    a.substance.get(SubstanceUse.active, 0) >= 1
+                )
                 if not a.family and wanted:
                     break
-            h = factory.draw(rng, f"H{len(out) + 1:04d}", approved, archetype=a,
-                             in_temporary_since=since)
+            h = factory.draw(
+                rng, f"H{len(out) + 1:04d}", approved, archetype=a, in_temporary_since=since
+            )
             if b.profile is Profile.ordinary and h.substance_use is not SubstanceUse.none:
                 h = h.model_copy(update={"substance_use": SubstanceUse.none})
             if rng.random() < shares.high_need and not h.high_need:
@@ -851,6 +983,7 @@ def _temporary_occupants(cfg: MunicipalityConfig, rng: random.Random,
 # ======================================================================================
 # Calibration: published figures against the generated municipality
 # ======================================================================================
+
 
 def special_counts(m: Municipality) -> dict[str, int]:
     """Dwellings per row of the published special-stock table (``published.special``).
@@ -880,27 +1013,43 @@ def calibration_rows(m: Municipality) -> list[dict[str, Any]]:
         {"figure": "Kommunale boliger", "published": p.dwellings, "generated": len(m.dwellings)},
         {"figure": "Bygg", "published": "ca. 200", "generated": len(m.buildings)},
         {"figure": "Bydeler", "published": "8–10", "generated": len(m.districts)},
-        {"figure": "Belastning, høyeste bydel",
-         "published": "sentrum høy (Strømsø)",
-         "generated": "{} {:.2f}".format(*max(burden.items(), key=lambda kv: kv[1]))},
-        {"figure": "Belastning, laveste bydel", "published": "forstad lav (Konnerud)",
-         "generated": "{} {:.2f}".format(*min(burden.items(), key=lambda kv: kv[1]))},
+        {
+            "figure": "Belastning, høyeste bydel",
+            "published": "sentrum høy (Strømsø)",
+            "generated": "{} {:.2f}".format(*max(burden.items(), key=lambda kv: kv[1])),
+        },
+        {
+            "figure": "Belastning, laveste bydel",
+            "published": "forstad lav (Konnerud)",
+            "generated": "{} {:.2f}".format(*min(burden.items(), key=lambda kv: kv[1])),
+        },
     ]
     labels = {
-        "substance_use": "Rusboliger i alt", "substance_use_staffed": "  herav bemannet",
+        "substance_use": "Rusboliger i alt",
+        "substance_use_staffed": "  herav bemannet",
         "mental_illness_staffed": "Bemannet, psykisk helse",
         "developmental_adapted": "Tilrettelagt, utviklingshemming",
-        "temporary": "Midlertidige boliger i alt", "temporary_active_use": "  for aktiv rus",
-        "temporary_co_occurring": "  for ROP-lidelser", "temporary_ordinary": "  ordinære",
+        "temporary": "Midlertidige boliger i alt",
+        "temporary_active_use": "  for aktiv rus",
+        "temporary_co_occurring": "  for ROP-lidelser",
+        "temporary_ordinary": "  ordinære",
     }
     counts = special_counts(m)
-    rows += [{"figure": labels.get(k, k), "published": v, "generated": counts.get(k, 0)}
-             for k, v in p.special.items()]
     rows += [
-        {"figure": "Ventende husstander dag 0", "published": "{}–{}".format(*p.waiting),
-         "generated": len(m.waiting)},
-        {"figure": "Ledige boliger dag 0", "published": "{:g}–{:g}".format(
-            *p.vacancies_per_week), "generated": len(m.vacant)},
+        {"figure": labels.get(k, k), "published": v, "generated": counts.get(k, 0)}
+        for k, v in p.special.items()
+    ]
+    rows += [
+        {
+            "figure": "Ventende husstander dag 0",
+            "published": "{}–{}".format(*p.waiting),
+            "generated": len(m.waiting),
+        },
+        {
+            "figure": "Ledige boliger dag 0",
+            "published": "{:g}–{:g}".format(*p.vacancies_per_week),
+            "generated": len(m.vacant),
+        },
     ]
     return rows
 
@@ -909,14 +1058,24 @@ def calibration_rows(m: Municipality) -> list[dict[str, Any]]:
 # Output: the day-0 round as a normal Scenario
 # ======================================================================================
 
+
 def round_scenario(m: Municipality, policy: Policy | None = None) -> Scenario:
     """Day 0's round: the vacancies on the list and every waiting household.
 
     Buildings, districts and school access are the whole municipality's, so the round's
     spread and separation rules see every existing resident.
     """
-    vacancies = [d.model_copy(update={"available_from": m.vacant[d.id]})
-                 for d in m.dwellings if d.id in m.vacant]
-    return Scenario(as_of=m.start, policy=policy or Policy(), districts=m.districts,
-                    buildings=m.buildings, dwellings=vacancies, households=m.waiting,
-                    school_access=m.school_access)
+    vacancies = [
+        d.model_copy(update={"available_from": m.vacant[d.id]})
+        for d in m.dwellings
+        if d.id in m.vacant
+    ]
+    return Scenario(
+        as_of=m.start,
+        policy=policy or Policy(),
+        districts=m.districts,
+        buildings=m.buildings,
+        dwellings=vacancies,
+        households=m.waiting,
+        school_access=m.school_access,
+    )

@@ -48,24 +48,40 @@ def resolve(spec: str) -> PolicySpec:
         # Not a weekly policy: the year planned with every event known (hindsight.py).
         return PolicySpec("hindsight", Policy(name="hindsight"), "cp-sat", "hindsight")
     if spec == "lookahead":
-        policy = Policy(name="lookahead", lookahead={"weeks": LOOKAHEAD_WEEKS,
-                                                     "futures": LOOKAHEAD_FUTURES})
+        policy = Policy(
+            name="lookahead", lookahead={"weeks": LOOKAHEAD_WEEKS, "futures": LOOKAHEAD_FUTURES}
+        )
         return PolicySpec("lookahead", policy, "cp-sat", "lookahead")
     path = Path(spec)
     if not path.is_file():
-        raise InputError([Problem(file=spec, field="--policy", value=spec,
-                                  expected="'default', 'greedy', 'lookahead', 'hindsight' or "
-                                  "a policy YAML file")])
+        raise InputError(
+            [
+                Problem(
+                    file=spec,
+                    field="--policy",
+                    value=spec,
+                    expected="'default', 'greedy', 'lookahead', 'hindsight' or a policy YAML file",
+                )
+            ]
+        )
     try:
         tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         policy = Policy.model_validate(tree)
     except yaml.YAMLError as error:
         raise InputError([Problem(file=spec, expected=f"valid YAML ({error})")]) from None
     except ValidationError as error:
-        raise InputError([Problem(file=spec, location=".".join(map(str, e["loc"])),
-                                  field=str(e["loc"][-1]) if e["loc"] else "",
-                                  value=e.get("input"), expected=e["msg"])
-                          for e in error.errors()]) from None
+        raise InputError(
+            [
+                Problem(
+                    file=spec,
+                    location=".".join(map(str, e["loc"])),
+                    field=str(e["loc"][-1]) if e["loc"] else "",
+                    value=e.get("input"),
+                    expected=e["msg"],
+                )
+                for e in error.errors()
+            ]
+        ) from None
     return PolicySpec(path.stem, policy, "cp-sat", str(path))
 
 
@@ -91,6 +107,7 @@ def resolve_all(specs: list[str] | tuple[str, ...]) -> list[PolicySpec]:
 
 def for_replay(policy: Policy, *, time_limit_s: float, workers: int) -> Policy:
     """The policy with the replay's solver settings (see module docstring)."""
-    solver = policy.solver.model_copy(update={"time_limit_s": time_limit_s,
-                                              "workers": workers, "alternates": 0})
+    solver = policy.solver.model_copy(
+        update={"time_limit_s": time_limit_s, "workers": workers, "alternates": 0}
+    )
     return policy.model_copy(update={"solver": solver})

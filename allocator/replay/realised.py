@@ -30,8 +30,9 @@ def clock_of(h: Household, policy: Policy) -> tuple[str, dt.date] | None:
     return None
 
 
-def days_over(h: Household, policy: Policy, housed_on: dt.date | None,
-              left_on: dt.date | None, end: dt.date) -> tuple[str | None, int]:
+def days_over(
+    h: Household, policy: Policy, housed_on: dt.date | None, left_on: dt.date | None, end: dt.date
+) -> tuple[str | None, int]:
     """(clock, realised days over its deadline): to the move-in, else to leaving the list,
     else to the end of the replay."""
     found = clock_of(h, policy)
@@ -72,8 +73,9 @@ class Realised:
         breached: dict[str, int] = defaultdict(int)
         total: dict[str, int] = defaultdict(int)
         for hid, h in self.last.items():
-            clock, over = days_over(h, self.policy, self.housed_on.get(hid),
-                                    self.left_on.get(hid), end)
+            clock, over = days_over(
+                h, self.policy, self.housed_on.get(hid), self.left_on.get(hid), end
+            )
             if clock is not None and over > 0:
                 breached[clock] += 1
                 total[clock] += over

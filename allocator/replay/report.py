@@ -47,8 +47,7 @@ def _with_seed(rows: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
     for row in rows:
         keys = list(row)
         at = keys.index("method") + 1 if "method" in keys else 0
-        out.append({k: row[k] for k in keys[:at]} | {"seed": seed}
-                   | {k: row[k] for k in keys[at:]})
+        out.append({k: row[k] for k in keys[:at]} | {"seed": seed} | {k: row[k] for k in keys[at:]})
     return out
 
 
@@ -95,20 +94,32 @@ def calibration(result: ReplayResult, kpis: pd.DataFrame) -> list[dict[str, Any]
         return rows
     low, high = p.applications_per_month
     arrivals = flow.groupby("policy")["arrivals"].mean().iloc[0]
-    rows.append({"figure": "Nye vedtak per uke",
-                 "published": f"{low * 12 / 52 * p.grant_share:.1f}–"
-                              f"{high * 12 / 52 * p.grant_share:.1f} "
-                              f"({low}–{high} søknader/mnd, ca. halvparten innvilget)",
-                 "generated": f"{arrivals:.1f}"})
+    rows.append(
+        {
+            "figure": "Nye vedtak per uke",
+            "published": f"{low * 12 / 52 * p.grant_share:.1f}–"
+            f"{high * 12 / 52 * p.grant_share:.1f} "
+            f"({low}–{high} søknader/mnd, ca. halvparten innvilget)",
+            "generated": f"{arrivals:.1f}",
+        }
+    )
     for policy, g in kpis.groupby("policy", sort=False):
-        rows.append({"figure": f"Ventende husstander ({policy})",
-                     "published": "{}–{}".format(*p.waiting),
-                     "generated": f"{g['waiting'].min()}–{g['waiting'].max()} "
-                                  f"(snitt {g['waiting'].mean():.0f})"})
-        rows.append({"figure": f"Ledige boliger på listen per uke ({policy})",
-                     "published": "{:g}–{:g}".format(*p.vacancies_per_week),
-                     "generated": f"snitt {g['vacancies'].mean():.1f} (nye oppsigelser "
-                                  f"{g['moved_out'][g['week'] > 0].mean():.1f})"})
+        rows.append(
+            {
+                "figure": f"Ventende husstander ({policy})",
+                "published": "{}–{}".format(*p.waiting),
+                "generated": f"{g['waiting'].min()}–{g['waiting'].max()} "
+                f"(snitt {g['waiting'].mean():.0f})",
+            }
+        )
+        rows.append(
+            {
+                "figure": f"Ledige boliger på listen per uke ({policy})",
+                "published": "{:g}–{:g}".format(*p.vacancies_per_week),
+                "generated": f"snitt {g['vacancies'].mean():.1f} (nye oppsigelser "
+                f"{g['moved_out'][g['week'] > 0].mean():.1f})",
+            }
+        )
     return rows
 
 
@@ -124,8 +135,14 @@ def plot_kpi(kpis: pd.DataFrame, kpi: str, path: Path) -> None:
     if "seed" in kpis and kpis["seed"].nunique() > 1:
         kpis = kpis.groupby(["policy", "week"], sort=False)[kpi].mean().reset_index()
     for policy, g in kpis.groupby("policy", sort=False):
-        ax.plot(g["week"], g[kpi].astype(float), marker="o", markersize=2.5, linewidth=1.4,
-                label=str(policy))
+        ax.plot(
+            g["week"],
+            g[kpi].astype(float),
+            marker="o",
+            markersize=2.5,
+            linewidth=1.4,
+            label=str(policy),
+        )
     label, _ = KPI_LABELS[kpi]
     ax.set_title(label, fontsize=11)
     ax.set_xlabel("Uke")
@@ -143,11 +160,16 @@ def write_outputs(results: Results, out: Path) -> dict[str, Path]:
     runs = seeds_of(results)
     result = runs[0]
     kpis, summary = frames(runs)
-    paths = {"kpis.parquet": out / "kpis.parquet", "kpis.csv": out / "kpis.csv",
-             "summary.parquet": out / "summary.parquet", "summary.csv": out / "summary.csv",
-             "fairness.csv": out / "fairness.csv",
-             "fairness_summary.csv": out / "fairness_summary.csv",
-             "report.html": out / "report.html", "run.json": out / "run.json"}
+    paths = {
+        "kpis.parquet": out / "kpis.parquet",
+        "kpis.csv": out / "kpis.csv",
+        "summary.parquet": out / "summary.parquet",
+        "summary.csv": out / "summary.csv",
+        "fairness.csv": out / "fairness.csv",
+        "fairness_summary.csv": out / "fairness_summary.csv",
+        "report.html": out / "report.html",
+        "run.json": out / "run.json",
+    }
     kpis.to_parquet(paths["kpis.parquet"], index=False)
     write_text_atomic(paths["kpis.csv"], kpis.to_csv(index=False))
     summary.to_parquet(paths["summary.parquet"], index=False)
@@ -187,8 +209,10 @@ def write_outputs(results: Results, out: Path) -> dict[str, Path]:
             paths["plots/horizon.png"] = png
             image = png.read_bytes()
         horizon_html = horizon.render_section(horizon_table, image)
-    write_text_atomic(paths["report.html"], render_html(runs, mean_over_seeds(summary), images,
-                                                        cal, fairness_html, horizon_html))
+    write_text_atomic(
+        paths["report.html"],
+        render_html(runs, mean_over_seeds(summary), images, cal, fairness_html, horizon_html),
+    )
     write_json_atomic(paths["run.json"], run_info(runs))
     return paths
 
@@ -204,11 +228,21 @@ def run_info(results: Results) -> dict[str, Any]:
     return {
         "municipality": m.config.name if m.origin == "generated" else m.origin,
         "synthetic": m.config.synthetic if m.origin == "generated" else None,
-        "start": m.start.isoformat(), "weeks": s.weeks, "seed": s.seed,
+        "start": m.start.isoformat(),
+        "weeks": s.weeks,
+        "seed": s.seed,
         "seeds": [x.settings.seed for x in runs],
-        "time_limit_s_per_round": s.time_limit_s, "workers": s.workers,
-        "policies": [{"name": r.spec.name, "method": r.spec.method, "source": r.spec.source,
-                      "wall_s": round(walls[r.spec.name], 2)} for r in result.runs],
+        "time_limit_s_per_round": s.time_limit_s,
+        "workers": s.workers,
+        "policies": [
+            {
+                "name": r.spec.name,
+                "method": r.spec.method,
+                "source": r.spec.source,
+                "wall_s": round(walls[r.spec.name], 2),
+            }
+            for r in result.runs
+        ],
         "versions": versions(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
@@ -226,35 +260,67 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def render_html(results: Results, summary: pd.DataFrame, images: dict[str, str],
-                cal: list[dict[str, Any]], fairness_html: str = "",
-                horizon_html: str = "") -> str:
+def render_html(
+    results: Results,
+    summary: pd.DataFrame,
+    images: dict[str, str],
+    cal: list[dict[str, Any]],
+    fairness_html: str = "",
+    horizon_html: str = "",
+) -> str:
     """The report; ``summary`` has one row per policy (means over the seeds)."""
-    env = Environment(loader=PackageLoader("allocator.replay", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(
+        loader=PackageLoader("allocator.replay", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
     env.filters["fmt"] = _fmt
     runs = seeds_of(results)
     rows = summary.to_dict("records")
-    table = [(SUMMARY_LABELS.get(col, col), [r[col] for r in rows])
-             for col in summary.columns if col not in ("policy",)]
+    table = [
+        (SUMMARY_LABELS.get(col, col), [r[col] for r in rows])
+        for col in summary.columns
+        if col not in ("policy",)
+    ]
     m = runs[0].municipality
     info = run_info(runs)
     return env.get_template("replay.html.j2").render(
-        info=info, policies=[r["policy"] for r in rows], table=table,
+        info=info,
+        policies=[r["policy"] for r in rows],
+        table=table,
         images=[(k, KPI_LABELS[k][0], KPI_LABELS[k][1], v) for k, v in images.items()],
-        calibration=cal, municipality=m, buildings=len(m.buildings),
-        dwellings=len(m.dwellings), fairness=fairness_html, seeds=info["seeds"],
+        calibration=cal,
+        municipality=m,
+        buildings=len(m.buildings),
+        dwellings=len(m.dwellings),
+        fairness=fairness_html,
+        seeds=info["seeds"],
         horizon=horizon_html,
-        run_json=json.dumps(info, indent=1, ensure_ascii=False))
+        run_json=json.dumps(info, indent=1, ensure_ascii=False),
+    )
 
 
 def summary_lines(results: Results) -> list[str]:
     """The summary table as plain text (the CLI prints it at the end; means over seeds)."""
     _, summary = frames(results)
     summary = mean_over_seeds(summary)
-    cols = ["policy", "housed", "waiting_mean", "waiting_max", "wait_p50", "wait_p90",
-            "breaches", "families_breached", "days_over", "dissimilarity_end",
-            "vacancy_days", "declines", "violations", "unequal_pairs", "wall_s"]
+    cols = [
+        "policy",
+        "housed",
+        "waiting_mean",
+        "waiting_max",
+        "wait_p50",
+        "wait_p90",
+        "breaches",
+        "families_breached",
+        "days_over",
+        "dissimilarity_end",
+        "vacancy_days",
+        "declines",
+        "violations",
+        "unequal_pairs",
+        "wall_s",
+    ]
     view = summary[[c for c in cols if c in summary]]
-    return view.to_string(index=False, float_format=lambda v: f"{v:.3g}" if abs(v) < 1
-                          else f"{v:.1f}").splitlines()
+    return view.to_string(
+        index=False, float_format=lambda v: f"{v:.3g}" if abs(v) < 1 else f"{v:.1f}"
+    ).splitlines()

@@ -78,8 +78,10 @@ class PolicyRun:
     def group_rows(self, groups: list[Group]) -> list[dict[str, Any]]:
         """Outcomes by group over the run (allocator.fairness.outcomes)."""
         records = self.ledger.records.values() if self.ledger is not None else []
-        return [{"policy": self.spec.name, "method": self.spec.method} | row
-                for row in group_rows(list(records), groups)]
+        return [
+            {"policy": self.spec.name, "method": self.spec.method} | row
+            for row in group_rows(list(records), groups)
+        ]
 
 
 @dataclass
@@ -100,13 +102,17 @@ def run_policy(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyR
     started = time.monotonic()
     world = World(m, m.config.flow, m.household_factory())
     streams = Streams(settings.seed)
-    policy = for_replay(spec.policy, time_limit_s=settings.time_limit_s,
-                        workers=settings.workers)
+    policy = for_replay(spec.policy, time_limit_s=settings.time_limit_s, workers=settings.workers)
     ledger = Ledger(m, world)
     realised = Realised(policy)
     run = PolicyRun(spec, ledger=ledger)
-    bar = tqdm(total=settings.weeks, desc=f"{spec.name:>12}", unit="uke",
-               disable=not settings.progress, leave=True)
+    bar = tqdm(
+        total=settings.weeks,
+        desc=f"{spec.name:>12}",
+        unit="uke",
+        disable=not settings.progress,
+        leave=True,
+    )
     for week in range(settings.weeks):
         t0 = time.monotonic()
         as_of = m.start + dt.timedelta(days=7 * week)
@@ -117,10 +123,21 @@ def run_policy(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyR
         after_round(world, streams, week, proposal, events)
         if settings.rounds_dir is not None:
             _save_round(settings.rounds_dir / spec.name, week, scenario, proposal)
-        run.rows.append(week_row(
-            policy=spec.name, method=spec.method, week=week, as_of=as_of, scenario=scenario,
-            proposal=proposal, violations=violations, events=events, world=world,
-            solve_s=proposal.run.wall_time_s, wall_s=time.monotonic() - t0))
+        run.rows.append(
+            week_row(
+                policy=spec.name,
+                method=spec.method,
+                week=week,
+                as_of=as_of,
+                scenario=scenario,
+                proposal=proposal,
+                violations=violations,
+                events=events,
+                world=world,
+                solve_s=proposal.run.wall_time_s,
+                wall_s=time.monotonic() - t0,
+            )
+        )
         run.totals.add(events, proposal)
         ledger.add(scenario, proposal, events)
         realised.seen(scenario.households)
@@ -128,8 +145,14 @@ def run_policy(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyR
             realised.housed(placement.household, placement.move_in, placement.available_from)
         for hid, on in events.left_on.items():
             realised.left(hid, on)
-        run.trace.append(WeekTrace(week, [h.model_dump(mode="json") for h in events.arrivals],
-                                   events.moveout_draws, events.moved_out))
+        run.trace.append(
+            WeekTrace(
+                week,
+                [h.model_dump(mode="json") for h in events.arrivals],
+                events.moveout_draws,
+                events.moved_out,
+            )
+        )
         bar.update(1)
         bar.set_postfix(venter=len(world.waiting), regelbrudd=len(violations))
     bar.close()
@@ -142,24 +165,36 @@ def run_hindsight(m: Municipality, spec: PolicySpec, settings: Settings) -> Poli
     """The year's offline optimum (allocator.replay.hindsight), as a run with no weeks."""
     plan = hindsight(m, spec.policy, settings.seed, settings.weeks)
     run = PolicyRun(spec)
-    run.realised = {**plan.kpis, "hindsight_exact": int(plan.exact),
-                    "hindsight_tier1_exact": int(plan.tier1_exact),
-                    "hindsight_broken": plan.broken}
+    run.realised = {
+        **plan.kpis,
+        "hindsight_exact": int(plan.exact),
+        "hindsight_tier1_exact": int(plan.tier1_exact),
+        "hindsight_broken": plan.broken,
+    }
     run.wall_s = plan.wall_s
     return run
 
 
 def run_replay(m: Municipality, specs: list[PolicySpec], settings: Settings) -> ReplayResult:
     """Every policy on the same municipality and the same random streams."""
-    return ReplayResult(m, settings, [
-        run_hindsight(m, spec, settings) if spec.source == HINDSIGHT
-        else run_policy(m, spec, settings) for spec in specs])
+    return ReplayResult(
+        m,
+        settings,
+        [
+            run_hindsight(m, spec, settings)
+            if spec.source == HINDSIGHT
+            else run_policy(m, spec, settings)
+            for spec in specs
+        ],
+    )
 
 
 def _save_round(folder: Path, week: int, scenario: Any, proposal: Any) -> None:
     """The week's round as a normal scenario (``allocator propose`` reads it) and the
     proposal the policy made for it."""
-    write_json_atomic(folder / f"week-{week:03d}.scenario.json",
-                      json.loads(scenario.model_dump_json()))
-    write_json_atomic(folder / f"week-{week:03d}.proposal.json",
-                      json.loads(proposal.model_dump_json()))
+    write_json_atomic(
+        folder / f"week-{week:03d}.scenario.json", json.loads(scenario.model_dump_json())
+    )
+    write_json_atomic(
+        folder / f"week-{week:03d}.proposal.json", json.loads(proposal.model_dump_json())
+    )

@@ -63,8 +63,9 @@ def from_scenario(s: Scenario, cfg: MunicipalityConfig, seed: int = 0) -> Munici
     vacant = {d.id: d.available_from for d in s.dwellings}
     tenants: dict[str, Tenant] = {}
     for b in s.buildings:
-        occupied = [_clone(b, listed[b.id], k, start)
-                    for k in range(max(0, b.units - len(listed[b.id])))]
+        occupied = [
+            _clone(b, listed[b.id], k, start) for k in range(max(0, b.units - len(listed[b.id])))
+        ]
         dwellings += occupied
         tenants |= _tenants(b, occupied)
     residents = residents_of(s.buildings, dwellings, tenants)
@@ -77,10 +78,20 @@ def from_scenario(s: Scenario, cfg: MunicipalityConfig, seed: int = 0) -> Munici
             if zone is not None and zone not in zones[b.district][level]:
                 zones[b.district][level].append(zone)
     return Municipality(
-        config=cfg, seed=seed, start=start, districts=list(s.districts), buildings=buildings,
-        dwellings=dwellings, tenants=tenants, vacant=vacant, waiting=list(s.households),
-        school_access=list(s.school_access), zones=zones,
-        district_shares={t.id: units[t.id] or 1.0 for t in s.districts}, origin="scenario")
+        config=cfg,
+        seed=seed,
+        start=start,
+        districts=list(s.districts),
+        buildings=buildings,
+        dwellings=dwellings,
+        tenants=tenants,
+        vacant=vacant,
+        waiting=list(s.households),
+        school_access=list(s.school_access),
+        zones=zones,
+        district_shares={t.id: units[t.id] or 1.0 for t in s.districts},
+        origin="scenario",
+    )
 
 
 def _clone(b: Building, listed: list[Dwelling], k: int, start: dt.date) -> Dwelling:
@@ -90,8 +101,16 @@ def _clone(b: Building, listed: list[Dwelling], k: int, start: dt.date) -> Dwell
         if model.category is Category.temporary:
             model = model.model_copy(update={"category": Category.ordinary})
         return model.model_copy(update={"id": f"{b.id}-u{k + 1:03d}", "available_from": start})
-    return Dwelling(id=f"{b.id}-u{k + 1:03d}", building=b.id, rooms=2, bedrooms=1,
-                    area_m2=45.0, floor=1 + k % 3, rent=8500.0, available_from=start)
+    return Dwelling(
+        id=f"{b.id}-u{k + 1:03d}",
+        building=b.id,
+        rooms=2,
+        bedrooms=1,
+        area_m2=45.0,
+        floor=1 + k % 3,
+        rent=8500.0,
+        available_from=start,
+    )
 
 
 def _tenants(b: Building, occupied: list[Dwelling]) -> dict[str, Tenant]:

@@ -70,16 +70,22 @@ class World:
         self.tenants: dict[str, Tenant] = dict(m.tenants)
         self.vacant: dict[str, dt.date] = dict(m.vacant)
         self.waiting: dict[str, Household] = {h.id: h for h in m.waiting}
-        self.temp_home: dict[str, str] = {t.household: d for d, t in m.tenants.items()
-                                          if t.household is not None}
+        self.temp_home: dict[str, str] = {
+            t.household: d for d, t in m.tenants.items() if t.household is not None
+        }
         self.pending_temporary: dict[str, dt.date] = {}
         self.declined: set[tuple[str, str]] = set()
         kinds = [moveout_kind(d, self.base[d.building]) for d in m.dwellings]
-        self.moveout_p = np.array([0.0 if k is None else flow.weekly_moveout(k)  # type: ignore[arg-type]
-                                   for k in kinds])
+        self.moveout_p = np.array(
+            [
+                0.0 if k is None else flow.weekly_moveout(k)  # type: ignore[arg-type]
+                for k in kinds
+            ]
+        )
         district_index = {t.id: i for i, t in enumerate(m.districts)}
-        self.d_district = np.array([district_index[self.base[d.building].district]
-                                    for d in m.dwellings])
+        self.d_district = np.array(
+            [district_index[self.base[d.building].district] for d in m.dwellings]
+        )
         self.d_index = {d: i for i, d in enumerate(self.order)}
         self.counts: dict[str, list[int]] = {}
         for b in m.buildings:
@@ -127,8 +133,9 @@ class World:
             if old is not None:
                 self.vacate(old, move_in)
             self.temp_home[h.id] = dwelling_id
-            self.occupy(dwelling_id, Tenant(h.id, h.high_need, h.substance_use, household=h.id,
-                                            placed=True))
+            self.occupy(
+                dwelling_id, Tenant(h.id, h.high_need, h.substance_use, household=h.id, placed=True)
+            )
             if h.situation.kind is not SituationKind.temporary:
                 self.pending_temporary[h.id] = move_in
         else:
@@ -146,8 +153,9 @@ class World:
 
     def set_temporary(self, household_id: str, since: dt.date) -> None:
         h = self.waiting[household_id]
-        self.waiting[household_id] = h.model_copy(update={"situation": Situation(
-            kind=SituationKind.temporary, since=since)})
+        self.waiting[household_id] = h.model_copy(
+            update={"situation": Situation(kind=SituationKind.temporary, since=since)}
+        )
 
     # -- the weekly round -----------------------------------------------------------------
     def residents(self, building_id: str) -> Residents:
@@ -178,22 +186,33 @@ class World:
             if tenant is None or tenant.household is not None or tenant.placed:
                 continue
             if self.moveout_p[i] > 0:
-                vacancies.append(VacancyRate(dwelling=self.dwellings[did],
-                                             per_week=float(self.moveout_p[i]),
-                                             notice_days=notice))
+                vacancies.append(
+                    VacancyRate(
+                        dwelling=self.dwellings[did],
+                        per_week=float(self.moveout_p[i]),
+                        notice_days=notice,
+                    )
+                )
         arrivals = []
         per_week = self.flow.approvals_per_week
         h = self.factory.hcfg
-        delays = {SituationKind.prison: h.release_days, SituationKind.institution: h.release_days,
-                  SituationKind.refugee: h.refugee_arrival_days}
+        delays = {
+            SituationKind.prison: h.release_days,
+            SituationKind.institution: h.release_days,
+            SituationKind.refugee: h.refugee_arrival_days,
+        }
         for a in h.archetypes:
             for kind, weight in a.situation.items():
                 if kind not in delays or weight <= 0:
                     continue
                 lo, hi = delays[kind]
-                arrivals.append(ArrivalRate(
-                    household=self.factory.template(a, kind),
-                    per_week=per_week * a.share * weight, deadline_after_days=(lo + hi) // 2))
+                arrivals.append(
+                    ArrivalRate(
+                        household=self.factory.template(a, kind),
+                        per_week=per_week * a.share * weight,
+                        deadline_after_days=(lo + hi) // 2,
+                    )
+                )
         return Forecast(vacancies=vacancies, arrivals=arrivals)
 
     def round(self, as_of: dt.date, policy: Policy) -> Scenario:
@@ -202,20 +221,36 @@ class World:
         Locks forbid what the meeting would not offer again: a dwelling a household
         declined, and a second temporary dwelling to someone already in one.
         """
-        vacancies = [self.dwellings[d].model_copy(update={"available_from": a})
-                     for d, a in sorted(self.vacant.items())]
+        vacancies = [
+            self.dwellings[d].model_copy(update={"available_from": a})
+            for d, a in sorted(self.vacant.items())
+        ]
         households = list(self.waiting.values())
-        forbidden = [ForbiddenPair(household=h, dwelling=d, reason=DECLINED_REASON)
-                     for h, d in sorted(self.declined) if h in self.waiting and d in self.vacant]
+        forbidden = [
+            ForbiddenPair(household=h, dwelling=d, reason=DECLINED_REASON)
+            for h, d in sorted(self.declined)
+            if h in self.waiting and d in self.vacant
+        ]
         temporary = [d.id for d in vacancies if d.category is Category.temporary]
-        forbidden += [ForbiddenPair(household=h, dwelling=d, reason=IN_TEMPORARY_REASON)
-                      for h in sorted(self.temp_home) for d in temporary]
+        forbidden += [
+            ForbiddenPair(household=h, dwelling=d, reason=IN_TEMPORARY_REASON)
+            for h in sorted(self.temp_home)
+            for d in temporary
+        ]
         forecast = self.forecast() if policy.lookahead.weeks > 0 else None
-        return Scenario.model_validate({
-            "as_of": as_of, "policy": policy, "districts": self.districts,
-            "buildings": self.buildings(), "dwellings": vacancies, "households": households,
-            "school_access": self.school_access, "locks": Locks(forbidden=forbidden),
-            "forecast": forecast})
+        return Scenario.model_validate(
+            {
+                "as_of": as_of,
+                "policy": policy,
+                "districts": self.districts,
+                "buildings": self.buildings(),
+                "dwellings": vacancies,
+                "households": households,
+                "school_access": self.school_access,
+                "locks": Locks(forbidden=forbidden),
+                "forecast": forecast,
+            }
+        )
 
     # -- KPIs of the stock ----------------------------------------------------------------
     def dissimilarity(self) -> float | None:
@@ -230,5 +265,8 @@ class World:
         return dissimilarity(high, occupied)
 
     def families_in_temporary(self) -> int:
-        return sum(1 for h in self.waiting.values()
-                   if h.children and h.situation.kind is SituationKind.temporary)
+        return sum(
+            1
+            for h in self.waiting.values()
+            if h.children and h.situation.kind is SituationKind.temporary
+        )

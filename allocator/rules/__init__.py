@@ -16,14 +16,26 @@ from allocator.rules.registry import CLOCKS, PAIR_RULES, ROUND_RULES
 CODES: tuple[str, ...] = (*(r.code for r in PAIR_RULES), *(r.code for r in ROUND_RULES))
 #: code -> rule number (R1–R9).
 RULE_OF_CODE: dict[str, str] = {
-    **{r.code: r.rule for r in PAIR_RULES}, **{r.code: r.rule for r in ROUND_RULES}}
+    **{r.code: r.rule for r in PAIR_RULES},
+    **{r.code: r.rule for r in ROUND_RULES},
+}
 #: code -> bokmål text of why the rule rules a pair out.
 RULE_TEXT: dict[str, str] = {
-    **{r.code: r.text for r in PAIR_RULES}, **{r.code: r.text for r in ROUND_RULES}}
+    **{r.code: r.text for r in PAIR_RULES},
+    **{r.code: r.text for r in ROUND_RULES},
+}
 #: 1-based position of each code; 0 means "allowed".
 CODE_NUMBER: dict[str, int] = {c: i + 1 for i, c in enumerate(CODES)}
 #: clock code -> its position in CLOCKS.
 CLOCK_INDEX: dict[str, int] = {c.code: i for i, c in enumerate(CLOCKS)}
 
-__all__ = ["CLOCKS", "CLOCK_INDEX", "CODES", "CODE_NUMBER", "PAIR_RULES", "ROUND_RULES",
-           "RULE_OF_CODE", "RULE_TEXT"]
+__all__ = [
+    "CLOCKS",
+    "CLOCK_INDEX",
+    "CODES",
+    "CODE_NUMBER",
+    "PAIR_RULES",
+    "ROUND_RULES",
+    "RULE_OF_CODE",
+    "RULE_TEXT",
+]

@@ -62,8 +62,9 @@ class RoundState(Protocol):
 
     def place(self, u: int, dwelling: int) -> None: ...
 
-    def broken_by(self, u: int, dwelling: int, leaving: int | None = None,
-                  leaving_from: int | None = None) -> bool: ...
+    def broken_by(
+        self, u: int, dwelling: int, leaving: int | None = None, leaving_from: int | None = None
+    ) -> bool: ...
 
 
 class RoundRule(Protocol):
@@ -177,8 +178,9 @@ class CapacityRule:
         of_pair = self._of_pairs(data, pairs.h, pairs.d)
         for group in np.flatnonzero(counts > room):
             members = idx[g == group]
-            excess = members[np.argsort(values[members], kind="stable")][: counts[group]
-                                                                          - room[group]]
+            excess = members[np.argsort(values[members], kind="stable")][
+                : counts[group] - room[group]
+            ]
             ban |= np.isin(pairs.h, pairs.h[excess]) & (of_pair == group)
         return ban
 
@@ -203,15 +205,17 @@ class CapacityState:
         self.users, self.group = rule.users(data), rule.group(data)
         g = rule._of_pairs(data, h, d)
         self.room = rule.headroom(data).astype(np.int64) - np.bincount(
-            g[g >= 0], minlength=len(rule.headroom(data)))
+            g[g >= 0], minlength=len(rule.headroom(data))
+        )
 
     def place(self, u: int, dwelling: int) -> None:
         g = self.group[dwelling]
         if self.users[u] and g >= 0:
             self.room[g] -= 1
 
-    def broken_by(self, u: int, dwelling: int, leaving: int | None = None,
-                  leaving_from: int | None = None) -> bool:
+    def broken_by(
+        self, u: int, dwelling: int, leaving: int | None = None, leaving_from: int | None = None
+    ) -> bool:
         g = self.group[dwelling]
         if not self.users[u] or g < 0:
             return False
@@ -329,8 +333,9 @@ class ExclusionState:
         if s >= 0 and k > 0:
             self.count[k - 1, s] += 1
 
-    def broken_by(self, u: int, dwelling: int, leaving: int | None = None,
-                  leaving_from: int | None = None) -> bool:
+    def broken_by(
+        self, u: int, dwelling: int, leaving: int | None = None, leaving_from: int | None = None
+    ) -> bool:
         s, k = self.scope[dwelling], self.kind[u]
         if s < 0 or k == 0:
             return False

@@ -47,11 +47,25 @@ def spare_bedrooms(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndarray:
 _bedrooms = hard("occupancy", "bedrooms")
 
 PAIR_RULES = (
-    PairRule("crowding", "R2", reject_crowding,
-             "boligen blir trangbodd (SSB: for få rom og under {min_area} m² per person)",
-             hard("occupancy", "crowding")),
-    PairRule("too_few_bedrooms", "R2", reject_too_few_bedrooms,
-             "for få soverom for husstanden", _bedrooms),
-    PairRule("too_many_bedrooms", "R2", reject_too_many_bedrooms,
-             "for mange soverom: store familieboliger spares til store familier", _bedrooms),
+    PairRule(
+        "crowding",
+        "R2",
+        reject_crowding,
+        "boligen blir trangbodd (SSB: for få rom og under {min_area} m² per person)",
+        hard("occupancy", "crowding"),
+    ),
+    PairRule(
+        "too_few_bedrooms",
+        "R2",
+        reject_too_few_bedrooms,
+        "for få soverom for husstanden",
+        _bedrooms,
+    ),
+    PairRule(
+        "too_many_bedrooms",
+        "R2",
+        reject_too_many_bedrooms,
+        "for mange soverom: store familieboliger spares til store familier",
+        _bedrooms,
+    ),
 )

@@ -55,8 +55,14 @@ def preference_rank(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndarray
 _location = hard("location", "mode")
 
 PAIR_RULES = (
-    PairRule("excluded_district", "R3", reject_excluded, "bydelen er utelukket for husstanden",
-             _location),
-    PairRule("not_acceptable_district", "R3", reject_not_acceptable,
-             "bydelen er ikke blant de aktuelle bydelene", _location),
+    PairRule(
+        "excluded_district", "R3", reject_excluded, "bydelen er utelukket for husstanden", _location
+    ),
+    PairRule(
+        "not_acceptable_district",
+        "R3",
+        reject_not_acceptable,
+        "bydelen er ikke blant de aktuelle bydelene",
+        _location,
+    ),
 )

@@ -55,7 +55,11 @@ def school_minutes(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 
 PAIR_RULES = (
-    PairRule("school_continuity", "R4", reject_school,
-             "barn mister skoletilhørigheten (over {max_minutes} min skolevei)",
-             hard("school", "mode")),
+    PairRule(
+        "school_continuity",
+        "R4",
+        reject_school,
+        "barn mister skoletilhørigheten (over {max_minutes} min skolevei)",
+        hard("school", "mode"),
+    ),
 )

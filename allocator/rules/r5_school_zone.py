@@ -14,8 +14,11 @@ from allocator.rules.r5_spread import high_need
 
 
 def _quotas(data: RoundData) -> dict[str, int]:
-    return {z.id: z.max_new_high_need for z in data.scenario.school_zones
-            if z.max_new_high_need is not None}
+    return {
+        z.id: z.max_new_high_need
+        for z in data.scenario.school_zones
+        if z.max_new_high_need is not None
+    }
 
 
 def _zone_of_dwelling(data: RoundData) -> np.ndarray:
@@ -23,7 +26,8 @@ def _zone_of_dwelling(data: RoundData) -> np.ndarray:
     index = {z: i for i, z in enumerate(quotas)}
     zone_of_building = np.array(
         [index.get(b.school_zone_primary or "", -1) for b in data.scenario.buildings],
-        dtype=np.int64)
+        dtype=np.int64,
+    )
     return zone_of_building[data.d_building] if len(zone_of_building) else np.full(data.D, -1)
 
 
@@ -32,9 +36,13 @@ def _headroom(data: RoundData) -> np.ndarray:
 
 
 SCHOOL_ZONE_QUOTA = CapacityRule(
-    "school_zone_quota", "R5",
+    "school_zone_quota",
+    "R5",
     "skolekretsens kvote for nye husstander med store behov er brukt opp",
-    hard("spread", "school_zone_quota"), _zone_of_dwelling, high_need, _headroom,
+    hard("spread", "school_zone_quota"),
+    _zone_of_dwelling,
+    high_need,
+    _headroom,
 )
 
 ROUND_RULES = (SCHOOL_ZONE_QUOTA,)

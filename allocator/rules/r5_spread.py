@@ -31,8 +31,9 @@ def building_cap(data: RoundData) -> np.ndarray:
     """max(building_min_cap, floor(building_max_share * units)) per building, exactly."""
     s = data.policy.spread
     share = exact(s.building_max_share)
-    return np.array([max(s.building_min_cap, math.floor(share * int(u))) for u in data.b_units],
-                    dtype=np.int64)
+    return np.array(
+        [max(s.building_min_cap, math.floor(share * int(u))) for u in data.b_units], dtype=np.int64
+    )
 
 
 def _building_group(data: RoundData) -> np.ndarray:
@@ -65,12 +66,22 @@ def concentration_cost(data: RoundData, h: np.ndarray, d: np.ndarray) -> np.ndar
 
 
 BUILDING_CAP = CapacityRule(
-    "building_cap", "R5", "bygget har nådd taket for husstander med store behov",
-    hard("spread", "building_cap"), _building_group, high_need, _building_headroom,
+    "building_cap",
+    "R5",
+    "bygget har nådd taket for husstander med store behov",
+    hard("spread", "building_cap"),
+    _building_group,
+    high_need,
+    _building_headroom,
 )
 DISTRICT_QUOTA = CapacityRule(
-    "district_quota", "R5", "bydelens kvote for nye husstander med store behov er brukt opp",
-    hard("spread", "district_quota"), _district_group, high_need, _district_headroom,
+    "district_quota",
+    "R5",
+    "bydelens kvote for nye husstander med store behov er brukt opp",
+    hard("spread", "district_quota"),
+    _district_group,
+    high_need,
+    _district_headroom,
 )
 
 ROUND_RULES = (BUILDING_CAP, DISTRICT_QUOTA)

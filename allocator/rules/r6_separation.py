@@ -53,8 +53,10 @@ def reject_age(data: RoundData, hs: np.ndarray) -> np.ndarray:
 def building_scope(data: RoundData) -> np.ndarray:
     """Scope index per building: the building itself, or its cluster (scope 'cluster')."""
     cluster = data.policy.separation.scope == "cluster"
-    keys = [("cluster", b.cluster) if cluster and b.cluster else ("building", b.id)
-            for b in data.scenario.buildings]
+    keys = [
+        ("cluster", b.cluster) if cluster and b.cluster else ("building", b.id)
+        for b in data.scenario.buildings
+    ]
     index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     return np.array([index[k] for k in keys], dtype=np.int64)
 
@@ -71,23 +73,42 @@ def _kind(data: RoundData) -> np.ndarray:
 def _existing(data: RoundData) -> np.ndarray:
     scope = data.derived("R6.building_scope", building_scope)
     S = int(scope.max(initial=-1)) + 1
-    return np.vstack([np.bincount(scope, weights=data.b_active, minlength=S),
-                      np.bincount(scope, weights=data.b_recovery, minlength=S)]).astype(np.int64)
+    return np.vstack(
+        [
+            np.bincount(scope, weights=data.b_active, minlength=S),
+            np.bincount(scope, weights=data.b_recovery, minlength=S),
+        ]
+    ).astype(np.int64)
 
 
 _sites = hard("separation", "sites")
 
 PAIR_RULES = (
-    PairRule("site_profile", "R6", reject_profile,
-             "botilbudet er for en annen målgruppe (rus/rusfri)", _sites),
+    PairRule(
+        "site_profile",
+        "R6",
+        reject_profile,
+        "botilbudet er for en annen målgruppe (rus/rusfri)",
+        _sites,
+    ),
     PairRule("site_gender", "R6", reject_gender, "botilbudet er kjønnsdelt", _sites),
-    PairRule("site_age", "R6", reject_age,
-             "hovedsøkers alder er utenfor botilbudets aldersgrense", _sites),
+    PairRule(
+        "site_age",
+        "R6",
+        reject_age,
+        "hovedsøkers alder er utenfor botilbudets aldersgrense",
+        _sites,
+    ),
 )
 
 SEPARATION = ExclusionRule(
-    "separation", "R6", "aktiv rus og rusfrie/i bedring skal ikke bo i samme bygg",
-    hard("separation", "mode"), _scope_of_dwelling, _kind, _existing,
+    "separation",
+    "R6",
+    "aktiv rus og rusfrie/i bedring skal ikke bo i samme bygg",
+    hard("separation", "mode"),
+    _scope_of_dwelling,
+    _kind,
+    _existing,
 )
 
 ROUND_RULES = (SEPARATION,)

@@ -52,8 +52,9 @@ def clock_dates(scenario: Scenario, clocks: Sequence[Clock]) -> ClockDates:
     return ClockDates(clock, deadline, on[clock] & (clock >= 0), weights[clock])
 
 
-def latest_move_in(data: RoundData, h: np.ndarray, d: np.ndarray,
-                   move_in: np.ndarray) -> np.ndarray:
+def latest_move_in(
+    data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray
+) -> np.ndarray:
     """Per household: the latest move-in over the given candidate pairs in non-temporary
     dwellings (NO_DAY without such pairs)."""
     out = np.full(data.H, NO_DAY, dtype=np.int64)
@@ -69,8 +70,9 @@ def unmatched_days_over(data: RoundData, latest: np.ndarray) -> np.ndarray:
     return np.where(data.due, end - data.deadline, 0).astype(np.int64)
 
 
-def matched_breach(data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray,
-                   unmatched_over: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def matched_breach(
+    data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray, unmatched_over: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per pair, when matched: (in breach, days over)."""
     clocked = data.clock[h] >= 0
     temporary = data.category[d] == TEMPORARY
@@ -81,8 +83,14 @@ def matched_breach(data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.nd
     return breach, days.astype(np.int64)
 
 
-def gains(data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray,
-          unmatched_over: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def gains(
+    data: RoundData,
+    h: np.ndarray,
+    d: np.ndarray,
+    move_in: np.ndarray,
+    unmatched_over: np.ndarray,
+    which: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per pair: (weighted breaches avoided, weighted days over avoided) by matching it
     rather than leaving its household unmatched; only households in `which` count (e.g.
     `data.ranked` for tier 1). Negative when matching makes it worse (a late move-in)."""
@@ -94,8 +102,9 @@ def gains(data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray,
     return breach_gain.astype(np.int64), days_gain.astype(np.int64)
 
 
-def unmatched_totals(data: RoundData, unmatched_over_h: np.ndarray,
-                     which: np.ndarray) -> tuple[int, int]:
+def unmatched_totals(
+    data: RoundData, unmatched_over_h: np.ndarray, which: np.ndarray
+) -> tuple[int, int]:
     """(weighted breaches, weighted days over) when nobody in `which` is matched."""
     w = np.where(which & data.due, data.clock_weight, 0)
     return int(w.sum()), int((w * unmatched_over_h).sum())

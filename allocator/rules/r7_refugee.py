@@ -20,8 +20,11 @@ def deadline(h: Household, policy: Policy) -> dt.date | None:
 
 
 CLOCK = Clock(
-    "refugee", "R7", deadline,
+    "refugee",
+    "R7",
+    deadline,
     lambda p: p.deadlines.refugee == "hard",
     lambda p: p.deadlines.weights.refugee,
-    name="bosettingsdatoen", who="Flyktning som skal bosettes",
+    name="bosettingsdatoen",
+    who="Flyktning som skal bosettes",
 )

@@ -20,8 +20,11 @@ def deadline(h: Household, policy: Policy) -> dt.date | None:
 
 
 CLOCK = Clock(
-    "release", "R7", deadline,
+    "release",
+    "R7",
+    deadline,
     lambda p: p.deadlines.release == "hard",
     lambda p: p.deadlines.weights.release,
-    name="løslatelsesdatoen", who="Løslatelse eller utskriving",
+    name="løslatelsesdatoen",
+    who="Løslatelse eller utskriving",
 )

@@ -42,13 +42,20 @@ def reject_temporary_family(data: RoundData, hs: np.ndarray) -> np.ndarray:
 
 
 CLOCK = Clock(
-    "temporary", "R7", deadline,
+    "temporary",
+    "R7",
+    deadline,
     lambda p: p.temporary.mode == "hard",
     lambda p: p.deadlines.weights.temporary,
-    name="3-månedersfristen", who="Barnefamilie i midlertidig botilbud",
+    name="3-månedersfristen",
+    who="Barnefamilie i midlertidig botilbud",
 )
 
 PAIR_RULES = (
-    PairRule("temporary_family", "R7", reject_temporary_family,
-             "barnefamilier skal ikke i midlertidig botilbud"),
+    PairRule(
+        "temporary_family",
+        "R7",
+        reject_temporary_family,
+        "barnefamilier skal ikke i midlertidig botilbud",
+    ),
 )

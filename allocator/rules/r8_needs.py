@@ -48,13 +48,21 @@ _needs = hard("needs", "mode")
 
 PAIR_RULES = (
     PairRule("wheelchair", "R8", reject_wheelchair, "boligen er ikke rullestoltilpasset", _needs),
-    PairRule("step_free", "R8", reject_step_free,
-             "boligen er ikke trinnfri (heis eller 1. etasje)", _needs),
-    PairRule("staffed", "R8", reject_staffed,
-             "bemannet bolig bare for husstander med behov for bemanning", _needs),
+    PairRule(
+        "step_free",
+        "R8",
+        reject_step_free,
+        "boligen er ikke trinnfri (heis eller 1. etasje)",
+        _needs,
+    ),
+    PairRule(
+        "staffed",
+        "R8",
+        reject_staffed,
+        "bemannet bolig bare for husstander med behov for bemanning",
+        _needs,
+    ),
     PairRule("adapted", "R8", reject_adapted, "husstanden trenger tilrettelagt bolig", _needs),
-    PairRule("youth", "R8", reject_youth, "ungdomsbolig: hovedsøker er over aldersgrensen",
-             _needs),
-    PairRule("rent_limit", "R8", reject_rent, "husleien er over husstandens husleiegrense",
-             _needs),
+    PairRule("youth", "R8", reject_youth, "ungdomsbolig: hovedsøker er over aldersgrensen", _needs),
+    PairRule("rent_limit", "R8", reject_rent, "husleien er over husstandens husleiegrense", _needs),
 )

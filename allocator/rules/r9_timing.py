@@ -28,8 +28,10 @@ def _coefficients(data: RoundData) -> tuple[np.ndarray, np.ndarray]:
     """Per dwelling: numerator and denominator of `vacancy_per_rent_day × rent / 30`."""
     w = exact(data.policy.weights.vacancy_per_rent_day)
     parts = [w * exact(d.rent) / 30 for d in data.scenario.dwellings]
-    return (np.array([p.numerator for p in parts], dtype=object),
-            np.array([p.denominator for p in parts], dtype=object))
+    return (
+        np.array([p.numerator for p in parts], dtype=object),
+        np.array([p.denominator for p in parts], dtype=object),
+    )
 
 
 def vacancy_points(data: RoundData, d: np.ndarray, days: np.ndarray) -> np.ndarray:

@@ -27,17 +27,17 @@ from allocator.rules.base import Clock, PairRule, RoundRule
 from models.scenario import Scenario
 
 PAIR_RULES: tuple[PairRule, ...] = (
-    *r1_assignment.PAIR_RULES,   # forbidden_pair
-    *r2_size.PAIR_RULES,         # crowding, too_few_bedrooms, too_many_bedrooms
-    *r3_location.PAIR_RULES,     # excluded_district, not_acceptable_district
-    *r4_school.PAIR_RULES,       # school_continuity
-    *r6_separation.PAIR_RULES,   # site_profile, site_gender, site_age
-    *r7_temporary.PAIR_RULES,    # temporary_family
-    *r8_needs.PAIR_RULES,        # wheelchair, step_free, staffed, adapted, youth, rent_limit
+    *r1_assignment.PAIR_RULES,  # forbidden_pair
+    *r2_size.PAIR_RULES,  # crowding, too_few_bedrooms, too_many_bedrooms
+    *r3_location.PAIR_RULES,  # excluded_district, not_acceptable_district
+    *r4_school.PAIR_RULES,  # school_continuity
+    *r6_separation.PAIR_RULES,  # site_profile, site_gender, site_age
+    *r7_temporary.PAIR_RULES,  # temporary_family
+    *r8_needs.PAIR_RULES,  # wheelchair, step_free, staffed, adapted, youth, rent_limit
 )
 
 ROUND_RULES: tuple[RoundRule, ...] = (
-    *r5_spread.ROUND_RULES,      # building_cap, district_quota
+    *r5_spread.ROUND_RULES,  # building_cap, district_quota
     *r5_school_zone.ROUND_RULES,  # school_zone_quota
     *r6_separation.ROUND_RULES,  # separation
     *r10_group_share.ROUND_RULES,  # group_share (only with policy fairness.group_share)

@@ -11,5 +11,16 @@ from allocator.sweep.grid import Grid, load_grid, price_of_rules_grid
 from allocator.sweep.runner import SweepExists, SweepOutcome, client_for, make_client
 from allocator.sweep.sweep import run_sweep
 
-__all__ = ["Cell", "CellResult", "Grid", "SweepExists", "SweepOutcome", "client_for",
-           "execute_cell", "load_grid", "make_client", "price_of_rules_grid", "run_sweep"]
+__all__ = [
+    "Cell",
+    "CellResult",
+    "Grid",
+    "SweepExists",
+    "SweepOutcome",
+    "client_for",
+    "execute_cell",
+    "load_grid",
+    "make_client",
+    "price_of_rules_grid",
+    "run_sweep",
+]

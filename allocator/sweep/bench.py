@@ -46,12 +46,16 @@ def measure(cells: list[Any], workers: int) -> dict[str, Any]:
             client.close()
             cluster.close()
     assert outcome.ok, [f.errors for f in outcome.failures]
-    return {"workers": workers, "cells": len(cells), "startup_s": round(startup, 2),
-            "sweep_s": round(outcome.wall_s, 2),
-            "cells_per_min": round(len(cells) / outcome.wall_s * 60, 1),
-            "cell_s_mean": round(sum(outcome.timings.values()) / len(cells), 3),
-            "cpu_s_mean": round(sum(outcome.cpu.values()) / len(cells), 3),
-            "load_before": round(load, 2)}
+    return {
+        "workers": workers,
+        "cells": len(cells),
+        "startup_s": round(startup, 2),
+        "sweep_s": round(outcome.wall_s, 2),
+        "cells_per_min": round(len(cells) / outcome.wall_s * 60, 1),
+        "cell_s_mean": round(sum(outcome.timings.values()) / len(cells), 3),
+        "cpu_s_mean": round(sum(outcome.cpu.values()) / len(cells), 3),
+        "load_before": round(load, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
@@ -68,16 +72,19 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         if one is not None and r["workers"] >= 1:
             r["speedup"] = round(one["sweep_s"] / r["sweep_s"], 2)
             r["efficiency"] = round(r["speedup"] / r["workers"], 2)
-    print(f"{len(cells)} cells x {args.weeks} weeks (price-of-rules policies, "
-          f"{args.seeds} seeds)")
-    print("| workers | cluster start (s) | sweep (s) | cells/min | cell wall (s) | cell CPU (s) "
-          "| speedup | efficiency | load before |")
+    print(f"{len(cells)} cells x {args.weeks} weeks (price-of-rules policies, {args.seeds} seeds)")
+    print(
+        "| workers | cluster start (s) | sweep (s) | cells/min | cell wall (s) | cell CPU (s) "
+        "| speedup | efficiency | load before |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         label = "in-process (no Dask)" if r["workers"] == 0 else str(r["workers"])
-        print(f"| {label} | {r['startup_s']} | {r['sweep_s']} | {r['cells_per_min']} | "
-              f"{r['cell_s_mean']} | {r['cpu_s_mean']} | {r.get('speedup', '–')} | "
-              f"{r.get('efficiency', '–')} | {r['load_before']} |")
+        print(
+            f"| {label} | {r['startup_s']} | {r['sweep_s']} | {r['cells_per_min']} | "
+            f"{r['cell_s_mean']} | {r['cpu_s_mean']} | {r.get('speedup', '–')} | "
+            f"{r.get('efficiency', '–')} | {r['load_before']} |"
+        )
     if args.json is not None:
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return rows

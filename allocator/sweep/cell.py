@@ -62,11 +62,18 @@ class Cell:
 
     def identity(self) -> dict[str, Any]:
         """Everything that decides the cell's numbers (hashed into its id)."""
-        return {"policy": self.policy, "method": self.method,
-                "rules": self.rules.model_dump(mode="json"), "transforms": list(self.transforms),
-                "seed": self.seed, "scenario": self.source.name, "digest": self.source.digest,
-                "weeks": self.weeks, "time_limit_s": self.time_limit_s,
-                "solver_workers": self.solver_workers}
+        return {
+            "policy": self.policy,
+            "method": self.method,
+            "rules": self.rules.model_dump(mode="json"),
+            "transforms": list(self.transforms),
+            "seed": self.seed,
+            "scenario": self.source.name,
+            "digest": self.source.digest,
+            "weeks": self.weeks,
+            "time_limit_s": self.time_limit_s,
+            "solver_workers": self.solver_workers,
+        }
 
     @property
     def id(self) -> str:
@@ -79,9 +86,15 @@ class Cell:
 
     def columns(self) -> dict[str, Any]:
         """The cell's key columns, first in both tables."""
-        return {"cell_id": self.id, "scenario": self.scenario, "policy": self.policy,
-                "relaxed": ";".join(self.relaxed), "transforms": ";".join(self.transforms),
-                "seed": self.seed, "weeks": self.weeks}
+        return {
+            "cell_id": self.id,
+            "scenario": self.scenario,
+            "policy": self.policy,
+            "relaxed": ";".join(self.relaxed),
+            "transforms": ";".join(self.transforms),
+            "seed": self.seed,
+            "weeks": self.weeks,
+        }
 
 
 @dataclass
@@ -104,21 +117,38 @@ def execute_cell(cell: Cell) -> CellResult:
     started, cpu = time.monotonic(), time.process_time()
     m = apply_transforms(cell.source.municipality(cell.seed), cell.transforms)
     spec = PolicySpec(cell.policy, cell.rules, cell.method, f"sweep:{cell.policy}")  # type: ignore[arg-type]
-    settings = Settings(weeks=cell.weeks, seed=cell.seed, time_limit_s=cell.time_limit_s,
-                        workers=cell.solver_workers, progress=False)
+    settings = Settings(
+        weeks=cell.weeks,
+        seed=cell.seed,
+        time_limit_s=cell.time_limit_s,
+        workers=cell.solver_workers,
+        progress=False,
+    )
     run = run_policy(m, spec, settings)
     key = cell.columns()
     weeks = [key | row for row in run.rows]
     waits = run.totals.waits
     dissimilarity = [r["dissimilarity"] for r in run.rows if r["dissimilarity"] is not None]
-    summary = key | run.summary() | {
-        "wait_mean": round(float(np.mean(waits)), 2) if waits else None,
-        "dissimilarity_mean": round(float(np.mean(dissimilarity)), 4) if dissimilarity
-        else None,
-    }
+    summary = (
+        key
+        | run.summary()
+        | {
+            "wait_mean": round(float(np.mean(waits)), 2) if waits else None,
+            "dissimilarity_mean": round(float(np.mean(dissimilarity)), 4)
+            if dissimilarity
+            else None,
+        }
+    )
     groups = [key | row for row in run.group_rows(replay_groups(m))]
-    return CellResult(cell.id, weeks, summary, time.monotonic() - started, _worker_name(),
-                      extra={"cpu_s": time.process_time() - cpu}, groups=groups)
+    return CellResult(
+        cell.id,
+        weeks,
+        summary,
+        time.monotonic() - started,
+        _worker_name(),
+        extra={"cpu_s": time.process_time() - cpu},
+        groups=groups,
+    )
 
 
 def _worker_name() -> str:

@@ -103,43 +103,90 @@ class Grid:
 
     def cells(self) -> list[Cell]:
         """Scenario-major, then policy, then seed (the order results are reported in)."""
-        return [Cell(policy=entry.name, method=method, rules=policy,
-                     relaxed=tuple(entry.relax), transforms=self._transforms(entry),
-                     seed=seed, source=source, weeks=self.weeks,
-                     time_limit_s=self.time_limit_s, solver_workers=self.solver_workers)
-                for source in self.sources
-                for entry, policy, method in self.policies
-                for seed in self.seeds]
+        return [
+            Cell(
+                policy=entry.name,
+                method=method,
+                rules=policy,
+                relaxed=tuple(entry.relax),
+                transforms=self._transforms(entry),
+                seed=seed,
+                source=source,
+                weeks=self.weeks,
+                time_limit_s=self.time_limit_s,
+                solver_workers=self.solver_workers,
+            )
+            for source in self.sources
+            for entry, policy, method in self.policies
+            for seed in self.seeds
+        ]
 
     @staticmethod
     def _transforms(entry: PolicyEntry) -> tuple[str, ...]:
         return tuple(dict.fromkeys(entry.transforms))
 
-    def with_overrides(self, *, weeks: int | None = None, seeds: int | None = None,
-                       time_limit_s: float | None = None) -> Grid:
+    def with_overrides(
+        self,
+        *,
+        weeks: int | None = None,
+        seeds: int | None = None,
+        time_limit_s: float | None = None,
+    ) -> Grid:
         """The grid with fewer/more weeks or seeds 0..N-1 (CLI overrides)."""
-        return Grid(self.name, self.description, weeks or self.weeks,
-                    list(range(seeds)) if seeds else self.seeds, self.sources, self.policies,
-                    self.baseline, time_limit_s or self.time_limit_s, self.solver_workers,
-                    self.path)
+        return Grid(
+            self.name,
+            self.description,
+            weeks or self.weeks,
+            list(range(seeds)) if seeds else self.seeds,
+            self.sources,
+            self.policies,
+            self.baseline,
+            time_limit_s or self.time_limit_s,
+            self.solver_workers,
+            self.path,
+        )
 
     def describe(self) -> dict[str, Any]:
         """The grid as run (for sweep.json and the report)."""
-        return {"name": self.name, "description": self.description, "path": self.path,
-                "weeks": self.weeks, "seeds": self.seeds, "baseline": self.baseline,
-                "time_limit_s": self.time_limit_s, "solver_workers": self.solver_workers,
-                "scenarios": [{"name": s.name, "path": s.path, "digest": s.digest}
-                              for s in self.sources],
-                "policies": [{"name": e.name, "base": e.base, "method": m, "relax": e.relax,
-                              "set": e.set, "transforms": list(self._transforms(e))}
-                             for e, _, m in self.policies]}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "path": self.path,
+            "weeks": self.weeks,
+            "seeds": self.seeds,
+            "baseline": self.baseline,
+            "time_limit_s": self.time_limit_s,
+            "solver_workers": self.solver_workers,
+            "scenarios": [
+                {"name": s.name, "path": s.path, "digest": s.digest} for s in self.sources
+            ],
+            "policies": [
+                {
+                    "name": e.name,
+                    "base": e.base,
+                    "method": m,
+                    "relax": e.relax,
+                    "set": e.set,
+                    "transforms": list(self._transforms(e)),
+                }
+                for e, _, m in self.policies
+            ],
+        }
 
 
 def _problems(path: Path, error: ValidationError) -> InputError:
-    return InputError([Problem(file=str(path), location=".".join(map(str, e["loc"])),
-                               field=str(e["loc"][-1]) if e["loc"] else "",
-                               value=e.get("input"), expected=e["msg"])
-                       for e in error.errors()])
+    return InputError(
+        [
+            Problem(
+                file=str(path),
+                location=".".join(map(str, e["loc"])),
+                field=str(e["loc"][-1]) if e["loc"] else "",
+                value=e.get("input"),
+                expected=e["msg"],
+            )
+            for e in error.errors()
+        ]
+    )
 
 
 def load_grid(path: Path) -> Grid:
@@ -149,8 +196,9 @@ def load_grid(path: Path) -> Grid:
         tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         spec = GridFile.model_validate(tree)
     except OSError as error:
-        raise InputError([Problem(file=str(path), expected=f"a readable grid file ({error})")]
-                         ) from None
+        raise InputError(
+            [Problem(file=str(path), expected=f"a readable grid file ({error})")]
+        ) from None
     except yaml.YAMLError as error:
         raise InputError([Problem(file=str(path), expected=f"valid YAML ({error})")]) from None
     except ValidationError as error:
@@ -160,8 +208,9 @@ def load_grid(path: Path) -> Grid:
 
 def _under(where: str, error: InputError) -> list[Problem]:
     """The error's problems, located under the grid entry `where` (e.g. ``policies.2``)."""
-    return [p.model_copy(update={"location": f"{where} {p.location}".strip()})
-            for p in error.problems]
+    return [
+        p.model_copy(update={"location": f"{where} {p.location}".strip()}) for p in error.problems
+    ]
 
 
 def resolve_grid(spec: GridFile, folder: Path, origin: str = "") -> Grid:
@@ -169,36 +218,58 @@ def resolve_grid(spec: GridFile, folder: Path, origin: str = "") -> Grid:
     problems: list[Problem] = []
     sources: list[Source] = []
     for k, item in enumerate(spec.scenarios):
-        entry = item if isinstance(item, ScenarioEntry) else \
-            ScenarioEntry(name=Path(item).stem, path=item)
+        entry = (
+            item
+            if isinstance(item, ScenarioEntry)
+            else ScenarioEntry(name=Path(item).stem, path=item)
+        )
         try:
             sources.append(load_source_spec(entry, folder))
         except InputError as error:
             problems += _under(f"scenarios.{k}", error)
     policies: list[tuple[PolicyEntry, Policy, str]] = []
     for k, raw in enumerate(spec.policies):
-        policy_entry = raw if isinstance(raw, PolicyEntry) else \
-            PolicyEntry(name=Path(raw).stem, base=raw)
+        policy_entry = (
+            raw if isinstance(raw, PolicyEntry) else PolicyEntry(name=Path(raw).stem, base=raw)
+        )
         try:
             policies.append(build_policy(policy_entry, folder))
         except InputError as error:
             problems += _under(f"policies.{k}", error)
     names = [e.name for e, _, _ in policies]
     for name in {n for n in names if names.count(n) > 1}:
-        problems.append(Problem(file=origin, field="name", value=name,
-                                expected="unique policy names"))
+        problems.append(
+            Problem(file=origin, field="name", value=name, expected="unique policy names")
+        )
     snames = [s.name for s in sources]
     for name in {n for n in snames if snames.count(n) > 1}:
-        problems.append(Problem(file=origin, field="name", value=name,
-                                expected="unique scenario names"))
+        problems.append(
+            Problem(file=origin, field="name", value=name, expected="unique scenario names")
+        )
     baseline = spec.baseline or (names[0] if names else "")
     if names and baseline not in names:
-        problems.append(Problem(file=origin, field="baseline", value=baseline,
-                                expected=f"one of the policy names {names}"))
+        problems.append(
+            Problem(
+                file=origin,
+                field="baseline",
+                value=baseline,
+                expected=f"one of the policy names {names}",
+            )
+        )
     if problems:
         raise InputError(problems)
-    return Grid(spec.name, spec.description, spec.weeks, spec.seed_list(), sources, policies,
-                baseline, spec.time_limit_s, spec.solver_workers, origin)
+    return Grid(
+        spec.name,
+        spec.description,
+        spec.weeks,
+        spec.seed_list(),
+        sources,
+        policies,
+        baseline,
+        spec.time_limit_s,
+        spec.solver_workers,
+        origin,
+    )
 
 
 def build_policy(entry: PolicyEntry, folder: Path) -> tuple[PolicyEntry, Policy, str]:
@@ -223,8 +294,16 @@ def load_source_spec(entry: ScenarioEntry, folder: Path) -> Source:
     path = Path(entry.path)
     path = path if path.is_absolute() else folder / path
     if not path.exists():
-        raise InputError([Problem(file=str(path), field="path", value=entry.path,
-                                  expected="an existing municipality config or scenario")])
+        raise InputError(
+            [
+                Problem(
+                    file=str(path),
+                    field="path",
+                    value=entry.path,
+                    expected="an existing municipality config or scenario",
+                )
+            ]
+        )
     found = municipality_file(path)
     try:
         if found is not None:
@@ -236,8 +315,10 @@ def load_source_spec(entry: ScenarioEntry, folder: Path) -> Source:
             from_scenario(scenario, cfg, 0)  # fails here, not in every cell
     except ValidationError as error:
         raise _problems(path, error) from None
-    tree = {"config": cfg.model_dump(mode="json"),
-            "scenario": None if scenario is None else scenario.model_dump(mode="json")}
+    tree = {
+        "config": cfg.model_dump(mode="json"),
+        "scenario": None if scenario is None else scenario.model_dump(mode="json"),
+    }
     digest = hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()
     return Source(entry.name, str(path), cfg, scenario, digest)
 
@@ -254,5 +335,13 @@ def price_of_rules_grid() -> Grid:
     return load_grid(PRICE_OF_RULES)
 
 
-__all__ = ["FAMILIES", "Grid", "GridFile", "PolicyEntry", "ScenarioEntry", "load_grid",
-           "price_of_rules_grid", "resolve_grid"]
+__all__ = [
+    "FAMILIES",
+    "Grid",
+    "GridFile",
+    "PolicyEntry",
+    "ScenarioEntry",
+    "load_grid",
+    "price_of_rules_grid",
+    "resolve_grid",
+]

@@ -16,6 +16,7 @@ from typing import Any, Literal
 RuleFamily = Literal["R2", "R3", "R4", "R5", "R6", "R7", "R8"]
 FAMILIES: tuple[RuleFamily, ...] = ("R2", "R3", "R4", "R5", "R6", "R7", "R8")
 
+
 @dataclass(frozen=True)
 class Relaxation:
     """What "rule family off" means in a sweep."""
@@ -28,23 +29,32 @@ class Relaxation:
 
 RELAXATIONS: dict[RuleFamily, Relaxation] = {
     "R2": Relaxation(
-        "R2", "R2 husstandsstørrelse",
+        "R2",
+        "R2 husstandsstørrelse",
         {"occupancy": {"crowding": "off", "bedrooms": "off"}},
-        remains="ekstra soverom koster fortsatt i tilpasningsnivået (myk)"),
+        remains="ekstra soverom koster fortsatt i tilpasningsnivået (myk)",
+    ),
     "R3": Relaxation(
-        "R3", "R3 beliggenhet", {"location": {"mode": "off"}},
-        remains="ønskede bydeler teller fortsatt som myk preferanse"),
+        "R3",
+        "R3 beliggenhet",
+        {"location": {"mode": "off"}},
+        remains="ønskede bydeler teller fortsatt som myk preferanse",
+    ),
     "R4": Relaxation("R4", "R4 skolekrets", {"school": {"mode": "off"}}),
     "R5": Relaxation(
-        "R5", "R5 spredning",
+        "R5",
+        "R5 spredning",
         {"spread": {"building_cap": "off", "district_quota": "off"}},
-        remains="myk belastningsindeks i målfunksjonen gjelder fortsatt"),
-    "R6": Relaxation(
-        "R6", "R6 skjerming", {"separation": {"mode": "off", "sites": "off"}}),
+        remains="myk belastningsindeks i målfunksjonen gjelder fortsatt",
+    ),
+    "R6": Relaxation("R6", "R6 skjerming", {"separation": {"mode": "off", "sites": "off"}}),
     "R7": Relaxation(
-        "R7", "R7 midlertidig bolig for barnefamilier", {"temporary": {"mode": "off"}},
+        "R7",
+        "R7 midlertidig bolig for barnefamilier",
+        {"temporary": {"mode": "off"}},
         remains="en familie over fristen flyttes ikke til en ny midlertidig bolig (det ville "
-                "ikke avslutte oppholdet); brudd telles fortsatt"),
+        "ikke avslutte oppholdet); brudd telles fortsatt",
+    ),
     "R8": Relaxation("R8", "R8 behov og kategorier", {"needs": {"mode": "off"}}),
 }
 
@@ -70,6 +80,8 @@ def relax(families: list[RuleFamily] | tuple[RuleFamily, ...]) -> dict[str, Any]
 
 def switches(family: RuleFamily) -> str:
     """The family's switches as text, e.g. ``occupancy.crowding: off, ...`` (for reports)."""
-    return ", ".join(f"{section}.{key}: {value}"
-                     for section, values in RELAXATIONS[family].policy.items()
-                     for key, value in values.items())
+    return ", ".join(
+        f"{section}.{key}: {value}"
+        for section, values in RELAXATIONS[family].policy.items()
+        for key, value in values.items()
+    )

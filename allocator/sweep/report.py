@@ -64,12 +64,24 @@ def plot_kpi(comparison: pd.DataFrame, kpi: str, labels: dict[str, str], path: P
         s = data[data["scenario"] == scenario].set_index("policy").reindex(policies)
         xs = [i + (k - (len(scenarios) - 1) / 2) * width for i in range(len(policies))]
         err = s["half_width"].astype(float).fillna(0.0).to_numpy()
-        ax.bar(xs, s["diff_mean"].astype(float).to_numpy(), width=width * 0.9, yerr=err,
-               capsize=3, label=str(scenario), color=f"C{k}", alpha=0.85)
+        ax.bar(
+            xs,
+            s["diff_mean"].astype(float).to_numpy(),
+            width=width * 0.9,
+            yerr=err,
+            capsize=3,
+            label=str(scenario),
+            color=f"C{k}",
+            alpha=0.85,
+        )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(policies)))
-    ax.set_xticklabels([labels.get(p, p).removeprefix("Uten ") for p in policies],
-                       rotation=25, ha="right", fontsize=8)
+    ax.set_xticklabels(
+        [labels.get(p, p).removeprefix("Uten ") for p in policies],
+        rotation=25,
+        ha="right",
+        fontsize=8,
+    )
     ax.set_title(f"{KPIS[kpi][0]}: endring mot grunnlinjen", fontsize=10)
     ax.set_ylabel("Differanse (95 % KI)", fontsize=8)
     ax.grid(axis="y", alpha=0.3)
@@ -85,14 +97,22 @@ def baseline_rows(cells: pd.DataFrame, baseline: str) -> list[dict[str, Any]]:
     for scenario, g in cells[cells["policy"] == baseline].groupby("scenario", sort=False):
         for kpi, (label, digits) in KPIS.items():
             i = t_interval(g[kpi].astype(float).to_numpy())
-            out.append({"scenario": scenario, "kpi": kpi, "label": label, "n": i.n,
-                        "mean": num(i.mean, digits),
-                        "ci": f"{num(i.low, digits)} – {num(i.high, digits)}"})
+            out.append(
+                {
+                    "scenario": scenario,
+                    "kpi": kpi,
+                    "label": label,
+                    "n": i.n,
+                    "mean": num(i.mean, digits),
+                    "ci": f"{num(i.low, digits)} – {num(i.high, digits)}",
+                }
+            )
     return out
 
 
-def diff_table(comparison: pd.DataFrame, labels: dict[str, str], baseline: str
-               ) -> list[dict[str, Any]]:
+def diff_table(
+    comparison: pd.DataFrame, labels: dict[str, str], baseline: str
+) -> list[dict[str, Any]]:
     """Rows per (scenario, policy): each KPI's difference '±' and whether the CI excludes 0."""
     rows = []
     for (scenario, policy), g in comparison.groupby(["scenario", "policy"], sort=False):
@@ -106,38 +126,76 @@ def diff_table(comparison: pd.DataFrame, labels: dict[str, str], baseline: str
                 continue
             r = r.iloc[0]
             clear = bool(not math.isnan(r["ci_low"]) and (r["ci_low"] > 0 or r["ci_high"] < 0))
-            cells.append({"text": signed(r["diff_mean"], digits),
-                          "ci": f"± {num(r['half_width'], digits)}"
-                          if not math.isnan(r["half_width"])
-                          else "", "significant": clear})
-        rows.append({"scenario": scenario, "policy": policy,
-                     "label": labels.get(policy, policy), "n": int(g["n"].max()),
-                     "cells": cells})
+            cells.append(
+                {
+                    "text": signed(r["diff_mean"], digits),
+                    "ci": f"± {num(r['half_width'], digits)}"
+                    if not math.isnan(r["half_width"])
+                    else "",
+                    "significant": clear,
+                }
+            )
+        rows.append(
+            {
+                "scenario": scenario,
+                "policy": policy,
+                "label": labels.get(policy, policy),
+                "n": int(g["n"].max()),
+                "cells": cells,
+            }
+        )
     return rows
 
 
-def render(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame,
-           images: dict[str, str], info: dict[str, Any], fairness_html: str = "",
-           price_of_fairness_html: str = "") -> str:
-    env = Environment(loader=PackageLoader("allocator.sweep", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+def render(
+    grid: Grid,
+    cells: pd.DataFrame,
+    comparison: pd.DataFrame,
+    images: dict[str, str],
+    info: dict[str, Any],
+    fairness_html: str = "",
+    price_of_fairness_html: str = "",
+) -> str:
+    env = Environment(
+        loader=PackageLoader("allocator.sweep", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
     labels = policy_labels(grid)
     relaxed = sorted({f for e, _, _ in grid.policies for f in e.relax})
-    notes = [{"family": f, "label": RELAXATIONS[f].label, "remains": RELAXATIONS[f].remains,
-              "switches": switches(f)} for f in relaxed]
+    notes = [
+        {
+            "family": f,
+            "label": RELAXATIONS[f].label,
+            "remains": RELAXATIONS[f].remains,
+            "switches": switches(f),
+        }
+        for f in relaxed
+    ]
     return env.get_template("sweep.html.j2").render(
-        grid=grid.describe(), info=info, kpis=[(k, v[0]) for k, v in KPIS.items()],
-        baseline=grid.baseline, baseline_label=labels.get(grid.baseline, grid.baseline),
+        grid=grid.describe(),
+        info=info,
+        kpis=[(k, v[0]) for k, v in KPIS.items()],
+        baseline=grid.baseline,
+        baseline_label=labels.get(grid.baseline, grid.baseline),
         baseline_rows=baseline_rows(cells, grid.baseline) if not cells.empty else [],
         rows=diff_table(comparison, labels, grid.baseline) if not comparison.empty else [],
-        images=[(k, KPIS[k][0], v) for k, v in images.items()], notes=notes,
-        failures=info.get("failures", []), fairness=fairness_html,
-        price_of_fairness=price_of_fairness_html)
+        images=[(k, KPIS[k][0], v) for k, v in images.items()],
+        notes=notes,
+        failures=info.get("failures", []),
+        fairness=fairness_html,
+        price_of_fairness=price_of_fairness_html,
+    )
 
 
-def write_report(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame, out: Path,
-                 info: dict[str, Any], groups: pd.DataFrame | None = None,
-                 prices: pd.DataFrame | None = None) -> Path:
+def write_report(
+    grid: Grid,
+    cells: pd.DataFrame,
+    comparison: pd.DataFrame,
+    out: Path,
+    info: dict[str, Any],
+    groups: pd.DataFrame | None = None,
+    prices: pd.DataFrame | None = None,
+) -> Path:
     """plots/KPI.png, plots/fairness.png and report.html under ``out``; ``groups`` is the
     outcomes by group, summarised over seeds per scenario and policy; ``prices`` the price
     of each group-share floor (allocator.sweep.fairness_price)."""
@@ -156,10 +214,17 @@ def write_report(grid: Grid, cells: pd.DataFrame, comparison: pd.DataFrame, out:
             plot_kpi(shown, kpi, labels, png)
             images[kpi] = base64.b64encode(png.read_bytes()).decode("ascii")
     path = out / "report.html"
-    price_html = "" if prices is None else render_price_of_fairness(
-        prices, labels, labels.get(grid.baseline, grid.baseline))
-    write_text_atomic(path, render(grid, cells, comparison, images, info,
-                                   fairness_section(grid, groups, plots), price_html))
+    price_html = (
+        ""
+        if prices is None
+        else render_price_of_fairness(prices, labels, labels.get(grid.baseline, grid.baseline))
+    )
+    write_text_atomic(
+        path,
+        render(
+            grid, cells, comparison, images, info, fairness_section(grid, groups, plots), price_html
+        ),
+    )
     return path
 
 
@@ -169,12 +234,16 @@ def fairness_section(grid: Grid, groups: pd.DataFrame | None, plots: Path) -> st
         return ""
     labels = policy_labels(grid)
     several = groups["scenario"].nunique() > 1
-    titles = {(s, p): f"{labels.get(p, p)}" + (f" ({s})" if several else "")
-              for s, p in groups[["scenario", "policy"]].drop_duplicates().itertuples(index=False)}
-    view = groups.assign(run=[titles[(s, p)] for s, p in
-                              zip(groups["scenario"], groups["policy"], strict=True)])
+    titles = {
+        (s, p): f"{labels.get(p, p)}" + (f" ({s})" if several else "")
+        for s, p in groups[["scenario", "policy"]].drop_duplicates().itertuples(index=False)
+    }
+    view = groups.assign(
+        run=[titles[(s, p)] for s, p in zip(groups["scenario"], groups["policy"], strict=True)]
+    )
     png = plots / "fairness.png"
     plot_groups(view, png, by="run")
     image = base64.b64encode(png.read_bytes()).decode("ascii")
-    return render_section(groups, by=("scenario", "policy"), titles=titles, image=image,
-                          csv_name="fairness.csv")
+    return render_section(
+        groups, by=("scenario", "policy"), titles=titles, image=image, csv_name="fairness.csv"
+    )

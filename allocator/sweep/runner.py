@@ -33,8 +33,10 @@ class SweepExists(Exception):
 
     def __init__(self, done: int, total: int, out: Path) -> None:
         self.done, self.total, self.out = done, total, out
-        super().__init__(f"{done} of {total} cells already have results in {out}; "
-                         "pass --resume to skip them, or choose another --out")
+        super().__init__(
+            f"{done} of {total} cells already have results in {out}; "
+            "pass --resume to skip them, or choose another --out"
+        )
 
 
 @dataclass
@@ -44,8 +46,13 @@ class Failure:
     tracebacks: list[str] = field(default_factory=list)
 
     def record(self) -> dict[str, Any]:
-        return {"cell_id": self.cell.id, **self.cell.columns(), "attempts": len(self.errors),
-                "errors": self.errors, "traceback": self.tracebacks[-1:]}
+        return {
+            "cell_id": self.cell.id,
+            **self.cell.columns(),
+            "attempts": len(self.errors),
+            "errors": self.errors,
+            "traceback": self.tracebacks[-1:],
+        }
 
 
 @dataclass
@@ -73,9 +80,14 @@ def make_client(scheduler: str | None = None, workers: int = 2) -> Any:
 
     if scheduler:
         return Client(scheduler)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", host="127.0.0.1",
-                           silence_logs=logging.CRITICAL)  # failures are reported by us
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        host="127.0.0.1",
+        silence_logs=logging.CRITICAL,
+    )  # failures are reported by us
     return Client(cluster)
 
 
@@ -101,8 +113,15 @@ def pending(cells: list[Cell], out: Path, resume: bool) -> tuple[list[Cell], lis
     return [c for c in cells if c.id not in finished], done
 
 
-def run_cells(cells: list[Cell], out: Path, *, client: Any = None, resume: bool = False,
-              progress: bool = True, task: Task = execute_cell) -> SweepOutcome:
+def run_cells(
+    cells: list[Cell],
+    out: Path,
+    *,
+    client: Any = None,
+    resume: bool = False,
+    progress: bool = True,
+    task: Task = execute_cell,
+) -> SweepOutcome:
     """Every cell without a result; ``client`` None runs them here, one by one."""
     started = time.monotonic()
     todo, skipped = pending(cells, out, resume)
@@ -127,8 +146,7 @@ def _land(out: Path, result: CellResult, attempts: int, outcome: SweepOutcome) -
         outcome.retried[result.cell_id] = attempts
 
 
-def _run_local(todo: list[Cell], out: Path, task: Task, outcome: SweepOutcome,
-               bar: tqdm) -> None:
+def _run_local(todo: list[Cell], out: Path, task: Task, outcome: SweepOutcome, bar: tqdm) -> None:
     for cell in todo:
         failure = Failure(cell)
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -145,8 +163,9 @@ def _run_local(todo: list[Cell], out: Path, task: Task, outcome: SweepOutcome,
         bar.update(1)
 
 
-def _run_dask(todo: list[Cell], out: Path, task: Task, outcome: SweepOutcome,
-              bar: tqdm, client: Any) -> None:
+def _run_dask(
+    todo: list[Cell], out: Path, task: Task, outcome: SweepOutcome, bar: tqdm, client: Any
+) -> None:
     from distributed import as_completed
 
     by_key: dict[str, tuple[Cell, int]] = {}

@@ -51,8 +51,7 @@ def t_interval(values: np.ndarray | list[float], level: float = 0.95) -> Interva
     return Interval(n, mean, mean - half, mean + half)
 
 
-def compare(cells: pd.DataFrame, baseline: str, kpis: list[str] | None = None
-            ) -> pd.DataFrame:
+def compare(cells: pd.DataFrame, baseline: str, kpis: list[str] | None = None) -> pd.DataFrame:
     """One row per (scenario, policy, KPI): baseline mean, policy mean, paired difference
     (policy - baseline) with its 95 % CI, over the seeds both have."""
     kpis = kpis or list(KPIS)
@@ -70,12 +69,21 @@ def compare(cells: pd.DataFrame, baseline: str, kpis: list[str] | None = None
                 b = base.loc[seeds, kpi].astype(float).to_numpy()
                 v = p.loc[seeds, kpi].astype(float).to_numpy()
                 d = t_interval(v - b)
-                rows.append({"scenario": scenario, "policy": policy,
-                             "relaxed": str(p["relaxed"].iloc[0]) if "relaxed" in p else "",
-                             "kpi": kpi, "n": d.n, "baseline_mean": _mean(b),
-                             "policy_mean": _mean(v),
-                             "diff_mean": d.mean, "ci_low": d.low, "ci_high": d.high,
-                             "half_width": d.half_width})
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "policy": policy,
+                        "relaxed": str(p["relaxed"].iloc[0]) if "relaxed" in p else "",
+                        "kpi": kpi,
+                        "n": d.n,
+                        "baseline_mean": _mean(b),
+                        "policy_mean": _mean(v),
+                        "diff_mean": d.mean,
+                        "ci_low": d.low,
+                        "ci_high": d.high,
+                        "half_width": d.half_width,
+                    }
+                )
     return pd.DataFrame(rows)
 
 

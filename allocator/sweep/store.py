@@ -28,17 +28,67 @@ CELLS = "cells"
 WEEKS = "weeks"
 GROUPS = "groups"
 
-_FLOATS = {"wait_p50", "wait_p90", "wait_mean", "dissimilarity", "dissimilarity_end",
-           "dissimilarity_mean", "waiting_mean", "vacancies_mean", "solve_s", "wall_s",
-           *FLOAT_COLUMNS}
-_INTS = {"seed", "weeks", "week", "waiting", "waiting_end", "waiting_min", "waiting_max",
-         "vacancies", "arrivals", "moved_out", "withdrawn", "entered_temporary", "offers",
-         "accepted", "housed", "to_temporary", "declines", "lapsed", "empty",
-         "families_in_temporary", "due_families", "due_housed", "breaches", "days_over",
-         "families_breached", "vacancy_days", "violations", "equal_pairs", "unequal_pairs",
-         "group_share_reserved", "group_share_placed", "group_share_binding", *COUNT_COLUMNS}
-_STRINGS = {"cell_id", "scenario", "policy", "relaxed", "transforms", "method", "status",
-            "violation_rules", "group", "dimension", "label"}
+_FLOATS = {
+    "wait_p50",
+    "wait_p90",
+    "wait_mean",
+    "dissimilarity",
+    "dissimilarity_end",
+    "dissimilarity_mean",
+    "waiting_mean",
+    "vacancies_mean",
+    "solve_s",
+    "wall_s",
+    *FLOAT_COLUMNS,
+}
+_INTS = {
+    "seed",
+    "weeks",
+    "week",
+    "waiting",
+    "waiting_end",
+    "waiting_min",
+    "waiting_max",
+    "vacancies",
+    "arrivals",
+    "moved_out",
+    "withdrawn",
+    "entered_temporary",
+    "offers",
+    "accepted",
+    "housed",
+    "to_temporary",
+    "declines",
+    "lapsed",
+    "empty",
+    "families_in_temporary",
+    "due_families",
+    "due_housed",
+    "breaches",
+    "days_over",
+    "families_breached",
+    "vacancy_days",
+    "violations",
+    "equal_pairs",
+    "unequal_pairs",
+    "group_share_reserved",
+    "group_share_placed",
+    "group_share_binding",
+    *COUNT_COLUMNS,
+}
+_STRINGS = {
+    "cell_id",
+    "scenario",
+    "policy",
+    "relaxed",
+    "transforms",
+    "method",
+    "status",
+    "violation_rules",
+    "group",
+    "dimension",
+    "label",
+}
 
 
 def cell_path(out: Path, cell_id: str, table: str = CELLS) -> Path:
@@ -73,17 +123,23 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
 def write_cell(out: Path, result: CellResult) -> None:
     """The weekly rows and the group rows, then the summary row (its file marks the cell
     as done)."""
-    write_bytes_atomic(cell_path(out, result.cell_id, WEEKS),
-                       _parquet_bytes(pd.DataFrame(result.weeks)))
+    write_bytes_atomic(
+        cell_path(out, result.cell_id, WEEKS), _parquet_bytes(pd.DataFrame(result.weeks))
+    )
     if result.groups:
-        write_bytes_atomic(cell_path(out, result.cell_id, GROUPS),
-                           _parquet_bytes(pd.DataFrame(result.groups)))
-    write_bytes_atomic(cell_path(out, result.cell_id, CELLS),
-                       _parquet_bytes(pd.DataFrame([result.summary])))
+        write_bytes_atomic(
+            cell_path(out, result.cell_id, GROUPS), _parquet_bytes(pd.DataFrame(result.groups))
+        )
+    write_bytes_atomic(
+        cell_path(out, result.cell_id, CELLS), _parquet_bytes(pd.DataFrame([result.summary]))
+    )
 
 
 def read_table(out: Path, cell_ids: list[str], table: str = CELLS) -> pd.DataFrame:
     """The given cells' rows of one table (in the order of ``cell_ids``)."""
-    frames = [pd.read_parquet(cell_path(out, c, table)) for c in cell_ids
-              if cell_path(out, c, table).is_file()]
+    frames = [
+        pd.read_parquet(cell_path(out, c, table))
+        for c in cell_ids
+        if cell_path(out, c, table).is_file()
+    ]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

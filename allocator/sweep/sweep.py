@@ -29,8 +29,15 @@ from allocator.sweep.stats import compare
 from allocator.sweep.store import CELLS, GROUPS, read_table
 
 
-def run_sweep(grid: Grid, out: Path, *, client: Any = None, resume: bool = False,
-              progress: bool = True, task: Task | None = None) -> SweepOutcome:
+def run_sweep(
+    grid: Grid,
+    out: Path,
+    *,
+    client: Any = None,
+    resume: bool = False,
+    progress: bool = True,
+    task: Task | None = None,
+) -> SweepOutcome:
     """Run every missing cell of ``grid`` (on ``client``, or here without one) and write
     every output file. Raises SweepExists when results exist and ``resume`` is false."""
     out = Path(out)
@@ -48,9 +55,17 @@ def write_outputs(grid: Grid, out: Path, outcome: SweepOutcome) -> dict[str, Pat
     table = read_table(out, ids, CELLS)
     comparison = compare(table, grid.baseline) if not table.empty else pd.DataFrame()
     groups = read_table(out, ids, GROUPS)
-    paths = {name: out / name for name in
-             ("summary.csv", "comparison.csv", "fairness.csv", "fairness_summary.csv",
-              "failures.json", "sweep.json")}
+    paths = {
+        name: out / name
+        for name in (
+            "summary.csv",
+            "comparison.csv",
+            "fairness.csv",
+            "fairness_summary.csv",
+            "failures.json",
+            "sweep.json",
+        )
+    }
     write_text_atomic(paths["summary.csv"], table.to_csv(index=False))
     write_text_atomic(paths["comparison.csv"], comparison.to_csv(index=False))
     group_summary = summarize(groups, by=("scenario", "policy"))
@@ -60,16 +75,16 @@ def write_outputs(grid: Grid, out: Path, outcome: SweepOutcome) -> dict[str, Pat
     write_json_atomic(paths["failures.json"], failures)
     info = sweep_info(grid, outcome)
     write_json_atomic(paths["sweep.json"], info)
-    info = info | {"failures": failures, "grid_json": json.dumps(
-        grid.describe(), indent=1, ensure_ascii=False),
-        "groups_missing": len(set(table.get("cell_id", []))
-                              - set(groups.get("cell_id", [])))}
+    info = info | {
+        "failures": failures,
+        "grid_json": json.dumps(grid.describe(), indent=1, ensure_ascii=False),
+        "groups_missing": len(set(table.get("cell_id", [])) - set(groups.get("cell_id", []))),
+    }
     prices = fairness_prices(grid, table, groups)
     if not prices.empty:
         paths["price_of_fairness.csv"] = out / "price_of_fairness.csv"
         write_text_atomic(paths["price_of_fairness.csv"], prices.to_csv(index=False))
-    paths["report.html"] = write_report(grid, table, comparison, out, info, group_summary,
-                                        prices)
+    paths["report.html"] = write_report(grid, table, comparison, out, info, group_summary, prices)
     return paths
 
 
@@ -81,14 +96,23 @@ def sweep_info(grid: Grid, outcome: SweepOutcome) -> dict[str, Any]:
         return "failed" if cell_id in failed else "skipped" if cell_id in skipped else "done"
 
     return {
-        "grid": grid.describe(), "cells": len(outcome.cells), "done": len(outcome.done),
-        "skipped": len(outcome.skipped), "failed": len(outcome.failures),
-        "retried": len(outcome.retried), "wall_s": round(outcome.wall_s, 2),
-        "cell_list": [c.columns() | {"status": status(c.id),
-                                     "attempts": outcome.retried.get(c.id, 1),
-                                     "wall_s": outcome.timings.get(c.id),
-                                     "worker": outcome.workers.get(c.id)}
-                      for c in outcome.cells],
+        "grid": grid.describe(),
+        "cells": len(outcome.cells),
+        "done": len(outcome.done),
+        "skipped": len(outcome.skipped),
+        "failed": len(outcome.failures),
+        "retried": len(outcome.retried),
+        "wall_s": round(outcome.wall_s, 2),
+        "cell_list": [
+            c.columns()
+            | {
+                "status": status(c.id),
+                "attempts": outcome.retried.get(c.id, 1),
+                "wall_s": outcome.timings.get(c.id),
+                "worker": outcome.workers.get(c.id),
+            }
+            for c in outcome.cells
+        ],
         "versions": versions(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

@@ -37,8 +37,7 @@ def open_location(h: Household) -> Household:
 
 def drop_needs(h: Household) -> Household:
     """R8 off (except staffed): no wheelchair, step-free or adapted need, no rent limit."""
-    needs = h.needs.model_copy(update={"wheelchair": False, "step_free": False,
-                                       "adapted": False})
+    needs = h.needs.model_copy(update={"wheelchair": False, "step_free": False, "adapted": False})
     return h.model_copy(update={"needs": needs, "max_rent": None})
 
 
@@ -67,8 +66,7 @@ class TransformingFactory(HouseholdFactory):
         super().__init__(inner.cfg, inner.zones, inner.district_ids, inner.district_shares)
         self.transform = transform
 
-    def draw(self, rng: random.Random, hid: str, approved_on: dt.date,
-             **kwargs: Any) -> Household:
+    def draw(self, rng: random.Random, hid: str, approved_on: dt.date, **kwargs: Any) -> Household:
         return self.transform(super().draw(rng, hid, approved_on, **kwargs))
 
 
