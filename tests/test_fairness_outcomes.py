@@ -222,3 +222,20 @@ def test_cli_seeds_give_every_seed_and_intervals(tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Snitt over 2 trekninger (3, 4)" in html
     assert "snitt over 2 trekninger med 95 %" in html.lower()
+
+
+def test_group_and_replay_reports_say_tildelt_bolig_as_the_glossary_does() -> None:
+    """One word per concept: a household that got a dwelling is "tildelt bolig"
+    everywhere; "bosatt" belongs to refugee settlement only."""
+    from allocator.glossary import TERMS
+
+    root = Path(__file__).resolve().parents[1] / "allocator"
+    assert TERMS["housed"] == "tildelt bolig"
+    for name in (
+        "fairness/outcomes.py",
+        "fairness/report.py",
+        "fairness/templates/groups.html.j2",
+        "replay/kpis.py",
+        "replay/horizon.py",
+    ):
+        assert "bosatt" not in (root / name).read_text(encoding="utf-8").lower(), name

@@ -97,7 +97,7 @@ SUMMARY_LABELS: dict[str, str] = {
     "realised_days_over_refugee": "Dager over bosettingsdatoen (faktisk)",
     "realised_breached": "Over en frist, alle frister (faktisk)",
     "realised_days_over": "Dager over en frist, alle frister (faktisk)",
-    "realised_housed": "Bosatt (faktisk)",
+    "realised_housed": "Tildelt bolig (faktisk)",
     "realised_wait_p50": "Ventetid median (faktisk, dager)",
     "realised_wait_p90": "Ventetid 90-persentil (faktisk, dager)",
     "realised_vacancy_days": "Tomgangsdager (faktisk)",
