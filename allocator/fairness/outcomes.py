@@ -118,8 +118,10 @@ MEASURES: tuple[Measure, ...] = (
         lambda m, e: _share(len(_housed(m)), len(_housed(e))),
     ),
     Measure("housed_vs_approvals", "Tildelinger mot vedtak (1 = sin andel)", 2, "ratio", _ratio),
-    Measure("wait_p50", "Ventetid for dem med tildelt bolig, median (dager)", 0, "days", _percentile(50)),
-    Measure("wait_p90", "Ventetid for dem med tildelt bolig, 90-persentil (dager)", 0, "days", _percentile(90)),
+    Measure("wait_p50", "Ventetid til tildelt bolig, median (dager)", 0, "days", _percentile(50)),
+    Measure(
+        "wait_p90", "Ventetid til tildelt bolig, 90-persentil (dager)", 0, "days", _percentile(90)
+    ),
     Measure(
         "breached",
         "Husstander over en tidsfrist",

@@ -164,7 +164,7 @@ def render_section(
 PANELS: tuple[tuple[str, str, bool], ...] = (
     ("share_of_housed", "Andel av alle tildelinger (%)\nrød strek: andel av vedtakene", True),
     ("housed_share", "Andel av gruppen med tildelt bolig (%)", True),
-    ("wait_p50", "Ventetid for dem med tildelt bolig, median (dager)", False),
+    ("wait_p50", "Ventetid til tildelt bolig, median (dager)", False),
     ("burden_mean", "Belastning i bydelen boligen ligger i (0–1)", False),
 )
 
@@ -194,7 +194,7 @@ def _present(summary: pd.DataFrame) -> tuple[list[str], dict[str, str], dict[str
 #: Heat-map panels: (measure, title, colour map, value range, format).
 HEAT_PANELS: tuple[tuple[str, str, str, tuple[float, float], str], ...] = (
     ("housed_vs_approvals", "Tildelinger mot vedtak (1 = sin andel)", "RdBu", (0.4, 1.6), "{:.2f}"),
-    ("wait_p50", "Ventetid for dem med tildelt bolig, median (dager)", "Oranges", (0, 0), "{:.0f}"),
+    ("wait_p50", "Ventetid til tildelt bolig, median (dager)", "Oranges", (0, 0), "{:.0f}"),
 )
 
 

@@ -30,8 +30,8 @@ KPIS: dict[str, str] = {
     "realised_days_over_temporary": "Dager over 3-månedersgrensen",
     "realised_breached": "Husstander over en frist (alle frister)",
     "realised_days_over": "Dager over en frist (alle frister)",
-    "realised_wait_p50": "Ventetid for dem med tildelt bolig, median (dager)",
-    "realised_wait_p90": "Ventetid for dem med tildelt bolig, 90-persentil (dager)",
+    "realised_wait_p50": "Ventetid til tildelt bolig, median (dager)",
+    "realised_wait_p90": "Ventetid til tildelt bolig, 90-persentil (dager)",
     "realised_vacancy_days": "Tomgangsdager",
 }
 BASELINE, REFERENCE = "greedy", "hindsight"
