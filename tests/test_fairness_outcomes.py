@@ -226,7 +226,7 @@ def test_cli_seeds_give_every_seed_and_intervals(tmp_path: Path) -> None:
 
 def test_group_and_replay_reports_say_tildelt_bolig_as_the_glossary_does() -> None:
     """One word per concept: a household that got a dwelling is "tildelt bolig"
-    everywhere; "bosatt" belongs to refugee settlement only."""
+    everywhere ("bosatt" belongs to refugee settlement), the cap is "3-månedersfristen"."""
     from allocator.glossary import TERMS
 
     root = Path(__file__).resolve().parents[1] / "allocator"
@@ -238,4 +238,6 @@ def test_group_and_replay_reports_say_tildelt_bolig_as_the_glossary_does() -> No
         "replay/kpis.py",
         "replay/horizon.py",
     ):
-        assert "bosatt" not in (root / name).read_text(encoding="utf-8").lower(), name
+        text = (root / name).read_text(encoding="utf-8")
+        assert "bosatt" not in text.lower(), name
+        assert "3-månedersgrensen" not in text, name
