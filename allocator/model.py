@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 from allocator.data import RoundData
 from allocator.objective import Component, Objective, Stage, default_objective, pack
 from allocator.pairs import Pairs, group_positions
-from allocator.rules import ROUND_RULES, r1_assignment
+from allocator.rules import ROUND_RULES, r1_assignment, r11_transfers
 
 
 class AllocationModel:
@@ -44,6 +44,7 @@ class AllocationModel:
         for rule in ROUND_RULES:
             if rule.enabled(data.policy):
                 rule.add(self)
+        r11_transfers.add(self)
         if with_pins:
             r1_assignment.pin(self)
         self.matches = max(1, min(data.H, data.D))
@@ -71,6 +72,13 @@ class AllocationModel:
         constraint.linear.vars.extend(self.x_index[positions].tolist())
         constraint.linear.coeffs.extend([1] * len(positions))
         constraint.linear.domain.extend([0, int(bound)])
+
+    def add_linear(self, plus: np.ndarray, minus: np.ndarray, bound: int) -> None:
+        """Σ x over `plus` - Σ x over `minus` <= bound (a chain link, R11)."""
+        constraint = self.cp.proto.constraints.add()
+        constraint.linear.vars.extend(self.x_index[plus].tolist() + self.x_index[minus].tolist())
+        constraint.linear.coeffs.extend([1] * len(plus) + [-1] * len(minus))
+        constraint.linear.domain.extend([-len(minus), int(bound)])
 
     def add_exclusion(self, one: np.ndarray, two: np.ndarray, name: str) -> None:
         """Placements in `one` and in `two` never both: one Boolean says which may."""

@@ -27,6 +27,7 @@ from allocator.rules import (
     r5_spread,
     r7_clocks,
     r9_timing,
+    r11_transfers,
 )
 
 #: Cells (households × dwellings) evaluated at once; bounds memory to a few hundred MB.
@@ -115,6 +116,10 @@ class Pairs:
     concentration: np.ndarray
     fit: np.ndarray  # tier-3 cost, whole points
     tie_jitter: np.ndarray  # fixed pseudo-random 62-bit integer per pair (ties only)
+    #: R11: the tenant's move-in day a pair onto an occupied dwelling assumes (NO_LINK
+    #: for vacancies and swaps), and whether the pair is half of a two-way swap.
+    link: np.ndarray
+    swap: np.ndarray
     rejected: dict[str, int] = field(default_factory=dict)  # code -> pairs rejected
 
     def __len__(self) -> int:
@@ -152,9 +157,14 @@ class Pairs:
         counted = np.zeros(data.H, dtype=bool)
         for rule in ROUND_RULES:
             counted |= rule.concerns(data)
+        # R11: a tenant's placement frees a dwelling others' links depend on, and a pair
+        # onto an occupied dwelling depends on its tenant: neither can be swapped freely.
+        counted |= data.current >= 0
         pinned = np.zeros(len(self), dtype=bool)
         pinned[self.pinned_pairs()] = True
-        return ~counted[self.h] & ~data.has_clock[self.h] & ~pinned
+        return (
+            ~counted[self.h] & ~data.has_clock[self.h] & ~pinned & ~r11_transfers.is_variant(self)
+        )
 
     def undominated(
         self, keep_per_dwelling: int, keys: tuple[np.ndarray, ...] | None = None
@@ -189,9 +199,17 @@ class Pairs:
         found by allocator.validation before any pairs are made)."""
         data = self.data
         out = []
+        days = r11_transfers.pinned_days(data) if data.occupied.any() else {}
         for pin in data.scenario.locks.pinned:
             h, d = data.household_index[pin.household], data.dwelling_index[pin.dwelling]
-            out.append(int(np.flatnonzero((self.h == h) & (self.d == d))[0]))
+            found = np.flatnonzero((self.h == h) & (self.d == d))
+            if len(found) > 1 and h in days:
+                # Variants of a pair onto an occupied dwelling: the one the pins' chain
+                # fixes (its move-in day, and swap or not).
+                day, swap = days[h]
+                exact = found[(self.move_in[found] == day) & (self.swap[found] == swap)]
+                found = exact if len(exact) else found
+            out.append(int(found[0]))
         return out
 
 
@@ -213,8 +231,33 @@ def _id_hashes(ids: list[str]) -> np.ndarray:
 
 def candidate_pairs(data: RoundData) -> Pairs:
     """Every pair passing the pairwise rules and the round rules alone, with its objective
-    parts."""
-    return concat_pairs(data, list(candidate_blocks(data)))
+    parts; pairs onto occupied dwellings as their chain variants (R11)."""
+    return with_chains(data, concat_pairs(data, list(candidate_blocks(data))))
+
+
+def with_chains(data: RoundData, pairs: Pairs) -> Pairs:
+    """The pairs with each pair onto an occupied dwelling replaced by its variants, one
+    per move-in day of its tenant and one per swap (allocator.rules.r11_transfers), each
+    with its own fixed move-in and vacancy days; sorted by household, dwelling, link."""
+    occupied = r11_transfers.is_variant(pairs)
+    if not occupied.any():
+        return pairs
+    v = r11_transfers.variants(data, pairs.h, pairs.d, pairs.move_in)
+    source = v.source
+    built = _with_objective_parts(
+        data,
+        pairs.h[source].astype(np.int64),
+        pairs.d[source].astype(np.int64),
+        pairs.rejected,
+        move_in=v.move_in,
+        available=v.available,
+        link=v.link,
+        swap=v.swap,
+        unmatched_over=pairs.unmatched_over[source],
+    )
+    merged = concat_pairs(data, [pairs.subset(np.flatnonzero(~occupied)), built])
+    order = np.lexsort((merged.swap, merged.link, merged.d, merged.h))
+    return replace(merged.subset(order), rejected=pairs.rejected)
 
 
 def candidate_blocks(data: RoundData) -> Iterator[Pairs]:
@@ -254,14 +297,24 @@ def concat_pairs(data: RoundData, parts: list[Pairs]) -> Pairs:
 
 
 def fit_points(
-    data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray
+    data: RoundData,
+    h: np.ndarray,
+    d: np.ndarray,
+    move_in: np.ndarray,
+    available: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """The fit tier's parts per pair and their weighted sum `fit` (exact integers)."""
+    """The fit tier's parts per pair and their weighted sum `fit` (exact integers).
+    `available`: the day each dwelling is free for the pair (default its
+    `available_from`; a freed dwelling's comes from its tenant's move, R11)."""
     w = data.policy.weights
     rank = r3_location.preference_rank(data, h, d)
     spare = r2_size.spare_bedrooms(data, h, d)
     minutes = r4_school.school_minutes(data, h, d)
-    vdays = r9_timing.vacancy_days(data, d, move_in)
+    vdays = (
+        r9_timing.vacancy_days(data, d, move_in)
+        if available is None
+        else np.maximum(0, move_in - available)
+    )
     conc = r5_spread.concentration_cost(data, h, d)
     fit = (
         w.preference * rank.astype(np.int64)
@@ -281,12 +334,24 @@ def fit_points(
 
 
 def _with_objective_parts(
-    data: RoundData, h: np.ndarray, d: np.ndarray, rejected: dict[str, int]
+    data: RoundData,
+    h: np.ndarray,
+    d: np.ndarray,
+    rejected: dict[str, int],
+    move_in: np.ndarray | None = None,
+    available: np.ndarray | None = None,
+    link: np.ndarray | None = None,
+    swap: np.ndarray | None = None,
+    unmatched_over: np.ndarray | None = None,
 ) -> Pairs:
-    move_in = r9_timing.move_in(data, h, d)
-    parts = fit_points(data, h, d, move_in)
-    latest = r7_clocks.latest_move_in(data, h, d, move_in)
-    over = r7_clocks.unmatched_days_over(data, latest)
+    """The pairs (h, d) with every objective part. Chain variants (R11) pass their own
+    move-in, free day, link and swap flag, and their household's unmatched days over."""
+    if move_in is None:
+        move_in = r9_timing.move_in(data, h, d)
+    parts = fit_points(data, h, d, move_in, available)
+    if unmatched_over is None:
+        latest = r7_clocks.latest_move_in(data, h, d, move_in)
+        unmatched_over = r7_clocks.unmatched_days_over(data, latest)[h]
     jitter = _mix(
         _id_hashes(data.household_ids)[h] ^ (_id_hashes(data.dwelling_ids)[d] << np.uint64(1))
     )
@@ -295,8 +360,8 @@ def _with_objective_parts(
         h=h.astype(np.int32),
         d=d.astype(np.int32),
         move_in=move_in.astype(np.int32),
-        unmatched_over=over[h].astype(np.int64),
-        housing=data.housing_points[h],
+        unmatched_over=unmatched_over.astype(np.int64),
+        housing=data.housing_points[h] + data.freed_points[d],
         preference_rank=parts["preference_rank"].astype(np.int32),
         spare_bedrooms=parts["spare_bedrooms"].astype(np.int32),
         school_minutes=parts["school_minutes"].astype(np.int32),
@@ -305,5 +370,7 @@ def _with_objective_parts(
         concentration=parts["concentration"].astype(np.int64),
         fit=parts["fit"].astype(np.int64),
         tie_jitter=jitter,
+        link=(np.full(len(h), r11_transfers.NO_LINK) if link is None else link).astype(np.int64),
+        swap=(np.zeros(len(h), dtype=bool) if swap is None else swap).astype(bool),
         rejected=rejected,
     )

@@ -25,6 +25,7 @@ from allocator.lookahead import Outlook, assess, with_lookahead
 from allocator.model import AllocationModel
 from allocator.objective import Objective, default_objective
 from allocator.pairs import Pairs
+from allocator.rules import r11_transfers
 from allocator.sparse import model_pairs
 from allocator.validation import check_round
 from allocator.warmstart import exact_values, keeps_round_rules, relaxation, warm_start
@@ -99,10 +100,16 @@ def optimise(
     ranked_tier1 = "deadline_breaches" in objective.names
     if keeps_round_rules(data, pairs, relaxed):
         hint = relaxed
-    elif len(pairs) >= DEADLINES_FIRST and ranked_tier1 and data.ranked_due.any():
+    elif (
+        len(pairs) >= DEADLINES_FIRST
+        and ranked_tier1
+        and data.ranked_due.any()
+        and not r11_transfers.is_variant(pairs).any()
+    ):
         # Tier 1 on the due households' pairs alone is tier 1 of the whole round: leaving
         # a household unmatched never breaks a round rule, and a household that is not
-        # due gains nothing in tier 1 from being housed.
+        # due gains nothing in tier 1 from being housed. Not with chain links (R11): a
+        # due household's link needs its tenant's pairs, which are not in that subset.
         pinned = np.zeros(len(pairs), dtype=bool)
         pinned[pairs.pinned_pairs()] = True
         sub_idx = np.flatnonzero(data.ranked_due[pairs.h] | pinned)

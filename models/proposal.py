@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 #: The deadline clocks (docs/rules.md "Deadline clocks"): the 3-month cap on temporary housing
 #: for families (R7), the dwelling ready on release from prison or institution, and on a

@@ -85,7 +85,8 @@ def unmatched_days_over(ctx: Context, h: Household) -> int:
         return 0
     end = facts.horizon(s)
     for d in s.dwellings:
-        if d.category is not Category.temporary and may_have_alone(ctx, h, d):
+        # An occupied dwelling is free only if its tenant moves: not one it may have alone.
+        if d.category is not Category.temporary and not d.occupied and may_have_alone(ctx, h, d):
             end = max(end, facts.move_in(s, h, d))
     return (end - limit).days
 
