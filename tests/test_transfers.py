@@ -601,3 +601,36 @@ def test_transfer_points_weigh_in_tier_2_but_never_before_a_deadline() -> None:
     )
     assert {m.household for m in propose(heavier).matches} == {"H07"}
     _check_against_brute_force(heavier)
+
+
+# -- end to end -------------------------------------------------------------------------
+
+EXAMPLE = Path(__file__).parent.parent / "scenarios" / "transfers" / "scenario.yaml"
+
+
+def test_the_bundled_example_proposes_a_chain_and_a_swap_that_check_clean(
+    tmp_path: Path,
+) -> None:
+    """`allocator propose` on scenarios/transfers, with the report; `allocator check` on
+    its output exits 0; the stories are the ones the example's comments tell."""
+    from click.testing import CliRunner
+
+    from allocator.cli import main
+
+    runner = CliRunner()
+    out, report = tmp_path / "proposal.json", tmp_path / "proposal.html"
+    result = runner.invoke(
+        main, ["propose", str(EXAMPLE), "--out", str(out), "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "D12 → H07 (flytter fra D40) → D40 → H20" in result.output
+    checked = runner.invoke(main, ["check", str(EXAMPLE), str(out)])
+    assert checked.exit_code == 0, checked.output
+    proposal = Proposal.model_validate_json(out.read_text(encoding="utf-8"))
+    assert sorted(c.text for c in proposal.chains) == [
+        "D12 → H07 (flytter fra D40) → D40 → H20",
+        "H31 (fra D55) og H32 (fra D56) bytter bolig; begge flytter 07.12.2026.",
+    ]
+    html = report.read_text(encoding="utf-8")
+    assert "Bytter og flyttekjeder" in html and "D12 → H07 (flytter fra D40)" in html
+    assert proposal.kpis.tenants_moved == 3 and proposal.kpis.overcrowded_resolved == 2
