@@ -194,6 +194,30 @@ class Pairs:
     def index(self) -> dict[tuple[int, int], int]:
         return {(int(a), int(b)): p for p, (a, b) in enumerate(zip(self.h, self.d, strict=True))}
 
+    def choose(self, placed: dict[int, int]) -> np.ndarray:
+        """Bool per pair: the pairs of an allocation (household -> dwelling index), a freed
+        dwelling's by the variant its chain's dates give (R11); pairs that are not
+        candidates are left out."""
+        data = self.data
+        base = {
+            h: (d, int(r9_timing.move_in(data, np.array([h]), np.array([d]))[0]))
+            for h, d in placed.items()
+        }
+        days = r11_transfers.chain_days(data, base)
+        where: dict[tuple[int, int], list[int]] = {}
+        for p, key in enumerate(zip(self.h.tolist(), self.d.tolist(), strict=True)):
+            where.setdefault(key, []).append(p)
+        chosen = np.zeros(len(self), dtype=bool)
+        for h, d in placed.items():
+            found = np.array(where.get((h, d), []), dtype=np.int64)
+            if len(found) > 1:
+                tenant = int(data.tenant[d])
+                swap = tenant >= 0 and placed.get(tenant) == int(data.current[h])
+                found = found[(self.move_in[found] == days[h]) & (self.swap[found] == swap)]
+            if len(found):
+                chosen[found[0]] = True
+        return chosen
+
     def pinned_pairs(self) -> list[int]:
         """Positions of the pinned pairs (a pin that is not a candidate is an input error,
         found by allocator.validation before any pairs are made)."""

@@ -634,3 +634,23 @@ def test_the_bundled_example_proposes_a_chain_and_a_swap_that_check_clean(
     html = report.read_text(encoding="utf-8")
     assert "Bytter og flyttekjeder" in html and "D12 → H07 (flytter fra D40)" in html
     assert proposal.kpis.tenants_moved == 3 and proposal.kpis.overcrowded_resolved == 2
+
+
+def test_a_manual_allocation_with_a_chain_gets_the_chain_dates() -> None:
+    """The meeting's own allocation (households and dwellings only) is completed with the
+    dates `propose` would give: the freed dwelling after the tenant's move and turnover."""
+    from allocator.manual import ManualMatch, complete
+
+    s = chain_round()
+    rows = [
+        ManualMatch(household="H19", dwelling="D40"),
+        ManualMatch(household="H07", dwelling="D12"),
+    ]
+    proposal = complete(s, rows)
+    assert {m.household: m.move_in for m in proposal.matches} == {
+        "H07": dt.date(2026, 12, 7),
+        "H19": dt.date(2026, 12, 21),
+    }
+    assert check_proposal(s, proposal) == []
+    alone = complete(s, [ManualMatch(household="H19", dwelling="D40")])
+    assert [v.code for v in check_proposal(s, alone)] == ["tenant_not_moved"]

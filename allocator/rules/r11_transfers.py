@@ -283,3 +283,34 @@ def pinned_days(data: RoundData) -> dict[int, tuple[int, bool]]:
     for h in pins:
         resolve(h, frozenset())
     return out
+
+
+def chain_days(data: RoundData, placed: dict[int, tuple[int, int]]) -> dict[int, int]:
+    """For an allocation made elsewhere (household -> (dwelling, R9 move-in day)): each
+    household's move-in with the chain rules, following tenants down their chains (a swap:
+    both on the later day). A household whose chain cannot hold (its tenant stays, or a
+    cycle of three or more) keeps its R9 day; the checker then names the broken link."""
+    out: dict[int, int] = {}
+
+    def day(h: int, seen: frozenset[int]) -> int | None:
+        if h in out:
+            return out[h]
+        d, base = placed[h]
+        t = int(data.tenant[d])
+        found: int | None
+        if t < 0:
+            found = base
+        elif t not in placed or t in seen:
+            found = None
+        elif placed[t][0] == data.current[h]:
+            found = max(base, placed[t][1])
+        else:
+            below = day(t, seen | {h})
+            found = None if below is None else chain_move_in(data, base, d, below)
+        if found is not None:
+            out[h] = found
+        return found
+
+    for h in placed:
+        day(h, frozenset())
+    return {h: out.get(h, base) for h, (_, base) in placed.items()}
