@@ -186,6 +186,7 @@ def tiny_round(seed: int) -> Scenario:
         ds.append(
             dwelling(
                 f"V{i + 1}",
+                category=rng.choice(["ordinary"] * 5 + ["temporary"]),
                 building=rng.choice(["B1", "B2"]),
                 bedrooms=rng.randint(0, 3),
                 available_from=str(as_of + dt.timedelta(days=rng.choice([0, 10, 25]))),

@@ -18,13 +18,20 @@ from allocator.checker.base import PairRule, RoundRule
 from allocator.checker.context import Context
 from allocator.checker.violation import Violation
 from models.proposal import Match, Proposal
-from models.scenario import Dwelling, Household
+from models.scenario import Category, Dwelling, Household
 
 
 def own_dwelling(ctx: Context, h: Household, d: Dwelling) -> str | None:
     """R11: a tenant is never matched to the dwelling it holds."""
     if h.current_dwelling is not None and h.current_dwelling == d.id:
         return f"household {h.id} already lives in dwelling {d.id} (its current_dwelling)"
+    return None
+
+
+def tenant_temporary(ctx: Context, h: Household, d: Dwelling) -> str | None:
+    """R11: a tenant is never matched to a temporary dwelling (it holds one of its own)."""
+    if h.current_dwelling is not None and d.category is Category.temporary:
+        return f"household {h.id} is a sitting tenant; dwelling {d.id} is temporary housing"
     return None
 
 
@@ -154,6 +161,7 @@ def expected_move_ins(ctx: Context, chosen: dict[str, str]) -> dict[str, dt.date
 
 PAIR_RULES = (
     PairRule("R11", "own_dwelling", own_dwelling),
+    PairRule("R11", "tenant_temporary", tenant_temporary),
     PairRule("R11", "transfers_off", transfers_off),
 )
 

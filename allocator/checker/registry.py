@@ -37,7 +37,7 @@ PAIR_RULES: tuple[PairRule, ...] = (
     *r6_separation.PAIR_RULES,  # site_profile, site_gender, site_age
     *r7_temporary.PAIR_RULES,  # temporary_family
     *r8_needs.PAIR_RULES,  # wheelchair, step_free, staffed, adapted, youth, rent_limit
-    *r11_transfers.PAIR_RULES,  # own_dwelling, transfers_off
+    *r11_transfers.PAIR_RULES,  # own_dwelling, tenant_temporary, transfers_off
 )
 
 PLACEMENT_RULES: tuple[RoundRule, ...] = (

@@ -89,6 +89,11 @@ SUMMARY_LABELS: dict[str, str] = {
     "group_share_reserved": "Krav om andel: plasser holdt av",
     "group_share_placed": "Krav om andel: tildelt gruppen",
     "group_share_binding": "Krav om andel: uker bindende",
+    "transfer_applications": "Byttesøknader fra leietakere",
+    "tenants_moved": "Leietakere som flyttet (bytte)",
+    "overcrowded_resolved": "Trangbodde familier som flyttet",
+    "housed_through_chains": "Bosatt i bolig frigjort ved bytte",
+    "chains": "Flyttekjeder og bytter",
     "realised_breached_temporary": "Barnefamilier over 3-månedersgrensen (faktisk)",
     "realised_days_over_temporary": "Dager over 3-månedersgrensen (faktisk)",
     "realised_breached_release": "Over fristen ved løslatelse (faktisk)",
@@ -172,6 +177,20 @@ def week_row(
         "equal_pairs": len(equal.pairs),
         "unequal_pairs": len(equal.unexplained),
         **group_share_columns(proposal),
+        # Transfers and vacancy chains (issue 15).
+        "transfer_applications": len(events.transfer_applications),
+        "tenants_moved": sum(1 for p in let if p.household.current_dwelling is not None),
+        "overcrowded_resolved": sum(
+            1
+            for p in let
+            if p.household.transfer is not None
+            and p.household.transfer.reason.value == "overcrowded"
+        ),
+        "housed_through_chains": sum(
+            1 for p in let if p.dwelling.id in {h.current_dwelling for h in scenario.households}
+        ),
+        "chains": k.chains,
+        "void_offers": len(events.void),
         "status": proposal.run.status,
         "solve_s": round(proposal.run.wall_time_s, 4),
         "wall_s": round(wall_s, 4),
@@ -238,6 +257,11 @@ def summary_row(
         "group_share_reserved": sum(col("group_share_reserved")),
         "group_share_placed": sum(col("group_share_placed")),
         "group_share_binding": sum(col("group_share_binding")),
+        "transfer_applications": sum(col("transfer_applications")),
+        "tenants_moved": sum(col("tenants_moved")),
+        "overcrowded_resolved": sum(col("overcrowded_resolved")),
+        "housed_through_chains": sum(col("housed_through_chains")),
+        "chains": sum(col("chains")),
         "solve_s": round(sum(col("solve_s")), 2),
         "wall_s": round(sum(col("wall_s")), 2),
     }

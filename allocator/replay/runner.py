@@ -54,6 +54,8 @@ class WeekTrace:
     arrivals: list[dict[str, Any]]
     moveout_draws: list[str]
     moved_out: list[str]
+    #: Sitting tenants' transfer applications of the week (issue 15).
+    transfer_applications: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -120,7 +122,7 @@ def run_policy(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyR
         scenario = world.round(as_of, policy)
         proposal = propose(scenario, method=spec.method, created_at=as_of.isoformat())
         violations = check_proposal(scenario, proposal)
-        after_round(world, streams, week, proposal, events)
+        after_round(world, streams, week, proposal, events, policy.transfers.turnover_days)
         if settings.rounds_dir is not None:
             _save_round(settings.rounds_dir / spec.name, week, scenario, proposal)
         run.rows.append(
@@ -151,6 +153,7 @@ def run_policy(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyR
                 [h.model_dump(mode="json") for h in events.arrivals],
                 events.moveout_draws,
                 events.moved_out,
+                [h.model_dump(mode="json") for h in events.transfer_applications],
             )
         )
         bar.update(1)

@@ -43,6 +43,15 @@ def reject_own_dwelling(data: RoundData, hs: np.ndarray) -> np.ndarray:
     return (current[:, None] >= 0) & (current[:, None] == np.arange(data.D)[None, :])
 
 
+def reject_tenant_temporary(data: RoundData, hs: np.ndarray) -> np.ndarray:
+    """Hard: a tenant holds a dwelling of its own; a transfer into temporary housing
+    would leave it without one."""
+    from allocator.rules.r7_clocks import TEMPORARY
+
+    tenant = data.current[hs] >= 0
+    return tenant[:, None] & (data.category == TEMPORARY)[None, :]
+
+
 def reject_transfers_off(data: RoundData, hs: np.ndarray) -> np.ndarray:
     """With `transfers.enabled: false`: tenants stay, their dwellings are not let."""
     tenant = data.current[hs] >= 0
@@ -52,6 +61,13 @@ def reject_transfers_off(data: RoundData, hs: np.ndarray) -> np.ndarray:
 PAIR_RULES = (
     PairRule(
         "own_dwelling", "R11", reject_own_dwelling, "husstanden bor allerede i boligen", always
+    ),
+    PairRule(
+        "tenant_temporary",
+        "R11",
+        reject_tenant_temporary,
+        "en leietaker flytter ikke til et midlertidig botilbud",
+        always,
     ),
     PairRule(
         "transfers_off",
