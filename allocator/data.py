@@ -291,9 +291,10 @@ def build_round_data(scenario: Scenario) -> RoundData:
     )
     min_area = exact(p.occupancy.min_area_per_person)
     dwelling_index = {d.id: i for i, d in enumerate(ds)}
-    current = arr(
-        [-1 if h.current_dwelling is None else dwelling_index[h.current_dwelling] for h in hs]
-    )
+    # A tenant whose dwelling is not in this round (validation refuses that for a loaded
+    # scenario; reduced rounds built in code, e.g. the equal-treatment audit's, drop
+    # dwellings) keeps its transfer points but frees nothing here.
+    current = arr([dwelling_index.get(h.current_dwelling or "", -1) for h in hs])
     tenant = np.full(len(ds), -1, dtype=np.int64)
     tenant[current[current >= 0]] = np.flatnonzero(current >= 0)
     tw = p.transfers.weights
