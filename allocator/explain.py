@@ -103,6 +103,12 @@ class Explainer:
         # R11: the day each housed household moves in (a freed dwelling's variants assume
         # its tenant's), and which dwellings are still their tenants' after the round.
         self.day_of_h = {int(pairs.h[p]): int(pairs.move_in[p]) for p in self.chosen_idx}
+        for p in self.chosen_idx:  # a variant standing for a range: its tenant's day's date
+            tenant = int(data.tenant[pairs.d[p]])
+            if tenant in self.day_of_h:
+                self.day_of_h[int(pairs.h[p])] = r11_transfers.stated_move_in(
+                    pairs, int(p), self.day_of_h[tenant]
+                )
         self.variant = r11_transfers.is_variant(pairs)
         self.stays = {
             int(d) for d in np.flatnonzero(data.occupied) if int(data.tenant[d]) not in self.d_of_h
@@ -118,7 +124,18 @@ class Explainer:
         if P.swap[q]:
             return bool(self.d_of_h.get(int(P.h[q])) == int(P.d[q]))
         tenant = int(self.data.tenant[P.d[q]])
-        return self.day_of_h.get(tenant) == int(P.link[q]) and tenant in self.d_of_h
+        return tenant in self.d_of_h and r11_transfers.links(P, q, self.day_of_h[tenant])
+
+    def move_in_of(self, p: int) -> int:
+        """The move-in the proposal states for pair `p` (chosen, or an alternate with the
+        rest of the proposal as it is): into a freed dwelling, its tenant's day's date."""
+        P = self.pairs
+        h, tenant = int(P.h[p]), int(self.data.tenant[P.d[p]])
+        if self.p_of_h.get(h) == p:
+            return self.day_of_h[h]
+        if tenant in self.day_of_h:
+            return r11_transfers.stated_move_in(P, p, self.day_of_h[tenant])
+        return int(P.move_in[p])
 
     def chain_block(self, u: int, d: int) -> list[str]:
         """Why household u cannot have dwelling d for R11 reasons (empty: no such reason)."""
@@ -163,7 +180,7 @@ class Explainer:
             clock=clock.code,
             clock_name=clock.name,
             who=clock.who,
-            move_in=date_of(P.move_in[p]),
+            move_in=date_of(self.move_in_of(p)),
             deadline=date_of(data.deadline[h]),
         )
         if self.breach[p]:
@@ -292,7 +309,7 @@ class Explainer:
                     why=TRANSFER_REASON_TEXT[hh.transfer_reason.value],
                     reason=hh.transfer_reason.value,
                     from_dwelling=data.dwelling_ids[current],
-                    free_on=date_of(P.move_in[p] + turnover),
+                    free_on=date_of(self.day_of_h[h] + turnover),
                 )
             )
         tenant = int(data.tenant[d])
@@ -301,8 +318,8 @@ class Explainer:
                 reason(
                     "chain_link",
                     tenant=data.household_ids[tenant],
-                    tenant_move_in=date_of(P.link[p]),
-                    ready=date_of(P.link[p] + turnover),
+                    tenant_move_in=date_of(self.day_of_h[tenant]),
+                    ready=date_of(self.day_of_h[tenant] + turnover),
                     turnover=turnover,
                 )
             )
@@ -334,7 +351,7 @@ class Explainer:
                 Alternate(
                     rank=len(out) + 1,
                     household=data.household_ids[candidate],
-                    move_in=date_of(P.move_in[pair]),
+                    move_in=date_of(self.move_in_of(pair)),
                     reason=reason("alternate"),
                 )
             )
@@ -353,7 +370,7 @@ class Explainer:
                 Match(
                     household=data.household_ids[h],
                     dwelling=data.dwelling_ids[d],
-                    move_in=date_of(P.move_in[p]),
+                    move_in=date_of(self.move_in_of(p)),
                     from_dwelling=(
                         data.dwelling_ids[int(data.current[h])] if data.current[h] >= 0 else None
                     ),
@@ -600,7 +617,7 @@ class Explainer:
             return ChainLink(
                 household=hids[h],
                 dwelling=ids[int(P.d[p])],
-                move_in=date_of(P.move_in[p]),
+                move_in=date_of(self.move_in_of(p)),
                 from_dwelling=ids[current] if current >= 0 else None,
             )
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from allocator.data import RoundData
 from allocator.pairs import Pairs, group_positions
+from allocator.rules import r11_transfers
 
 
 def greedy_choice(data: RoundData, pairs: Pairs) -> np.ndarray:
@@ -41,11 +42,13 @@ def greedy_choice(data: RoundData, pairs: Pairs) -> np.ndarray:
             progress = True
             for p in by_dwelling.get(d, []):
                 h = int(pairs.h[p])
-                if pairs.swap[p] or (tenant >= 0 and pairs.link[p] != day[tenant]):
+                if pairs.swap[p] or (
+                    tenant >= 0 and not r11_transfers.links(pairs, p, day[tenant])
+                ):
                     continue
                 if h not in taken_h:
                     chosen[p] = True
                     taken_h.add(h)
-                    day[h] = int(pairs.move_in[p])
+                    day[h] = r11_transfers.stated_move_in(pairs, p, day.get(tenant, -1))
                     break
     return chosen

@@ -116,9 +116,11 @@ class Pairs:
     concentration: np.ndarray
     fit: np.ndarray  # tier-3 cost, whole points
     tie_jitter: np.ndarray  # fixed pseudo-random 62-bit integer per pair (ties only)
-    #: R11: the tenant's move-in day a pair onto an occupied dwelling assumes (NO_LINK
-    #: for vacancies and swaps), and whether the pair is half of a two-way swap.
+    #: R11: the range of its tenant's move-in days a pair onto an occupied dwelling stands
+    #: for (`link`..`link_to`; NO_LINK for vacancies and swaps), and whether the pair is
+    #: half of a two-way swap.
     link: np.ndarray
+    link_to: np.ndarray
     swap: np.ndarray
     rejected: dict[str, int] = field(default_factory=dict)  # code -> pairs rejected
 
@@ -210,13 +212,29 @@ class Pairs:
         chosen = np.zeros(len(self), dtype=bool)
         for h, d in placed.items():
             found = np.array(where.get((h, d), []), dtype=np.int64)
-            if len(found) > 1:
-                tenant = int(data.tenant[d])
-                swap = tenant >= 0 and placed.get(tenant) == int(data.current[h])
-                found = found[(self.move_in[found] == days[h]) & (self.swap[found] == swap)]
+            tenant = int(data.tenant[d])
+            if len(found) > 1 and tenant >= 0:
+                swap = placed.get(tenant) == int(data.current[h])
+                day = (days[tenant], False) if tenant in days else None
+                found = self._variant(found, swap, day)
             if len(found):
                 chosen[found[0]] = True
         return chosen
+
+    def _variant(
+        self, found: np.ndarray, swap: bool, tenant: tuple[int, bool] | None
+    ) -> np.ndarray:
+        """Of a pair's variants, the swap half, or the one standing for the tenant's day."""
+        if swap:
+            hit = found[self.swap[found]]
+        elif tenant is None or tenant[1]:
+            hit = found[:0]
+        else:
+            day = tenant[0]
+            hit = found[
+                ~self.swap[found] & (self.link[found] <= day) & (self.link_to[found] >= day)
+            ]
+        return hit if len(hit) else found
 
     def pinned_pairs(self) -> list[int]:
         """Positions of the pinned pairs (a pin that is not a candidate is an input error,
@@ -229,10 +247,8 @@ class Pairs:
             found = np.flatnonzero((self.h == h) & (self.d == d))
             if len(found) > 1 and h in days:
                 # Variants of a pair onto an occupied dwelling: the one the pins' chain
-                # fixes (its move-in day, and swap or not).
-                day, swap = days[h]
-                exact = found[(self.move_in[found] == day) & (self.swap[found] == swap)]
-                found = exact if len(exact) else found
+                # fixes (its tenant's pinned day, or the swap).
+                found = self._variant(found, days[h][1], days.get(int(data.tenant[d])))
             out.append(int(found[0]))
         return out
 
@@ -266,7 +282,7 @@ def with_chains(data: RoundData, pairs: Pairs) -> Pairs:
     occupied = r11_transfers.is_variant(pairs)
     if not occupied.any():
         return pairs
-    v = r11_transfers.variants(data, pairs.h, pairs.d, pairs.move_in)
+    v = r11_transfers.variants(data, pairs.h, pairs.d, pairs.move_in, pairs.unmatched_over)
     source = v.source
     built = _with_objective_parts(
         data,
@@ -276,6 +292,7 @@ def with_chains(data: RoundData, pairs: Pairs) -> Pairs:
         move_in=v.move_in,
         available=v.available,
         link=v.link,
+        link_to=v.link_to,
         swap=v.swap,
         unmatched_over=pairs.unmatched_over[source],
     )
@@ -365,6 +382,7 @@ def _with_objective_parts(
     move_in: np.ndarray | None = None,
     available: np.ndarray | None = None,
     link: np.ndarray | None = None,
+    link_to: np.ndarray | None = None,
     swap: np.ndarray | None = None,
     unmatched_over: np.ndarray | None = None,
 ) -> Pairs:
@@ -395,6 +413,9 @@ def _with_objective_parts(
         fit=parts["fit"].astype(np.int64),
         tie_jitter=jitter,
         link=(np.full(len(h), r11_transfers.NO_LINK) if link is None else link).astype(np.int64),
+        link_to=(np.full(len(h), r11_transfers.NO_LINK) if link_to is None else link_to).astype(
+            np.int64
+        ),
         swap=(np.zeros(len(h), dtype=bool) if swap is None else swap).astype(bool),
         rejected=rejected,
     )

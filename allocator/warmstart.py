@@ -215,7 +215,7 @@ def repair(
         if not variant[p]:
             return True
         if not pairs.swap[p]:
-            return bool(day[data.tenant[pairs.d[p]]] == pairs.link[p])
+            return r11_transfers.links(pairs, p, int(day[data.tenant[pairs.d[p]]]))
         assert partner is not None
         q = int(partner[p])
         if q < 0 or not chosen[q] or taken_h[pairs.h[q]] or taken_d[pairs.d[q]]:

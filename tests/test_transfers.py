@@ -468,13 +468,22 @@ def test_model_links_agree_with_the_checker_on_random_placements() -> None:
                 taken_h.add(h)
                 taken_d.add(d)
             idx = np.flatnonzero(chosen)
+            # The date a proposal states: a variant standing for a range of tenant days
+            # states the one its tenant's actual day gives.
+            day = {int(pairs.h[p]): int(pairs.move_in[p]) for p in idx}
+            stated = {
+                int(p): r11_transfers.stated_move_in(pairs, int(p), day[tenant])
+                if (tenant := int(data.tenant[pairs.d[p]])) in day
+                else int(pairs.move_in[p])
+                for p in idx
+            }
             proposal = Proposal(
                 run=RUN,
                 matches=[
                     Match(
                         household=data.household_ids[int(pairs.h[p])],
                         dwelling=data.dwelling_ids[int(pairs.d[p])],
-                        move_in=dt.date.fromordinal(int(pairs.move_in[p])),
+                        move_in=dt.date.fromordinal(stated[int(p)]),
                     )
                     for p in idx
                 ],
@@ -655,3 +664,25 @@ def test_a_manual_allocation_with_a_chain_gets_the_chain_dates() -> None:
     assert check_proposal(s, proposal) == []
     alone = complete(s, [ManualMatch(household="H19", dwelling="D40")])
     assert [v.code for v in check_proposal(s, alone)] == ["tenant_not_moved"]
+
+
+def test_a_household_that_frees_nothing_has_one_variant_for_all_tenant_days() -> None:
+    """The tenant can move on two days (two vacancies ready at different dates); H19, who
+    frees nothing, has one pair onto D40 standing for both days (same vacancy days, no
+    clock), and the proposal states the date the tenant's actual day gives."""
+    base = chain_round().model_dump(mode="json")
+    base["dwellings"].append(dwelling("D14", bedrooms=2, available_from="2026-12-20", rent=6000))
+    s = Scenario.model_validate(base)
+    data = build_round_data(s)
+    pairs = candidate_pairs(data)
+    onto = np.flatnonzero(
+        (pairs.h == data.household_index["H19"]) & (pairs.d == data.dwelling_index["D40"])
+    )
+    assert len(onto) == 1
+    tenant_days = sorted({int(m) for m in pairs.move_in[pairs.h == data.household_index["H07"]]})
+    assert len(tenant_days) == 2
+    assert (pairs.link[onto[0]], pairs.link_to[onto[0]]) == tuple(tenant_days)
+    for day in tenant_days:
+        stated = r11_transfers.stated_move_in(pairs, int(onto[0]), day)
+        assert stated == day + s.policy.transfers.turnover_days
+    _check_against_brute_force(s)

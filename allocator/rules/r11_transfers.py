@@ -98,25 +98,44 @@ def chain_move_in(data: RoundData, base: int, d: int, tenant_day: int) -> int:
 @dataclass(frozen=True)
 class Variants:
     """Rows to build from the candidate pairs: `source` (position of the base pair), the
-    tenant day it assumes (`link`, NO_LINK for a swap), `swap`, its `move_in`, and the day
-    the dwelling is free for it (`available`: vacancy days count from there)."""
+    range of tenant move-in days it stands for (`link`..`link_to`, NO_LINK for a swap),
+    `swap`, its `move_in` and the day the dwelling is free for it (`available`: vacancy
+    days count from there), both for the range's first day."""
 
     source: np.ndarray
     link: np.ndarray
+    link_to: np.ndarray
     swap: np.ndarray
     move_in: np.ndarray
     available: np.ndarray
 
 
-def variants(data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray) -> Variants:
+def variants(
+    data: RoundData,
+    h: np.ndarray,
+    d: np.ndarray,
+    move_in: np.ndarray,
+    unmatched_over: np.ndarray | None = None,
+) -> Variants:
     """Every variant of the candidate pairs onto occupied dwellings.
 
     A tenant's possible move-in days are those of its pairs onto vacancies, then of its
     chain variants, found breadth-first: each (tenant, day) is expanded once over the
-    pairs onto its dwelling. Days strictly grow along a chain (turnover >= 1) and stop at
-    `last_day`, so this ends; it is exact (every chain the rules allow has its variants).
-    Swaps come from pairs onto each other's dwellings; a swap's day does not start chains
-    (both dwellings are taken by the swap itself)."""
+    tenants' pairs onto its dwelling (their days start chains further down). Days strictly
+    grow along a chain (turnover >= 1) and stop at `last_day`, so this ends; it is exact
+    (every chain the rules allow has its variants).
+
+    A household that frees nothing others can use (no tenant, or a tenant whose dwelling
+    nobody may have) is read for its date by the objective only: the tenant days that
+    give it the same vacancy days and the same days past its deadline (usually all of
+    them) are one variant, a *range* of days; its move-in is the range's first, and the
+    proposal states the one its tenant's actual day gives (`chain_move_in`). Of such a
+    household's days, those past its ranked deadline clock that leaving it unmatched
+    beats in tier 1 (`unmatched_over`: not due and late, or due and later than waiting)
+    are left out, unless it is pinned: removing the placement keeps every rule and
+    improves tier 1, so no optimum uses them (exact, like the dominance reduction). Swaps
+    come from pairs onto each other's dwellings; a swap's day does not start chains (both
+    dwellings are taken by the swap itself)."""
     T = data.policy.transfers.turnover_days
     last = last_day(data)
     board = board_days(data)
@@ -129,10 +148,14 @@ def variants(data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray)
         if k not in days[u]:
             days[u].add(k)
             frontier.append((u, k))
+    # Tenants whose dwelling some household may have: their days start chains.
+    freeing = np.zeros(data.H, dtype=bool)
+    freeing[data.tenant[d[occupied]]] = True
+    propagates = occupied & is_tenant[h] & freeing[h]
     onto: dict[int, list[int]] = defaultdict(list)
-    for p in np.flatnonzero(occupied):
+    for p in np.flatnonzero(propagates):
         onto[int(data.tenant[d[p]])].append(int(p))
-    rows: list[tuple[int, int, bool, int, int]] = []
+    rows: list[tuple[int, int, int, bool, int, int]] = []
     while frontier:
         t, k = frontier.popleft()
         for q in onto.get(t, []):
@@ -140,31 +163,82 @@ def variants(data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray)
             m = max(int(move_in[q]), k + T + int(board[dwelling]))
             if m > last:
                 continue
-            rows.append((q, k, False, m, max(int(data.available[dwelling]), k + T)))
+            rows.append((q, k, k, False, m, max(int(data.available[dwelling]), k + T)))
             u = int(h[q])
-            if is_tenant[u] and m not in days[u]:
+            if m not in days[u]:
                 days[u].add(m)
                 frontier.append((u, m))
+    temporary = _temporary(data)
+    pinned = {data.household_index[p.household] for p in data.scenario.locks.pinned}
+    sorted_days = {t: np.array(sorted(ks), dtype=np.int64) for t, ks in days.items()}
+    for q in np.flatnonzero(occupied & ~propagates).tolist():
+        dwelling, u = int(d[q]), int(h[q])
+        ks = sorted_days.get(int(data.tenant[dwelling]))
+        if ks is None:
+            continue
+        dates = np.maximum(int(move_in[q]), ks + T + int(board[dwelling]))
+        keep = dates <= last
+        ks, dates = ks[keep], dates[keep]
+        if len(ks) == 0:
+            continue
+        free = np.maximum(int(data.available[dwelling]), ks + T)
+        late = np.zeros(len(ks), dtype=np.int64)
+        if data.clock[u] >= 0 and not temporary[dwelling]:
+            late = np.maximum(0, dates - int(data.deadline[u]))
+            if data.ranked[u] and u not in pinned and unmatched_over is not None:
+                worse = late > (int(unmatched_over[q]) if data.due[u] else 0)
+                ks, dates, free, late = ks[~worse], dates[~worse], free[~worse], late[~worse]
+                if len(ks) == 0:
+                    continue
+        vacancy = np.maximum(0, dates - free)
+        change = np.flatnonzero((np.diff(vacancy) != 0) | (np.diff(late) != 0)) + 1
+        for run in np.split(np.arange(len(ks)), change):
+            a, b = int(run[0]), int(run[-1])
+            rows.append((int(q), int(ks[a]), int(ks[b]), False, int(dates[a]), int(free[a])))
     position = {(int(h[p]), int(d[p])): int(p) for p in np.flatnonzero(occupied)}
     for p in np.flatnonzero(occupied & is_tenant[h]):
         a, b = int(h[p]), int(data.tenant[d[p]])
         partner = position.get((b, int(data.current[a])))
         if partner is None:
             continue
-        m = max(int(move_in[p]), int(move_in[partner]))
-        if m <= last:
-            rows.append((int(p), NO_LINK, True, m, m))
+        m_swap = max(int(move_in[p]), int(move_in[partner]))
+        if m_swap <= last:
+            rows.append((int(p), NO_LINK, NO_LINK, True, m_swap, m_swap))
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
-        return Variants(empty, empty, np.zeros(0, dtype=bool), empty, empty)
-    source, link, swap, m_in, avail = (np.array(c) for c in zip(*rows, strict=True))
+        return Variants(empty, empty, empty, np.zeros(0, dtype=bool), empty, empty)
+    source, link, link_to, swap, m_in, avail = (np.array(c) for c in zip(*rows, strict=True))
     return Variants(
         source.astype(np.int64),
         link.astype(np.int64),
+        link_to.astype(np.int64),
         swap.astype(bool),
         m_in.astype(np.int64),
         avail.astype(np.int64),
     )
+
+
+def _temporary(data: RoundData) -> np.ndarray:
+    from allocator.rules.r7_clocks import TEMPORARY
+
+    return data.category == TEMPORARY  # type: ignore[no-any-return]
+
+
+def links(pairs: Pairs, q: int, tenant_day: int) -> bool:
+    """Does chain variant `q` stand for its tenant moving in on `tenant_day`?"""
+    return bool(pairs.link[q] <= tenant_day <= pairs.link_to[q]) and not pairs.swap[q]
+
+
+def stated_move_in(pairs: Pairs, q: int, tenant_day: int) -> int:
+    """The move-in a proposal states for pair `q` when its tenant moves in on
+    `tenant_day` (a chain variant standing for a range of days: the day's own date)."""
+    if pairs.swap[q] or pairs.link[q] == pairs.link_to[q] or pairs.link[q] == NO_LINK:
+        return int(pairs.move_in[q])
+    data = pairs.data
+    from allocator.rules.r9_timing import move_in
+
+    base = int(move_in(data, pairs.h[q : q + 1], pairs.d[q : q + 1])[0])
+    return chain_move_in(data, base, int(pairs.d[q]), tenant_day)
 
 
 def is_variant(pairs: Pairs) -> np.ndarray:
@@ -173,24 +247,36 @@ def is_variant(pairs: Pairs) -> np.ndarray:
 
 
 def support(pairs: Pairs) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(chain variants assuming tenant t moves in on day k, t's pairs that move it in on
-    day k) for every (t, k) some variant assumes; swaps are not support (a swap takes
-    both dwellings)."""
+    """(chain variants standing for tenant t moving in on a day of [lo, hi], t's pairs
+    that move it in on such a day) for every (t, lo, hi) some variant stands for; swaps
+    are not support (a swap takes both dwellings)."""
     data = pairs.data
     chain = np.flatnonzero((pairs.link != NO_LINK) & ~pairs.swap)
     if len(chain) == 0:
         return []
     tenant = data.tenant[pairs.d[chain]]
-    moves: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for p in np.flatnonzero(~pairs.swap & (data.current[pairs.h] >= 0)):
-        moves[(int(pairs.h[p]), int(pairs.move_in[p]))].append(int(p))
-    grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
+    moves: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    own = np.flatnonzero(~pairs.swap & (data.current[pairs.h] >= 0))
+    for t, positions in _by_key(pairs.h[own], own).items():
+        order = positions[np.argsort(pairs.move_in[positions], kind="stable")]
+        moves[t] = (pairs.move_in[order], order)
+    grouped: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     for p, t in zip(chain, tenant, strict=True):
-        grouped[(int(t), int(pairs.link[p]))].append(int(p))
-    return [
-        (np.array(members, dtype=np.int64), np.array(moves.get(key, []), dtype=np.int64))
-        for key, members in grouped.items()
-    ]
+        grouped[(int(t), int(pairs.link[p]), int(pairs.link_to[p]))].append(int(p))
+    out = []
+    for (t, lo, hi), members in grouped.items():
+        day, order = moves.get(t, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
+        a, b = np.searchsorted(day, lo, side="left"), np.searchsorted(day, hi, side="right")
+        out.append((np.array(members, dtype=np.int64), order[a:b].astype(np.int64)))
+    return out
+
+
+def _by_key(keys: np.ndarray, positions: np.ndarray) -> dict[int, np.ndarray]:
+    if len(keys) == 0:
+        return {}
+    order = np.argsort(keys, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(keys[order])) + 1)
+    return {int(keys[g[0]]): positions[g] for g in groups}
 
 
 def swap_partners(pairs: Pairs) -> np.ndarray:
@@ -225,7 +311,7 @@ def add(m: AllocationModel) -> None:
 
 def broken(pairs: Pairs, chosen: np.ndarray) -> np.ndarray:
     """Chosen pairs (bool per pair) that break R11: a chain variant whose tenant is not
-    moved in on its day, a swap without its partner."""
+    moved in on a day it stands for, a swap without its partner."""
     data = pairs.data
     out = np.zeros(len(pairs), dtype=bool)
     idx = np.flatnonzero(chosen & is_variant(pairs))
@@ -240,7 +326,7 @@ def broken(pairs: Pairs, chosen: np.ndarray) -> np.ndarray:
             q = int(partner[p])
             out[p] = q < 0 or not chosen[q]
         else:
-            out[p] = day[data.tenant[pairs.d[p]]] != pairs.link[p]
+            out[p] = not links(pairs, int(p), int(day[data.tenant[pairs.d[p]]]))
     return out
 
 
