@@ -34,7 +34,7 @@ from allocator.rules import r11_transfers
 from allocator.solve import propose
 from models.problems import InputError
 from models.proposal import Breach, EmptyDwelling, Match, Proposal, Reason, RunInfo, Unmatched
-from models.scenario import Scenario
+from models.scenario import PinnedPair, Scenario
 
 RUN = RunInfo(id="brute", as_of=dt.date(2026, 11, 23), input_sha256="-", policy_sha256="-")
 REASONS = ["overcrowded", "under_occupying", "needs", "safety", "step_down_from_staffed", "other"]
@@ -686,3 +686,36 @@ def test_a_household_that_frees_nothing_has_one_variant_for_all_tenant_days() ->
         stated = r11_transfers.stated_move_in(pairs, int(onto[0]), day)
         assert stated == day + s.policy.transfers.turnover_days
     _check_against_brute_force(s)
+
+
+def test_a_pin_onto_an_occupied_dwelling_alone_is_refused_by_the_round_check() -> None:
+    """The meeting's pins reach the solver without the loaders (the web app copies the
+    scenario with its locks): the round check names a pin onto a tenant's dwelling whose
+    tenant is not pinned, in bokmål."""
+    from allocator.validation import round_problems
+
+    s = chain_round()
+    pinned = s.model_copy(
+        update={
+            "locks": s.locks.model_copy(
+                update={"pinned": [PinnedPair(household="H19", dwelling="D40")]}
+            )
+        }
+    )
+    [problem] = round_problems(build_round_data(pinned))
+    assert problem.location == "locks.pinned[0]" and "leietakeren H07" in problem.expected
+    with pytest.raises(InputError):
+        propose(pinned)
+    both = s.model_copy(
+        update={
+            "locks": s.locks.model_copy(
+                update={
+                    "pinned": [
+                        PinnedPair(household="H19", dwelling="D40"),
+                        PinnedPair(household="H07", dwelling="D12"),
+                    ]
+                }
+            )
+        }
+    )
+    assert round_problems(build_round_data(both)) == []
