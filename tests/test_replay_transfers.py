@@ -125,3 +125,11 @@ def test_an_offer_of_a_dwelling_whose_tenant_does_not_move_is_void(town: Municip
     assert events.void == [] and len(events.accepted) == 2
     assert tenant not in world.applicants and tenant not in world.waiting
     assert world.tenants[held].id == other.id and world.tenants[vacancy.id].id == tenant
+
+
+def test_hindsight_is_refused_on_a_flow_with_transfers(town: Municipality) -> None:
+    from models.problems import InputError
+
+    with pytest.raises(InputError) as caught:
+        run_replay(town, resolve_all(["hindsight"]), Settings(weeks=1, seed=0, progress=False))
+    assert "transfers" in caught.value.problems[0].expected

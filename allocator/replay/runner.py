@@ -30,6 +30,7 @@ from allocator.replay.realised import Realised
 from allocator.replay.state import World
 from allocator.replay.streams import Streams
 from allocator.solve import propose
+from models.problems import InputError, Problem
 
 HINDSIGHT = "hindsight"
 DEFAULT_TIME_LIMIT_S = 5.0
@@ -179,7 +180,19 @@ def run_hindsight(m: Municipality, spec: PolicySpec, settings: Settings) -> Poli
 
 
 def run_replay(m: Municipality, specs: list[PolicySpec], settings: Settings) -> ReplayResult:
-    """Every policy on the same municipality and the same random streams."""
+    """Every policy on the same municipality and the same random streams. The hindsight
+    reference plans without transfers, so it is refused for a flow that has them."""
+    if m.config.flow.transfers is not None and any(s.source == HINDSIGHT for s in specs):
+        raise InputError(
+            [
+                Problem(
+                    field="--policy",
+                    value=HINDSIGHT,
+                    expected="a weekly policy: the hindsight reference does not model "
+                    "transfers (flow.transfers), so it cannot be compared on this config",
+                )
+            ]
+        )
     return ReplayResult(
         m,
         settings,

@@ -13,9 +13,12 @@ fixed move-in per pair, and so do the relaxation, the warm start and the certifi
 move-in into an occupied dwelling depends on the day its tenant moves, so such a pair is
 made once per day its tenant can move in (a *chain variant*, `link` = that day) and once
 as a swap (`swap`); each variant has its own fixed move-in and is linked to the tenant's
-choice by the constraints below. The relaxation that drops the links is still a valid
-bound (it only forgets constraints), but a proposal from it is used only when it keeps
-them (`broken`).
+choice by the constraints below. Where the date does not change the objective (a
+household that frees nothing, whose vacancy days and days over are the same), one
+variant stands for a range of tenant days (`link`..`link_to`) and the proposal states
+the date its tenant's actual day gives (`stated_move_in`). The relaxation that drops the
+links is still a valid bound (it only forgets constraints), but a proposal from it is
+used only when it keeps them (`broken`).
 """
 
 from __future__ import annotations
