@@ -285,14 +285,18 @@ def warm_start(
     values = hint_values(data, pairs, objective)
     stop = time.monotonic() + seconds
     banned = np.zeros(len(pairs), dtype=bool)
-    chosen = flow_assignment(data, pairs, values, fixed_pairs)
+    # R11: the flow ignores chain links; each chain variant it takes is moved to the one
+    # standing for its tenant's day (same pair, so the matching stays) before any bans.
+    chosen = r11_transfers.relink(pairs, flow_assignment(data, pairs, values, fixed_pairs))
     for _ in range(rounds):
         ban = _bans(pairs, chosen, values)
         ban[fixed_pairs] = False
         if not (ban & ~banned).any() or time.monotonic() > stop:
             break
         banned |= ban
-        chosen = flow_assignment(data, pairs, np.where(banned, 0, values), fixed_pairs)
+        chosen = r11_transfers.relink(
+            pairs, flow_assignment(data, pairs, np.where(banned, 0, values), fixed_pairs)
+        )
     return repair(data, pairs, chosen, values, fixed_pairs)
 
 

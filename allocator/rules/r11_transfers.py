@@ -333,6 +333,43 @@ def broken(pairs: Pairs, chosen: np.ndarray) -> np.ndarray:
     return out
 
 
+def relink(pairs: Pairs, chosen: np.ndarray) -> np.ndarray:
+    """`chosen` with each chain variant whose tenant moves in on another day replaced by
+    the variant of the same household and dwelling that stands for that day (dropped when
+    there is none, or the tenant does not move), repeated down the chains. The matching
+    stays one-to-one (same household, same dwelling), so a relaxed flow's choice, which
+    ignores the links, becomes one that keeps them at the cost of the dates alone."""
+    data = pairs.data
+    out = chosen.copy()
+    chain = r11_variant_mask(pairs)
+    where: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for position in np.flatnonzero(chain).tolist():
+        where[(int(pairs.h[position]), int(pairs.d[position]))].append(position)
+    for _ in range(len(pairs) + 1):
+        plain = np.flatnonzero(out & ~pairs.swap)
+        day = dict(zip(pairs.h[plain].tolist(), pairs.move_in[plain].tolist(), strict=True))
+        changed = False
+        for p in np.flatnonzero(out & chain).tolist():
+            k = day.get(int(data.tenant[pairs.d[p]]))
+            if k is not None and links(pairs, p, k):
+                continue
+            out[p], changed = False, True
+            if k is None:
+                continue
+            for q in where[(int(pairs.h[p]), int(pairs.d[p]))]:
+                if links(pairs, q, int(k)):
+                    out[q] = True
+                    break
+        if not changed:
+            break
+    return out
+
+
+def r11_variant_mask(pairs: Pairs) -> np.ndarray:
+    """Chain variants (not swaps)."""
+    return is_variant(pairs) & ~pairs.swap
+
+
 def drop_broken(pairs: Pairs, chosen: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
     """`chosen` less every link that breaks R11, repeatedly (a dropped tenant breaks the
     links below it). Removing placements breaks no other round rule, so the result keeps
