@@ -45,6 +45,8 @@ class AllocationModel:
             if rule.enabled(data.policy):
                 rule.add(self)
         r11_transfers.add(self)
+        #: The model has chain variants (R11 links), which changes how it is solved.
+        self.chains = bool(r11_transfers.is_variant(pairs).any())
         if with_pins:
             r1_assignment.pin(self)
         self.matches = max(1, min(data.H, data.D))
@@ -98,7 +100,12 @@ class AllocationModel:
         return pack(self.components, self.matches)
 
     def stages_for(self, components: list[Component]) -> list[Stage]:
-        """The components packed into stages (the first one is solved next)."""
+        """The components packed into stages (the first one is solved next). With chain
+        links (R11) one component per stage: CP-SAT proves each tier quickly once the one
+        above is held, but not several packed together (a 100 x 20 round with 10 tenants:
+        tier 1 alone optimal in 0.2 s, tiers 1 and 2 packed not proven in 30 s)."""
+        if self.chains:
+            return [stage for c in components for stage in pack([c], self.matches)]
         return pack(components, self.matches)
 
     # The methods below write the model proto directly: through the expression API a

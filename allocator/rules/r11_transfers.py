@@ -274,6 +274,47 @@ def support(pairs: Pairs) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
+#: Most interval rows per tenant in `cuts` (all prefixes and suffixes beyond that).
+MAX_INTERVALS = 64
+
+
+def cuts(pairs: Pairs) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Valid rows that tighten the LP of the links (the CP-SAT search's bound): per
+    tenant t, every pair onto its dwelling (swap halves included) <= every pair moving t;
+    and for intervals [a, b] of tenant days, the chain variants whose whole range lies in
+    [a, b] <= t's pairs moving it in on a day of [a, b]. Each holds in every proposal that
+    keeps the links (at most one household per dwelling; the variant's range holds its
+    tenant's day), so they change no integer solution; without them the LP lets two
+    variants with overlapping ranges lean on the same fraction of the tenant's move."""
+    data = pairs.data
+    onto = np.flatnonzero(is_variant(pairs))
+    if len(onto) == 0:
+        return []
+    out = []
+    movers = np.flatnonzero(data.current[pairs.h] >= 0)
+    moving = _by_key(pairs.h[movers], movers)
+    for t, members in _by_key(data.tenant[pairs.d[onto]], onto).items():
+        own = moving.get(t, np.zeros(0, dtype=np.int64))
+        out.append((members, own))
+        chain = members[~pairs.swap[members]]
+        plain = own[~pairs.swap[own]]
+        lows = np.unique(pairs.link[chain])
+        highs = np.unique(pairs.link_to[chain])
+        intervals = [(a, b) for a in lows for b in highs if a <= b]
+        if len(intervals) > MAX_INTERVALS:
+            intervals = [(lows[0], b) for b in highs] + [(a, highs[-1]) for a in lows]
+        seen: set[tuple[int, ...]] = set()
+        for a, b in intervals:
+            inside = chain[(pairs.link[chain] >= a) & (pairs.link_to[chain] <= b)]
+            key = tuple(inside.tolist())
+            if len(inside) < 2 or key in seen:
+                continue
+            seen.add(key)
+            day = pairs.move_in[plain]
+            out.append((inside, plain[(day >= a) & (day <= b)]))
+    return out
+
+
 def _by_key(keys: np.ndarray, positions: np.ndarray) -> dict[int, np.ndarray]:
     if len(keys) == 0:
         return {}
@@ -301,6 +342,8 @@ def add(m: AllocationModel) -> None:
     with its partner, on the same day."""
     pairs = m.pairs
     for members, movers in support(pairs):
+        m.add_linear(members, movers, 0)
+    for members, movers in cuts(pairs):
         m.add_linear(members, movers, 0)
     partner = swap_partners(pairs)
     for p in np.flatnonzero(pairs.swap):
