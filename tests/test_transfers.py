@@ -719,3 +719,16 @@ def test_a_pin_onto_an_occupied_dwelling_alone_is_refused_by_the_round_check() -
         }
     )
     assert round_problems(build_round_data(both)) == []
+
+
+def test_sized_rounds_can_hold_sitting_tenants() -> None:
+    """`sized_round(applicants=N)`: N of the households are tenants, each holding one
+    more dwelling listed as occupied, and the round validates (scale measurements)."""
+    from scenarios.sized_round import sized_round
+
+    s = sized_round(1, 20, 100, applicants=10)
+    tenants = [h for h in s.households if h.current_dwelling is not None]
+    occupied = {d.id for d in s.dwellings if d.occupied}
+    assert len(s.households) == 100 and len(tenants) == 10
+    assert {h.current_dwelling for h in tenants} == occupied
+    assert len(s.dwellings) == 30
