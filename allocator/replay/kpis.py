@@ -92,7 +92,7 @@ SUMMARY_LABELS: dict[str, str] = {
     "transfer_applications": "Byttesøknader fra leietakere",
     "tenants_moved": "Leietakere som flyttet (bytte)",
     "overcrowded_resolved": "Trangbodde familier som flyttet",
-    "housed_through_chains": "Bosatt i bolig frigjort ved bytte",
+    "housed_through_chains": "Tildelt frigjort bolig (flyttekjede)",
     "chains": "Flyttekjeder og bytter",
     "realised_breached_temporary": "Barnefamilier over 3-månedersgrensen (faktisk)",
     "realised_days_over_temporary": "Dager over 3-månedersgrensen (faktisk)",
