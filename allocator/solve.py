@@ -25,7 +25,6 @@ from allocator.lookahead import Outlook, assess, with_lookahead
 from allocator.model import AllocationModel
 from allocator.objective import Objective, default_objective
 from allocator.pairs import Pairs
-from allocator.rules import r11_transfers
 from allocator.sparse import model_pairs
 from allocator.validation import check_round
 from allocator.warmstart import exact_values, keeps_round_rules, relaxation, warm_start
@@ -100,19 +99,17 @@ def optimise(
     ranked_tier1 = "deadline_breaches" in objective.names
     if keeps_round_rules(data, pairs, relaxed):
         hint = relaxed
-    elif (
-        len(pairs) >= DEADLINES_FIRST
-        and ranked_tier1
-        and data.ranked_due.any()
-        and not r11_transfers.is_variant(pairs).any()
-    ):
+    elif len(pairs) >= DEADLINES_FIRST and ranked_tier1 and data.ranked_due.any():
         # Tier 1 on the due households' pairs alone is tier 1 of the whole round: leaving
         # a household unmatched never breaks a round rule, and a household that is not
-        # due gains nothing in tier 1 from being housed. Not with chain links (R11): a
-        # due household's link needs its tenant's pairs, which are not in that subset.
+        # due gains nothing in tier 1 from being housed. With chain links (R11) the
+        # tenants' pairs come too: a due household's link needs its tenant's move, and
+        # removing the placement of a household that is neither due nor a tenant breaks
+        # no link (it frees nothing), so the optimum is still the round's.
         pinned = np.zeros(len(pairs), dtype=bool)
         pinned[pairs.pinned_pairs()] = True
-        sub_idx = np.flatnonzero(data.ranked_due[pairs.h] | pinned)
+        tenants = data.current[pairs.h] >= 0
+        sub_idx = np.flatnonzero(data.ranked_due[pairs.h] | pinned | tenants)
         sub = pairs.subset(sub_idx)
         first = solve_tiers(
             AllocationModel(data, sub, objective=objective),

@@ -732,3 +732,26 @@ def test_sized_rounds_can_hold_sitting_tenants() -> None:
     assert len(s.households) == 100 and len(tenants) == 10
     assert {h.current_dwelling for h in tenants} == occupied
     assert len(s.dwellings) == 30
+
+
+def _seeds_with_due_households(n: int) -> list[int]:
+    found = []
+    for seed in range(400):
+        if build_round_data(tiny_round(seed)).ranked_due.any():
+            found.append(seed)
+        if len(found) == n:
+            break
+    return found
+
+
+@pytest.mark.parametrize("seed", _seeds_with_due_households(40))
+def test_the_deadlines_first_sub_solve_keeps_chains_optimal(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large rounds solve tier 1 first on the due households' pairs and the tenants'
+    (a due household's link needs its tenant's move); forced on for tiny rounds, the
+    result is still the brute-force optimum."""
+    import allocator.solve
+
+    monkeypatch.setattr(allocator.solve, "DEADLINES_FIRST", 0)
+    _check_against_brute_force(tiny_round(seed))
