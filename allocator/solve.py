@@ -102,10 +102,14 @@ def optimise(
     elif len(pairs) >= DEADLINES_FIRST and ranked_tier1 and data.ranked_due.any():
         # Tier 1 on the due households' pairs alone is tier 1 of the whole round: leaving
         # a household unmatched never breaks a round rule, and a household that is not
-        # due gains nothing in tier 1 from being housed.
+        # due gains nothing in tier 1 from being housed. With chain links (R11) the
+        # tenants' pairs come too: a due household's link needs its tenant's move, and
+        # removing the placement of a household that is neither due nor a tenant breaks
+        # no link (it frees nothing), so the optimum is still the round's.
         pinned = np.zeros(len(pairs), dtype=bool)
         pinned[pairs.pinned_pairs()] = True
-        sub_idx = np.flatnonzero(data.ranked_due[pairs.h] | pinned)
+        tenants = data.current[pairs.h] >= 0
+        sub_idx = np.flatnonzero(data.ranked_due[pairs.h] | pinned | tenants)
         sub = pairs.subset(sub_idx)
         first = solve_tiers(
             AllocationModel(data, sub, objective=objective),

@@ -170,7 +170,9 @@ def test_the_ledger_agrees_with_the_replay_kpis(result: ReplayResult, town: Muni
         assert mine.loc["families", "breached"] == sum(
             1 for h in run.totals.breached if records[h].household.is_family
         )
-        on_list = {h.id for h in town.waiting} | {a["id"] for t in run.trace for a in t.arrivals}
+        on_list = {h.id for h in town.waiting} | {
+            a["id"] for t in run.trace for a in (*t.arrivals, *t.transfer_applications)
+        }
         assert mine.loc["all", "approvals"] == len(on_list)
         # Every household of a generated town has a district of origin; they add up.
         origins = mine[mine["dimension"] == "origin"]
