@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from allocator import __version__
+from allocator.bounds import improve
 from allocator.data import RoundData, build_round_data
 from allocator.explain import assemble
 from allocator.greedy import greedy_choice
@@ -37,6 +38,10 @@ Method = Literal["cp-sat", "greedy"]
 
 #: From this many pair variables on, tier 1 is solved first on the due families alone.
 DEADLINES_FIRST = 20_000
+#: Time kept back for the bounds of tiers the solve does not prove (allocator.bounds): a
+#: share of the budget, at most BOUND_SECONDS.
+BOUND_SHARE = 0.2
+BOUND_SECONDS = 8.0
 #: Share of the time limit kept back for explaining the proposal (reasons, alternates):
 #: the limit is the budget of the whole `propose` call, not only of the solve.
 EXPLAIN_SHARE = 0.03
@@ -137,15 +142,22 @@ def optimise(
         # The warm start keeps every round rule except where pins force it not to: the
         # pins clash. Name them (CP-SAT with assumptions) rather than certify anything.
         raise infeasible_pins(model, settings)
-    return solve_tiers(
+    # Time for the bounds of the tiers not proven (allocator.bounds): flows and the
+    # stage LP, only when the hint does not already attain the relaxation everywhere.
+    reserve = 0.0
+    if not _attains(model, certificate, hint, through=model.components[-1].name):
+        reserve = min(BOUND_SECONDS, BOUND_SHARE * budget)
+    lex = solve_tiers(
         model,
         settings,
-        budget - (time.monotonic() - started),
+        budget - reserve - (time.monotonic() - started),
         hint=hint,
         proven=proven,
         relaxation=certificate,
         settled=settled,
     )
+    improve(model, lex, certificate, budget - (time.monotonic() - started), exact=exact)
+    return lex
 
 
 def versions() -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 #: The deadline clocks (docs/rules.md "Deadline clocks"): the 3-month cap on temporary housing
 #: for families (R7), the dwelling ready on release from prison or institution, and on a
@@ -39,6 +39,11 @@ class TierResult(_Out):
     objective: float | None = None
     bound: float | None = None
     gap: float | None = Field(None, description="|objective - bound| / max(1, |objective|).")
+    bound_source: str | None = Field(
+        None,
+        description="Where the bound comes from (allocator.bounds): cp-sat, relaxation, "
+        "sub-solve, flow (Lagrangian min-cost flow), lp (the stage's LP dual) or range.",
+    )
     wall_time_s: float = 0.0
     note: str | None = Field(None, description="Why the tier has no bound or was skipped.")
 
