@@ -261,6 +261,8 @@ def improve(
         if value != c.value(chosen):
             # The tier was reported on an earlier solution (a later stage moved on): its
             # own bound stays, no new one is computed for a value it no longer has.
+            if tier.bound is None and tier.note is None:
+                tier.note = "no bound: the value was found on an earlier solution"
             continue
         own = to_gain(c, value)
         found: list[Bound] = []
