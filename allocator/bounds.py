@@ -235,13 +235,17 @@ def improve(
     *,
     exact: bool = True,
     lp: bool = True,
+    known: dict[str, tuple[int, list[int]]] | None = None,
 ) -> None:
     """Give every solved tier of `lex` the tightest valid bound known (in place):
     the one it has (CP-SAT's or a certificate), the relaxation's, a Lagrangian flow's,
     the LP's, or the range's. Flows and the LP only while `seconds` last, and only for
     tiers not proven. `relaxed` is the relaxation's values (None when it is no
     certificate). `exact`: the model holds every candidate pair, or its dominance
-    reduction (else the bounds cover the selected pairs only)."""
+    reduction (else the bounds cover the selected pairs only). `known`: LP bounds found
+    before the solve, {name: (bound in gain form, the earlier components' gains it
+    held)}; one counts only if the proposal is no worse on each of those (then its P_k
+    lies inside the LP's region)."""
     deadline = time.monotonic() + max(0.0, seconds)
     comps = lex.components
     by_name = {t.name: t for t in lex.tiers}
@@ -271,6 +275,10 @@ def improve(
         if tier.status == "OPTIMAL" and tier.bound is not None:
             _set(tier, c, own, found, exact)
             continue
+        if known and c.name in known:
+            got, held = known[c.name]
+            if all(int(e.gain[chosen].sum()) >= g for e, g in zip(comps[:k], held, strict=False)):
+                found.append(Bound(got, "lp"))
         relax = relaxation_bound(comps, k, chosen, relaxed)
         if relax is not None:
             # The Lagrangian flow cannot beat it (its dual is the relaxation's face).
@@ -285,17 +293,21 @@ def improve(
                 holds = _holds(comps, k, chosen, m.matches, lagrangian.limit)
                 found.append(Bound(lagrangian.bound(gain, holds, deadline), "flow"))
         _set(tier, c, own, found, exact)
-        if k < ranked and min(b.gain for b in found) > own:
+        has_lp = any(b.source == "lp" for b in found)
+        if k < ranked and min(b.gain for b in found) > own and not has_lp:
             open_.append((k, tier, own, found))
-    # Pass 2: the stage LP of each ranked tier still open, in order, while time lasts.
+    # Pass 2: the stage LP of each ranked tier still open while time lasts, tier 2 and
+    # fit first (the goals of issue 18 are on them), then the others in order.
+    first = ("priority_waiting", "fit")
+    open_.sort(key=lambda row: (comps[row[0]].name not in first, row[0]))
     for k, tier, own, found in open_ if lp else []:
         if time.monotonic() >= deadline:
             break
         from allocator.lp_bound import lp_bound
 
-        got = lp_bound(m, comps, k, chosen, deadline)
-        if got is not None:
-            found.append(Bound(got, "lp"))
+        lp_gain = lp_bound(m, comps, k, chosen, deadline)
+        if lp_gain is not None:
+            found.append(Bound(lp_gain, "lp"))
             _set(tier, comps[k], own, found, exact)
 
 

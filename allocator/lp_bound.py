@@ -38,9 +38,16 @@ MAX_PAIRS = 400_000
 
 
 def stage_lp(
-    m: AllocationModel, components: list[Component], k: int, chosen: np.ndarray
+    m: AllocationModel,
+    components: list[Component],
+    k: int,
+    chosen: np.ndarray,
+    fix: np.ndarray | None = None,
+    ban: np.ndarray | None = None,
 ) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(cost, A, row_lower, row_upper, col_lower, col_upper) of component k's stage."""
+    """(cost, A, row_lower, row_upper, col_lower, col_upper) of component k's stage;
+    pairs in `fix` (bool per pair) forced to 1 and in `ban` to 0 (a restriction of the
+    stage: its optimum then bounds nothing, it only guides a hint)."""
     pairs = m.pairs
     n = len(pairs)
     rows: list[np.ndarray] = []
@@ -98,7 +105,12 @@ def stage_lp(
     cost[:n] = components[k].gain
     col_lower = np.zeros(width)
     col_lower[pairs.pinned_pairs()] = 1.0
-    return cost, A, np.array(lower), np.array(upper), col_lower, np.ones(width)
+    col_upper = np.ones(width)
+    if fix is not None:
+        col_lower[:n][fix] = 1.0
+    if ban is not None:
+        col_upper[:n][ban] = 0.0
+    return cost, A, np.array(lower), np.array(upper), col_lower, col_upper
 
 
 def dual_bound(
@@ -134,18 +146,35 @@ def lp_bound(
 ) -> int | None:
     """A rigorous upper bound on component k's gain over its stage (see the module), or
     None when there is no time or the LP solver gives no duals."""
+    return solve_stage_lp(m, components, k, chosen, deadline)[0]
+
+
+def solve_stage_lp(
+    m: AllocationModel,
+    components: list[Component],
+    k: int,
+    chosen: np.ndarray,
+    deadline: float,
+    fix: np.ndarray | None = None,
+    ban: np.ndarray | None = None,
+) -> tuple[int | None, np.ndarray | None]:
+    """(the bound of `lp_bound`, the LP's values of the pair variables) — either None
+    when there is no time or the solver gives nothing usable. With `fix` or `ban` (see
+    `stage_lp`) the first is None: a restricted LP bounds nothing."""
     if len(m.pairs) > MAX_PAIRS:
-        return None
+        return None, None
     if deadline - time.monotonic() < 1.0:
-        return None
-    cost, A, lo, up, c_lo, c_up = stage_lp(m, components, k, chosen)
+        return None, None
+    cost, A, lo, up, c_lo, c_up = stage_lp(m, components, k, chosen, fix, ban)
     left = deadline - time.monotonic() - 0.2
     if left < 0.5:
-        return None
+        return None, None
     if len(cost) == 0:
-        return 0
-    if A.shape[0] == 0:
-        return math.floor(dual_bound(cost, A, lo, up, c_lo, c_up, np.zeros(0)))
+        return 0, np.zeros(0)
+    if fix is not None or ban is not None:
+        pass
+    elif A.shape[0] == 0:
+        return math.floor(dual_bound(cost, A, lo, up, c_lo, c_up, np.zeros(0))), None
     finite_lo = np.isfinite(lo)
     finite_up = np.isfinite(up)
     # linprog minimises: A_ub x <= b_ub. Rows with a finite upper side, and the negated
@@ -160,9 +189,13 @@ def lp_bound(
         method="highs-ds",
         options={"time_limit": min(left, 1e6), "presolve": True},
     )
+    x = None
+    if getattr(result, "x", None) is not None and len(result.x) == A.shape[1]:
+        x = np.asarray(result.x[: len(m.pairs)], dtype=np.float64)
     marginals = getattr(getattr(result, "ineqlin", None), "marginals", None)
-    if marginals is None or len(marginals) != A_ub.shape[0]:
-        return None
+    restricted = fix is not None or ban is not None
+    if restricted or marginals is None or len(marginals) != A_ub.shape[0]:
+        return None, x
     # linprog's marginals are d(min objective)/d(b_ub) <= 0; for the maximisation the row
     # multipliers are their negation, mapped back to the rows of A.
     mult = -np.asarray(marginals, dtype=np.float64)
@@ -172,5 +205,5 @@ def lp_bound(
     pi = np.where(np.isfinite(pi), pi, 0.0)
     value = dual_bound(cost, A, lo, up, c_lo, c_up, pi)
     if not math.isfinite(value):
-        return None
-    return math.floor(value)
+        return None, x
+    return math.floor(value), x

@@ -52,7 +52,7 @@ def _repair_seconds(budget: float) -> float:
     assignment (about 1.3 s at whole-stock size) and the hint keeps improving for dozens
     of rounds (measured: 0.98 % → 0.47 % below the assignment bound from 6 to 50 rounds),
     a far better use of the time than CP-SAT on a weaker hint."""
-    return min(60.0, max(10.0, 0.1 * budget))
+    return min(60.0, max(2.0, 0.1 * budget))
 
 
 def _attains(
@@ -73,11 +73,59 @@ def _attains(
     return False
 
 
+#: Share of the budget the tier-2 LP (bound and rounded hint) may take at most.
+LP_SHARE = 0.5
+
+
+def _lp_rounded(
+    model: AllocationModel, hint: np.ndarray, deadline: float
+) -> tuple[np.ndarray, dict[str, tuple[int, list[int]]]]:
+    """The tier-2 stage's LP as a bound and a rounding hint. Two LPs, while time lasts:
+    the stage itself (the components before tier 2 held at the hint's values), whose
+    dual bounds tier 2 (allocator.lp_bound); and the stage with the hint's tier-1
+    placements (the due households' pairs) and pins fixed. Each LP solution is rounded
+    by the warm start's repair (pairs at 0.5 or more, and at 0.99 or more, kept in value
+    order while the rules allow, the rest filled). Returns the lexicographically best of
+    the hint and the roundings, and {tier-2 name: (its LP bound in gain form, the gains it
+    held on the components before)}."""
+    from allocator.lp_bound import solve_stage_lp
+    from allocator.warmstart import hint_values, repair
+
+    data, pairs = model.data, model.pairs
+    comps = list(model.components)
+    k = [c.name for c in comps].index("priority_waiting")
+    values = hint_values(data, pairs, model.objective)
+    pins = np.array(pairs.pinned_pairs(), dtype=np.int64)
+    due = data.ranked_due[pairs.h]
+    fix = hint & due
+    fix[pins] = True
+    candidates = [hint]
+    known: dict[str, tuple[int, list[int]]] = {}
+    for restricted in (False, True):
+        if restricted:
+            _, x = solve_stage_lp(model, comps, k, hint, deadline, fix=fix, ban=due & ~hint)
+            kept = np.flatnonzero(fix)
+        else:
+            bound, x = solve_stage_lp(model, comps, k, hint, deadline)
+            kept = pins
+            if bound is not None:
+                known[comps[k].name] = (bound, [int(c.gain[hint].sum()) for c in comps[:k]])
+        if x is None:
+            continue
+        for threshold in (0.5, 0.99):
+            rounded = repair(data, pairs, x > threshold, values, kept)
+            if keeps_round_rules(data, pairs, rounded) and rounded[pins].all():
+                candidates.append(rounded)
+    best = max(candidates, key=lambda c: [int(k.gain[c].sum()) for k in comps])
+    return best, known
+
+
 def optimise(
     model: AllocationModel,
     settings: SolverSettings,
     time_limit_s: float | None = None,
     exact: bool = True,
+    lp_hint: bool = True,
 ) -> LexResult:
     """Start CP-SAT from a complete, feasible proposal, then solve what is left to prove.
 
@@ -89,7 +137,11 @@ def optimise(
        families' pairs (plus pins): removing placements never breaks a round rule, so its
        optimum is the whole round's. The flow warm start is then built around those
        placements.
-    3. The stages run from that hint; components the hint attains the relaxation on are
+    3. Where the hint does not attain the relaxation through tier 2 (the round rules
+       bind), the tier-2 stage's LP (allocator.lp_bound), free and around the hint's
+       tier-1 placements, rounded, is the hint when better (`lp_hint`); the free LP's
+       bound is tier 2's unless a tighter one turns up.
+    4. The stages run from that hint; components the hint attains the relaxation on are
        held without a solve.
 
     `exact` says the model holds every candidate pair (not sparsified), so the
@@ -115,7 +167,7 @@ def optimise(
         first = solve_tiers(
             AllocationModel(data, sub, objective=objective),
             settings,
-            budget / 3,
+            budget / 4,
             hint=warm_start(data, sub, objective=objective),
             tiers=["deadline_breaches", "deadline_days_over"],
         )
@@ -142,6 +194,15 @@ def optimise(
         # The warm start keeps every round rule except where pins force it not to: the
         # pins clash. Name them (CP-SAT with assumptions) rather than certify anything.
         raise infeasible_pins(model, settings)
+    known: dict[str, tuple[int, list[int]]] = {}
+    if (
+        lp_hint
+        and len(pairs) >= DEADLINES_FIRST
+        and "priority_waiting" in objective.names
+        and not _attains(model, certificate, hint)
+    ):
+        lp_deadline = min(time.monotonic() + LP_SHARE * budget, started + 0.9 * budget)
+        hint, known = _lp_rounded(model, hint, lp_deadline)
     # Time for the bounds of the tiers not proven (allocator.bounds): flows and the
     # stage LP, only when the hint does not already attain the relaxation everywhere.
     reserve = 0.0
@@ -156,7 +217,8 @@ def optimise(
         relaxation=certificate,
         settled=settled,
     )
-    improve(model, lex, certificate, budget - (time.monotonic() - started), exact=exact)
+    left = budget - (time.monotonic() - started)
+    improve(model, lex, certificate, left, exact=exact, known=known)
     return lex
 
 
