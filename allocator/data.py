@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from models.policy import Policy
-from models.scenario import Category, Household, Profile, Scenario, SubstanceUse
+from models.scenario import (
+    Category,
+    Household,
+    Profile,
+    Scenario,
+    SubstanceUse,
+    TransferReason,
+)
 
 NO_DAY = -(10**9)  # "no constraint" for optional dates (ready_from, deadlines)
 CATEGORY_CODES = {c: i for i, c in enumerate(Category)}
@@ -149,6 +156,11 @@ class RoundData:
     # zones
     travel: np.ndarray  # (Z, Z) minutes from building zone to child's zone, inf when none
     children: Children
+    # transfers (R11): sitting tenants and the dwellings they hold
+    current: np.ndarray  # per household: index of its current dwelling, -1 when none
+    tenant: np.ndarray  # per dwelling: index of its tenant, -1 for a vacancy
+    transfer_points: np.ndarray  # per household: tier-2 points of its transfer reason
+    freed_points: np.ndarray  # per dwelling: tier-2 points when letting it (freed flat)
     # ids -> index
     household_index: dict[str, int] = field(repr=False, default_factory=dict)
     dwelling_index: dict[str, int] = field(repr=False, default_factory=dict)
@@ -176,6 +188,16 @@ class RoundData:
     def ranked_due(self) -> np.ndarray:
         """Due households whose clock tier 1 ranks (switched on)."""
         return self.due & self.ranked
+
+    @property
+    def occupied(self) -> np.ndarray:
+        """Per dwelling: a sitting tenant's dwelling (allocatable only if the tenant moves)."""
+        return self.tenant >= 0
+
+    @property
+    def has_chains(self) -> bool:
+        """The round has tenants who may move (transfers switched on)."""
+        return bool(self.policy.transfers.enabled and (self.current >= 0).any())
 
     @property
     def has_clock(self) -> np.ndarray:
@@ -268,6 +290,23 @@ def build_round_data(scenario: Scenario) -> RoundData:
         + w.waiting_points_per_day * waiting
     )
     min_area = exact(p.occupancy.min_area_per_person)
+    dwelling_index = {d.id: i for i, d in enumerate(ds)}
+    # A tenant whose dwelling is not in this round (validation refuses that for a loaded
+    # scenario; reduced rounds built in code, e.g. the equal-treatment audit's, drop
+    # dwellings) keeps its transfer points but frees nothing here.
+    current = arr([dwelling_index.get(h.current_dwelling or "", -1) for h in hs])
+    tenant = np.full(len(ds), -1, dtype=np.int64)
+    tenant[current[current >= 0]] = np.flatnonzero(current >= 0)
+    tw = p.transfers.weights
+    transfer_points = arr(
+        [0 if h.transfer_reason is None else int(getattr(tw, h.transfer_reason.value)) for h in hs]
+    )
+    under = arr([h.transfer_reason is TransferReason.under_occupying for h in hs], bool)
+    freed_points = np.where(
+        (tenant >= 0) & under[np.maximum(tenant, 0)], p.transfers.under_occupying_freed, 0
+    ).astype(np.int64)
+    if not p.transfers.enabled:
+        transfer_points[:] = 0
 
     return RoundData(
         scenario=scenario,
@@ -303,7 +342,7 @@ def build_round_data(scenario: Scenario) -> RoundData:
         due=(clocks.clock >= 0) & (clocks.deadline < as_of + p.round_days + p.offer_lead_days),
         ranked=clocks.ranked,
         clock_weight=clocks.weight,
-        housing_points=housing_points,
+        housing_points=housing_points + transfer_points,
         order=order,
         d_building=arr([building_index[d.building] for d in ds]),
         d_district=arr([district_index[bs[building_index[d.building]].district] for d in ds]),
@@ -344,6 +383,10 @@ def build_round_data(scenario: Scenario) -> RoundData:
         ),
         travel=travel,
         children=Children(arr(kept_h), arr(kept_lower, bool), arr(kept_zone)),
+        current=current,
+        tenant=tenant,
+        transfer_points=transfer_points,
+        freed_points=freed_points,
         household_index={h.id: i for i, h in enumerate(hs)},
-        dwelling_index={d.id: i for i, d in enumerate(ds)},
+        dwelling_index=dwelling_index,
     )

@@ -18,16 +18,19 @@ import numpy as np
 from allocator import kpis as kpi
 from allocator import lookahead
 from allocator.data import RoundData
+from allocator.glossary import TRANSFER_REASON_TEXT
 from allocator.lookahead import Outlook
 from allocator.objective import Objective, default_objective
 from allocator.pairs import Pairs, blocks, group_positions, rejection_codes
 from allocator.reasons import NEED_TEXT, reason, rule_text
 from allocator.round_state import RoundState
-from allocator.rules import CLOCKS, CODES, RULE_OF_CODE, r10_group_share
+from allocator.rules import CLOCKS, CODES, RULE_OF_CODE, r10_group_share, r11_transfers
 from models.proposal import (
     Alternate,
     Blocking,
     Breach,
+    Chain,
+    ChainLink,
     EmptyDwelling,
     Kpis,
     Match,
@@ -37,11 +40,14 @@ from models.proposal import (
     ScoreParts,
     Unmatched,
 )
+from models.scenario import TransferReason
 
 #: Most dwellings listed one by one in a "why not" explanation; the rest are counted.
 MAX_LISTED = 40
 #: Most holders named in a reason's text.
 NAMED = 5
+#: A chain's last freed dwelling when no one moves into it this round.
+FREED_UNLET = "står ledig"
 
 
 def date_of(day: int) -> dt.date:
@@ -94,6 +100,54 @@ class Explainer:
         self.gains = np.vstack(self.objective.gains(pairs)) if len(pairs) else np.zeros((0, 0))
         self.breach, self.days_over = pairs.matched_breach()
         self.unmatched_over = pairs.unmatched_over_h
+        # R11: the day each housed household moves in (a freed dwelling's variants assume
+        # its tenant's), and which dwellings are still their tenants' after the round.
+        self.day_of_h = {int(pairs.h[p]): int(pairs.move_in[p]) for p in self.chosen_idx}
+        for p in self.chosen_idx:  # a variant standing for a range: its tenant's day's date
+            tenant = int(data.tenant[pairs.d[p]])
+            if tenant in self.day_of_h:
+                self.day_of_h[int(pairs.h[p])] = r11_transfers.stated_move_in(
+                    pairs, int(p), self.day_of_h[tenant]
+                )
+        self.variant = r11_transfers.is_variant(pairs)
+        self.stays = {
+            int(d) for d in np.flatnonzero(data.occupied) if int(data.tenant[d]) not in self.d_of_h
+        }
+
+    def consistent(self, q: int) -> bool:
+        """Could pair `q` be used with the rest of the proposal as it is, as far as R11
+        goes? A vacancy always; a chain variant when its tenant moves in on its day; a
+        swap only as it stands in the proposal."""
+        if not self.variant[q]:
+            return True
+        P = self.pairs
+        if P.swap[q]:
+            return bool(self.d_of_h.get(int(P.h[q])) == int(P.d[q]))
+        tenant = int(self.data.tenant[P.d[q]])
+        return tenant in self.d_of_h and r11_transfers.links(P, q, self.day_of_h[tenant])
+
+    def move_in_of(self, p: int) -> int:
+        """The move-in the proposal states for pair `p` (chosen, or an alternate with the
+        rest of the proposal as it is): into a freed dwelling, its tenant's day's date."""
+        P = self.pairs
+        h, tenant = int(P.h[p]), int(self.data.tenant[P.d[p]])
+        if self.p_of_h.get(h) == p:
+            return self.day_of_h[h]
+        if tenant in self.day_of_h:
+            return r11_transfers.stated_move_in(P, p, self.day_of_h[tenant])
+        return int(P.move_in[p])
+
+    def chain_block(self, u: int, d: int) -> list[str]:
+        """Why household u cannot have dwelling d for R11 reasons (empty: no such reason)."""
+        tenant = int(self.data.tenant[d])
+        if tenant < 0:
+            return []
+        if d in self.stays:
+            return ["tenant_stays"]
+        own = self.pairs_by_household.get(u, np.zeros(0, dtype=np.int64))
+        if not any(int(self.pairs.d[q]) == d and self.consistent(int(q)) for q in own):
+            return ["chain_timing"]
+        return []
 
     # -- matches -------------------------------------------------------------------------
     def score(self, p: int) -> ScoreParts:
@@ -102,7 +156,9 @@ class Explainer:
         hh = self.data.scenario.households[h]
         return ScoreParts(
             priority_points=w.priority_points[hh.priority],
-            waiting_points=int(P.housing[p]) - w.priority_points[hh.priority],
+            waiting_points=int(P.housing[p])
+            - w.priority_points[hh.priority]
+            - int(self.data.transfer_points[h] + self.data.freed_points[P.d[p]]),
             preference_rank=int(P.preference_rank[p]) if hh.preferred_districts else None,
             spare_bedrooms=int(P.spare_bedrooms[p]),
             school_travel_minutes=int(P.school_minutes[p]),
@@ -110,6 +166,7 @@ class Explainer:
             vacancy_rent_loss=round(float(P.vacancy_rent_loss[p]), 2),
             concentration_cost=int(P.concentration[p]),
             fit_cost=int(P.fit[p]),
+            transfer_points=int(self.data.transfer_points[h] + self.data.freed_points[P.d[p]]),
         )
 
     def clock_reason(self, p: int) -> Reason | None:
@@ -123,7 +180,7 @@ class Explainer:
             clock=clock.code,
             clock_name=clock.name,
             who=clock.who,
-            move_in=date_of(P.move_in[p]),
+            move_in=date_of(self.move_in_of(p)),
             deadline=date_of(data.deadline[h]),
         )
         if self.breach[p]:
@@ -167,11 +224,13 @@ class Explainer:
     def competition(self, p: int) -> Reason:
         """How many other households the rules allow here, and where they went."""
         h, d = int(self.pairs.h[p]), int(self.pairs.d[p])
-        others = [
-            int(self.pairs.h[q])
-            for q in self.pairs_by_dwelling.get(d, [])
-            if int(self.pairs.h[q]) != h
-        ]
+        others = sorted(
+            {
+                int(self.pairs.h[q])
+                for q in self.pairs_by_dwelling.get(d, [])
+                if int(self.pairs.h[q]) != h
+            }
+        )
         elsewhere = sum(1 for u in others if u in self.d_of_h)
         if not others:
             return reason("competition_none")
@@ -199,6 +258,7 @@ class Explainer:
         out.append(
             reason("priority", priority=hh.priority, waiting_days=waiting, points=int(P.housing[p]))
         )
+        out += self.transfer_reasons(p)
         if hh.preferred_districts:
             rank = int(P.preference_rank[p])
             if rank < len(hh.preferred_districts):
@@ -228,6 +288,43 @@ class Explainer:
         out.append(self.competition(p))
         return out
 
+    def transfer_reasons(self, p: int) -> list[Reason]:
+        """R11: a tenant's move and what it frees; a move into a freed dwelling; a swap."""
+        data, P = self.data, self.pairs
+        h, d = int(P.h[p]), int(P.d[p])
+        out = []
+        hh = data.scenario.households[h]
+        turnover = data.policy.transfers.turnover_days
+        if P.swap[p]:
+            other = int(data.tenant[d])
+            out.append(
+                reason("swap", other=data.household_ids[other], move_in=date_of(P.move_in[p]))
+            )
+            return out
+        if hh.transfer_reason is not None:
+            current = int(data.current[h])
+            out.append(
+                reason(
+                    "transfer_move",
+                    why=TRANSFER_REASON_TEXT[hh.transfer_reason.value],
+                    reason=hh.transfer_reason.value,
+                    from_dwelling=data.dwelling_ids[current],
+                    free_on=date_of(self.day_of_h[h] + turnover),
+                )
+            )
+        tenant = int(data.tenant[d])
+        if tenant >= 0:
+            out.append(
+                reason(
+                    "chain_link",
+                    tenant=data.household_ids[tenant],
+                    tenant_move_in=date_of(self.day_of_h[tenant]),
+                    ready=date_of(self.day_of_h[tenant] + turnover),
+                    turnover=turnover,
+                )
+            )
+        return out
+
     def alternates(self, p: int, k: int) -> list[Alternate]:
         """Who gets the dwelling if this offer is declined, with every other offer standing:
         the best unmatched candidates that the round rules admit, ranked by the same
@@ -240,17 +337,21 @@ class Explainer:
         sub = P.subset(q)
         order = np.lexsort(self.objective.rank_keys(sub))
         out: list[Alternate] = []
+        listed: set[int] = set()
         for i in order:
             candidate, pair = int(sub.h[i]), int(q[i])
-            if candidate == h or candidate in self.d_of_h:
+            if candidate == h or candidate in self.d_of_h or candidate in listed:
                 continue
+            if not self.consistent(pair) or P.swap[pair]:
+                continue  # R11: the variant for the day the tenant actually moves
             if self.state.broken_by(candidate, d, leaving=h, leaving_from=d):
                 continue
+            listed.add(candidate)
             out.append(
                 Alternate(
                     rank=len(out) + 1,
                     household=data.household_ids[candidate],
-                    move_in=date_of(P.move_in[pair]),
+                    move_in=date_of(self.move_in_of(pair)),
                     reason=reason("alternate"),
                 )
             )
@@ -269,7 +370,10 @@ class Explainer:
                 Match(
                     household=data.household_ids[h],
                     dwelling=data.dwelling_ids[d],
-                    move_in=date_of(P.move_in[p]),
+                    move_in=date_of(self.move_in_of(p)),
+                    from_dwelling=(
+                        data.dwelling_ids[int(data.current[h])] if data.current[h] >= 0 else None
+                    ),
                     pinned=(h, d) in self.pinned,
                     score=self.score(p),
                     reasons=self.match_reasons(p),
@@ -290,7 +394,7 @@ class Explainer:
         return bool(order[self.pairs.h[holder_pair]] < order[self.pairs.h[own_pair]])
 
     def unmatched(self) -> list[Unmatched]:
-        data, P = self.data, self.pairs
+        data = self.data
         out = []
         missing = [h for h in range(data.H) if h not in self.d_of_h]
         no_pairs = np.array(
@@ -301,66 +405,88 @@ class Explainer:
             codes = rejection_codes(data, hs)
             rejection.update({int(h): codes[i] for i, h in enumerate(hs)})
         for h in missing:
-            hid = data.household_ids[h]
-            if h in rejection:
-                out.append(self._no_dwelling(h, rejection[h]))
-                continue
-            held = self._held_for_deadline(h)
-            if held is not None:
-                out.append(held)
-                continue
-            decided, heavier, lighter = [], [], []
-            blocked: Counter[str] = Counter()
-            for q in self.pairs_by_household[h]:
-                d = int(P.d[q])
-                if d not in self.h_of_d:
-                    blocked.update(self.state.broken_by(h, d) or ["objective"])
-                    continue
-                holder = self.h_of_d[d]
-                entry = {"dwelling": data.dwelling_ids[d], "household": data.household_ids[holder]}
-                if (holder, d) in self.pinned:
-                    decided.append({**entry, "decision": self.pinned[(holder, d)] or ""})
-                elif self.outweighs(self.p_of_h[holder], int(q)):
-                    heavier.append(entry)
-                else:
-                    lighter.append(entry)
-            for group in (decided, heavier, lighter):
-                group.sort(key=lambda t: t["dwelling"])
-            taken = decided + heavier + lighter
-            if not taken:
-                out.append(
-                    Unmatched(household=hid, reason=_blocked("blocked_by_round_rules", blocked))
-                )
-                continue
-            if decided and not heavier and not lighter:
-                code, listed = "displaced_by_decision", decided
-            elif lighter:
-                code, listed = "better_overall", lighter + heavier
-            else:
-                code, listed = "outranked", heavier
-            rules = sorted(c for c in blocked if c != "objective")
-            rest = ""
-            if rules:
-                rest = (
-                    " " + reason("rest_blocked", rules=", ".join(rule_text(c) for c in rules)).text
-                )
-            elif blocked:
-                rest = " " + reason("rest_objective").text
-            params = dict(
-                summary=_listing(listed),
-                dwellings=len(taken),
-                blocked=rest,
-                blocked_codes=sorted(blocked),
-            )
-            if decided and code != "displaced_by_decision":
-                params["decisions"] = _listing(decided)
-                code += "_and_decision"
-            out.append(
-                Unmatched(
-                    household=hid, reason=reason(code, **params), outranked_by=taken[:MAX_LISTED]
-                )
-            )
+            found = self._unmatched_one(h, rejection)
+            if data.current[h] >= 0:
+                found = self._tenant_stays(h, found)
+            out.append(found)
         return out
+
+    def _tenant_stays(self, h: int, inner: Unmatched) -> Unmatched:
+        """A tenant not moved: the reason says it stays, and what blocked its move."""
+        data = self.data
+        hh = data.scenario.households[h]
+        assert hh.transfer_reason is not None
+        return inner.model_copy(
+            update={
+                "reason": reason(
+                    "transfer_not_moved",
+                    why=TRANSFER_REASON_TEXT[hh.transfer_reason.value],
+                    current=data.dwelling_ids[int(data.current[h])],
+                    detail=inner.reason.text,
+                    blocked_by=inner.reason.code,
+                    **{k: v for k, v in inner.reason.params.items() if k != "detail"},
+                )
+            }
+        )
+
+    def _unmatched_one(self, h: int, rejection: dict[int, np.ndarray]) -> Unmatched:
+        data, P = self.data, self.pairs
+        hid = data.household_ids[h]
+        if h in rejection:
+            return self._no_dwelling(h, rejection[h])
+        held = self._held_for_deadline(h)
+        if held is not None:
+            return held
+        decided, heavier, lighter = [], [], []
+        blocked: Counter[str] = Counter()
+        seen: set[int] = set()
+        for q in self.pairs_by_household[h]:
+            d = int(P.d[q])
+            if d in seen:
+                continue  # another variant of the same dwelling (R11)
+            seen.add(d)
+            if d not in self.h_of_d:
+                blocked.update(
+                    self.chain_block(h, d) or self.state.broken_by(h, d) or ["objective"]
+                )
+                continue
+            holder = self.h_of_d[d]
+            entry = {"dwelling": data.dwelling_ids[d], "household": data.household_ids[holder]}
+            if (holder, d) in self.pinned:
+                decided.append({**entry, "decision": self.pinned[(holder, d)] or ""})
+            elif self.outweighs(self.p_of_h[holder], int(q)):
+                heavier.append(entry)
+            else:
+                lighter.append(entry)
+        for group in (decided, heavier, lighter):
+            group.sort(key=lambda t: t["dwelling"])
+        taken = decided + heavier + lighter
+        if not taken:
+            return Unmatched(household=hid, reason=_blocked("blocked_by_round_rules", blocked))
+        if decided and not heavier and not lighter:
+            code, listed = "displaced_by_decision", decided
+        elif lighter:
+            code, listed = "better_overall", lighter + heavier
+        else:
+            code, listed = "outranked", heavier
+        rules = sorted(c for c in blocked if c != "objective")
+        rest = ""
+        if rules:
+            rest = " " + reason("rest_blocked", rules=", ".join(rule_text(c) for c in rules)).text
+        elif blocked:
+            rest = " " + reason("rest_objective").text
+        params = dict(
+            summary=_listing(listed),
+            dwellings=len(taken),
+            blocked=rest,
+            blocked_codes=sorted(blocked),
+        )
+        if decided and code != "displaced_by_decision":
+            params["decisions"] = _listing(decided)
+            code += "_and_decision"
+        return Unmatched(
+            household=hid, reason=reason(code, **params), outranked_by=taken[:MAX_LISTED]
+        )
 
     def _held_for_deadline(self, h: int) -> Unmatched | None:
         """The round alone would have offered this household a dwelling that the
@@ -435,6 +561,16 @@ class Explainer:
                     counts[:, d] += np.bincount(codes[:, k], minlength=len(CODES) + 1)
         for d in empty:
             did = data.dwelling_ids[d]
+            if d in self.stays:
+                out.append(
+                    EmptyDwelling(
+                        dwelling=did,
+                        reason=reason(
+                            "tenant_stays", tenant=data.household_ids[int(data.tenant[d])]
+                        ),
+                    )
+                )
+                continue
             candidates = self.pairs_by_dwelling.get(d)
             if candidates is None or len(candidates) == 0:
                 by_code = Counter(
@@ -451,7 +587,7 @@ class Explainer:
                     )
                 )
                 continue
-            free = [int(P.h[q]) for q in candidates if int(P.h[q]) not in self.d_of_h]
+            free = sorted({int(P.h[q]) for q in candidates if int(P.h[q]) not in self.d_of_h})
             if not free:
                 out.append(
                     EmptyDwelling(
@@ -461,10 +597,110 @@ class Explainer:
                 )
                 continue
             blocked = Counter(
-                c for u in free for c in (self.state.broken_by(u, d) or ["objective"])
+                c
+                for u in free
+                for c in (self.chain_block(u, d) or self.state.broken_by(u, d) or ["objective"])
             )
             out.append(EmptyDwelling(dwelling=did, reason=_blocked("candidates_blocked", blocked)))
         return out
+
+    # -- vacancy chains (R11) -------------------------------------------------------------
+    def chains(self) -> list[Chain]:
+        """Each vacancy chain (a vacancy → a tenant → its dwelling → …) and each two-way
+        swap as one story, ordered by its first dwelling."""
+        data, P = self.data, self.pairs
+        ids, hids = data.dwelling_ids, data.household_ids
+
+        def link(p: int) -> ChainLink:
+            h = int(P.h[p])
+            current = int(data.current[h])
+            return ChainLink(
+                household=hids[h],
+                dwelling=ids[int(P.d[p])],
+                move_in=date_of(self.move_in_of(p)),
+                from_dwelling=ids[current] if current >= 0 else None,
+            )
+
+        out: list[Chain] = []
+        for p in self.chosen_idx:
+            h, d = int(P.h[p]), int(P.d[p])
+            if P.swap[p]:
+                other = int(data.tenant[d])
+                if hids[h] > hids[other]:
+                    continue
+                first, second = link(int(p)), link(self.p_of_h[other])
+                text = reason(
+                    "swap_story",
+                    a=first.household,
+                    a_from=first.from_dwelling,
+                    b=second.household,
+                    b_from=second.from_dwelling,
+                    move_in=first.move_in,
+                ).text
+                out.append(Chain(links=[first, second], swap=True, text=text))
+                continue
+            if data.tenant[d] >= 0 or data.current[h] < 0:
+                continue  # not the start of a chain
+            links, unlet, q = [], None, int(p)
+            while True:
+                links.append(link(q))
+                current = int(data.current[int(P.h[q])])
+                if current < 0:
+                    break
+                nxt = self.h_of_d.get(current)
+                if nxt is None:
+                    unlet = ids[current]
+                    break
+                q = self.p_of_h[nxt]
+            parts = [ids[d]]
+            for k, step in enumerate(links):
+                parts.append(
+                    step.household
+                    + (f" (flytter fra {step.from_dwelling})" if step.from_dwelling else "")
+                )
+                if step.from_dwelling and k + 1 < len(links):
+                    parts.append(step.from_dwelling)
+            if unlet:
+                parts.append(f"{unlet} ({FREED_UNLET})")
+            out.append(Chain(links=links, freed_unlet=unlet, text=" → ".join(parts)))
+        return sorted(out, key=lambda c: c.links[0].dwelling)
+
+    def chain_kpis(self, chains: list[Chain]) -> dict[str, object]:
+        """Transfers in numbers: applications, moves, overcrowding resolved, family flats
+        freed and let, tenants' spare bedrooms before and after, chain lengths."""
+        data, P = self.data, self.pairs
+        households = data.scenario.households
+        tenants = [int(h) for h in np.flatnonzero(data.current >= 0)]
+        moved = [t for t in tenants if t in self.d_of_h]
+
+        def spare(h: int, d: int) -> int:
+            return max(0, int(data.bedrooms[d]) - int(data.bedrooms_needed[h]))
+
+        freed_let = [int(P.d[p]) for p in self.chosen_idx if data.tenant[P.d[p]] >= 0]
+        under = [
+            d
+            for d in freed_let
+            if households[int(data.tenant[d])].transfer_reason is TransferReason.under_occupying
+            and data.bedrooms[d] >= 2
+        ]
+        return dict(
+            occupied_dwellings=int(data.occupied.sum()),
+            transfer_applications=len(tenants),
+            tenants_moved=len(moved),
+            overcrowded_resolved=sum(
+                1 for t in moved if households[t].transfer_reason is TransferReason.overcrowded
+            ),
+            family_flats_freed=len(under),
+            tenant_spare_bedrooms_before=sum(spare(t, int(data.current[t])) for t in tenants),
+            tenant_spare_bedrooms_after=sum(
+                spare(t, self.d_of_h.get(t, int(data.current[t]))) for t in tenants
+            ),
+            chains=len(chains),
+            chain_lengths={
+                str(n): c for n, c in sorted(Counter(len(c.links) for c in chains).items())
+            },
+            housed_through_chains=len(freed_let),
+        )
 
     # -- breaches and KPIs ----------------------------------------------------------------
     def breaches(self) -> list[Breach]:
@@ -505,7 +741,7 @@ class Explainer:
                 )
         return sorted(out, key=lambda b: b.household)
 
-    def kpis(self, breaches: list[Breach]) -> Kpis:
+    def kpis(self, breaches: list[Breach], chains: list[Chain] | None = None) -> Kpis:
         data, P = self.data, self.pairs
         idx = self.chosen_idx
         before, after = kpi.dissimilarity_before_after(data, P.h[idx], P.d[idx])
@@ -514,12 +750,13 @@ class Explainer:
             for h in P.h[idx]
         ]
         due = np.flatnonzero(data.due)
+        occupied = int(data.occupied.sum())
         return Kpis(
             households=data.H,
-            vacancies=data.D,
+            vacancies=data.D - occupied,
             housed=len(idx),
             unmatched=data.H - len(idx),
-            empty_dwellings=data.D - len(idx),
+            empty_dwellings=data.D - len(idx) - len(self.stays),
             due_families=len(due),
             due_housed=sum(1 for h in due if int(h) in self.d_of_h),
             breaches=len(breaches),
@@ -530,6 +767,7 @@ class Explainer:
             vacancy_days=int(P.vacancy_days[idx].sum()),
             vacancy_rent_loss=round(float(P.vacancy_rent_loss[idx].sum()), 2),
             mean_wait_days_housed=round(float(np.mean(waits)), 1) if waits else None,
+            **self.chain_kpis(chains or []),  # type: ignore[arg-type]
         )
 
 
@@ -544,12 +782,14 @@ def assemble(
 ) -> Proposal:
     e = Explainer(data, pairs, chosen, objective, outlook, myopic)
     breaches = e.breaches()
+    chains = e.chains()
     return Proposal(
         run=run,
         matches=e.matches(),
         unmatched=e.unmatched(),
         empty_dwellings=e.empty_dwellings(),
         breaches=breaches,
-        kpis=e.kpis(breaches),
+        kpis=e.kpis(breaches, chains),
+        chains=chains,
         group_share=r10_group_share.report(data, pairs.h[e.chosen_idx], pairs.d[e.chosen_idx]),
     )

@@ -31,6 +31,22 @@ TERMS: dict[str, str] = {
     "vacancy_days": "tomgangsdager",
     "gap": "avstand til beste mulige",
     "tiebreak": "rekkefølge ved likhet",
+    "transfer": "bytte av kommunal bolig",
+    "tenant": "leietaker",
+    "chain": "flyttekjede",
+    "swap": "direkte bytte",
+    "turnover": "klargjøring",
+    "freed": "frigjort bolig",
+}
+
+#: Why a sitting tenant applies to move (households[].transfer.reason).
+TRANSFER_REASON_TEXT: dict[str, str] = {
+    "overcrowded": "trangbodd",
+    "under_occupying": "bor for stort",
+    "needs": "boligen passer ikke behovene",
+    "safety": "sikkerhet",
+    "step_down_from_staffed": "klar for bolig uten bemanning",
+    "other": "annet",
 }
 
 #: The meeting's decisions: the state a pair is in after each one.

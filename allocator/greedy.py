@@ -12,6 +12,7 @@ import numpy as np
 
 from allocator.data import RoundData
 from allocator.pairs import Pairs, group_positions
+from allocator.rules import r11_transfers
 
 
 def greedy_choice(data: RoundData, pairs: Pairs) -> np.ndarray:
@@ -26,13 +27,28 @@ def greedy_choice(data: RoundData, pairs: Pairs) -> np.ndarray:
     rank = np.lexsort((data.order[pairs.h], data.approved[pairs.h], data.priority[pairs.h]))
     by_dwelling = {d: rank[g] for d, g in group_positions(pairs.d[rank]).items()}
     vacancy_order = sorted(range(data.D), key=lambda d: (data.available[d], data.dwelling_ids[d]))
-    for d in vacancy_order:
-        if d in pinned_d:
-            continue
-        for p in by_dwelling.get(d, []):
-            h = int(pairs.h[p])
-            if h not in taken_h:
-                chosen[p] = True
-                taken_h.add(h)
-                break
+    day = {int(pairs.h[p]): int(pairs.move_in[p]) for p in pinned if not pairs.swap[p]}
+    # Vacancies first; then, as a meeting would, each dwelling a moving tenant frees, to
+    # the first household whose offer fits the day it is free (R11: never a swap).
+    done = set(pinned_d)
+    progress = True
+    while progress:
+        progress = False
+        for d in vacancy_order:
+            tenant = int(data.tenant[d])
+            if d in done or (tenant >= 0 and tenant not in day):
+                continue
+            done.add(d)
+            progress = True
+            for p in by_dwelling.get(d, []):
+                h = int(pairs.h[p])
+                if pairs.swap[p] or (
+                    tenant >= 0 and not r11_transfers.links(pairs, p, day[tenant])
+                ):
+                    continue
+                if h not in taken_h:
+                    chosen[p] = True
+                    taken_h.add(h)
+                    day[h] = r11_transfers.stated_move_in(pairs, p, day.get(tenant, -1))
+                    break
     return chosen

@@ -88,6 +88,9 @@ def _days(scenario: Scenario) -> tuple[int, int, int]:
         for ready in (h.ready_from, h.situation.release_on, h.situation.arrives_on):
             if ready is not None:  # the move-in (R9) takes the first; any is a bound
                 latest.append(ready.toordinal())
+    if any(d.occupied for d in scenario.dwellings):
+        # A move into a dwelling freed this round is at most transfers.horizon_days out.
+        latest.append(as_of + p.transfers.horizon_days)
     earliest = min((d.available_from.toordinal() for d in scenario.dwellings), default=as_of)
     waiting = max(((scenario.as_of - h.approved_on).days for h in scenario.households), default=0)
     return max(latest), earliest, max(0, waiting)
@@ -119,6 +122,10 @@ def tier_bounds(scenario: Scenario) -> list[TierBound]:
     p, w = scenario.policy, scenario.policy.weights
     hs, ds = scenario.households, scenario.dwellings
     matches, pairs = min(len(hs), len(ds)), len(hs) * len(ds)
+    # Chain variants (R11): a pair onto an occupied dwelling once per move-in day of its
+    # tenant, at most one per day of the transfer horizon.
+    occupied = sum(1 for d in ds if d.occupied)
+    pairs += len(hs) * occupied * (p.transfers.horizon_days + 1)
     latest_move_in, earliest_vacancy, waiting = _days(scenario)
 
     # Tier 1 (deadline clocks): a breach counts its clock's weight, each day over too; days
@@ -149,6 +156,23 @@ def tier_bounds(scenario: Scenario) -> list[TierBound]:
             min(waiting, w.waiting_cap_days),
         )
     )
+
+    # Transfers (R11): a tenant's reason points, and the points for letting a flat an
+    # under-occupying tenant frees.
+    reasons = {h.transfer_reason.value for h in hs if h.transfer_reason is not None}
+    if reasons:
+        heaviest_reason = max(reasons, key=lambda r: getattr(p.transfers.weights, r))
+        housing.append(
+            Term(
+                f"transfers.weights.{heaviest_reason}",
+                getattr(p.transfers.weights, heaviest_reason),
+                1,
+            )
+        )
+        if "under_occupying" in reasons:
+            housing.append(
+                Term("transfers.under_occupying_freed", p.transfers.under_occupying_freed, 1)
+            )
 
     # Tier 3: fit cost of one pair, term by term (allocator.pairs).
     rank = max((len(h.preferred_districts) for h in hs), default=0)

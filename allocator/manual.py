@@ -205,7 +205,7 @@ def complete(scenario: Scenario, rows: list[ManualMatch], digest: str = "") -> P
     from allocator.data import build_round_data
     from allocator.explain import date_of
     from allocator.pairs import candidate_pairs
-    from allocator.rules import r9_timing
+    from allocator.rules import r9_timing, r11_transfers
     from allocator.solve import versions
 
     data = build_round_data(scenario)
@@ -216,10 +216,16 @@ def complete(scenario: Scenario, rows: list[ManualMatch], digest: str = "") -> P
     placed: dict[int, tuple[int, int]] = {}  # household -> (dwelling, R9 move-in day)
     for row in rows:
         h, d = h_index.get(row.household), d_index.get(row.dwelling)
-        formula = None
         if h is not None and d is not None:
+            placed.setdefault(h, (d, int(r9_timing.move_in(data, np.array([h]), np.array([d]))[0])))
+    # Into a dwelling a moving tenant frees, the chain's day (R11), as `propose` gives it.
+    days = r11_transfers.chain_days(data, placed)
+    placed = {h: (d, days[h]) for h, (d, _) in placed.items()}
+    for row in rows:
+        h, d = h_index.get(row.household), d_index.get(row.dwelling)
+        formula = placed[h][1] if h is not None and d is not None and placed[h][0] == d else None
+        if formula is None and h is not None and d is not None:
             formula = int(r9_timing.move_in(data, np.array([h]), np.array([d]))[0])
-            placed.setdefault(h, (d, formula))
         move_in = row.move_in or (date_of(formula) if formula is not None else scenario.as_of)
         matches.append(
             Match(

@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 from allocator.data import RoundData
 from allocator.objective import Component, Objective, Stage, default_objective, pack
 from allocator.pairs import Pairs, group_positions
-from allocator.rules import ROUND_RULES, r1_assignment
+from allocator.rules import ROUND_RULES, r1_assignment, r11_transfers
 
 
 class AllocationModel:
@@ -44,6 +44,9 @@ class AllocationModel:
         for rule in ROUND_RULES:
             if rule.enabled(data.policy):
                 rule.add(self)
+        r11_transfers.add(self)
+        #: The model has chain variants (R11 links), which changes how it is solved.
+        self.chains = bool(r11_transfers.is_variant(pairs).any())
         if with_pins:
             r1_assignment.pin(self)
         self.matches = max(1, min(data.H, data.D))
@@ -72,6 +75,13 @@ class AllocationModel:
         constraint.linear.coeffs.extend([1] * len(positions))
         constraint.linear.domain.extend([0, int(bound)])
 
+    def add_linear(self, plus: np.ndarray, minus: np.ndarray, bound: int) -> None:
+        """Σ x over `plus` - Σ x over `minus` <= bound (a chain link, R11)."""
+        constraint = self.cp.proto.constraints.add()
+        constraint.linear.vars.extend(self.x_index[plus].tolist() + self.x_index[minus].tolist())
+        constraint.linear.coeffs.extend([1] * len(plus) + [-1] * len(minus))
+        constraint.linear.domain.extend([-len(minus), int(bound)])
+
     def add_exclusion(self, one: np.ndarray, two: np.ndarray, name: str) -> None:
         """Placements in `one` and in `two` never both: one Boolean says which may."""
         first_may = self.cp.new_bool_var(f"{name}_first")
@@ -90,7 +100,12 @@ class AllocationModel:
         return pack(self.components, self.matches)
 
     def stages_for(self, components: list[Component]) -> list[Stage]:
-        """The components packed into stages (the first one is solved next)."""
+        """The components packed into stages (the first one is solved next). With chain
+        links (R11) one component per stage: CP-SAT proves each tier quickly once the one
+        above is held, but not several packed together (a 100 x 20 round with 10 tenants:
+        tier 1 alone optimal in 0.2 s, tiers 1 and 2 packed not proven in 30 s)."""
+        if self.chains:
+            return [stage for c in components for stage in pack([c], self.matches)]
         return pack(components, self.matches)
 
     # The methods below write the model proto directly: through the expression API a

@@ -27,6 +27,7 @@ from allocator.rules import (
     r5_spread,
     r7_clocks,
     r9_timing,
+    r11_transfers,
 )
 
 #: Cells (households × dwellings) evaluated at once; bounds memory to a few hundred MB.
@@ -115,6 +116,12 @@ class Pairs:
     concentration: np.ndarray
     fit: np.ndarray  # tier-3 cost, whole points
     tie_jitter: np.ndarray  # fixed pseudo-random 62-bit integer per pair (ties only)
+    #: R11: the range of its tenant's move-in days a pair onto an occupied dwelling stands
+    #: for (`link`..`link_to`; NO_LINK for vacancies and swaps), and whether the pair is
+    #: half of a two-way swap.
+    link: np.ndarray
+    link_to: np.ndarray
+    swap: np.ndarray
     rejected: dict[str, int] = field(default_factory=dict)  # code -> pairs rejected
 
     def __len__(self) -> int:
@@ -152,9 +159,14 @@ class Pairs:
         counted = np.zeros(data.H, dtype=bool)
         for rule in ROUND_RULES:
             counted |= rule.concerns(data)
+        # R11: a tenant's placement frees a dwelling others' links depend on, and a pair
+        # onto an occupied dwelling depends on its tenant: neither can be swapped freely.
+        counted |= data.current >= 0
         pinned = np.zeros(len(self), dtype=bool)
         pinned[self.pinned_pairs()] = True
-        return ~counted[self.h] & ~data.has_clock[self.h] & ~pinned
+        return (
+            ~counted[self.h] & ~data.has_clock[self.h] & ~pinned & ~r11_transfers.is_variant(self)
+        )
 
     def undominated(
         self, keep_per_dwelling: int, keys: tuple[np.ndarray, ...] | None = None
@@ -184,14 +196,60 @@ class Pairs:
     def index(self) -> dict[tuple[int, int], int]:
         return {(int(a), int(b)): p for p, (a, b) in enumerate(zip(self.h, self.d, strict=True))}
 
+    def choose(self, placed: dict[int, int]) -> np.ndarray:
+        """Bool per pair: the pairs of an allocation (household -> dwelling index), a freed
+        dwelling's by the variant its chain's dates give (R11); pairs that are not
+        candidates are left out."""
+        data = self.data
+        base = {
+            h: (d, int(r9_timing.move_in(data, np.array([h]), np.array([d]))[0]))
+            for h, d in placed.items()
+        }
+        days = r11_transfers.chain_days(data, base)
+        where: dict[tuple[int, int], list[int]] = {}
+        for p, key in enumerate(zip(self.h.tolist(), self.d.tolist(), strict=True)):
+            where.setdefault(key, []).append(p)
+        chosen = np.zeros(len(self), dtype=bool)
+        for h, d in placed.items():
+            found = np.array(where.get((h, d), []), dtype=np.int64)
+            tenant = int(data.tenant[d])
+            if len(found) > 1 and tenant >= 0:
+                swap = placed.get(tenant) == int(data.current[h])
+                day = (days[tenant], False) if tenant in days else None
+                found = self._variant(found, swap, day)
+            if len(found):
+                chosen[found[0]] = True
+        return chosen
+
+    def _variant(
+        self, found: np.ndarray, swap: bool, tenant: tuple[int, bool] | None
+    ) -> np.ndarray:
+        """Of a pair's variants, the swap half, or the one standing for the tenant's day."""
+        if swap:
+            hit = found[self.swap[found]]
+        elif tenant is None or tenant[1]:
+            hit = found[:0]
+        else:
+            day = tenant[0]
+            hit = found[
+                ~self.swap[found] & (self.link[found] <= day) & (self.link_to[found] >= day)
+            ]
+        return hit if len(hit) else found
+
     def pinned_pairs(self) -> list[int]:
         """Positions of the pinned pairs (a pin that is not a candidate is an input error,
         found by allocator.validation before any pairs are made)."""
         data = self.data
         out = []
+        days = r11_transfers.pinned_days(data) if data.occupied.any() else {}
         for pin in data.scenario.locks.pinned:
             h, d = data.household_index[pin.household], data.dwelling_index[pin.dwelling]
-            out.append(int(np.flatnonzero((self.h == h) & (self.d == d))[0]))
+            found = np.flatnonzero((self.h == h) & (self.d == d))
+            if len(found) > 1 and h in days:
+                # Variants of a pair onto an occupied dwelling: the one the pins' chain
+                # fixes (its tenant's pinned day, or the swap).
+                found = self._variant(found, days[h][1], days.get(int(data.tenant[d])))
+            out.append(int(found[0]))
         return out
 
 
@@ -213,8 +271,34 @@ def _id_hashes(ids: list[str]) -> np.ndarray:
 
 def candidate_pairs(data: RoundData) -> Pairs:
     """Every pair passing the pairwise rules and the round rules alone, with its objective
-    parts."""
-    return concat_pairs(data, list(candidate_blocks(data)))
+    parts; pairs onto occupied dwellings as their chain variants (R11)."""
+    return with_chains(data, concat_pairs(data, list(candidate_blocks(data))))
+
+
+def with_chains(data: RoundData, pairs: Pairs) -> Pairs:
+    """The pairs with each pair onto an occupied dwelling replaced by its variants, one
+    per move-in day of its tenant and one per swap (allocator.rules.r11_transfers), each
+    with its own fixed move-in and vacancy days; sorted by household, dwelling, link."""
+    occupied = r11_transfers.is_variant(pairs)
+    if not occupied.any():
+        return pairs
+    v = r11_transfers.variants(data, pairs.h, pairs.d, pairs.move_in, pairs.unmatched_over)
+    source = v.source
+    built = _with_objective_parts(
+        data,
+        pairs.h[source].astype(np.int64),
+        pairs.d[source].astype(np.int64),
+        pairs.rejected,
+        move_in=v.move_in,
+        available=v.available,
+        link=v.link,
+        link_to=v.link_to,
+        swap=v.swap,
+        unmatched_over=pairs.unmatched_over[source],
+    )
+    merged = concat_pairs(data, [pairs.subset(np.flatnonzero(~occupied)), built])
+    order = np.lexsort((merged.swap, merged.link, merged.d, merged.h))
+    return replace(merged.subset(order), rejected=pairs.rejected)
 
 
 def candidate_blocks(data: RoundData) -> Iterator[Pairs]:
@@ -254,14 +338,24 @@ def concat_pairs(data: RoundData, parts: list[Pairs]) -> Pairs:
 
 
 def fit_points(
-    data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray
+    data: RoundData,
+    h: np.ndarray,
+    d: np.ndarray,
+    move_in: np.ndarray,
+    available: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """The fit tier's parts per pair and their weighted sum `fit` (exact integers)."""
+    """The fit tier's parts per pair and their weighted sum `fit` (exact integers).
+    `available`: the day each dwelling is free for the pair (default its
+    `available_from`; a freed dwelling's comes from its tenant's move, R11)."""
     w = data.policy.weights
     rank = r3_location.preference_rank(data, h, d)
     spare = r2_size.spare_bedrooms(data, h, d)
     minutes = r4_school.school_minutes(data, h, d)
-    vdays = r9_timing.vacancy_days(data, d, move_in)
+    vdays = (
+        r9_timing.vacancy_days(data, d, move_in)
+        if available is None
+        else np.maximum(0, move_in - available)
+    )
     conc = r5_spread.concentration_cost(data, h, d)
     fit = (
         w.preference * rank.astype(np.int64)
@@ -281,12 +375,25 @@ def fit_points(
 
 
 def _with_objective_parts(
-    data: RoundData, h: np.ndarray, d: np.ndarray, rejected: dict[str, int]
+    data: RoundData,
+    h: np.ndarray,
+    d: np.ndarray,
+    rejected: dict[str, int],
+    move_in: np.ndarray | None = None,
+    available: np.ndarray | None = None,
+    link: np.ndarray | None = None,
+    link_to: np.ndarray | None = None,
+    swap: np.ndarray | None = None,
+    unmatched_over: np.ndarray | None = None,
 ) -> Pairs:
-    move_in = r9_timing.move_in(data, h, d)
-    parts = fit_points(data, h, d, move_in)
-    latest = r7_clocks.latest_move_in(data, h, d, move_in)
-    over = r7_clocks.unmatched_days_over(data, latest)
+    """The pairs (h, d) with every objective part. Chain variants (R11) pass their own
+    move-in, free day, link and swap flag, and their household's unmatched days over."""
+    if move_in is None:
+        move_in = r9_timing.move_in(data, h, d)
+    parts = fit_points(data, h, d, move_in, available)
+    if unmatched_over is None:
+        latest = r7_clocks.latest_move_in(data, h, d, move_in)
+        unmatched_over = r7_clocks.unmatched_days_over(data, latest)[h]
     jitter = _mix(
         _id_hashes(data.household_ids)[h] ^ (_id_hashes(data.dwelling_ids)[d] << np.uint64(1))
     )
@@ -295,8 +402,8 @@ def _with_objective_parts(
         h=h.astype(np.int32),
         d=d.astype(np.int32),
         move_in=move_in.astype(np.int32),
-        unmatched_over=over[h].astype(np.int64),
-        housing=data.housing_points[h],
+        unmatched_over=unmatched_over.astype(np.int64),
+        housing=data.housing_points[h] + data.freed_points[d],
         preference_rank=parts["preference_rank"].astype(np.int32),
         spare_bedrooms=parts["spare_bedrooms"].astype(np.int32),
         school_minutes=parts["school_minutes"].astype(np.int32),
@@ -305,5 +412,10 @@ def _with_objective_parts(
         concentration=parts["concentration"].astype(np.int64),
         fit=parts["fit"].astype(np.int64),
         tie_jitter=jitter,
+        link=(np.full(len(h), r11_transfers.NO_LINK) if link is None else link).astype(np.int64),
+        link_to=(np.full(len(h), r11_transfers.NO_LINK) if link_to is None else link_to).astype(
+            np.int64
+        ),
+        swap=(np.zeros(len(h), dtype=bool) if swap is None else swap).astype(bool),
         rejected=rejected,
     )

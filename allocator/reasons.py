@@ -21,6 +21,10 @@ RULE_TEXT: dict[str, str] = {
     # under a deadline clock moving in later than waiting would cost).
     "objective": "tildelingen ville gjort et høyere prioritert mål dårligere "
     "(f.eks. flere dager over en frist)",
+    # Not a rule of one pair: the dwelling is a tenant's, and the tenant does not move
+    # (R11), or moves on a day that makes this move-in impossible.
+    "tenant_stays": "boligen er bebodd, og leietakeren flytter ikke denne runden",
+    "chain_timing": "boligen blir ledig for sent (klargjøring etter at leietakeren flytter)",
 }
 
 TEXT: dict[str, str] = {
@@ -42,6 +46,17 @@ TEXT: dict[str, str] = {
     "competition": "Andre husstander som passer boligen: {candidates}; av dem har "
     "{elsewhere} fått en annen bolig i forslaget.",
     "competition_none": "Ingen andre husstander på listen passer boligen.",
+    # transfers and vacancy chains (R11)
+    "transfer_move": "Byttesøknad ({why}): flytter fra {from_dwelling}, som blir ledig "
+    "for neste husstand {free_on}.",
+    "chain_link": "Boligen blir ledig fordi {tenant} flytter ut {tenant_move_in}; klar "
+    "{ready} etter {turnover} dagers klargjøring.",
+    "swap": "Direkte bytte med {other}: begge flytter {move_in}.",
+    "swap_story": "{a} (fra {a_from}) og {b} (fra {b_from}) bytter bolig; begge flytter {move_in}.",
+    "transfer_not_moved": "Byttesøknaden ({why}) er ikke innfridd denne runden; "
+    "husstanden blir boende i {current}. {detail}",
+    "tenant_stays": "Bebodd: leietakeren {tenant} flytter ikke denne runden, så boligen "
+    "blir ikke ledig.",
     # unmatched
     "no_feasible_dwelling": "Ingen av ukens ledige boliger passer: {summary}.",
     "outranked": "Boligene som passet gikk til husstander som veier tyngre: {summary}.{blocked}",

@@ -68,12 +68,9 @@ def _values(scenario: Scenario, matches: dict[str, str]) -> dict[str, int]:
     """The ranked tiers' values of a set of matches (household -> dwelling)."""
     data = build_round_data(scenario)
     pairs = candidate_pairs(data)
-    index = pairs.index()
-    chosen = np.zeros(len(pairs), dtype=bool)
-    for h, d in matches.items():
-        p = index.get((data.household_index[h], data.dwelling_index[d]))
-        if p is not None:
-            chosen[p] = True
+    chosen = pairs.choose(
+        {data.household_index[h]: data.dwelling_index[d] for h, d in matches.items()}
+    )
     ranked, _ = default_objective(scenario.policy).components(pairs)
     return {c.name: c.value(chosen) for c in ranked}
 

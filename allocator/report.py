@@ -51,6 +51,7 @@ def render_report(scenario: Scenario, proposal: Proposal) -> str:
         rules_off=scenario.policy.rules_off(),
         equal=equal_treatment(scenario, proposal),
         separator_labels=SEPARATOR_LABELS,
+        transfers=scenario.policy.transfers,
     )
 
 
@@ -78,6 +79,20 @@ def summary_lines(proposal: Proposal, rules_off: list[str] | None = None) -> lis
         f"{_fmt(k.dissimilarity_after)}",
         *([f"tiers: {tiers}"] if tiers else []),
         *_group_share_line(proposal),
+        *_chain_lines(proposal),
+    ]
+
+
+def _chain_lines(proposal: Proposal) -> list[str]:
+    """Transfers (R11): the tenants moved and each chain's story, when the round has any."""
+    k = proposal.kpis
+    if not k.transfer_applications:
+        return []
+    return [
+        f"transfers: {k.tenants_moved}/{k.transfer_applications} tenants moved, "
+        f"{k.overcrowded_resolved} overcrowded resolved, {k.family_flats_freed} family "
+        f"flats freed and let, {k.housed_through_chains} housed in freed dwellings",
+        *(f"  {c.text}" for c in proposal.chains),
     ]
 
 

@@ -91,6 +91,7 @@ def _lp_rounded(
     the hint and the roundings, and {tier-2 name: (its LP bound in gain form, the gains it
     held on the components before)}."""
     from allocator.lp_bound import solve_stage_lp
+    from allocator.rules import r11_transfers
     from allocator.warmstart import hint_values, repair
 
     data, pairs = model.data, model.pairs
@@ -98,7 +99,9 @@ def _lp_rounded(
     k = [c.name for c in comps].index("priority_waiting")
     values = hint_values(data, pairs, model.objective)
     pins = np.array(pairs.pinned_pairs(), dtype=np.int64)
-    due = data.ranked_due[pairs.h]
+    # The tier-1 placements: the due households' and, with chain links (R11), their
+    # tenants' (a due household's link needs its tenant's move), as in the sub-solve.
+    due = data.ranked_due[pairs.h] | (data.current[pairs.h] >= 0)
     fix = hint & due
     fix[pins] = True
     candidates = [hint]
@@ -116,7 +119,8 @@ def _lp_rounded(
             continue
         for threshold in (0.5, 0.99):
             rounded = repair(data, pairs, x > threshold, values, kept)
-            if keeps_round_rules(data, pairs, rounded) and rounded[pins].all():
+            linked = not r11_transfers.broken(pairs, rounded).any()
+            if keeps_round_rules(data, pairs, rounded) and rounded[pins].all() and linked:
                 candidates.append(rounded)
     best = max(candidates, key=lambda c: [int(k.gain[c].sum()) for k in comps])
     return best, known
@@ -179,10 +183,14 @@ def optimise(
     elif len(pairs) >= DEADLINES_FIRST and ranked_tier1 and data.ranked_due.any():
         # Tier 1 on the due households' pairs alone is tier 1 of the whole round: leaving
         # a household unmatched never breaks a round rule, and a household that is not
-        # due gains nothing in tier 1 from being housed.
+        # due gains nothing in tier 1 from being housed. With chain links (R11) the
+        # tenants' pairs come too: a due household's link needs its tenant's move, and
+        # removing the placement of a household that is neither due nor a tenant breaks
+        # no link (it frees nothing), so the optimum is still the round's.
         pinned = np.zeros(len(pairs), dtype=bool)
         pinned[pairs.pinned_pairs()] = True
-        sub_idx = np.flatnonzero(data.ranked_due[pairs.h] | pinned)
+        tenants = data.current[pairs.h] >= 0
+        sub_idx = np.flatnonzero(data.ranked_due[pairs.h] | pinned | tenants)
         sub = pairs.subset(sub_idx)
         first = solve_tiers(
             AllocationModel(data, sub, objective=objective),

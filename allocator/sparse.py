@@ -29,7 +29,7 @@ import numpy as np
 
 from allocator.data import RoundData
 from allocator.objective import default_objective
-from allocator.pairs import Pairs, candidate_blocks, concat_pairs
+from allocator.pairs import Pairs, candidate_blocks, concat_pairs, with_chains
 
 #: Above this many candidate pairs the model keeps only the selection above.
 SPARSIFY_ABOVE = 1_500_000
@@ -82,10 +82,11 @@ def model_pairs(data: RoundData) -> tuple[Pairs, int]:
             selection.add(concat_pairs(data, held))
             held, held_pairs = [], 0
     if selection is None:
-        return concat_pairs(data, held), total
+        pairs = with_chains(data, concat_pairs(data, held))
+        return pairs, len(pairs)
     if held:
         selection.add(concat_pairs(data, held))
-    return selection.result(), total
+    return with_chains(data, selection.result()), total
 
 
 def best_per_group(group: np.ndarray, keys: tuple[np.ndarray, ...], k: int) -> np.ndarray:

@@ -5,7 +5,9 @@ problems (with table, row and field).
 Beyond the records and references the loaders check: a pinned pair must be allowed by
 every pairwise rule and by every round rule on its own (a full building, a zero quota, an
 existing mix of residents), and the pins together must keep every round rule (caps can
-only be broken by placing more, so pins that keep them leave the round feasible).
+only be broken by placing more, so pins that keep them leave the round feasible). A pin
+onto a tenant's dwelling needs the tenant pinned too, on a chain whose dates hold (R11):
+the meeting locks a vacancy chain as a whole.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 from allocator.data import RoundData, build_round_data
 from allocator.pairs import pair_rejections
 from allocator.round_state import broken_rules
-from allocator.rules import RULE_OF_CODE, RULE_TEXT
+from allocator.rules import RULE_OF_CODE, RULE_TEXT, r11_transfers
 from models.problems import InputError, Problem
 from models.scenario import Scenario
 
@@ -67,7 +69,42 @@ def pin_problems(data: RoundData) -> list[Problem]:
                         ),
                     )
                 )
+    problems += chain_pin_problems(data)
     return sorted(problems, key=lambda p: p.index or 0)
+
+
+def chain_pin_problems(data: RoundData) -> list[Problem]:
+    """R11: pins onto occupied dwellings whose chain of pins does not hold: the tenant is
+    not pinned elsewhere, or the pinned dates leave the horizon or close a cycle."""
+    if not data.occupied.any():
+        return []
+    days = r11_transfers.pinned_days(data)
+    problems = []
+    pins = data.scenario.locks.pinned
+    pinned = {p.household for p in pins}
+    for i, pin in enumerate(pins):
+        h, d = data.household_index[pin.household], data.dwelling_index[pin.dwelling]
+        tenant = int(data.tenant[d])
+        if tenant < 0 or h in days:
+            continue
+        who = data.household_ids[tenant]
+        why = (
+            f"leietakeren {who} er ikke låst til en annen bolig"
+            if who not in pinned
+            else "flyttekjeden låsene danner, holder ikke (datoene går forbi "
+            "transfers.horizon_days, eller kjeden går i ring)"
+        )
+        problems.append(
+            Problem(
+                table="locks.pinned",
+                index=i,
+                field="dwelling",
+                value=pin.dwelling,
+                location=f"locks.pinned[{i}]",
+                expected=f"en lås som kan holde: {pin.dwelling} er bebodd, og {why} (R11)",
+            )
+        )
+    return problems
 
 
 def round_problems(data: RoundData) -> list[Problem]:

@@ -34,7 +34,7 @@ from allocator.objective import (
 )
 from allocator.pairs import Pairs
 from allocator.round_state import RoundState, broken_rules
-from allocator.rules import ROUND_RULES
+from allocator.rules import ROUND_RULES, r11_transfers
 
 if TYPE_CHECKING:
     from allocator.model import AllocationModel
@@ -203,18 +203,56 @@ def repair(
         taken_h[h] = taken_d[d] = True
         state.place(h, d)
 
+    # R11: the day each placed household moves in (chain variants need their tenant's
+    # day), and each swap half's partner.
+    day = np.full(data.H, -1, dtype=np.int64)
+    variant = r11_transfers.is_variant(pairs)
+    partner = r11_transfers.swap_partners(pairs) if pairs.swap.any() else None
+
+    def linked(p: int) -> bool:
+        """The pair keeps R11 beside what is taken: a vacancy, a chain variant whose
+        tenant moves in on its day, or a swap whose partner can be taken with it."""
+        if not variant[p]:
+            return True
+        if not pairs.swap[p]:
+            return r11_transfers.links(pairs, p, int(day[data.tenant[pairs.d[p]]]))
+        assert partner is not None
+        q = int(partner[p])
+        if q < 0 or not chosen[q] or taken_h[pairs.h[q]] or taken_d[pairs.d[q]]:
+            return False
+        return not state.broken_by(int(pairs.h[q]), int(pairs.d[q]))
+
     for p in fixed if fixed is not None else []:
         take(int(p))
+        if not pairs.swap[p]:
+            day[pairs.h[p]] = pairs.move_in[p]
     by_value = np.argsort(-values, kind="stable")
     # Fill only with pairs worth matching: a non-positive value (e.g. a due household
     # moving in later than waiting would cost) would make the hint worse, not better.
-    for group in (by_value[chosen[by_value]], by_value[values[by_value] > 0]):
+    # The flow's own choice is gone through until nothing more is taken: a chain link
+    # waits for its tenant's move, which may come later in value order.
+    kept = by_value[chosen[by_value]]
+    for group in (kept, kept, kept, by_value[values[by_value] > 0]):
         for p in group:
             h, d = int(pairs.h[p]), int(pairs.d[p])
             if taken_h[h] or taken_d[d]:
                 continue
-            if not state.broken_by(h, d):
+            if not state.broken_by(h, d) and linked(int(p)):
                 take(int(p))
+                if pairs.swap[p]:
+                    assert partner is not None
+                    q = int(partner[p])
+                    take(q)
+                    day[h] = day[pairs.h[q]] = pairs.move_in[p]
+                else:
+                    day[h] = pairs.move_in[p]
+    return r11_transfers.drop_broken(pairs, out, _mask(len(pairs), fixed))
+
+
+def _mask(n: int, positions: np.ndarray | None) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    if positions is not None:
+        out[positions] = True
     return out
 
 
@@ -224,7 +262,9 @@ def _bans(pairs: Pairs, chosen: np.ndarray, values: np.ndarray) -> np.ndarray:
     for rule in ROUND_RULES:
         if rule.enabled(pairs.data.policy):
             ban |= rule.bans(pairs, chosen, values)
-    return ban
+    # R11: a chain link whose tenant does not move in on its day, a swap without its
+    # partner (the next flow may take the tenant's move, or another variant).
+    return ban | r11_transfers.broken(pairs, chosen)
 
 
 def warm_start(
@@ -245,14 +285,18 @@ def warm_start(
     values = hint_values(data, pairs, objective)
     stop = time.monotonic() + seconds
     banned = np.zeros(len(pairs), dtype=bool)
-    chosen = flow_assignment(data, pairs, values, fixed_pairs)
+    # R11: the flow ignores chain links; each chain variant it takes is moved to the one
+    # standing for its tenant's day (same pair, so the matching stays) before any bans.
+    chosen = r11_transfers.relink(pairs, flow_assignment(data, pairs, values, fixed_pairs))
     for _ in range(rounds):
         ban = _bans(pairs, chosen, values)
         ban[fixed_pairs] = False
         if not (ban & ~banned).any() or time.monotonic() > stop:
             break
         banned |= ban
-        chosen = flow_assignment(data, pairs, np.where(banned, 0, values), fixed_pairs)
+        chosen = r11_transfers.relink(
+            pairs, flow_assignment(data, pairs, np.where(banned, 0, values), fixed_pairs)
+        )
     return repair(data, pairs, chosen, values, fixed_pairs)
 
 
@@ -348,8 +392,12 @@ def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
 
 
 def keeps_round_rules(data: RoundData, pairs: Pairs, chosen: np.ndarray) -> bool:
-    """True when the chosen pairs break no round rule that is switched on."""
+    """True when the chosen pairs break no round rule that is switched on, R11's chain
+    links included (the relaxed flow drops them: its choice is a proposal only if it
+    keeps them)."""
     idx = np.flatnonzero(chosen)
+    if r11_transfers.broken(pairs, chosen).any():
+        return False
     return not broken_rules(data, pairs.h[idx], pairs.d[idx])
 
 

@@ -224,6 +224,60 @@ class Fairness(_Section):
     )
 
 
+class TransferWeights(_Section):
+    """Tier-2 points for housing a sitting tenant with a transfer application, by the
+    application's reason, on top of the priority and waiting points every household
+    gets (docs/rules.md "R11 transfers and vacancy chains")."""
+
+    overcrowded: int = Field(400, ge=0, le=MAX_WEIGHT, description="Trangbodd familie.")
+    under_occupying: int = Field(
+        0,
+        ge=0,
+        le=MAX_WEIGHT,
+        description="Bor for stort; what it frees counts through under_occupying_freed.",
+    )
+    needs: int = Field(300, ge=0, le=MAX_WEIGHT, description="Boligen passer ikke behovene.")
+    safety: int = Field(500, ge=0, le=MAX_WEIGHT, description="Sikkerhet (trusler, vold).")
+    step_down_from_staffed: int = Field(
+        200, ge=0, le=MAX_WEIGHT, description="Klar for egen bolig etter bemannet bolig."
+    )
+    other: int = Field(0, ge=0, le=MAX_WEIGHT)
+
+
+class Transfers(_Section):
+    """R11 (issue 15): sitting tenants who should move, and the vacancy chains their
+    moves open, in the same round. A tenant's dwelling is allocatable only if the tenant
+    moves; it is ready `turnover_days` after the tenant's move-in (a two-way swap moves
+    both on the same day). `enabled: false` leaves tenants where they are and their
+    dwellings unlet (the with/without comparison); with no tenants in the data it has no
+    effect."""
+
+    enabled: bool = Field(True, description="Tenants may move and free their dwellings.")
+    turnover_days: int = Field(
+        14,
+        ge=1,
+        le=365,
+        description="Days from a tenant's move-in until the dwelling it leaves is ready "
+        "for the next household (moving out, cleaning, repairs). At least 1, so a chain "
+        "never closes on itself except as a same-day two-way swap.",
+    )
+    horizon_days: int = Field(
+        180,
+        ge=1,
+        le=MAX_DAYS,
+        description="A move into a dwelling freed this round is at most this many days "
+        "after as_of (bounds how long a chain may run).",
+    )
+    weights: TransferWeights = Field(default_factory=TransferWeights)
+    under_occupying_freed: int = Field(
+        300,
+        ge=0,
+        le=MAX_WEIGHT,
+        description="Tier-2 points when a dwelling freed by an under-occupying tenant "
+        "goes to a household this round (counted only when the freed flat is used).",
+    )
+
+
 class Solver(_Section):
     """CP-SAT settings. Fixed workers + seed + deterministic time give repeatable runs."""
 
@@ -300,6 +354,7 @@ class Policy(_Section):
     lookahead: Lookahead = Field(default_factory=Lookahead)
     needs: NeedsRules = Field(default_factory=NeedsRules)
     fairness: Fairness = Field(default_factory=Fairness)
+    transfers: Transfers = Field(default_factory=Transfers)
     solver: Solver = Field(default_factory=Solver)
     weights: Weights = Field(default_factory=Weights)
 

@@ -78,6 +78,11 @@ class ScoreParts(_Out):
     vacancy_rent_loss: float = 0.0
     concentration_cost: int = 0
     fit_cost: int = 0
+    transfer_points: int = Field(
+        0,
+        description="Tier-2 points of a tenant's transfer reason, plus those for letting a "
+        "flat an under-occupying tenant frees (policy.transfers).",
+    )
 
 
 class Alternate(_Out):
@@ -93,6 +98,9 @@ class Match(_Out):
     household: str
     dwelling: str
     move_in: dt.date
+    from_dwelling: str | None = Field(
+        None, description="A tenant's current dwelling, freed by this move (R11)."
+    )
     pinned: bool = False
     score: ScoreParts = Field(default_factory=ScoreParts)
     reasons: list[Reason] = Field(default_factory=list)
@@ -126,6 +134,28 @@ class Breach(_Out):
     reason: Reason
 
 
+class ChainLink(_Out):
+    """One move of a vacancy chain: `household` moves into `dwelling` on `move_in`,
+    leaving `from_dwelling` (a tenant's) free after the turnover days."""
+
+    household: str
+    dwelling: str
+    move_in: dt.date
+    from_dwelling: str | None = None
+
+
+class Chain(_Out):
+    """A vacancy chain (a vacancy → tenant → the tenant's dwelling → …) or a two-way swap,
+    as one story: `text` in bokmål, e.g. "D12 → H07 (flytter fra D40) → D40 → H19"."""
+
+    links: list[ChainLink]
+    swap: bool = False
+    freed_unlet: str | None = Field(
+        None, description="The last tenant's dwelling when no one moves into it this round."
+    )
+    text: str
+
+
 class Kpis(_Out):
     households: int = 0
     vacancies: int = 0
@@ -145,6 +175,30 @@ class Kpis(_Out):
     vacancy_days: int = 0
     vacancy_rent_loss: float = 0.0
     mean_wait_days_housed: float | None = None
+    occupied_dwellings: int = Field(0, description="Tenants' dwellings in the round (R11).")
+    transfer_applications: int = 0
+    tenants_moved: int = 0
+    overcrowded_resolved: int = Field(
+        0, description="Tenants applying as overcrowded who move this round."
+    )
+    family_flats_freed: int = Field(
+        0,
+        description="Dwellings with two or more bedrooms that under-occupying tenants leave "
+        "and that are let again this round.",
+    )
+    tenant_spare_bedrooms_before: int = Field(
+        0, description="Spare bedrooms of the tenants' dwellings before the round."
+    )
+    tenant_spare_bedrooms_after: int = Field(
+        0, description="Spare bedrooms of the tenants' dwellings after it (moved or not)."
+    )
+    chains: int = Field(0, description="Vacancy chains and swaps in the proposal.")
+    chain_lengths: dict[str, int] = Field(
+        default_factory=dict, description="Chains per number of moves."
+    )
+    housed_through_chains: int = Field(
+        0, description="Households housed in a dwelling a moving tenant frees."
+    )
 
 
 class GroupShareReport(_Out):
@@ -189,6 +243,9 @@ class Proposal(_Out):
     empty_dwellings: list[EmptyDwelling] = Field(default_factory=list)
     breaches: list[Breach] = Field(default_factory=list)
     kpis: Kpis = Field(default_factory=Kpis)
+    chains: list[Chain] = Field(
+        default_factory=list, description="Vacancy chains and two-way swaps (R11)."
+    )
     group_share: GroupShareReport | None = Field(
         None, description="The R10 group-share floor's figures, when the policy sets one."
     )

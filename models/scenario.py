@@ -100,6 +100,17 @@ class SituationKind(str, Enum):
 Gender = Literal["female", "male", "other"]
 
 
+class TransferReason(str, Enum):
+    """Why a sitting tenant applies to move (transfers and vacancy chains, issue 15)."""
+
+    overcrowded = "overcrowded"
+    under_occupying = "under_occupying"
+    needs = "needs"
+    safety = "safety"
+    step_down_from_staffed = "step_down_from_staffed"
+    other = "other"
+
+
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
@@ -164,6 +175,12 @@ class Dwelling(Record):
     rent: float = Field(..., ge=0, le=200_000)
     available_from: Day
     board_approval_days: int = Field(0, ge=0, le=365)
+    occupied: bool = Field(
+        False,
+        description="A sitting tenant's current dwelling (the household whose "
+        "current_dwelling it is): allocatable only if that tenant moves this round, "
+        "policy.transfers.turnover_days after the tenant's move-in (issue 15).",
+    )
 
     @model_validator(mode="after")
     def _rooms_hold_bedrooms(self) -> Dwelling:
@@ -241,6 +258,12 @@ class Situation(Record):
         return self
 
 
+class Transfer(Record):
+    """A sitting tenant's transfer application (the household's `current_dwelling`)."""
+
+    reason: TransferReason = TransferReason.other
+
+
 class Household(Record):
     id: Id
     approved_on: Day
@@ -261,6 +284,15 @@ class Household(Record):
         None,
         description="The main applicant lives with a partner who shares the main bedroom "
         "(R2). Omitted: true when adults >= 2.",
+    )
+    current_dwelling: Id | None = Field(
+        None,
+        description="A sitting tenant: the municipal dwelling the household holds now "
+        "(listed in dwellings with occupied: true). It is freed only if the household "
+        "moves this round.",
+    )
+    transfer: Transfer | None = Field(
+        None, description="The tenant's transfer application; needs current_dwelling."
     )
 
     @property
@@ -287,8 +319,27 @@ class Household(Record):
         """A family has at least one child under 18 (R7)."""
         return self.minors > 0
 
+    @property
+    def is_tenant(self) -> bool:
+        """A sitting tenant applying for a transfer (issue 15)."""
+        return self.current_dwelling is not None
+
+    @property
+    def transfer_reason(self) -> TransferReason | None:
+        if self.current_dwelling is None:
+            return None
+        return self.transfer.reason if self.transfer is not None else TransferReason.other
+
     @model_validator(mode="after")
     def _wishes_consistent(self) -> Household:
+        if self.transfer is not None and self.current_dwelling is None:
+            raise inconsistent(
+                "transfer er gitt, men current_dwelling mangler: en byttesøknad gjelder "
+                "en leietaker i en kommunal bolig",
+                "transfer.reason",
+                "current_dwelling",
+                value=self.transfer.reason.value,
+            )
         clash = set(self.preferred_districts) & set(self.excluded_districts)
         if clash:
             raise inconsistent(
@@ -603,6 +654,8 @@ def reference_problems(s: Scenario) -> list[Problem]:
         unknown("locks.forbidden", i, "household", f.household, households, "household")
         unknown("locks.forbidden", i, "dwelling", f.dwelling, dwellings, "dwelling")
 
+    problems += _tenancy_problems(s)
+
     pinned_pairs = {(p.household, p.dwelling) for p in s.locks.pinned}
     for i, f in enumerate(s.locks.forbidden):
         if (f.household, f.dwelling) in pinned_pairs:
@@ -628,4 +681,102 @@ def reference_problems(s: Scenario) -> list[Problem]:
                         expected=f"each {field} pinned at most once",
                     )
                 )
+    return problems
+
+
+def _tenancy_problems(s: Scenario) -> list[Problem]:
+    """Transfers (issue 15): every tenant's current dwelling is listed and occupied, every
+    occupied dwelling has exactly one tenant, and pins keep every chain possible on its
+    own (a pin onto an occupied dwelling needs its tenant pinned elsewhere)."""
+    problems: list[Problem] = []
+    dwellings = {d.id: d for d in s.dwellings}
+    tenant_of: dict[str, str] = {}
+    for i, h in enumerate(s.households):
+        if h.current_dwelling is None:
+            continue
+        d = dwellings.get(h.current_dwelling)
+        if d is None:
+            problems.append(
+                Problem(
+                    table="households",
+                    index=i,
+                    field="current_dwelling",
+                    value=h.current_dwelling,
+                    expected="the id of a dwelling in dwellings (with occupied: true)",
+                )
+            )
+            continue
+        if not d.occupied:
+            problems.append(
+                Problem(
+                    table="households",
+                    index=i,
+                    field="current_dwelling",
+                    value=h.current_dwelling,
+                    expected=f"a dwelling marked occupied: true (dwelling {d.id} is listed "
+                    "as vacant)",
+                )
+            )
+        if d.id in tenant_of:
+            problems.append(
+                Problem(
+                    table="households",
+                    index=i,
+                    field="current_dwelling",
+                    value=h.current_dwelling,
+                    expected=f"a dwelling no other household holds (household "
+                    f"{tenant_of[d.id]} already lives in {d.id})",
+                )
+            )
+        else:
+            tenant_of[d.id] = h.id
+    for i, d in enumerate(s.dwellings):
+        if d.occupied and d.id not in tenant_of:
+            problems.append(
+                Problem(
+                    table="dwellings",
+                    index=i,
+                    field="occupied",
+                    value=True,
+                    expected="a tenant: some household's current_dwelling "
+                    f"(no household lives in {d.id})",
+                )
+            )
+    for i, v in enumerate(s.expected_vacancies):
+        if v.occupied:
+            problems.append(
+                Problem(
+                    table="expected_vacancies",
+                    index=i,
+                    field="occupied",
+                    value=True,
+                    expected="false: a known future vacancy is not a tenant's dwelling",
+                )
+            )
+    current = {h.id: h.current_dwelling for h in s.households}
+    pinned_dwelling_of = {p.household: p.dwelling for p in s.locks.pinned}
+    for i, p in enumerate(s.locks.pinned):
+        if current.get(p.household) is not None and current[p.household] == p.dwelling:
+            problems.append(
+                Problem(
+                    table="locks.pinned",
+                    index=i,
+                    field="dwelling",
+                    value=p.dwelling,
+                    expected="a dwelling other than the household's current_dwelling",
+                )
+            )
+            continue
+        tenant = tenant_of.get(p.dwelling)
+        if tenant is not None and tenant not in pinned_dwelling_of:
+            problems.append(
+                Problem(
+                    table="locks.pinned",
+                    index=i,
+                    field="dwelling",
+                    value=p.dwelling,
+                    expected=f"a vacant dwelling, or its tenant {tenant} pinned to another "
+                    "dwelling too (an occupied dwelling is free only if its tenant moves)",
+                )
+            )
     return problems

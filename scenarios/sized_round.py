@@ -87,6 +87,44 @@ def _prefixed(m: Municipality, p: str) -> Municipality:
     )
 
 
+def _applicants(
+    rng: random.Random,
+    replicas: list[Municipality],
+    factories: list[Any],
+    n: int,
+    taken: set[str],
+    start: dt.date,
+) -> list[tuple[Any, Any]]:
+    """`n` (occupied dwelling, transfer applicant) pairs from the permanent stock not
+    already vacant."""
+    if n == 0:
+        return []
+    from allocator.replay.flow import shaped_applicant
+    from allocator.replay.municipality import pick
+
+    transfer_cfg = load_config(DEFAULT_CONFIG.parent / "drammen-transfers.yaml").flow.transfers
+    assert transfer_cfg is not None
+    held = [
+        (r, d)
+        for r, m in enumerate(replicas)
+        for d in m.dwellings
+        if d.category is not Category.temporary
+        and d.id not in taken
+        and d.id in m.tenants
+        and m.tenants[d.id].household is None
+    ]
+    out = []
+    for k, (r, d) in enumerate(rng.sample(held, k=min(n, len(held)))):
+        tenant = replicas[r].tenants[d.id]
+        approved = start - dt.timedelta(days=rng.randint(7, 400))
+        h = factories[r].draw(rng, f"R{r + 1:02d}-S{k + 1:05d}", approved)
+        h = shaped_applicant(
+            h, d, pick(rng, transfer_cfg.reasons), tenant.high_need, tenant.substance
+        )
+        out.append((d.model_copy(update={"occupied": True, "available_from": start}), h))
+    return out
+
+
 def sized_round(
     seed: int,
     dwellings: int,
@@ -95,8 +133,14 @@ def sized_round(
     config: MunicipalityConfig | str | Path = DEFAULT_CONFIG,
     horizon_weeks: int = 12,
     policy: dict[str, Any] | None = None,
+    applicants: int = 0,
 ) -> Scenario:
-    """One round with `dwellings` vacancies and `households` waiting households."""
+    """One round with `dwellings` vacancies and `households` waiting households.
+
+    `applicants` > 0 (transfers, issue 15): that many of the households are sitting tenants
+    with a transfer application, each holding one more dwelling of the stock (listed as
+    occupied, beside the vacancies), shaped to a reason drawn from the transfer flow of
+    drammen-transfers.yaml (allocator.replay.flow.shaped_applicant)."""
     cfg = config if isinstance(config, MunicipalityConfig) else load_config(config)
     rng = random.Random(f"sized-round:{seed}:{dwellings}:{households}")
     replicas: list[Municipality] = []
@@ -137,11 +181,11 @@ def sized_round(
     residents = residents_of(buildings, all_dwellings, tenants)
     buildings = [b.model_copy(update={"residents": residents[b.id]}) for b in buildings]
 
-    waiting = [h for m in replicas for h in m.waiting][:households]
+    waiting = [h for m in replicas for h in m.waiting][: households - applicants]
     factories = [m.household_factory() for m in replicas]
     low, high = cfg.households.initial_wait_days
     k = 0
-    while len(waiting) < households:
+    while len(waiting) < households - applicants:
         r = k % len(replicas)
         approved = start - dt.timedelta(days=rng.randint(low, max(low, 3 * high)))
         h = factories[r].draw(rng, f"R{r + 1:02d}-X{k + 1:05d}", approved)
@@ -156,6 +200,10 @@ def sized_round(
             )
         waiting.append(h)
         k += 1
+
+    occupied = _applicants(rng, replicas, factories, applicants, chosen_set, start)
+    vacancies += [d for d, _ in occupied]
+    waiting += [h for _, h in occupied]
 
     return Scenario.model_validate(
         {

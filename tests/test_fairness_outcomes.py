@@ -170,7 +170,9 @@ def test_the_ledger_agrees_with_the_replay_kpis(result: ReplayResult, town: Muni
         assert mine.loc["families", "breached"] == sum(
             1 for h in run.totals.breached if records[h].household.is_family
         )
-        on_list = {h.id for h in town.waiting} | {a["id"] for t in run.trace for a in t.arrivals}
+        on_list = {h.id for h in town.waiting} | {
+            a["id"] for t in run.trace for a in (*t.arrivals, *t.transfer_applications)
+        }
         assert mine.loc["all", "approvals"] == len(on_list)
         # Every household of a generated town has a district of origin; they add up.
         origins = mine[mine["dimension"] == "origin"]
@@ -222,3 +224,22 @@ def test_cli_seeds_give_every_seed_and_intervals(tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Snitt over 2 trekninger (3, 4)" in html
     assert "snitt over 2 trekninger med 95 %" in html.lower()
+
+
+def test_group_and_replay_reports_say_tildelt_bolig_as_the_glossary_does() -> None:
+    """One word per concept: a household that got a dwelling is "tildelt bolig"
+    everywhere ("bosatt" belongs to refugee settlement), the cap is "3-månedersfristen"."""
+    from allocator.glossary import TERMS
+
+    root = Path(__file__).resolve().parents[1] / "allocator"
+    assert TERMS["housed"] == "tildelt bolig"
+    for name in (
+        "fairness/outcomes.py",
+        "fairness/report.py",
+        "fairness/templates/groups.html.j2",
+        "replay/kpis.py",
+        "replay/horizon.py",
+    ):
+        text = (root / name).read_text(encoding="utf-8")
+        assert "bosatt" not in text.lower(), name
+        assert "3-månedersgrensen" not in text, name

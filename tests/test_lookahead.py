@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from builders import dwelling, household, scenario
 from click.testing import CliRunner
@@ -271,3 +272,12 @@ def test_horizon_by_size_counts_supply_and_who_is_at_risk() -> None:
     assert band.forecast == 12.0 and band.at_risk == []
     (clock,) = household_clocks(s)
     assert clock.supply_before_deadline == round(25 / 7, 2) and not clock.at_risk
+
+
+def test_no_share_of_a_gap_that_is_noise() -> None:
+    """Greedy and hindsight a few hours apart on the median wait: no "gap closed" share
+    (it would read -6100 %); a real gap keeps its share."""
+    from allocator.replay.horizon import _share
+
+    assert _share(np.array([[45.25, 45.2, 48.3]])) is None
+    assert _share(np.array([[820.0, 185.0, 437.0]])) == pytest.approx((820 - 437) / (820 - 185))

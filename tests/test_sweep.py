@@ -175,7 +175,7 @@ def test_outcomes_by_group_per_cell(swept: Path, grid: Grid) -> None:
     assert len(pd.read_csv(swept / "fairness.csv")) == len(groups)
     html = (swept / "report.html").read_text(encoding="utf-8")
     assert "Likebehandling: utfall etter gruppe per regelsett" in html
-    assert "barnefamilier" in html and "Bosatte mot vedtak" in html
+    assert "barnefamilier" in html and "Tildelinger mot vedtak" in html
 
 
 def test_failed_cell_is_retried_once_and_reported(client: Any, tmp_path: Path) -> None:

@@ -259,3 +259,19 @@ def test_round_with_rules_switched_off_is_marked_as_an_analysis(app: FastAPI) ->
     client = Client(app, "analytiker")
     assert "Regler slått av i regelsettet: needs.mode" in client.get(f"/rounds/{round_id}").text
     assert "Regler slått av" not in client.get("/rounds/1").text
+
+
+def test_round_page_tells_each_vacancy_chain_as_one_story(app: FastAPI) -> None:  # noqa: F811
+    """Transfers (R11): the meeting page lists the chains and swaps of the proposal, and
+    the freed dwelling's row says whose move frees it."""
+    transfers = load_scenario(Path(__file__).parent.parent / "scenarios/transfers/scenario.yaml")
+    with app.state.core.tx() as db:
+        round_id = services.create_round(
+            db, transfers, name="Bytter", source="test", actor=None, time_limit_s=10
+        ).id
+    page = Client(app, "analytiker").get(f"/rounds/{round_id}").text
+    assert "Bytter og flyttekjeder" in page
+    assert html.escape("D12 → H07 (flytter fra D40) → D40 → H20", quote=False) in page
+    assert "H31 (fra D55) og H32 (fra D56) bytter bolig" in page
+    assert "Boligen blir ledig fordi H07 flytter ut 07.12.2026" in page
+    assert vacancy_holder(page, "D40") == "H20"

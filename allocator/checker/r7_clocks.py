@@ -85,21 +85,23 @@ def unmatched_days_over(ctx: Context, h: Household) -> int:
         return 0
     end = facts.horizon(s)
     for d in s.dwellings:
-        if d.category is not Category.temporary and may_have_alone(ctx, h, d):
+        # An occupied dwelling is free only if its tenant moves: not one it may have alone.
+        if d.category is not Category.temporary and not d.occupied and may_have_alone(ctx, h, d):
             end = max(end, facts.move_in(s, h, d))
     return (end - limit).days
 
 
-def breach(ctx: Context, h: Household, d: Dwelling | None) -> int:
-    """Days over the household's clock when matched to `d` (None: unmatched); 0 means no
-    breach (a breach always has at least one day over)."""
+def breach(ctx: Context, h: Household, d: Dwelling | None, move_in: dt.date | None = None) -> int:
+    """Days over the household's clock when matched to `d` (None: unmatched) on
+    `move_in` (default R9's date); 0 means no breach (a breach always has at least one
+    day over)."""
     s = ctx.scenario
     limit = deadline(h, s.policy)
     if limit is None:
         return 0
     if d is None or d.category is Category.temporary:
         return unmatched_days_over(ctx, h)
-    return max(0, (facts.move_in(s, h, d) - limit).days)
+    return max(0, ((move_in or facts.move_in(s, h, d)) - limit).days)
 
 
 @dataclass(frozen=True)
@@ -113,20 +115,24 @@ class _Expected:
 def expected_breaches(ctx: Context, proposal: Proposal) -> dict[str, _Expected]:
     """Every household in breach of its clock, with clock, deadline and days over.
 
-    ``move_in`` is the R9 formula, not the proposal's stated date (R9 checks that one). A
-    household matched more than once (an R1 error) is judged by its first match.
+    ``move_in`` is the R9 formula, not the proposal's stated date (R9 checks that one);
+    into a dwelling a tenant frees it is the stated date, which R11 checks against the
+    chain. A household matched more than once (an R1 error) is judged by its first match.
     """
     s = ctx.scenario
     first: dict[str, Dwelling] = {}
+    stated: dict[str, dt.date] = {}
     for match, _, d in ctx.placements(proposal):
         first.setdefault(match.household, d)
+        if d.occupied:
+            stated.setdefault(match.household, match.move_in)
     out = {}
     for h in s.households:
         found = clock_of(h, s.policy)
         if found is None:
             continue
         moved_to = first.get(h.id)
-        over = breach(ctx, h, moved_to)
+        over = breach(ctx, h, moved_to, stated.get(h.id))
         if over > 0:
             out[h.id] = _Expected(
                 found[0], found[1], over, moved_to.id if moved_to is not None else None

@@ -10,10 +10,13 @@ from models.proposal import Proposal
 
 
 def check_move_in(ctx: Context, proposal: Proposal) -> list[Violation]:
-    """R9: ``move_in == max(as_of + lead, available_from + board days, ready_from)``."""
+    """R9: ``move_in == max(as_of + lead, available_from + board days, ready_from)``. A
+    dwelling a tenant frees (R11) has its own date, which R11 states."""
     s = ctx.scenario
     out = []
     for match, h, d in ctx.placements(proposal):
+        if d.occupied:
+            continue
         want = facts.move_in(s, h, d)
         if match.move_in == want:
             continue

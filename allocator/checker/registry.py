@@ -24,6 +24,7 @@ from allocator.checker import (
     r8_needs,
     r9_timing,
     r10_group_share,
+    r11_transfers,
 )
 from allocator.checker.base import PairRule, RoundRule
 from allocator.checker.r7_clocks import ClockRule
@@ -36,6 +37,7 @@ PAIR_RULES: tuple[PairRule, ...] = (
     *r6_separation.PAIR_RULES,  # site_profile, site_gender, site_age
     *r7_temporary.PAIR_RULES,  # temporary_family
     *r8_needs.PAIR_RULES,  # wheelchair, step_free, staffed, adapted, youth, rent_limit
+    *r11_transfers.PAIR_RULES,  # own_dwelling, tenant_temporary, transfers_off
 )
 
 PLACEMENT_RULES: tuple[RoundRule, ...] = (
@@ -50,6 +52,7 @@ ROUND_RULES: tuple[RoundRule, ...] = (
     *PLACEMENT_RULES,
     *r7_clocks.ROUND_RULES,  # breach_list
     *r9_timing.ROUND_RULES,  # move_in
+    *r11_transfers.ROUND_RULES,  # tenant_not_moved, chain_date, chain_horizon
     *r10_group_share.REPORT_RULES,  # group_share_report
 )
 
@@ -75,6 +78,9 @@ ROUND_CODES: tuple[str, ...] = (
     "group_share",
     "breach_list",
     "move_in",
+    "tenant_not_moved",
+    "chain_date",
+    "chain_horizon",
     "group_share_report",
 )
 

@@ -102,24 +102,26 @@ MEASURES: tuple[Measure, ...] = (
     Measure(
         "approval_share", "Andel av vedtakene", 1, "share", lambda m, e: _share(len(m), len(e))
     ),
-    Measure("housed", "Bosatt i varig bolig", 0, "count", lambda m, e: len(_housed(m))),
+    Measure("housed", "Tildelt varig bolig", 0, "count", lambda m, e: len(_housed(m))),
     Measure(
         "housed_share",
-        "Andel av gruppen bosatt",
+        "Andel av gruppen med tildelt bolig",
         1,
         "share",
         lambda m, e: _share(len(_housed(m)), len(m)),
     ),
     Measure(
         "share_of_housed",
-        "Andel av alle bosatte",
+        "Andel av alle tildelinger",
         1,
         "share",
         lambda m, e: _share(len(_housed(m)), len(_housed(e))),
     ),
-    Measure("housed_vs_approvals", "Bosatte mot vedtak (1 = sin andel)", 2, "ratio", _ratio),
-    Measure("wait_p50", "Ventetid for bosatte, median (dager)", 0, "days", _percentile(50)),
-    Measure("wait_p90", "Ventetid for bosatte, 90-persentil (dager)", 0, "days", _percentile(90)),
+    Measure("housed_vs_approvals", "Tildelinger mot vedtak (1 = sin andel)", 2, "ratio", _ratio),
+    Measure("wait_p50", "Ventetid til tildelt bolig, median (dager)", 0, "days", _percentile(50)),
+    Measure(
+        "wait_p90", "Ventetid til tildelt bolig, 90-persentil (dager)", 0, "days", _percentile(90)
+    ),
     Measure(
         "breached",
         "Husstander over en tidsfrist",
@@ -139,7 +141,7 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure(
         "wish_met_share",
-        "Bosatt i ønsket bydel (av dem med ønsker)",
+        "Tildelt bolig i ønsket bydel (av dem med ønsker)",
         1,
         "share",
         lambda m, e: _mean([x.wish_met for x in _housed(m) if x.wish_met is not None]),
@@ -160,7 +162,7 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure(
         "burden_mean",
-        "Belastning i bydelen bosatt i, snitt (0–1)",
+        "Belastning i bydelen boligen ligger i, snitt (0–1)",
         3,
         "mean",
         lambda m, e: _mean([x.burden for x in _housed(m)]),

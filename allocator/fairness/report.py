@@ -37,9 +37,9 @@ TABLE_MEASURES: tuple[str, ...] = (
 HEADINGS: dict[str, str] = {
     "approvals": "Vedtak",
     "approval_share": "Andel av vedtak",
-    "housed_share": "Bosatt av gruppen",
-    "share_of_housed": "Andel av bosatte",
-    "housed_vs_approvals": "Bosatte mot vedtak",
+    "housed_share": "Andel av gruppen med tildelt bolig",
+    "share_of_housed": "Andel av alle tildelinger",
+    "housed_vs_approvals": "Tildelinger mot vedtak",
     "wait_p50": "Ventetid median",
     "wait_p90": "Ventetid 90-pst.",
     "breached_share": "Over tidsfrist",
@@ -162,10 +162,10 @@ def render_section(
 
 #: Figure panels: (measure, title, scale to percent).
 PANELS: tuple[tuple[str, str, bool], ...] = (
-    ("share_of_housed", "Andel av alle bosatte (%)\nrød strek: andel av vedtakene", True),
-    ("housed_share", "Andel av gruppen bosatt (%)", True),
-    ("wait_p50", "Ventetid for bosatte, median (dager)", False),
-    ("burden_mean", "Belastning i bydelen bosatt i (0–1)", False),
+    ("share_of_housed", "Andel av alle tildelinger (%)\nrød strek: andel av vedtakene", True),
+    ("housed_share", "Andel av gruppen med tildelt bolig (%)", True),
+    ("wait_p50", "Ventetid til tildelt bolig, median (dager)", False),
+    ("burden_mean", "Belastning i bydelen boligen ligger i (0–1)", False),
 )
 
 
@@ -193,8 +193,8 @@ def _present(summary: pd.DataFrame) -> tuple[list[str], dict[str, str], dict[str
 
 #: Heat-map panels: (measure, title, colour map, value range, format).
 HEAT_PANELS: tuple[tuple[str, str, str, tuple[float, float], str], ...] = (
-    ("housed_vs_approvals", "Bosatte mot vedtak (1 = sin andel)", "RdBu", (0.4, 1.6), "{:.2f}"),
-    ("wait_p50", "Ventetid for bosatte, median (dager)", "Oranges", (0, 0), "{:.0f}"),
+    ("housed_vs_approvals", "Tildelinger mot vedtak (1 = sin andel)", "RdBu", (0.4, 1.6), "{:.2f}"),
+    ("wait_p50", "Ventetid til tildelt bolig, median (dager)", "Oranges", (0, 0), "{:.0f}"),
 )
 
 

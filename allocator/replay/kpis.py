@@ -89,21 +89,26 @@ SUMMARY_LABELS: dict[str, str] = {
     "group_share_reserved": "Krav om andel: plasser holdt av",
     "group_share_placed": "Krav om andel: tildelt gruppen",
     "group_share_binding": "Krav om andel: uker bindende",
-    "realised_breached_temporary": "Barnefamilier over 3-månedersgrensen (faktisk)",
-    "realised_days_over_temporary": "Dager over 3-månedersgrensen (faktisk)",
+    "realised_breached_temporary": "Barnefamilier over 3-månedersfristen (faktisk)",
+    "realised_days_over_temporary": "Dager over 3-månedersfristen (faktisk)",
     "realised_breached_release": "Over fristen ved løslatelse (faktisk)",
     "realised_days_over_release": "Dager over fristen ved løslatelse (faktisk)",
     "realised_breached_refugee": "Over bosettingsdatoen (faktisk)",
     "realised_days_over_refugee": "Dager over bosettingsdatoen (faktisk)",
     "realised_breached": "Over en frist, alle frister (faktisk)",
     "realised_days_over": "Dager over en frist, alle frister (faktisk)",
-    "realised_housed": "Bosatt (faktisk)",
+    "realised_housed": "Tildelt bolig (faktisk)",
     "realised_wait_p50": "Ventetid median (faktisk, dager)",
     "realised_wait_p90": "Ventetid 90-persentil (faktisk, dager)",
     "realised_vacancy_days": "Tomgangsdager (faktisk)",
     "hindsight_exact": "Etterpåklok plan eksakt (1) eller grense (0)",
     "hindsight_tier1_exact": "Etterpåklok plan eksakt på fristene (1) eller ikke (0)",
     "hindsight_broken": "Etterpåklok plan: plasseringer som bryter en regel over tid",
+    "transfer_applications": "Byttesøknader fra leietakere",
+    "tenants_moved": "Leietakere som flyttet (bytte)",
+    "overcrowded_resolved": "Trangbodde familier som flyttet",
+    "housed_through_chains": "Tildelt frigjort bolig (flyttekjede)",
+    "chains": "Flyttekjeder og bytter",
     "solve_s": "Løsetid totalt (s)",
     "wall_s": "Tid totalt (s)",
 }
@@ -172,6 +177,20 @@ def week_row(
         "equal_pairs": len(equal.pairs),
         "unequal_pairs": len(equal.unexplained),
         **group_share_columns(proposal),
+        # Transfers and vacancy chains (issue 15).
+        "transfer_applications": len(events.transfer_applications),
+        "tenants_moved": sum(1 for p in let if p.household.current_dwelling is not None),
+        "overcrowded_resolved": sum(
+            1
+            for p in let
+            if p.household.transfer is not None
+            and p.household.transfer.reason.value == "overcrowded"
+        ),
+        "housed_through_chains": sum(
+            1 for p in let if p.dwelling.id in {h.current_dwelling for h in scenario.households}
+        ),
+        "chains": k.chains,
+        "void_offers": len(events.void),
         "status": proposal.run.status,
         "solve_s": round(proposal.run.wall_time_s, 4),
         "wall_s": round(wall_s, 4),
@@ -238,6 +257,11 @@ def summary_row(
         "group_share_reserved": sum(col("group_share_reserved")),
         "group_share_placed": sum(col("group_share_placed")),
         "group_share_binding": sum(col("group_share_binding")),
+        "transfer_applications": sum(col("transfer_applications")),
+        "tenants_moved": sum(col("tenants_moved")),
+        "overcrowded_resolved": sum(col("overcrowded_resolved")),
+        "housed_through_chains": sum(col("housed_through_chains")),
+        "chains": sum(col("chains")),
         "solve_s": round(sum(col("solve_s")), 2),
         "wall_s": round(sum(col("wall_s")), 2),
     }

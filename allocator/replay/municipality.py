@@ -279,6 +279,24 @@ class TemporaryEntry(_Cfg):
 MoveoutKind = Literal["small", "family", "youth", "staffed", "adapted", "active_use", "recovery"]
 
 
+TransferReasonKey = Literal[
+    "overcrowded", "under_occupying", "needs", "safety", "step_down_from_staffed", "other"
+]
+
+
+class TransferFlow(_Cfg):
+    """Sitting tenants applying to move (issue 15): each week a tenant who lived in the
+    stock on day 0 applies with `applications_per_year` (annual probability), for a reason
+    drawn from `reasons`; the applicant's household is shaped to fit the reason (an
+    overcrowded family needs more bedrooms than it has, an under-occupying one fewer)."""
+
+    applications_per_year: float = Field(..., ge=0, le=1)
+    reasons: dict[TransferReasonKey, float]
+
+    def weekly(self) -> float:
+        return 1 - (1 - self.applications_per_year) ** (1 / 52)
+
+
 class FlowCfg(_Cfg):
     """The weekly flow of allocator.replay: arrivals, move-outs, temporary housing, offers."""
 
@@ -290,6 +308,7 @@ class FlowCfg(_Cfg):
     decline_probability: float = Field(..., ge=0, le=1)
     lapse_on_decline: float = Field(..., ge=0, le=1)
     withdraw_per_week: float = Field(..., ge=0, le=1)
+    transfers: TransferFlow | None = None
 
     @property
     def approvals_per_week(self) -> float:
@@ -331,9 +350,27 @@ class MunicipalityConfig(_Cfg):
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG) -> MunicipalityConfig:
-    """The config at ``path`` (raises pydantic.ValidationError naming the bad field)."""
+    """The config at ``path`` (raises pydantic.ValidationError naming the bad field).
+
+    A config may start from another: ``extends: drammen.yaml`` (relative to the file)
+    takes that file's tree and replaces what this one sets, section by section (mappings
+    merged key by key, everything else replaced), so a variant states only its change."""
+    return MunicipalityConfig.model_validate(_config_tree(Path(path)))
+
+
+def _config_tree(path: Path) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
-        return MunicipalityConfig.model_validate(yaml.safe_load(handle))
+        tree = yaml.safe_load(handle)
+    base = tree.pop("extends", None) if isinstance(tree, dict) else None
+    if base is None:
+        return tree  # type: ignore[no-any-return]
+    return _merged(_config_tree(path.parent / str(base)), tree)
+
+
+def _merged(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {**base, **{k: _merged(base.get(k), v) for k, v in over.items()}}
+    return over
 
 
 def is_municipality_file(path: Path) -> bool:

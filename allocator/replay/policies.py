@@ -39,7 +39,8 @@ def resolve(spec: str) -> PolicySpec:
     """``default`` (the default Policy, CP-SAT), ``greedy`` (the manual-meeting baseline
     with the default Policy), ``lookahead`` (the default Policy with 13 weeks of look-ahead
     over 16 sampled futures), ``hindsight`` (the year's offline optimum, the reference no
-    policy can beat) or a path to a policy YAML/JSON file (CP-SAT)."""
+    policy can beat), ``no_transfers`` (the default Policy with `transfers.enabled: false`)
+    or a path to a policy YAML/JSON file (CP-SAT)."""
     if spec == "default":
         return PolicySpec("default", Policy(), "cp-sat", "default")
     if spec == "greedy":
@@ -52,6 +53,11 @@ def resolve(spec: str) -> PolicySpec:
             name="lookahead", lookahead={"weeks": LOOKAHEAD_WEEKS, "futures": LOOKAHEAD_FUTURES}
         )
         return PolicySpec("lookahead", policy, "cp-sat", "lookahead")
+    if spec == "no_transfers":
+        # The default policy with transfers switched off (issue 15): tenants who apply
+        # stay where they are, on the same events, for the with/without comparison.
+        policy = Policy(name="no_transfers", transfers={"enabled": False})
+        return PolicySpec("no_transfers", policy, "cp-sat", "no_transfers")
     path = Path(spec)
     if not path.is_file():
         raise InputError(
@@ -60,7 +66,8 @@ def resolve(spec: str) -> PolicySpec:
                     file=spec,
                     field="--policy",
                     value=spec,
-                    expected="'default', 'greedy', 'lookahead', 'hindsight' or a policy YAML file",
+                    expected="'default', 'greedy', 'lookahead', 'hindsight', 'no_transfers' "
+                    "or a policy YAML file",
                 )
             ]
         )

@@ -318,6 +318,9 @@ def summary_lines(results: Results) -> list[str]:
         "declines",
         "violations",
         "unequal_pairs",
+        "tenants_moved",
+        "overcrowded_resolved",
+        "housed_through_chains",
         "wall_s",
     ]
     view = summary[[c for c in cols if c in summary]]

@@ -30,6 +30,7 @@ from allocator.replay.realised import Realised
 from allocator.replay.state import World
 from allocator.replay.streams import Streams
 from allocator.solve import propose
+from models.problems import InputError, Problem
 
 HINDSIGHT = "hindsight"
 DEFAULT_TIME_LIMIT_S = 5.0
@@ -54,6 +55,8 @@ class WeekTrace:
     arrivals: list[dict[str, Any]]
     moveout_draws: list[str]
     moved_out: list[str]
+    #: Sitting tenants' transfer applications of the week (issue 15).
+    transfer_applications: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -120,7 +123,7 @@ def run_policy(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyR
         scenario = world.round(as_of, policy)
         proposal = propose(scenario, method=spec.method, created_at=as_of.isoformat())
         violations = check_proposal(scenario, proposal)
-        after_round(world, streams, week, proposal, events)
+        after_round(world, streams, week, proposal, events, policy.transfers.turnover_days)
         if settings.rounds_dir is not None:
             _save_round(settings.rounds_dir / spec.name, week, scenario, proposal)
         run.rows.append(
@@ -151,6 +154,7 @@ def run_policy(m: Municipality, spec: PolicySpec, settings: Settings) -> PolicyR
                 [h.model_dump(mode="json") for h in events.arrivals],
                 events.moveout_draws,
                 events.moved_out,
+                [h.model_dump(mode="json") for h in events.transfer_applications],
             )
         )
         bar.update(1)
@@ -176,7 +180,19 @@ def run_hindsight(m: Municipality, spec: PolicySpec, settings: Settings) -> Poli
 
 
 def run_replay(m: Municipality, specs: list[PolicySpec], settings: Settings) -> ReplayResult:
-    """Every policy on the same municipality and the same random streams."""
+    """Every policy on the same municipality and the same random streams. The hindsight
+    reference plans without transfers, so it is refused for a flow that has them."""
+    if m.config.flow.transfers is not None and any(s.source == HINDSIGHT for s in specs):
+        raise InputError(
+            [
+                Problem(
+                    field="--policy",
+                    value=HINDSIGHT,
+                    expected="a weekly policy: the hindsight reference does not model "
+                    "transfers (flow.transfers), so it cannot be compared on this config",
+                )
+            ]
+        )
     return ReplayResult(
         m,
         settings,

@@ -38,9 +38,19 @@ def municipality_file(path: Path) -> Path | None:
         return path if is_municipality_file(path) else None
     if path.is_dir() and not any((path / name).is_file() for name in SCENARIO_FILES):
         found = sorted(p for p in path.iterdir() if is_municipality_file(p))
+        if len(found) > 1:
+            # Variants (`extends: <base>`) beside their base: the folder names the base.
+            found = [p for p in found if "extends" not in (_yaml_top(p) or {})]
         if len(found) == 1:
             return found[0]
     return None
+
+
+def _yaml_top(path: Path) -> dict[str, object] | None:
+    import yaml
+
+    tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tree if isinstance(tree, dict) else None
 
 
 def load_source(path: Path, *, seed: int = 0, config: Path | None = None) -> Municipality:

@@ -75,6 +75,10 @@ class World:
         }
         self.pending_temporary: dict[str, dt.date] = {}
         self.declined: set[tuple[str, str]] = set()
+        #: Sitting tenants with a transfer application (issue 15): household -> the
+        #: dwelling it holds. They wait on the list like anyone; the dwelling is in the
+        #: round as occupied and is let only if they move.
+        self.applicants: dict[str, str] = {}
         kinds = [moveout_kind(d, self.base[d.building]) for d in m.dwellings]
         self.moveout_p = np.array(
             [
@@ -116,8 +120,10 @@ class World:
         return tenant
 
     def leave_list(self, household_id: str, on: dt.date) -> None:
-        """Withdrawn, lapsed or housed: off the list; a temporary dwelling it held is freed."""
+        """Withdrawn, lapsed or housed: off the list; a temporary dwelling it held is freed.
+        A transfer applicant stays in its dwelling (a move vacates it: `move_tenant`)."""
         self.waiting.pop(household_id, None)
+        self.applicants.pop(household_id, None)
         self.pending_temporary.pop(household_id, None)
         home = self.temp_home.pop(household_id, None)
         if home is not None:
@@ -142,6 +148,12 @@ class World:
             self.leave_list(h.id, move_in)
             self.occupy(dwelling_id, tenant)
         return Placement(h, d, move_in, available)
+
+    def move_tenant(self, household_id: str, move_in: dt.date, turnover_days: int) -> None:
+        """A transfer applicant accepted an offer: its dwelling is vacated, free
+        `turnover_days` after its move-in (let in the same round when a chain goes on)."""
+        did = self.applicants.pop(household_id)
+        self.vacate(did, move_in + dt.timedelta(days=turnover_days))
 
     def update_situations(self, as_of: dt.date) -> None:
         """Households who moved into a temporary dwelling are in temporary housing from
@@ -224,6 +236,11 @@ class World:
         vacancies = [
             self.dwellings[d].model_copy(update={"available_from": a})
             for d, a in sorted(self.vacant.items())
+        ]
+        # Transfer applicants' dwellings (R11): allocatable only if the tenant moves.
+        vacancies += [
+            self.dwellings[d].model_copy(update={"available_from": as_of, "occupied": True})
+            for d in sorted(self.applicants.values())
         ]
         households = list(self.waiting.values())
         forbidden = [

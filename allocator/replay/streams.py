@@ -20,8 +20,16 @@ VACANCIES = "vacancies"
 DECLINES = "declines"
 TEMPORARY = "temporary"
 WITHDRAWALS = "withdrawals"
+TRANSFERS = "transfers"
 
-_STREAM_IDS = {ARRIVALS: 1, VACANCIES: 2, DECLINES: 3, TEMPORARY: 4, WITHDRAWALS: 5}
+_STREAM_IDS = {
+    ARRIVALS: 1,
+    VACANCIES: 2,
+    DECLINES: 3,
+    TEMPORARY: 4,
+    WITHDRAWALS: 5,
+    TRANSFERS: 6,
+}
 
 
 @dataclass(frozen=True)

@@ -56,9 +56,10 @@ def latest_move_in(
     data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray
 ) -> np.ndarray:
     """Per household: the latest move-in over the given candidate pairs in non-temporary
-    dwellings (NO_DAY without such pairs)."""
+    dwellings it may have on its own (NO_DAY without such pairs): not an occupied
+    dwelling, which is free only if its tenant moves (R11)."""
     out = np.full(data.H, NO_DAY, dtype=np.int64)
-    real = data.category[d] != TEMPORARY
+    real = (data.category[d] != TEMPORARY) & (data.tenant[d] < 0)
     np.maximum.at(out, h[real], move_in[real])
     return out
 

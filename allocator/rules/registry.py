@@ -22,6 +22,7 @@ from allocator.rules import (
     r7_temporary,
     r8_needs,
     r10_group_share,
+    r11_transfers,
 )
 from allocator.rules.base import Clock, PairRule, RoundRule
 from models.scenario import Scenario
@@ -34,6 +35,7 @@ PAIR_RULES: tuple[PairRule, ...] = (
     *r6_separation.PAIR_RULES,  # site_profile, site_gender, site_age
     *r7_temporary.PAIR_RULES,  # temporary_family
     *r8_needs.PAIR_RULES,  # wheelchair, step_free, staffed, adapted, youth, rent_limit
+    *r11_transfers.PAIR_RULES,  # own_dwelling, tenant_temporary, transfers_off
 )
 
 ROUND_RULES: tuple[RoundRule, ...] = (
