@@ -33,6 +33,9 @@ STATUS = {
 class LexResult:
     chosen: np.ndarray  # bool per pair
     tiers: list[TierResult] = field(default_factory=list)
+    #: The ranked components, then the tie-break's, in the order they were solved (the
+    #: tiers of the same names; allocator.bounds reads them).
+    components: list[Component] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -89,26 +92,40 @@ def _results(
     elapsed: float,
     m_matches: int = 1,
     proven: set[str] | None = None,
+    source: str = "cp-sat",
+    sources: dict[str, str] | None = None,
 ) -> list[TierResult]:
-    """Per-component results of a stage: values evaluated on the solution; the leading
-    component's bound from the stage bound (all bounds equal the values when optimal).
-    Components in `proven` were proven optimal elsewhere and are held, so they are
-    OPTIMAL whatever the stage's status."""
+    """Per-component results of a stage: values evaluated on the solution, bounds decoded
+    from the stage bound (all bounds equal the values when optimal). Components in
+    `proven` were proven optimal elsewhere and are held, so they are OPTIMAL whatever the
+    stage's status; `sources` names who proved them (default `source`).
+
+    The stage bound B bounds the packed gain Σ_j gain_j·S_j. The leading component's
+    gain is then at most (B - Σ_{j>0} low_j·S_j) / S_0. A later component k gets a bound
+    only while every component before it in the stage is proven at its value v_j: among
+    the proposals no worse than those values (equal to them, since they are maxima),
+    gain_k <= (B - Σ_{j<k} v_j·S_j - Σ_{j>k} low_j·S_j) / S_k."""
     out = []
+    prefix: int | None = 0  # Σ v_j·S_j over the proven components before k, or None
     for k, c in enumerate(stage.components):
         value = None if chosen is None else c.value(chosen)
         b: int | None = None
         own = "OPTIMAL" if proven and c.name in proven and value is not None else status
+        by = (sources or {}).get(c.name, source)
         if own == "OPTIMAL":
             b = value
-        elif k == 0 and bound is not None:
-            # gain_0·S_0 + Σ_j gain_j·S_j <= bound and gain_j >= low_j, so
-            # gain_0 <= (bound - Σ_j low_j·S_j) / S_0.
+        elif bound is not None and prefix is not None:
             rest = sum(
-                low * scale for low, scale in zip(stage.lows[1:], stage.scales[1:], strict=True)
+                low * scale
+                for low, scale in zip(stage.lows[k + 1 :], stage.scales[k + 1 :], strict=True)
             )
-            best_gain = min((bound - rest) // stage.scales[0], c.span(m_matches)[1])
+            best_gain = min((bound - prefix - rest) // stage.scales[k], c.span(m_matches)[1])
             b = c.constant + (best_gain if c.sense == "max" else -best_gain)
+            by = source
+        if b is None or value is None or b != value or chosen is None:
+            prefix = None
+        elif prefix is not None:
+            prefix += int(c.gain[chosen].sum()) * stage.scales[k]
         gap = None if value is None or b is None else _gap(value, b)
         out.append(
             TierResult(
@@ -117,6 +134,7 @@ def _results(
                 objective=value,
                 bound=b,
                 gap=gap,
+                bound_source=None if b is None else by,
                 wall_time_s=round(elapsed, 4) if k == 0 else 0.0,
             )
         )
@@ -227,6 +245,9 @@ def solve_tiers(
     def attains(solution: np.ndarray) -> bool:
         return all(c.name in certified(solution) for c in m.components)
 
+    def sources(names: set[str]) -> dict[str, str]:
+        return {k: "sub-solve" if proven and k in proven else "relaxation" for k in names}
+
     tie: TiePlan | None = None
     if want_tie and have_solution:
         tie = plan_tie_break(m, chosen, attains(chosen))
@@ -250,12 +271,18 @@ def solve_tiers(
             for c in held:
                 m.hold(c, c.value(chosen))
             for part in pack(held, m.matches) if held else []:
-                results += _results(part, "OPTIMAL", chosen, None, 0.0)
+                results += _results(
+                    part, "OPTIMAL", chosen, None, 0.0, sources=sources({c.name for c in held})
+                )
             while remaining and settled and remaining[0].name in settled:
                 c = remaining.pop(0)
                 held.append(c)
                 m.hold(c, c.value(chosen))
-                results.append(settled[c.name].model_copy(update={"objective": c.value(chosen)}))
+                results.append(
+                    settled[c.name].model_copy(
+                        update={"objective": c.value(chosen), "bound_source": "sub-solve"}
+                    )
+                )
             if held:
                 continue  # re-check certificates before packing the next stage
         if not remaining:
@@ -263,7 +290,7 @@ def solve_tiers(
         stage = m.stages_for(remaining)[0]
         remaining = remaining[len(stage.components) :]
         if stage.constant:
-            results += _results(stage, "OPTIMAL", chosen, None, 0.0)
+            results += _results(stage, "OPTIMAL", chosen, None, 0.0, source="constant")
             continue
         m.maximise(stage)
         if have_solution:
@@ -295,7 +322,10 @@ def solve_tiers(
         if not have_solution or code == cp_model.OPTIMAL or improved:
             chosen = found
         have_solution = True
-        results += _results(stage, status, chosen, bound, elapsed, m.matches, certified(chosen))
+        done = certified(chosen)
+        results += _results(
+            stage, status, chosen, bound, elapsed, m.matches, done, sources=sources(done)
+        )
         # Hold this stage one-sided (an equality on a large weighted sum hurts CP-SAT's
         # propagation badly; "no worse than found" keeps the same optimal set).
         m.hold_stage(stage, chosen)
@@ -322,7 +352,9 @@ def solve_tiers(
         results.append(
             TierResult(name="tiebreak", status="SKIPPED", note="no proposal to break ties in")
         )
-    return LexResult(chosen=chosen, tiers=results)
+    return LexResult(
+        chosen=chosen, tiers=results, components=[*wanted, *(tie.components if tie else [])]
+    )
 
 
 def infeasible_pins(m: AllocationModel, settings: SolverSettings) -> InputError:

@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from allocator import __version__
+from allocator.bounds import improve
 from allocator.data import RoundData, build_round_data
 from allocator.explain import assemble
 from allocator.greedy import greedy_choice
@@ -37,6 +38,10 @@ Method = Literal["cp-sat", "greedy"]
 
 #: From this many pair variables on, tier 1 is solved first on the due families alone.
 DEADLINES_FIRST = 20_000
+#: Time kept back for the bounds of tiers the solve does not prove (allocator.bounds): a
+#: share of the budget, at most BOUND_SECONDS.
+BOUND_SHARE = 0.2
+BOUND_SECONDS = 8.0
 #: Share of the time limit kept back for explaining the proposal (reasons, alternates):
 #: the limit is the budget of the whole `propose` call, not only of the solve.
 EXPLAIN_SHARE = 0.03
@@ -47,7 +52,7 @@ def _repair_seconds(budget: float) -> float:
     assignment (about 1.3 s at whole-stock size) and the hint keeps improving for dozens
     of rounds (measured: 0.98 % → 0.47 % below the assignment bound from 6 to 50 rounds),
     a far better use of the time than CP-SAT on a weaker hint."""
-    return min(60.0, max(10.0, 0.1 * budget))
+    return min(60.0, max(2.0, 0.1 * budget))
 
 
 def _attains(
@@ -68,11 +73,65 @@ def _attains(
     return False
 
 
+#: Share of the budget the tier-2 LP (bound and rounded hint) may take at most.
+LP_SHARE = 0.6
+#: Seconds of the budget the LP phase always leaves to the stages and the bounds.
+LP_KEEP_S = 2.0
+
+
+def _lp_rounded(
+    model: AllocationModel, hint: np.ndarray, deadline: float
+) -> tuple[np.ndarray, dict[str, tuple[int, list[int]]]]:
+    """The tier-2 stage's LP as a bound and a rounding hint. Two LPs, while time lasts:
+    the stage itself (the components before tier 2 held at the hint's values), whose
+    dual bounds tier 2 (allocator.lp_bound); and the stage with the hint's tier-1
+    placements (the due households' pairs) and pins fixed. Each LP solution is rounded
+    by the warm start's repair (pairs at 0.5 or more, and at 0.99 or more, kept in value
+    order while the rules allow, the rest filled). Returns the lexicographically best of
+    the hint and the roundings, and {tier-2 name: (its LP bound in gain form, the gains it
+    held on the components before)}."""
+    from allocator.lp_bound import solve_stage_lp
+    from allocator.rules import r11_transfers
+    from allocator.warmstart import hint_values, repair
+
+    data, pairs = model.data, model.pairs
+    comps = list(model.components)
+    k = [c.name for c in comps].index("priority_waiting")
+    values = hint_values(data, pairs, model.objective)
+    pins = np.array(pairs.pinned_pairs(), dtype=np.int64)
+    # The tier-1 placements: the due households' and, with chain links (R11), their
+    # tenants' (a due household's link needs its tenant's move), as in the sub-solve.
+    due = data.ranked_due[pairs.h] | (data.current[pairs.h] >= 0)
+    fix = hint & due
+    fix[pins] = True
+    candidates = [hint]
+    known: dict[str, tuple[int, list[int]]] = {}
+    for restricted in (False, True):
+        if restricted:
+            _, x = solve_stage_lp(model, comps, k, hint, deadline, fix=fix, ban=due & ~hint)
+            kept = np.flatnonzero(fix)
+        else:
+            bound, x = solve_stage_lp(model, comps, k, hint, deadline)
+            kept = pins
+            if bound is not None:
+                known[comps[k].name] = (bound, [int(c.gain[hint].sum()) for c in comps[:k]])
+        if x is None:
+            continue
+        for threshold in (0.5, 0.99):
+            rounded = repair(data, pairs, x > threshold, values, kept)
+            linked = not r11_transfers.broken(pairs, rounded).any()
+            if keeps_round_rules(data, pairs, rounded) and rounded[pins].all() and linked:
+                candidates.append(rounded)
+    best = max(candidates, key=lambda c: [int(k.gain[c].sum()) for k in comps])
+    return best, known
+
+
 def optimise(
     model: AllocationModel,
     settings: SolverSettings,
     time_limit_s: float | None = None,
     exact: bool = True,
+    lp_hint: bool = True,
 ) -> LexResult:
     """Start CP-SAT from a complete, feasible proposal, then solve what is left to prove.
 
@@ -84,7 +143,11 @@ def optimise(
        families' pairs (plus pins): removing placements never breaks a round rule, so its
        optimum is the whole round's. The flow warm start is then built around those
        placements.
-    3. The stages run from that hint; components the hint attains the relaxation on are
+    3. Where the hint does not attain the relaxation through tier 2 (the round rules
+       bind), the tier-2 stage's LP (allocator.lp_bound), free and around the hint's
+       tier-1 placements, rounded, is the hint when better (`lp_hint`); the free LP's
+       bound is tier 2's unless a tighter one turns up.
+    4. The stages run from that hint; components the hint attains the relaxation on are
        held without a solve.
 
     `exact` says the model holds every candidate pair (not sparsified), so the
@@ -97,6 +160,24 @@ def optimise(
     certificate = bounds if exact else None
     proven, settled = None, None
     ranked_tier1 = "deadline_breaches" in objective.names
+    known: dict[str, tuple[int, list[int]]] = {}
+    lp_done = False
+
+    def lp_phase(hint: np.ndarray) -> tuple[np.ndarray, dict[str, tuple[int, list[int]]]]:
+        nonlocal lp_done
+        lp_done = True
+        if not (
+            lp_hint
+            and len(pairs) >= DEADLINES_FIRST
+            and "priority_waiting" in objective.names
+            and not _attains(model, certificate, hint)
+        ):
+            return hint, {}
+        # At horizon size CP-SAT finds little on the whole model once the hint is this
+        # good (measured: no improving solution in the seconds left), the LP much more.
+        deadline = min(time.monotonic() + LP_SHARE * budget, started + budget - LP_KEEP_S)
+        return _lp_rounded(model, hint, deadline)
+
     if keeps_round_rules(data, pairs, relaxed):
         hint = relaxed
     elif len(pairs) >= DEADLINES_FIRST and ranked_tier1 and data.ranked_due.any():
@@ -121,12 +202,21 @@ def optimise(
         hint = warm_start(
             data, pairs, sub_idx[first.chosen], seconds=_repair_seconds(budget), objective=objective
         )
-        if exact_values(data, pairs, objective) and not _attains(model, certificate, hint):
+        # The LP before the unfixed warm start: where the rules bind it gains far more
+        # (measured on horizon-binding: tier 2 +8.7 %), and it needs seconds.
+        hint, known = lp_phase(hint)
+        repair_s = _repair_seconds(budget)
+        left = budget - (time.monotonic() - started)
+        if (
+            exact_values(data, pairs, objective)
+            and not _attains(model, certificate, hint)
+            and left > repair_s + LP_KEEP_S
+        ):
             # Fixing the sub-solve's placements (one of many tier-1 optima, chosen by
             # CP-SAT's timing) can cost tier 2; the unfixed warm start often reaches the
             # same tier 1 without that cost (measured on the horizon benchmark: 699,967 vs
             # 700,564 = the bound). Keep the better of the two, lexicographically.
-            free = warm_start(data, pairs, seconds=_repair_seconds(budget), objective=objective)
+            free = warm_start(data, pairs, seconds=repair_s, objective=objective)
             hint = max(hint, free, key=lambda c: [k.gain[c].sum() for k in model.components])
         deadline_parts = [c for c in model.components if c.name.startswith("deadline_")]
         found = {t.name: t for t in first.tiers}
@@ -141,15 +231,25 @@ def optimise(
         # The warm start keeps every round rule except where pins force it not to: the
         # pins clash. Name them (CP-SAT with assumptions) rather than certify anything.
         raise infeasible_pins(model, settings)
-    return solve_tiers(
+    if not lp_done:
+        hint, known = lp_phase(hint)
+    # Time for the bounds of the tiers not proven (allocator.bounds): flows and the
+    # stage LP, only when the hint does not already attain the relaxation everywhere.
+    reserve = 0.0
+    if not _attains(model, certificate, hint, through=model.components[-1].name):
+        reserve = min(BOUND_SECONDS, BOUND_SHARE * budget)
+    lex = solve_tiers(
         model,
         settings,
-        budget - (time.monotonic() - started),
+        budget - reserve - (time.monotonic() - started),
         hint=hint,
         proven=proven,
         relaxation=certificate,
         settled=settled,
     )
+    left = budget - (time.monotonic() - started)
+    improve(model, lex, certificate, left, exact=exact, known=known)
+    return lex
 
 
 def versions() -> dict[str, str]:

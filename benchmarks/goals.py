@@ -51,6 +51,17 @@ def check(result: dict[str, Any], goals: dict[str, Any]) -> dict[str, dict[str, 
                 if value is None
                 else (value >= target if not censored else (True if value >= target else None))
             )
+        elif name in ("fit_gap", "tiebreak_gap"):
+            # The proposal's own gap of that component (its best valid bound, see
+            # allocator/bounds.py); for the tie-break, the largest over its components.
+            prefix = name.removesuffix("_gap")
+            gaps = [
+                t.get("gap")
+                for t in _get(result, "solve", "tiers") or []
+                if t.get("name") == prefix or t.get("name", "").startswith(prefix + "_")
+            ]
+            value = None if not gaps or None in gaps else max(gaps)
+            met = _le(value, target)
         elif name == "build_s":
             value = _get(result, "build", "total_s")
             met = _le(value, target)

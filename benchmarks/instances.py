@@ -38,7 +38,7 @@ class TierSpec:
     """One row of instances.yaml."""
 
     name: str
-    generator: str  # "municipality" | "random_scenario" | "folder"
+    generator: str  # "municipality" | "random_scenario" | "binding_round" | "folder"
     sha256: str | None
     seed: int | None = None
     dwellings: int | None = None
@@ -97,6 +97,10 @@ def generate(spec: TierSpec) -> Scenario:
         return random_scenario(spec.seed, spec.households, spec.dwellings, **spec.options)
     if spec.generator == "municipality":
         return _municipality(spec)
+    if spec.generator == "binding_round":
+        from scenarios.binding_round import binding_round
+
+        return binding_round(spec.seed, spec.dwellings, spec.households, **spec.options)
     raise ValueError(f"tier {spec.name}: unknown generator {spec.generator!r}")
 
 

@@ -220,11 +220,15 @@ def components_table(tiers: list[dict[str, Any]]) -> list[str]:
                     c["status"],
                     _n(c.get("objective")),
                     _n(c.get("bound")),
+                    c.get("bound_source") or "–",
                     _pct(c.get("gap")),
                     _n(c.get("wall_time_s")),
                 ]
             )
-    return _table(["tier", "component", "status", "objective", "bound", "gap", "stage s"], rows)
+    return _table(
+        ["tier", "component", "status", "objective", "bound", "bound source", "gap", "stage s"],
+        rows,
+    )
 
 
 def notes(tiers: list[dict[str, Any]]) -> list[str]:

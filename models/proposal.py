@@ -39,6 +39,11 @@ class TierResult(_Out):
     objective: float | None = None
     bound: float | None = None
     gap: float | None = Field(None, description="|objective - bound| / max(1, |objective|).")
+    bound_source: str | None = Field(
+        None,
+        description="Where the bound comes from (allocator.bounds): cp-sat, relaxation, "
+        "sub-solve, flow (Lagrangian min-cost flow), lp (the stage's LP dual) or range.",
+    )
     wall_time_s: float = 0.0
     note: str | None = Field(None, description="Why the tier has no bound or was skipped.")
 

@@ -1,0 +1,209 @@
+"""The LP relaxation of a stage as a rigorous bound (allocator.bounds, source ``lp``).
+
+The stage of component k over the model's pairs, with the round rules as in the CP-SAT
+model (allocator.rules: capacities as rows, exclusions with one [0, 1] variable per mixed
+scope) and the earlier components held no worse than the proposal's values:
+
+    max g_k·x  s.t.  row_lower <= A·x <= row_upper,  col_lower <= x <= col_upper.
+
+It is solved by HiGHS's dual simplex as bundled with scipy (`scipy.optimize.linprog`), no
+extra dependency. The solver's optimum is a float and may be slightly off, so the bound is
+not taken from it: for *any* row multipliers π, weak duality gives
+
+    g_k·x = π·A·x + (g_k - Aᵀπ)·x
+          <= Σ_i (π_i·row_upper_i if π_i > 0 else π_i·row_lower_i)
+             + Σ_j max((g_k - Aᵀπ)_j·col_lower_j, (g_k - Aᵀπ)_j·col_upper_j),
+
+evaluated here from the solver's duals with a margin for float rounding, then floored
+(the objective is integral). A wrong or inexact dual only makes the bound weaker, never
+invalid.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+from allocator.model import AllocationModel
+from allocator.objective import Component
+from allocator.rules import ROUND_RULES
+from allocator.rules.base import CapacityRule, ExclusionRule
+
+#: Pairs above which the LP is not tried (its solve time grows faster than its use).
+MAX_PAIRS = 400_000
+
+
+def stage_lp(
+    m: AllocationModel,
+    components: list[Component],
+    k: int,
+    chosen: np.ndarray,
+    fix: np.ndarray | None = None,
+    ban: np.ndarray | None = None,
+) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(cost, A, row_lower, row_upper, col_lower, col_upper) of component k's stage;
+    pairs in `fix` (bool per pair) forced to 1 and in `ban` to 0 (a restriction of the
+    stage: its optimum then bounds nothing, it only guides a hint)."""
+    pairs = m.pairs
+    n = len(pairs)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    lower: list[float] = []
+    upper: list[float] = []
+
+    def add(c: np.ndarray, v: np.ndarray | float, lo: float, up: float) -> None:
+        r = len(lower)
+        rows.append(np.full(len(c), r, dtype=np.int64))
+        cols.append(np.asarray(c, dtype=np.int64))
+        vals.append(np.broadcast_to(np.asarray(v, dtype=np.float64), len(c)).copy())
+        lower.append(lo)
+        upper.append(up)
+
+    for side in (pairs.h, pairs.d):
+        order = np.argsort(side, kind="stable")
+        cuts = np.flatnonzero(np.diff(side[order])) + 1
+        for g in np.split(order, cuts):
+            if len(g) > 1:
+                add(g, 1.0, -np.inf, 1.0)
+    scopes: list[tuple[np.ndarray, np.ndarray]] = []
+    for rule in ROUND_RULES:
+        if not rule.enabled(m.data.policy):
+            continue
+        if isinstance(rule, CapacityRule):
+            for members, cap in rule.rows(pairs):
+                add(members, 1.0, -np.inf, float(cap))
+        elif isinstance(rule, ExclusionRule):
+            scopes += rule.conflicts(pairs)
+    for s, (one, two) in enumerate(scopes):
+        y = n + s
+        for p in one:
+            add(np.array([p, y]), np.array([1.0, -1.0]), -np.inf, 0.0)
+        for p in two:
+            add(np.array([p, y]), np.array([1.0, 1.0]), -np.inf, 1.0)
+    for c in components[:k]:
+        g = c.gain.astype(np.int64)
+        nz = np.flatnonzero(g)
+        if len(nz):
+            add(nz, g[nz].astype(np.float64), float(int(g[chosen].sum())), np.inf)
+    width = n + len(scopes)
+    A = sparse.csr_matrix(
+        (
+            np.concatenate(vals) if vals else np.zeros(0),
+            (
+                np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
+                np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64),
+            ),
+        ),
+        shape=(len(lower), width),
+    )
+    cost = np.zeros(width)
+    cost[:n] = components[k].gain
+    col_lower = np.zeros(width)
+    col_lower[pairs.pinned_pairs()] = 1.0
+    col_upper = np.ones(width)
+    if fix is not None:
+        col_lower[:n][fix] = 1.0
+    if ban is not None:
+        col_upper[:n][ban] = 0.0
+    return cost, A, np.array(lower), np.array(upper), col_lower, col_upper
+
+
+def dual_bound(
+    cost: np.ndarray,
+    A: sparse.csr_matrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    pi: np.ndarray,
+) -> float:
+    """Weak duality for max cost·x: an upper bound for any multipliers `pi` (a row's
+    multiplier is dropped where the side it needs is infinite)."""
+    pi = np.where((pi > 0) & ~np.isfinite(row_upper), 0.0, pi)
+    pi = np.where((pi < 0) & ~np.isfinite(row_lower), 0.0, pi)
+    side = np.where(pi > 0, row_upper, np.where(pi < 0, row_lower, 0.0))
+    rows_part = pi * np.where(pi != 0, side, 0.0)
+    reduced = cost - A.T @ pi
+    cols_part = np.maximum(reduced * col_lower, reduced * col_upper)
+    total = float(rows_part.sum() + cols_part.sum())
+    # Float rounding: a generous margin on the magnitudes summed keeps it an upper bound.
+    scale = float(np.abs(rows_part).sum() + np.abs(cols_part).sum())
+    scale += float(np.abs(A.T @ np.abs(pi)).sum())
+    return total + 1e-9 * scale + 1e-6
+
+
+def lp_bound(
+    m: AllocationModel,
+    components: list[Component],
+    k: int,
+    chosen: np.ndarray,
+    deadline: float,
+) -> int | None:
+    """A rigorous upper bound on component k's gain over its stage (see the module), or
+    None when there is no time or the LP solver gives no duals."""
+    return solve_stage_lp(m, components, k, chosen, deadline)[0]
+
+
+def solve_stage_lp(
+    m: AllocationModel,
+    components: list[Component],
+    k: int,
+    chosen: np.ndarray,
+    deadline: float,
+    fix: np.ndarray | None = None,
+    ban: np.ndarray | None = None,
+) -> tuple[int | None, np.ndarray | None]:
+    """(the bound of `lp_bound`, the LP's values of the pair variables) — either None
+    when there is no time or the solver gives nothing usable. With `fix` or `ban` (see
+    `stage_lp`) the first is None: a restricted LP bounds nothing."""
+    if len(m.pairs) > MAX_PAIRS:
+        return None, None
+    if deadline - time.monotonic() < 1.0:
+        return None, None
+    cost, A, lo, up, c_lo, c_up = stage_lp(m, components, k, chosen, fix, ban)
+    left = deadline - time.monotonic() - 0.2
+    if left < 0.5:
+        return None, None
+    if len(cost) == 0:
+        return 0, np.zeros(0)
+    if fix is not None or ban is not None:
+        pass
+    elif A.shape[0] == 0:
+        return math.floor(dual_bound(cost, A, lo, up, c_lo, c_up, np.zeros(0))), None
+    finite_lo = np.isfinite(lo)
+    finite_up = np.isfinite(up)
+    # linprog minimises: A_ub x <= b_ub. Rows with a finite upper side, and the negated
+    # rows with a finite lower side.
+    A_ub = sparse.vstack([A[finite_up], -A[finite_lo]]).tocsr()
+    b_ub = np.concatenate([up[finite_up], -lo[finite_lo]])
+    result = linprog(
+        -cost,
+        A_ub=A_ub,
+        b_ub=b_ub,
+        bounds=np.column_stack([c_lo, c_up]),
+        method="highs-ds",
+        options={"time_limit": min(left, 1e6), "presolve": True},
+    )
+    x = None
+    if getattr(result, "x", None) is not None and len(result.x) == A.shape[1]:
+        x = np.asarray(result.x[: len(m.pairs)], dtype=np.float64)
+    marginals = getattr(getattr(result, "ineqlin", None), "marginals", None)
+    restricted = fix is not None or ban is not None
+    if restricted or marginals is None or len(marginals) != A_ub.shape[0]:
+        return None, x
+    # linprog's marginals are d(min objective)/d(b_ub) <= 0; for the maximisation the row
+    # multipliers are their negation, mapped back to the rows of A.
+    mult = -np.asarray(marginals, dtype=np.float64)
+    pi = np.zeros(A.shape[0])
+    pi[np.flatnonzero(finite_up)] += mult[: int(finite_up.sum())]
+    pi[np.flatnonzero(finite_lo)] -= mult[int(finite_up.sum()) :]
+    pi = np.where(np.isfinite(pi), pi, 0.0)
+    value = dual_bound(cost, A, lo, up, c_lo, c_up, pi)
+    if not math.isfinite(value):
+        return None, x
+    return math.floor(value), x
