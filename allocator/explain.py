@@ -457,8 +457,8 @@ class Explainer:
         decided, heavier, lighter = [], [], []
         blocked: Counter[str] = Counter()
         seen: set[int] = set()
-        for q in self.pairs_by_household[h]:
-            d = int(P.d[q])
+        own = self.pairs_by_household[h]
+        for q, d in zip(own.tolist(), P.d[own].tolist(), strict=True):
             if d in seen:
                 continue  # another variant of the same dwelling (R11)
             seen.add(d)
@@ -471,7 +471,7 @@ class Explainer:
             entry = {"dwelling": data.dwelling_ids[d], "household": data.household_ids[holder]}
             if (holder, d) in self.pinned:
                 decided.append({**entry, "decision": self.pinned[(holder, d)] or ""})
-            elif held_heavier[int(q)]:
+            elif held_heavier[q]:
                 heavier.append(entry)
             else:
                 lighter.append(entry)
