@@ -336,12 +336,13 @@ class Explainer:
         q = np.asarray(self.pairs_by_dwelling.get(d, []), dtype=np.int64)
         if len(q) == 0:
             return []
-        sub = P.subset(q)
-        order = np.lexsort(self.objective.rank_keys(sub))
+        # The objective's rank keys (Objective.rank_keys) from the gains already computed.
+        gains = self.gains[:, q]
+        order = np.lexsort((P.tie_jitter[q], data.order[P.h[q]], *[-g for g in gains[::-1]]))
         out: list[Alternate] = []
         listed: set[int] = set()
         for i in order:
-            candidate, pair = int(sub.h[i]), int(q[i])
+            candidate, pair = int(P.h[q[i]]), int(q[i])
             if candidate == h or candidate in self.d_of_h or candidate in listed:
                 continue
             if not self.consistent(pair) or P.swap[pair]:

@@ -137,7 +137,7 @@ class Objective:
 
     def gains(self, pairs: Pairs) -> list[np.ndarray]:
         """Per ranked term, each pair's gain (larger is better), most significant first."""
-        return [c.gain for c in self.components(pairs)[0]]
+        return [t.component(pairs).gain for t in self.terms]
 
     def rank_keys(self, pairs: Pairs) -> tuple[np.ndarray, ...]:
         """np.lexsort keys (least significant first) ordering pairs best first: by every

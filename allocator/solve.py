@@ -7,6 +7,7 @@ Data (allocator.data) → candidate pairs (allocator.pairs) → CP-SAT model (al
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import platform
 import time
 from dataclasses import dataclass
@@ -253,6 +254,13 @@ def optimise(
 
 
 def versions() -> dict[str, str]:
+    """The versions in every output (a copy: callers may add to it)."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> dict[str, str]:
+    """Read once per process: package metadata lookups cost milliseconds per round."""
     from importlib.metadata import version
 
     import pydantic
