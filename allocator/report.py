@@ -64,6 +64,7 @@ def summary_lines(proposal: Proposal, rules_off: list[str] | None = None) -> lis
         for t in r.tiers
         if t.status != "SKIPPED"
     )
+    freed = f" and {k.housed_through_chains} freed dwellings" if k.housed_through_chains else ""
     return [
         *(
             [f"WARNING: rules switched off in this policy: {', '.join(rules_off)}"]
@@ -71,7 +72,7 @@ def summary_lines(proposal: Proposal, rules_off: list[str] | None = None) -> lis
             else []
         ),
         f"run {r.id} [{r.method}] status {r.status} in {r.wall_time_s} s",
-        f"housed {k.housed} of {k.households} households in {k.vacancies} vacancies; "
+        f"housed {k.housed} of {k.households} households in {k.vacancies} vacancies{freed}; "
         f"due families housed {k.due_housed}/{k.due_families}; breaches {k.breaches} "
         f"({k.days_over} days over)",
         f"unmatched {k.unmatched}; empty dwellings {k.empty_dwellings}; vacancy days "

@@ -275,3 +275,5 @@ def test_round_page_tells_each_vacancy_chain_as_one_story(app: FastAPI) -> None:
     assert "H31 (fra D55) og H32 (fra D56) bytter bolig" in page
     assert "Boligen blir ledig fordi H07 flytter ut 07.12.2026" in page
     assert vacancy_holder(page, "D40") == "H20"
+    # 5 households in 2 vacancies and 3 dwellings freed by moves: never "5 / 2".
+    assert "5 / 5" in page and "2 ledige, 3 frigjort ved flytting" in page
