@@ -243,14 +243,15 @@ def improve(
     tiers not proven. `relaxed` is the relaxation's values (None when it is no
     certificate). `exact`: the model holds every candidate pair, or its dominance
     reduction (else the bounds cover the selected pairs only). `known`: LP bounds found
-    before the solve, {name: (bound in gain form, the earlier components' gains it
-    held)}; one counts only if the proposal is no worse on each of those (then its P_k
-    lies inside the LP's region)."""
+    before the solve, {name: (bound in gain form, the gains it held on the model's
+    components before it)}; one counts only if the proposal is no worse on each of those
+    (then its P_k lies inside the LP's region)."""
     deadline = time.monotonic() + max(0.0, seconds)
     comps = lex.components
     by_name = {t.name: t for t in lex.tiers}
     chosen = lex.chosen
-    ranked = len([c for c in comps if c.name in {r.name for r in m.components}])
+    model_names = [r.name for r in m.components]
+    ranked = len([c for c in comps if c.name in model_names])
     lagrangian: Lagrangian | None = None
     open_: list[tuple[int, TierResult, int, list[Bound]]] = []
     # Pass 1, cheap: the bound the tier has, the relaxation's, the range's, and for the
@@ -276,8 +277,14 @@ def improve(
             _set(tier, c, own, found, exact)
             continue
         if known and c.name in known:
+            # `held` follows the model's components before c (lex.components may skip
+            # some): each of them must be no worse, none left unchecked.
             got, held = known[c.name]
-            if all(int(e.gain[chosen].sum()) >= g for e, g in zip(comps[:k], held, strict=False)):
+            before = model_names.index(c.name)
+            if len(held) == before and all(
+                int(e.gain[chosen].sum()) >= g
+                for e, g in zip(m.components[:before], held, strict=True)
+            ):
                 found.append(Bound(got, "lp"))
         relax = relaxation_bound(comps, k, chosen, relaxed)
         if relax is not None:
