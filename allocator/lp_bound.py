@@ -193,11 +193,10 @@ def solve_stage_lp(
     left = deadline - time.monotonic() - 0.2
     if left < 0.5:
         return None, None
+    restricted = fix is not None or ban is not None
     if len(cost) == 0:
-        return 0, np.zeros(0)
-    if fix is not None or ban is not None:
-        pass
-    elif A.shape[0] == 0:
+        return None if restricted else 0, np.zeros(0)
+    if A.shape[0] == 0 and not restricted:
         return math.floor(dual_bound(cost, A, lo, up, c_lo, c_up, np.zeros(0))), None
     finite_lo = np.isfinite(lo)
     finite_up = np.isfinite(up)
@@ -217,7 +216,6 @@ def solve_stage_lp(
     if getattr(result, "x", None) is not None and len(result.x) == A.shape[1]:
         x = np.asarray(result.x[: len(m.pairs)], dtype=np.float64)
     marginals = getattr(getattr(result, "ineqlin", None), "marginals", None)
-    restricted = fix is not None or ban is not None
     if restricted or marginals is None or len(marginals) != A_ub.shape[0]:
         return None, x
     # linprog's marginals are d(min objective)/d(b_ub) <= 0; for the maximisation the row
