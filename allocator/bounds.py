@@ -332,10 +332,19 @@ def _set(tier: TierResult, c: Component, own: int, found: list[Bound], exact: bo
     best = min(found, key=lambda b: (b.gain, _rank(b.source)))
     value = to_value(c, best.gain)
     if abs(value) >= SAFE_RANGE:
-        tier.note = "bound too large to report exactly"
+        _note(tier, "bound too large to report exactly")
         return
     tier.bound = value
     tier.bound_source = best.source
     tier.gap = abs(to_value(c, own) - value) / max(1.0, abs(to_value(c, own)))
     if not exact and best.source not in ("relaxation", "sub-solve"):
-        tier.note = "bound over the model's selected pairs only (whole-stock sparsification)"
+        _note(tier, "bound over the model's selected pairs only (whole-stock sparsification)")
+
+
+def _note(tier: TierResult, text: str) -> None:
+    """Add `text` to the tier's note, keeping what it says already (e.g. why a tie-break
+    is not proven); once, however often the tier's bound is set."""
+    if tier.note is None:
+        tier.note = text
+    elif text not in tier.note:
+        tier.note = f"{tier.note}; {text}"
