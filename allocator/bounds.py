@@ -265,9 +265,16 @@ def improve(
         value = int(round(tier.objective))
         if value != c.value(chosen):
             # The tier was reported on an earlier solution (a later stage moved on): its
-            # own bound stays, no new one is computed for a value it no longer has.
-            if tier.bound is None and tier.note is None:
-                tier.note = "no bound: the value was found on an earlier solution"
+            # own bound stays, no new one is computed for a value it no longer has, and
+            # the note says so either way (the tier's value is not the proposal's).
+            if tier.bound is None:
+                _note(tier, "no bound: the value was found on an earlier solution")
+            else:
+                _note(
+                    tier,
+                    "value and bound found on an earlier solution "
+                    f"(the proposal's value: {c.value(chosen)})",
+                )
             continue
         own = to_gain(c, value)
         found: list[Bound] = []
