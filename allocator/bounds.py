@@ -243,14 +243,15 @@ def improve(
     tiers not proven. `relaxed` is the relaxation's values (None when it is no
     certificate). `exact`: the model holds every candidate pair, or its dominance
     reduction (else the bounds cover the selected pairs only). `known`: LP bounds found
-    before the solve, {name: (bound in gain form, the earlier components' gains it
-    held)}; one counts only if the proposal is no worse on each of those (then its P_k
-    lies inside the LP's region)."""
+    before the solve, {name: (bound in gain form, the gains it held on the model's
+    components before it)}; one counts only if the proposal is no worse on each of those
+    (then its P_k lies inside the LP's region)."""
     deadline = time.monotonic() + max(0.0, seconds)
     comps = lex.components
     by_name = {t.name: t for t in lex.tiers}
     chosen = lex.chosen
-    ranked = len([c for c in comps if c.name in {r.name for r in m.components}])
+    model_names = [r.name for r in m.components]
+    ranked = len([c for c in comps if c.name in model_names])
     lagrangian: Lagrangian | None = None
     open_: list[tuple[int, TierResult, int, list[Bound]]] = []
     # Pass 1, cheap: the bound the tier has, the relaxation's, the range's, and for the
@@ -264,9 +265,16 @@ def improve(
         value = int(round(tier.objective))
         if value != c.value(chosen):
             # The tier was reported on an earlier solution (a later stage moved on): its
-            # own bound stays, no new one is computed for a value it no longer has.
-            if tier.bound is None and tier.note is None:
-                tier.note = "no bound: the value was found on an earlier solution"
+            # own bound stays, no new one is computed for a value it no longer has, and
+            # the note says so either way (the tier's value is not the proposal's).
+            if tier.bound is None:
+                _note(tier, "no bound: the value was found on an earlier solution")
+            else:
+                _note(
+                    tier,
+                    "value and bound found on an earlier solution "
+                    f"(the proposal's value: {c.value(chosen)})",
+                )
             continue
         own = to_gain(c, value)
         found: list[Bound] = []
@@ -276,8 +284,14 @@ def improve(
             _set(tier, c, own, found, exact)
             continue
         if known and c.name in known:
+            # `held` follows the model's components before c (lex.components may skip
+            # some): each of them must be no worse, none left unchecked.
             got, held = known[c.name]
-            if all(int(e.gain[chosen].sum()) >= g for e, g in zip(comps[:k], held, strict=False)):
+            before = model_names.index(c.name)
+            if len(held) == before and all(
+                int(e.gain[chosen].sum()) >= g
+                for e, g in zip(m.components[:before], held, strict=True)
+            ):
                 found.append(Bound(got, "lp"))
         relax = relaxation_bound(comps, k, chosen, relaxed)
         if relax is not None:
@@ -325,10 +339,19 @@ def _set(tier: TierResult, c: Component, own: int, found: list[Bound], exact: bo
     best = min(found, key=lambda b: (b.gain, _rank(b.source)))
     value = to_value(c, best.gain)
     if abs(value) >= SAFE_RANGE:
-        tier.note = "bound too large to report exactly"
+        _note(tier, "bound too large to report exactly")
         return
     tier.bound = value
     tier.bound_source = best.source
     tier.gap = abs(to_value(c, own) - value) / max(1.0, abs(to_value(c, own)))
     if not exact and best.source not in ("relaxation", "sub-solve"):
-        tier.note = "bound over the model's selected pairs only (whole-stock sparsification)"
+        _note(tier, "bound over the model's selected pairs only (whole-stock sparsification)")
+
+
+def _note(tier: TierResult, text: str) -> None:
+    """Add `text` to the tier's note, keeping what it says already (e.g. why a tie-break
+    is not proven); once, however often the tier's bound is set."""
+    if tier.note is None:
+        tier.note = text
+    elif text not in tier.note:
+        tier.note = f"{tier.note}; {text}"

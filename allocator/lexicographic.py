@@ -278,10 +278,10 @@ def solve_tiers(
                 c = remaining.pop(0)
                 held.append(c)
                 m.hold(c, c.value(chosen))
+                sub = settled[c.name]
+                by = None if sub.bound is None else "sub-solve"
                 results.append(
-                    settled[c.name].model_copy(
-                        update={"objective": c.value(chosen), "bound_source": "sub-solve"}
-                    )
+                    sub.model_copy(update={"objective": c.value(chosen), "bound_source": by})
                 )
             if held:
                 continue  # re-check certificates before packing the next stage

@@ -37,6 +37,73 @@ from allocator.rules.base import CapacityRule, ExclusionRule
 MAX_PAIRS = 400_000
 
 
+class StageRows:
+    """Rows lower <= Σ vals·x[cols] <= upper of a stage, added one at a time."""
+
+    def __init__(self) -> None:
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+
+    def add(self, cols: np.ndarray, vals: np.ndarray | float, lower: float, upper: float) -> None:
+        self.cols.append(np.asarray(cols, dtype=np.int64))
+        self.vals.append(np.broadcast_to(np.asarray(vals, dtype=np.float64), len(cols)).copy())
+        self.lower.append(lower)
+        self.upper.append(upper)
+
+    def csr(self, width: int) -> sparse.csr_matrix:
+        lengths = np.array([len(c) for c in self.cols], dtype=np.int64)
+        rows = np.repeat(np.arange(len(self.cols), dtype=np.int64), lengths)
+        cols = np.concatenate(self.cols) if self.cols else np.zeros(0, dtype=np.int64)
+        vals = np.concatenate(self.vals) if self.vals else np.zeros(0)
+        return sparse.csr_matrix((vals, (rows, cols)), shape=(len(self.lower), width))
+
+
+def exclusion_scopes(m: AllocationModel) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(first-kind pairs, second-kind pairs) per exclusion scope that has both."""
+    out = []
+    for rule in ROUND_RULES:
+        if isinstance(rule, ExclusionRule) and rule.enabled(m.data.policy):
+            out += rule.conflicts(m.pairs)
+    return out
+
+
+def capacity_rows(m: AllocationModel) -> list[tuple[np.ndarray, int]]:
+    """(pairs, bound) of every capacity that can bind."""
+    out = []
+    for rule in ROUND_RULES:
+        if isinstance(rule, CapacityRule) and rule.enabled(m.data.policy):
+            out += rule.rows(m.pairs)
+    return out
+
+
+def round_rows(m: AllocationModel) -> tuple[StageRows, list[tuple[np.ndarray, np.ndarray]]]:
+    """The rows of the round over the model's pairs, as in the CP-SAT model
+    (allocator.rules): at most one pair per household and per dwelling, every capacity,
+    and per mixed exclusion scope s (column n + s) x_first <= y_s, x_second <= 1 - y_s.
+    Returns the rows and the scopes (in column order)."""
+    pairs = m.pairs
+    n = len(pairs)
+    rows = StageRows()
+    for side in (pairs.h, pairs.d):
+        order = np.argsort(side, kind="stable")
+        cuts = np.flatnonzero(np.diff(side[order])) + 1
+        for g in np.split(order, cuts):
+            if len(g) > 1:
+                rows.add(g, 1.0, -np.inf, 1.0)
+    for members, cap in capacity_rows(m):
+        rows.add(members, 1.0, -np.inf, float(cap))
+    scopes = exclusion_scopes(m)
+    for s, (one, two) in enumerate(scopes):
+        y = n + s
+        for p in one:
+            rows.add(np.array([p, y]), np.array([1.0, -1.0]), -np.inf, 0.0)
+        for p in two:
+            rows.add(np.array([p, y]), np.array([1.0, 1.0]), -np.inf, 1.0)
+    return rows, scopes
+
+
 def stage_lp(
     m: AllocationModel,
     components: list[Component],
@@ -50,57 +117,14 @@ def stage_lp(
     stage: its optimum then bounds nothing, it only guides a hint)."""
     pairs = m.pairs
     n = len(pairs)
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    lower: list[float] = []
-    upper: list[float] = []
-
-    def add(c: np.ndarray, v: np.ndarray | float, lo: float, up: float) -> None:
-        r = len(lower)
-        rows.append(np.full(len(c), r, dtype=np.int64))
-        cols.append(np.asarray(c, dtype=np.int64))
-        vals.append(np.broadcast_to(np.asarray(v, dtype=np.float64), len(c)).copy())
-        lower.append(lo)
-        upper.append(up)
-
-    for side in (pairs.h, pairs.d):
-        order = np.argsort(side, kind="stable")
-        cuts = np.flatnonzero(np.diff(side[order])) + 1
-        for g in np.split(order, cuts):
-            if len(g) > 1:
-                add(g, 1.0, -np.inf, 1.0)
-    scopes: list[tuple[np.ndarray, np.ndarray]] = []
-    for rule in ROUND_RULES:
-        if not rule.enabled(m.data.policy):
-            continue
-        if isinstance(rule, CapacityRule):
-            for members, cap in rule.rows(pairs):
-                add(members, 1.0, -np.inf, float(cap))
-        elif isinstance(rule, ExclusionRule):
-            scopes += rule.conflicts(pairs)
-    for s, (one, two) in enumerate(scopes):
-        y = n + s
-        for p in one:
-            add(np.array([p, y]), np.array([1.0, -1.0]), -np.inf, 0.0)
-        for p in two:
-            add(np.array([p, y]), np.array([1.0, 1.0]), -np.inf, 1.0)
+    rows, scopes = round_rows(m)
     for c in components[:k]:
         g = c.gain.astype(np.int64)
         nz = np.flatnonzero(g)
         if len(nz):
-            add(nz, g[nz].astype(np.float64), float(int(g[chosen].sum())), np.inf)
+            rows.add(nz, g[nz].astype(np.float64), float(int(g[chosen].sum())), np.inf)
     width = n + len(scopes)
-    A = sparse.csr_matrix(
-        (
-            np.concatenate(vals) if vals else np.zeros(0),
-            (
-                np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
-                np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64),
-            ),
-        ),
-        shape=(len(lower), width),
-    )
+    A = rows.csr(width)
     cost = np.zeros(width)
     cost[:n] = components[k].gain
     col_lower = np.zeros(width)
@@ -110,7 +134,7 @@ def stage_lp(
         col_lower[:n][fix] = 1.0
     if ban is not None:
         col_upper[:n][ban] = 0.0
-    return cost, A, np.array(lower), np.array(upper), col_lower, col_upper
+    return cost, A, np.array(rows.lower), np.array(rows.upper), col_lower, col_upper
 
 
 def dual_bound(
@@ -169,11 +193,10 @@ def solve_stage_lp(
     left = deadline - time.monotonic() - 0.2
     if left < 0.5:
         return None, None
+    restricted = fix is not None or ban is not None
     if len(cost) == 0:
-        return 0, np.zeros(0)
-    if fix is not None or ban is not None:
-        pass
-    elif A.shape[0] == 0:
+        return None if restricted else 0, np.zeros(0)
+    if A.shape[0] == 0 and not restricted:
         return math.floor(dual_bound(cost, A, lo, up, c_lo, c_up, np.zeros(0))), None
     finite_lo = np.isfinite(lo)
     finite_up = np.isfinite(up)
@@ -193,7 +216,6 @@ def solve_stage_lp(
     if getattr(result, "x", None) is not None and len(result.x) == A.shape[1]:
         x = np.asarray(result.x[: len(m.pairs)], dtype=np.float64)
     marginals = getattr(getattr(result, "ineqlin", None), "marginals", None)
-    restricted = fix is not None or ban is not None
     if restricted or marginals is None or len(marginals) != A_ub.shape[0]:
         return None, x
     # linprog's marginals are d(min objective)/d(b_ub) <= 0; for the maximisation the row

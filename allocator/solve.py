@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import platform
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,7 +26,7 @@ from allocator.lexicographic import LexResult, infeasible_pins, solve_tiers
 from allocator.limits import check_representable
 from allocator.lookahead import Outlook, assess, with_lookahead
 from allocator.model import AllocationModel
-from allocator.objective import Objective, default_objective
+from allocator.objective import Component, Objective, default_objective
 from allocator.pairs import Pairs
 from allocator.sparse import model_pairs
 from allocator.validation import check_round
@@ -74,6 +75,11 @@ def _attains(
     return False
 
 
+def _gains(components: Sequence[Component], chosen: np.ndarray) -> list[int]:
+    """Each component's gain on `chosen`: compared as lists, the lexicographic order."""
+    return [int(c.gain[chosen].sum()) for c in components]
+
+
 #: Share of the budget the tier-2 LP (bound and rounded hint) may take at most.
 LP_SHARE = 0.6
 #: Seconds of the budget the LP phase always leaves to the stages and the bounds.
@@ -115,7 +121,7 @@ def _lp_rounded(
             bound, x = solve_stage_lp(model, comps, k, hint, deadline)
             kept = pins
             if bound is not None:
-                known[comps[k].name] = (bound, [int(c.gain[hint].sum()) for c in comps[:k]])
+                known[comps[k].name] = (bound, _gains(comps[:k], hint))
         if x is None:
             continue
         for threshold in (0.5, 0.99):
@@ -123,7 +129,7 @@ def _lp_rounded(
             linked = not r11_transfers.broken(pairs, rounded).any()
             if keeps_round_rules(data, pairs, rounded) and rounded[pins].all() and linked:
                 candidates.append(rounded)
-    best = max(candidates, key=lambda c: [int(k.gain[c].sum()) for k in comps])
+    best = max(candidates, key=functools.partial(_gains, comps))
     return best, known
 
 
@@ -218,7 +224,7 @@ def optimise(
             # same tier 1 without that cost (measured on the horizon benchmark: 699,967 vs
             # 700,564 = the bound). Keep the better of the two, lexicographically.
             free = warm_start(data, pairs, seconds=repair_s, objective=objective)
-            hint = max(hint, free, key=lambda c: [k.gain[c].sum() for k in model.components])
+            hint = max(hint, free, key=functools.partial(_gains, model.components))
         deadline_parts = [c for c in model.components if c.name.startswith("deadline_")]
         found = {t.name: t for t in first.tiers}
         if all(found[c.name].objective == c.value(hint) for c in deadline_parts):

@@ -22,9 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from allocator.lp_bound import capacity_rows, exclusion_scopes, round_rows
 from allocator.model import AllocationModel
-from allocator.rules import ROUND_RULES
-from allocator.rules.base import CapacityRule, ExclusionRule
 
 
 @dataclass(frozen=True)
@@ -58,49 +57,10 @@ class Mip:
         return cls(**arrays)
 
 
-class _Rows:
-    def __init__(self) -> None:
-        self.cols: list[np.ndarray] = []
-        self.vals: list[np.ndarray] = []
-        self.lower: list[float] = []
-        self.upper: list[float] = []
-
-    def add(self, cols: np.ndarray, vals: np.ndarray | float, lower: float, upper: float) -> None:
-        self.cols.append(np.asarray(cols, dtype=np.int32))
-        self.vals.append(np.broadcast_to(np.asarray(vals, dtype=np.float64), len(cols)).copy())
-        self.lower.append(lower)
-        self.upper.append(upper)
-
-    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        lengths = np.array([len(c) for c in self.cols], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
-        index = np.concatenate(self.cols) if self.cols else np.zeros(0, dtype=np.int32)
-        value = np.concatenate(self.vals) if self.vals else np.zeros(0)
-        return starts, index, value
-
-
-def _groups(keys: np.ndarray) -> list[np.ndarray]:
-    order = np.argsort(keys, kind="stable")
-    bounds = np.flatnonzero(np.diff(keys[order])) + 1
-    return [g for g in np.split(order, bounds) if len(g)] if len(keys) else []
-
-
-def scopes(model: AllocationModel) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(first-kind pairs, second-kind pairs) per exclusion scope that has both."""
-    out = []
-    for rule in ROUND_RULES:
-        if isinstance(rule, ExclusionRule) and rule.enabled(model.data.policy):
-            out += [(np.sort(one), np.sort(two)) for one, two in rule.conflicts(model.pairs)]
-    return out
-
-
-def capacities(model: AllocationModel) -> list[tuple[np.ndarray, int]]:
-    """(pairs, bound) of every capacity that can bind."""
-    out = []
-    for rule in ROUND_RULES:
-        if isinstance(rule, CapacityRule) and rule.enabled(model.data.policy):
-            out += rule.rows(model.pairs)
-    return out
+#: (first-kind pairs, second-kind pairs) per mixed exclusion scope, in column order.
+scopes = exclusion_scopes
+#: (pairs, bound) of every capacity that can bind.
+capacities = capacity_rows
 
 
 def build(
@@ -111,20 +71,7 @@ def build(
     """The stage of `objective` with the components before it held at `held` values."""
     pairs = model.pairs
     n = len(pairs)
-    mixed = scopes(model)
-    rows = _Rows()
-    for keys in (pairs.h, pairs.d):
-        for g in _groups(keys):
-            if len(g) > 1:
-                rows.add(g, 1.0, -np.inf, 1.0)
-    for members, cap in capacities(model):
-        rows.add(members, 1.0, -np.inf, float(cap))
-    for s, (active, recovery) in enumerate(mixed):
-        y = n + s
-        for p in active:
-            rows.add(np.array([p, y]), np.array([1.0, -1.0]), -np.inf, 0.0)
-        for p in recovery:
-            rows.add(np.array([p, y]), np.array([1.0, 1.0]), -np.inf, 1.0)
+    rows, mixed = round_rows(model)
     names = [c.name for c in model.components]
     if objective not in names:
         raise ValueError(f"no component {objective!r} in the model ({names})")
@@ -136,8 +83,8 @@ def build(
         limit = float(held[c.name] - c.constant)
         lower, upper = (-np.inf, limit) if c.sense == "min" else (limit, np.inf)
         rows.add(nz, c.weights[nz].astype(np.float64), lower, upper)
-    starts, index, value = rows.csr()
     cols = n + len(mixed)
+    A = rows.csr(cols)
     col_lower = np.zeros(cols)
     col_lower[pairs.pinned_pairs()] = 1.0
     cost = np.zeros(cols)
@@ -148,9 +95,9 @@ def build(
         col_upper=np.ones(cols),
         row_lower=np.array(rows.lower),
         row_upper=np.array(rows.upper),
-        starts=starts,
-        index=index,
-        value=value,
+        starts=A.indptr.astype(np.int32),
+        index=A.indices.astype(np.int32),
+        value=A.data.astype(np.float64),
         n_pairs=n,
     )
 
