@@ -230,10 +230,10 @@ class Pairs:
         elif tenant is None or tenant[1]:
             hit = found[:0]
         else:
-            day = tenant[0]
-            hit = found[
-                ~self.swap[found] & (self.link[found] <= day) & (self.link_to[found] >= day)
-            ]
+            hit = np.array(
+                [q for q in found.tolist() if r11_transfers.links(self, q, tenant[0])],
+                dtype=np.int64,
+            )
         return hit if len(hit) else found
 
     def pinned_pairs(self) -> list[int]:

@@ -19,7 +19,19 @@ from allocator.pairs import pair_rejections
 from allocator.round_state import broken_rules
 from allocator.rules import RULE_OF_CODE, RULE_TEXT, r11_transfers
 from models.problems import InputError, Problem
-from models.scenario import Scenario
+from models.scenario import PinnedPair, Scenario
+
+
+def _pin_problem(i: int, pin: PinnedPair, expected: str) -> Problem:
+    """The problem with pin `i` (locks.pinned[i]): its dwelling should be `expected`."""
+    return Problem(
+        table="locks.pinned",
+        index=i,
+        field="dwelling",
+        value=pin.dwelling,
+        location=f"locks.pinned[{i}]",
+        expected=expected,
+    )
 
 
 def pin_problems(data: RoundData) -> list[Problem]:
@@ -32,16 +44,11 @@ def pin_problems(data: RoundData) -> list[Problem]:
         rejected = pair_rejections(data, h)[d]
         if rejected:
             problems.append(
-                Problem(
-                    table="locks.pinned",
-                    index=i,
-                    field="dwelling",
-                    value=pin.dwelling,
-                    location=f"locks.pinned[{i}]",
-                    expected=(
-                        f"en bolig husstand {pin.household} kan få; låsen bryter "
-                        + "; ".join(f"{RULE_OF_CODE[c]} {c} ({RULE_TEXT[c]})" for c in rejected)
-                    ),
+                _pin_problem(
+                    i,
+                    pin,
+                    f"en bolig husstand {pin.household} kan få; låsen bryter "
+                    + "; ".join(f"{RULE_OF_CODE[c]} {c} ({RULE_TEXT[c]})" for c in rejected),
                 )
             )
         else:
@@ -56,17 +63,12 @@ def pin_problems(data: RoundData) -> list[Problem]:
                     pins[alone_ok[int(j)]].household for j in np.flatnonzero(broken) if j != k
                 ]
                 problems.append(
-                    Problem(
-                        table="locks.pinned",
-                        index=i,
-                        field="dwelling",
-                        value=pins[i].dwelling,
-                        location=f"locks.pinned[{i}]",
-                        expected=(
-                            f"låser som kan gjelde samtidig; sammen med låsene for "
-                            f"{', '.join(others)} bryter denne {RULE_OF_CODE[code]} "
-                            f"{code} ({RULE_TEXT[code]})"
-                        ),
+                    _pin_problem(
+                        i,
+                        pins[i],
+                        f"låser som kan gjelde samtidig; sammen med låsene for "
+                        f"{', '.join(others)} bryter denne {RULE_OF_CODE[code]} "
+                        f"{code} ({RULE_TEXT[code]})",
                     )
                 )
     problems += chain_pin_problems(data)
@@ -95,14 +97,7 @@ def chain_pin_problems(data: RoundData) -> list[Problem]:
             "transfers.horizon_days, eller kjeden går i ring)"
         )
         problems.append(
-            Problem(
-                table="locks.pinned",
-                index=i,
-                field="dwelling",
-                value=pin.dwelling,
-                location=f"locks.pinned[{i}]",
-                expected=f"en lås som kan holde: {pin.dwelling} er bebodd, og {why} (R11)",
-            )
+            _pin_problem(i, pin, f"en lås som kan holde: {pin.dwelling} er bebodd, og {why} (R11)")
         )
     return problems
 

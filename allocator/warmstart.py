@@ -220,7 +220,16 @@ def repair(
         q = int(partner[p])
         if q < 0 or not chosen[q] or taken_h[pairs.h[q]] or taken_d[pairs.d[q]]:
             return False
-        return not state.broken_by(int(pairs.h[q]), int(pairs.d[q]))
+        hq, dq = int(pairs.h[q]), int(pairs.d[q])
+        if state.broken_by(hq, dq):
+            return False
+        # The partner is placed after p: it must keep the round rules beside p too (two
+        # high-need tenants swapping within a district quota of one each keep it alone).
+        taken = np.flatnonzero(out)
+        with_p = RoundState(
+            data, np.append(pairs.h[taken], pairs.h[p]), np.append(pairs.d[taken], pairs.d[p])
+        )
+        return not with_p.broken_by(hq, dq)
 
     for p in fixed if fixed is not None else []:
         take(int(p))

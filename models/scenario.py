@@ -689,6 +689,25 @@ def _tenancy_problems(s: Scenario) -> list[Problem]:
     occupied dwelling has exactly one tenant, and pins keep every chain possible on its
     own (a pin onto an occupied dwelling needs its tenant pinned elsewhere)."""
     problems: list[Problem] = []
+
+    def current(i: int, h: Household, expected: str) -> None:
+        problems.append(
+            Problem(
+                table="households",
+                index=i,
+                field="current_dwelling",
+                value=h.current_dwelling,
+                expected=expected,
+            )
+        )
+
+    def pin(i: int, p: PinnedPair, expected: str) -> None:
+        problems.append(
+            Problem(
+                table="locks.pinned", index=i, field="dwelling", value=p.dwelling, expected=expected
+            )
+        )
+
     dwellings = {d.id: d for d in s.dwellings}
     tenant_of: dict[str, str] = {}
     for i, h in enumerate(s.households):
@@ -696,37 +715,16 @@ def _tenancy_problems(s: Scenario) -> list[Problem]:
             continue
         d = dwellings.get(h.current_dwelling)
         if d is None:
-            problems.append(
-                Problem(
-                    table="households",
-                    index=i,
-                    field="current_dwelling",
-                    value=h.current_dwelling,
-                    expected="the id of a dwelling in dwellings (with occupied: true)",
-                )
-            )
+            current(i, h, "the id of a dwelling in dwellings (with occupied: true)")
             continue
         if not d.occupied:
-            problems.append(
-                Problem(
-                    table="households",
-                    index=i,
-                    field="current_dwelling",
-                    value=h.current_dwelling,
-                    expected=f"a dwelling marked occupied: true (dwelling {d.id} is listed "
-                    "as vacant)",
-                )
-            )
+            current(i, h, f"a dwelling marked occupied: true (dwelling {d.id} is listed as vacant)")
         if d.id in tenant_of:
-            problems.append(
-                Problem(
-                    table="households",
-                    index=i,
-                    field="current_dwelling",
-                    value=h.current_dwelling,
-                    expected=f"a dwelling no other household holds (household "
-                    f"{tenant_of[d.id]} already lives in {d.id})",
-                )
+            current(
+                i,
+                h,
+                f"a dwelling no other household holds (household {tenant_of[d.id]} already "
+                f"lives in {d.id})",
             )
         else:
             tenant_of[d.id] = h.id
@@ -753,30 +751,18 @@ def _tenancy_problems(s: Scenario) -> list[Problem]:
                     expected="false: a known future vacancy is not a tenant's dwelling",
                 )
             )
-    current = {h.id: h.current_dwelling for h in s.households}
+    currents = {h.id: h.current_dwelling for h in s.households}
     pinned_dwelling_of = {p.household: p.dwelling for p in s.locks.pinned}
     for i, p in enumerate(s.locks.pinned):
-        if current.get(p.household) is not None and current[p.household] == p.dwelling:
-            problems.append(
-                Problem(
-                    table="locks.pinned",
-                    index=i,
-                    field="dwelling",
-                    value=p.dwelling,
-                    expected="a dwelling other than the household's current_dwelling",
-                )
-            )
+        if currents.get(p.household) is not None and currents[p.household] == p.dwelling:
+            pin(i, p, "a dwelling other than the household's current_dwelling")
             continue
         tenant = tenant_of.get(p.dwelling)
         if tenant is not None and tenant not in pinned_dwelling_of:
-            problems.append(
-                Problem(
-                    table="locks.pinned",
-                    index=i,
-                    field="dwelling",
-                    value=p.dwelling,
-                    expected=f"a vacant dwelling, or its tenant {tenant} pinned to another "
-                    "dwelling too (an occupied dwelling is free only if its tenant moves)",
-                )
+            pin(
+                i,
+                p,
+                f"a vacant dwelling, or its tenant {tenant} pinned to another dwelling too (an "
+                "occupied dwelling is free only if its tenant moves)",
             )
     return problems

@@ -755,3 +755,41 @@ def test_the_deadlines_first_sub_solve_keeps_chains_optimal(
 
     monkeypatch.setattr(allocator.solve, "DEADLINES_FIRST", 0)
     _check_against_brute_force(tiny_round(seed))
+
+
+def test_repair_takes_a_swap_only_when_both_halves_keep_the_round_rules() -> None:
+    """Two high-need tenants swap within a district whose quota is one: each half keeps
+    the quota alone, the two together do not, so the repair takes neither."""
+    from allocator.warmstart import hint_values, keeps_round_rules, repair
+
+    s = scenario(
+        dwellings=[
+            dwelling("D1", bedrooms=1, occupied=True, available_from="2026-11-23"),
+            dwelling("D2", bedrooms=2, occupied=True, available_from="2026-11-23"),
+        ],
+        households=[
+            household(
+                "A",
+                adults=2,
+                children=[{"age": 2}, {"age": 6}],
+                current_dwelling="D1",
+                transfer={"reason": "overcrowded"},
+                high_need=True,
+            ),
+            household(
+                "B",
+                adults=2,
+                current_dwelling="D2",
+                transfer={"reason": "under_occupying"},
+                high_need=True,
+            ),
+        ],
+        districts=[{"id": "D1", "max_new_high_need": 1}, {"id": "D2"}],
+        policy={"solver": {"workers": 1}, "occupancy": {"crowding": "off"}},
+    )
+    data = build_round_data(s)
+    pairs = candidate_pairs(data)
+    assert pairs.swap.all() and len(pairs) == 2
+    out = repair(data, pairs, np.ones(len(pairs), dtype=bool), hint_values(data, pairs))
+    assert keeps_round_rules(data, pairs, out)
+    assert not out.any()

@@ -54,12 +54,16 @@ def tenants(ctx: Context) -> dict[str, Household]:
 
 
 def chain_date(
-    ctx: Context, match: Match, h: Household, d: Dwelling, matches: dict[str, Match]
+    ctx: Context,
+    match: Match,
+    h: Household,
+    d: Dwelling,
+    tenant: Household,
+    matches: dict[str, Match],
 ) -> tuple[dt.date | None, str]:
-    """The move-in the chain rules give `match` onto occupied `d`, and how (None when the
-    tenant does not move, so the dwelling is not free)."""
+    """The move-in the chain rules give `match` onto `d`, occupied by `tenant`, and how
+    (None when the tenant does not move, so the dwelling is not free)."""
     s, p = ctx.scenario, ctx.policy.transfers
-    tenant = tenants(ctx)[d.id]
     moved = matches.get(tenant.id)
     if moved is None:
         return None, f"its tenant {tenant.id} is not moved"
@@ -81,11 +85,13 @@ def check_chains(ctx: Context, proposal: Proposal) -> list[Violation]:
     the swap's day); within the horizon."""
     matches = {m.household: m for m in proposal.matches}
     horizon = ctx.as_of + dt.timedelta(days=ctx.policy.transfers.horizon_days)
+    by_dwelling = tenants(ctx)
     out = []
     for match, h, d in ctx.placements(proposal):
-        if not d.occupied or d.id not in tenants(ctx):
+        tenant = by_dwelling.get(d.id) if d.occupied else None
+        if tenant is None:
             continue
-        want, how = chain_date(ctx, match, h, d, matches)
+        want, how = chain_date(ctx, match, h, d, tenant, matches)
         if want is None:
             out.append(
                 Violation(

@@ -49,10 +49,8 @@ def reject_own_dwelling(data: RoundData, hs: np.ndarray) -> np.ndarray:
 def reject_tenant_temporary(data: RoundData, hs: np.ndarray) -> np.ndarray:
     """Hard: a tenant holds a dwelling of its own; a transfer into temporary housing
     would leave it without one."""
-    from allocator.rules.r7_clocks import TEMPORARY
-
     tenant = data.current[hs] >= 0
-    return tenant[:, None] & (data.category == TEMPORARY)[None, :]
+    return tenant[:, None] & _temporary(data)[None, :]
 
 
 def reject_transfers_off(data: RoundData, hs: np.ndarray) -> np.ndarray:
@@ -95,7 +93,8 @@ def last_day(data: RoundData) -> int:
 def chain_move_in(data: RoundData, base: int, d: int, tenant_day: int) -> int:
     """R9 with R11: the dwelling is free `turnover_days` after its tenant's move-in, so
     `max(base, tenant_day + turnover_days + board_days)` where `base` is R9's move-in."""
-    return max(base, tenant_day + data.policy.transfers.turnover_days + int(board_days(data)[d]))
+    board = int(data.ready_on[d] - data.available[d])
+    return max(base, tenant_day + data.policy.transfers.turnover_days + board)
 
 
 @dataclass(frozen=True)
