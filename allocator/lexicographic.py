@@ -343,6 +343,7 @@ def solve_tiers(
                     if tie.exact
                     else "tie-break over the households open in the relaxation only"
                 )
+    _reread(results, [*wanted, *(tie.components if tie else [])], chosen)
     results += [TierResult(name=c.name, status="SKIPPED") for c in skipped]
     # Measured, not optimised (clocks switched off): reported first, with their values.
     results[:0] = [
@@ -355,6 +356,34 @@ def solve_tiers(
     return LexResult(
         chosen=chosen, tiers=results, components=[*wanted, *(tie.components if tie else [])]
     )
+
+
+def _reread(results: list[TierResult], components: list[Component], chosen: np.ndarray) -> None:
+    """Report every tier at the final proposal's value (in place). A packed stage is held
+    by its packed sum only, so a later stage may move value between its components
+    (lexicographically no worse). The bounds stay valid: a stage bound bounds every
+    solution of that stage's problem, the final one too, and a component decoded under
+    a proven prefix keeps that prefix (a proven maximum can only be met, not passed).
+    A component proven optimal that no longer has its value, or a value beyond its
+    bound, is a defect, not a result."""
+    by_name = {c.name: c for c in components}
+    for r in results:
+        c = by_name.get(r.name)
+        if c is None or r.objective is None:
+            continue
+        value = c.value(chosen)
+        if r.bound is not None and (value - r.bound) * (1 if c.sense == "max" else -1) > 0:
+            raise RuntimeError(
+                f"tier {r.name}: the proposal's value {value} passes its bound {r.bound}"
+            )
+        if value == int(round(r.objective)):
+            continue
+        if r.status == "OPTIMAL":
+            raise RuntimeError(
+                f"tier {r.name}: proven optimal at {r.objective}, the proposal has {value}"
+            )
+        r.objective = value
+        r.gap = None if r.bound is None else _gap(value, r.bound)
 
 
 def infeasible_pins(m: AllocationModel, settings: SolverSettings) -> InputError:

@@ -174,6 +174,58 @@ def test_feasible_tiers_of_a_timed_out_round_get_bounds() -> None:
         assert tier.gap is not None and tier.gap >= 0
 
 
+def _tier_values_of(scenario, proposal) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Each ranked component evaluated on the proposal's matches, from a fresh model."""
+    data = build_round_data(scenario)
+    model = AllocationModel(data, candidate_pairs(data))
+    pairs = model.pairs
+    h_of = {h: i for i, h in enumerate(data.household_ids)}
+    d_of = {d: i for i, d in enumerate(data.dwelling_ids)}
+    chosen = np.zeros(len(pairs), dtype=bool)
+    for match in proposal.matches:
+        at = np.flatnonzero((pairs.h == h_of[match.household]) & (pairs.d == d_of[match.dwelling]))
+        assert len(at) == 1, match
+        chosen[at[0]] = True
+    return {c.name: c.value(chosen) for c in model.components}
+
+
+def test_a_timed_out_round_reports_each_tier_at_the_proposals_own_value() -> None:
+    """Packed stages are held by their packed sum only, so a later stage may move value
+    between a stage's components: the reported values are still the proposal's, and
+    each bound is on its side of them."""
+    scenario = random_scenario(7, 400, 120, tightness=0.8)
+    proposal = propose(scenario, time_limit_s=2.0)
+    values = _tier_values_of(scenario, proposal)
+    reported = {t.name: t for t in proposal.run.tiers if t.name in values}
+    assert set(reported) == set(values)
+    for name, tier in reported.items():
+        if tier.objective is None:
+            continue
+        assert tier.objective == values[name], tier
+        if tier.bound is not None:
+            sense = -1 if name.startswith(("deadline", "fit")) else 1
+            assert sense * (tier.bound - tier.objective) >= 0, tier
+
+
+def test_a_tier_moved_by_a_later_stage_is_reread_and_a_broken_proof_is_an_error() -> None:
+    from allocator.lexicographic import _reread
+
+    fit = Component("fit", "min", 10, np.array([-2, -5]))  # value 10 + Σ weights
+    lead = Component("priority_waiting", "max", 0, np.array([3, 4]))
+    chosen = np.array([False, True])  # fit 5, priority 4
+    moved = [
+        TierResult(name="priority_waiting", status="FEASIBLE", objective=3, bound=6, gap=1.0),
+        TierResult(name="fit", status="FEASIBLE", objective=8, bound=4, gap=0.5),
+    ]
+    _reread(moved, [lead, fit], chosen)
+    assert [(t.objective, t.bound) for t in moved] == [(4, 6), (5, 4)]
+    assert moved[0].gap == pytest.approx(0.5) and moved[1].gap == pytest.approx(0.2)
+    with pytest.raises(RuntimeError, match="proven optimal"):
+        _reread([TierResult(name="fit", status="OPTIMAL", objective=3, bound=3)], [fit], chosen)
+    with pytest.raises(RuntimeError, match="passes its bound"):
+        _reread([TierResult(name="fit", status="FEASIBLE", objective=5, bound=6)], [fit], chosen)
+
+
 def test_the_lp_rounded_hint_keeps_the_rules_and_never_loses_lexicographically() -> None:
     """allocator.solve._lp_rounded on a round where the rules bind: its hint keeps every
     round rule and pin and is no worse than the warm start lexicographically; its LP
