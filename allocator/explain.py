@@ -44,6 +44,7 @@ from models.scenario import TransferReason
 
 #: Most dwellings listed one by one in a "why not" explanation; the rest are counted.
 MAX_LISTED = 40
+NO_PAIRS = np.zeros(0, dtype=np.int64)
 #: Most holders named in a reason's text.
 NAMED = 5
 #: A chain's last freed dwelling when no one moves into it this round.
@@ -89,6 +90,8 @@ class Explainer:
         self.h_of_d = {int(pairs.d[p]): int(pairs.h[p]) for p in self.chosen_idx}
         self.d_of_h = {int(pairs.h[p]): int(pairs.d[p]) for p in self.chosen_idx}
         self.p_of_h = {int(pairs.h[p]): int(p) for p in self.chosen_idx}
+        self.housed = np.zeros(data.H, dtype=bool)
+        self.housed[pairs.h[self.chosen_idx]] = True
         self.state = RoundState(data, pairs.h[self.chosen_idx], pairs.d[self.chosen_idx])
         self.pairs_by_dwelling = group_positions(pairs.d)
         self.pairs_by_household = group_positions(pairs.h)
@@ -226,16 +229,11 @@ class Explainer:
     def competition(self, p: int) -> Reason:
         """How many other households the rules allow here, and where they went."""
         h, d = int(self.pairs.h[p]), int(self.pairs.d[p])
-        others = sorted(
-            {
-                int(self.pairs.h[q])
-                for q in self.pairs_by_dwelling.get(d, [])
-                if int(self.pairs.h[q]) != h
-            }
-        )
-        elsewhere = sum(1 for u in others if u in self.d_of_h)
-        if not others:
+        candidates = np.unique(self.pairs.h[self.pairs_by_dwelling.get(d, NO_PAIRS)])
+        others = candidates[candidates != h]
+        if not len(others):
             return reason("competition_none")
+        elsewhere = int(self.housed[others].sum())
         return reason("competition", candidates=len(others), elsewhere=elsewhere)
 
     def match_reasons(self, p: int) -> list[Reason]:
@@ -401,7 +399,7 @@ class Explainer:
         return np.where(differ.any(axis=0), a[first, cols] > b[first, cols], earlier)
 
     def unmatched(self) -> list[Unmatched]:
-        data = self.data
+        data, P = self.data, self.pairs
         out = []
         missing = [h for h in range(data.H) if h not in self.d_of_h]
         no_pairs = np.array(
@@ -411,17 +409,44 @@ class Explainer:
         for hs in blocks(data, no_pairs):
             codes = rejection_codes(data, hs)
             rejection.update({int(h): codes[i] for i, h in enumerate(hs)})
+        # Each household's candidate dwellings once (the first variant of a freed one,
+        # R11), in dwelling-id order, all households at once.
+        groups = [self.pairs_by_household[h] for h in missing if h in self.pairs_by_household]
+        own = np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64)
+        rank = np.empty(data.D, dtype=np.int64)
+        rank[self.by_dwelling_id] = np.arange(data.D)
+        keys = P.h[own].astype(np.int64) * data.D + rank[P.d[own]]
+        _, first = np.unique(keys, return_index=True)
+        own = own[first]
         # The holder's pair against the household's own, for every held dwelling at once.
         holder_pair_of_d = np.full(data.D, -1, dtype=np.int64)
         for d, holder in self.h_of_d.items():
             holder_pair_of_d[d] = self.p_of_h[holder]
-        groups = [self.pairs_by_household[h] for h in missing if h in self.pairs_by_household]
-        own = np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64)
-        holders = holder_pair_of_d[self.pairs.d[own]]
-        own, holders = own[holders >= 0], holders[holders >= 0]
-        held_heavier = dict(zip(own.tolist(), self.outweighs(holders, own).tolist(), strict=True))
+        holders = holder_pair_of_d[P.d[own]]
+        held = holders >= 0
+        heavier = np.zeros(len(own), dtype=bool)
+        heavier[held] = self.outweighs(holders[held], own[held])
+        entry = {
+            d: {"dwelling": data.dwelling_ids[d], "household": data.household_ids[holder]}
+            for d, holder in self.h_of_d.items()
+        }
+        decision = {
+            d: {**entry[d], "decision": self.pinned[(holder, d)] or ""}
+            for d, holder in self.h_of_d.items()
+            if (holder, d) in self.pinned
+        }
+        cuts = np.flatnonzero(np.diff(P.h[own])) + 1
+        candidates = {
+            int(P.h[g[0]]): (P.d[g].tolist(), held[i].tolist(), heavier[i].tolist())
+            for g, i in zip(np.split(own, cuts), np.split(np.arange(len(own)), cuts), strict=True)
+            if len(g)
+        }
         for h in missing:
-            found = self._unmatched_one(h, rejection, held_heavier)
+            if h in rejection:
+                found = self._no_dwelling(h, rejection[h])
+            else:
+                held_back = self._held_for_deadline(h)
+                found = held_back or self._outranked(h, *candidates[h], entry, decision)
             if data.current[h] >= 0:
                 found = self._tenant_stays(h, found)
             out.append(found)
@@ -445,48 +470,41 @@ class Explainer:
             }
         )
 
-    def _unmatched_one(
-        self, h: int, rejection: dict[int, np.ndarray], held_heavier: dict[int, bool]
+    def _outranked(
+        self,
+        h: int,
+        dwellings: list[int],
+        held: list[bool],
+        heavier: list[bool],
+        entry: dict[int, dict[str, str]],
+        decision: dict[int, dict[str, str]],
     ) -> Unmatched:
-        data, P = self.data, self.pairs
-        hid = data.household_ids[h]
-        if h in rejection:
-            return self._no_dwelling(h, rejection[h])
-        held = self._held_for_deadline(h)
-        if held is not None:
-            return held
-        decided, heavier, lighter = [], [], []
+        """Who took the household's candidate dwellings (by a decision, weighing heavier,
+        or lighter but better for the whole proposal), and what kept the others empty.
+        `dwellings` in id order, with whether each is held and by a heavier household."""
+        hid = self.data.household_ids[h]
+        decided, weighs, lighter = [], [], []
         blocked: Counter[str] = Counter()
-        seen: set[int] = set()
-        own = self.pairs_by_household[h]
-        for q, d in zip(own.tolist(), P.d[own].tolist(), strict=True):
-            if d in seen:
-                continue  # another variant of the same dwelling (R11)
-            seen.add(d)
-            if d not in self.h_of_d:
+        for d, is_held, is_heavier in zip(dwellings, held, heavier, strict=True):
+            if not is_held:
                 blocked.update(
                     self.chain_block(h, d) or self.state.broken_by(h, d) or ["objective"]
                 )
-                continue
-            holder = self.h_of_d[d]
-            entry = {"dwelling": data.dwelling_ids[d], "household": data.household_ids[holder]}
-            if (holder, d) in self.pinned:
-                decided.append({**entry, "decision": self.pinned[(holder, d)] or ""})
-            elif held_heavier[q]:
-                heavier.append(entry)
+            elif d in decision:
+                decided.append(decision[d])
+            elif is_heavier:
+                weighs.append(entry[d])
             else:
-                lighter.append(entry)
-        for group in (decided, heavier, lighter):
-            group.sort(key=lambda t: t["dwelling"])
-        taken = decided + heavier + lighter
+                lighter.append(entry[d])
+        taken = decided + weighs + lighter
         if not taken:
             return Unmatched(household=hid, reason=_blocked("blocked_by_round_rules", blocked))
-        if decided and not heavier and not lighter:
+        if decided and not weighs and not lighter:
             code, listed = "displaced_by_decision", decided
         elif lighter:
-            code, listed = "better_overall", lighter + heavier
+            code, listed = "better_overall", lighter + weighs
         else:
-            code, listed = "outranked", heavier
+            code, listed = "outranked", weighs
         rules = sorted(c for c in blocked if c != "objective")
         rest = ""
         if rules:
