@@ -11,6 +11,7 @@ the round as a whole better, which is what the optimum means.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 
 import numpy as np
@@ -334,13 +335,10 @@ class Explainer:
         q = np.asarray(self.pairs_by_dwelling.get(d, []), dtype=np.int64)
         if len(q) == 0:
             return []
-        # The objective's rank keys (Objective.rank_keys) from the gains already computed.
-        gains = self.gains[:, q]
-        order = np.lexsort((P.tie_jitter[q], data.order[P.h[q]], *[-g for g in gains[::-1]]))
         out: list[Alternate] = []
         listed: set[int] = set()
-        for i in order:
-            candidate, pair = int(P.h[q[i]]), int(q[i])
+        for pair in q[np.argsort(self.pair_rank[q], kind="stable")].tolist():
+            candidate = int(P.h[pair])
             if candidate == h or candidate in self.d_of_h or candidate in listed:
                 continue
             if not self.consistent(pair) or P.swap[pair]:
@@ -359,6 +357,16 @@ class Explainer:
             if len(out) == k:
                 break
         return out
+
+    @functools.cached_property
+    def pair_rank(self) -> np.ndarray:
+        """Every pair's place in the objective's order (Objective.rank_keys, from the gains
+        already computed): the order alternates are ranked in, for every dwelling."""
+        P = self.pairs
+        keys = (P.tie_jitter, self.data.order[P.h], *[-g for g in self.gains[::-1]])
+        rank = np.empty(len(P), dtype=np.int64)
+        rank[np.lexsort(keys)] = np.arange(len(P))
+        return rank
 
     def matches(self) -> list[Match]:
         data, P = self.data, self.pairs

@@ -233,7 +233,7 @@ def solve_tiers(
 
     budget = time_limit_s if time_limit_s is not None else settings.time_limit_s
     deadline = time.monotonic() + budget
-    n = len(m.x)
+    n = len(m.pairs)
     chains = m.chains
     chosen = np.zeros(n, dtype=bool) if hint is None else hint.copy()
     results: list[TierResult] = []

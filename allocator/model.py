@@ -9,6 +9,8 @@ stability tier) enter through the `objective` passed in, never by editing a buil
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from ortools.sat.python import cp_model
 
@@ -19,7 +21,8 @@ from allocator.rules import ROUND_RULES, r1_assignment, r11_transfers
 
 
 class AllocationModel:
-    """Builds the CP-SAT model once; the solve loop only swaps objectives."""
+    """Builds the CP-SAT model once, on first use (a round the relaxation proves needs no
+    CP-SAT at all); the solve loop only swaps objectives."""
 
     def __init__(
         self,
@@ -32,23 +35,12 @@ class AllocationModel:
         self.data = data
         self.pairs = pairs
         self.objective = objective or default_objective(data.policy)
-        self.cp = cp_model.CpModel()
-        n = len(pairs)
-        self.x = [self.cp.new_bool_var("") for _ in range(n)]
-        self.x_index = np.array([v.index for v in self.x], dtype=np.int64)
-        self.pairs_of_household = group_positions(pairs.h)
-        self.pairs_of_dwelling = group_positions(pairs.d)
-        #: Auxiliary Booleans with the pairs whose choice makes them true (for full hints).
-        self.auxiliary: list[tuple[cp_model.IntVar, np.ndarray]] = []
-        r1_assignment.build(self)
-        for rule in ROUND_RULES:
-            if rule.enabled(data.policy):
-                rule.add(self)
-        r11_transfers.add(self)
+        self.with_pins = with_pins
+        self._cp: cp_model.CpModel | None = None
+        #: Holds asked for before the CP-SAT model exists (added when it is built).
+        self._pending: list[tuple[np.ndarray, int]] = []
         #: The model has chain variants (R11 links), which changes how it is solved.
         self.chains = bool(r11_transfers.is_variant(pairs).any())
-        if with_pins:
-            r1_assignment.pin(self)
         self.matches = max(1, min(data.H, data.D))
         #: The ranked components in order, and the ones only measured (clocks off).
         self.components, self.unranked = self.objective.components(pairs)
@@ -65,6 +57,61 @@ class AllocationModel:
         self.relaxed_level: np.ndarray | None = None
         self.relaxed_optimum = 0
         self.flip_loss: np.ndarray | None = None
+
+    # -- the CP-SAT model, built on first use ----------------------------------------------
+
+    @property
+    def built(self) -> bool:
+        return self._cp is not None
+
+    @property
+    def cp(self) -> cp_model.CpModel:
+        if self._cp is None:
+            self._build()
+        assert self._cp is not None
+        return self._cp
+
+    @property
+    def x(self) -> list[cp_model.IntVar]:
+        self.cp  # noqa: B018 (builds the model)
+        return self._x
+
+    @property
+    def x_index(self) -> np.ndarray:
+        self.cp  # noqa: B018
+        return self._x_index
+
+    @property
+    def auxiliary(self) -> list[tuple[cp_model.IntVar, np.ndarray]]:
+        """Auxiliary Booleans with the pairs whose choice makes them true (for full hints)."""
+        self.cp  # noqa: B018
+        return self._auxiliary
+
+    @functools.cached_property
+    def pairs_of_household(self) -> dict[int, np.ndarray]:
+        return group_positions(self.pairs.h)
+
+    @functools.cached_property
+    def pairs_of_dwelling(self) -> dict[int, np.ndarray]:
+        return group_positions(self.pairs.d)
+
+    def _build(self) -> None:
+        """One Boolean per pair, R1, every round rule switched on, R11's links, pins,
+        then the holds asked for so far (in the order asked)."""
+        self._cp = cp_model.CpModel()
+        self._x = [self._cp.new_bool_var("") for _ in range(len(self.pairs))]
+        self._x_index = np.array([v.index for v in self._x], dtype=np.int64)
+        self._auxiliary: list[tuple[cp_model.IntVar, np.ndarray]] = []
+        r1_assignment.build(self)
+        for rule in ROUND_RULES:
+            if rule.enabled(self.data.policy):
+                rule.add(self)
+        r11_transfers.add(self)
+        if self.with_pins:
+            r1_assignment.pin(self)
+        pending, self._pending = self._pending, []
+        for weights, value in pending:
+            self._at_least(weights, value)
 
     # -- constraints the round rules ask for ----------------------------------------------
 
@@ -125,6 +172,9 @@ class AllocationModel:
         objective.scaling_factor = -1.0
 
     def _at_least(self, weights: np.ndarray, value: int) -> None:
+        if self._cp is None:
+            self._pending.append((weights, value))  # no CP-SAT model needed yet
+            return
         constraint = self.cp.proto.constraints.add()
         variables, coefficients = self._terms(weights)
         constraint.linear.vars.extend(variables)

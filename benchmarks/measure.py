@@ -26,10 +26,15 @@ def build_times(trace: Trace) -> dict[str, float | None]:
     """Seconds for round data, the model's pairs (candidate pairs, and the selection of
     whole-stock rounds made while generating them), the CP-SAT model (and, for
     information, the relaxation and warm start inside optimise); `total_s` from the start
-    of the data to the end of the whole round's model."""
-    parts = {k: _span(trace, k) for k in ("data", "pairs", "model", "relaxation", "warm_start")}
+    of the data to the end of the whole round's model, plus its CP-SAT part (built on first
+    use, inside optimise, and never when the relaxation proves every tier: `cp_model_s`
+    is then None)."""
+    names = ("data", "pairs", "model", "cp_model", "relaxation", "warm_start")
+    parts = {k: _span(trace, k) for k in names}
     data, model = trace.spans.get("data"), trace.spans.get("model")
     total = None if data is None or model is None else model[1] - data[0]
+    if total is not None and parts["cp_model"] is not None:
+        total += parts["cp_model"]
     return {f"{k}_s": v for k, v in parts.items()} | {"total_s": total}
 
 

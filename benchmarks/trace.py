@@ -109,8 +109,15 @@ def traced() -> Iterator[Trace]:
         AllocationModel.__init__(self, *args, **kwargs)
         if not trace.models:
             trace.spans["model"] = (start, time.monotonic())
-        by_cp[id(self.cp)] = len(trace.models)
         trace.models.append(self)
+
+    def build(self: Any) -> None:
+        # The CP-SAT part is built on first use (never, when the relaxation proves all).
+        start = time.monotonic()
+        AllocationModel._build(self)
+        if self is trace.models[0]:
+            trace.spans["cp_model"] = (start, time.monotonic())
+        by_cp[id(self._cp)] = next(i for i, m in enumerate(trace.models) if m is self)
 
     def setter(name: str) -> Any:
         base = getattr(AllocationModel, name)
@@ -129,7 +136,9 @@ def traced() -> Iterator[Trace]:
             f"AllocationModel has none of {STAGE_SETTERS}; update benchmarks/trace.py"
         )
     traced_model = type(
-        "TracedModel", (AllocationModel,), {"__init__": init, "current": None, **methods}
+        "TracedModel",
+        (AllocationModel,),
+        {"__init__": init, "_build": build, "current": None, **methods},
     )
 
     def solve(
@@ -151,7 +160,8 @@ def traced() -> Iterator[Trace]:
 
     def solve_tiers(model: Any, *args: Any, **kwargs: Any) -> Any:
         hinted = kwargs.get("hint") is not None or (len(args) >= 3 and args[2] is not None)
-        trace.solve_calls.append((time.monotonic(), by_cp.get(id(model.cp), -1), hinted))
+        index = next((i for i, m in enumerate(trace.models) if m is model), -1)
+        trace.solve_calls.append((time.monotonic(), index, hinted))
         return saved["solve_tiers"](model, *args, **kwargs)
 
     def optimise(*args: Any, **kwargs: Any) -> Any:
