@@ -121,11 +121,13 @@ class _Commands(click.Group):
 
 def _load(path: Path):  # type: ignore[no-untyped-def]
     """Read a scenario; loader warnings (e.g. skipped non-vacant Kobo rows) go to stderr."""
+    from allocator.heap import settle
     from allocator.io.load import read_scenario
 
     loaded = read_scenario(path)
     for message in loaded.warnings:
         click.echo(f"advarsel: {message}", err=True)
+    settle()
     return loaded.scenario
 
 
@@ -433,8 +435,10 @@ def batch(
     See docs/batch.md.
     """
     from allocator.batch import EXIT_INTERNAL, run_batch
+    from allocator.heap import settle
     from allocator.logs import EventLog, warnings_to
 
+    settle()
     log = EventLog.open(log_file, log_level)
     try:
         with warnings_to(log):
@@ -555,7 +559,11 @@ def api(
             "behind a TLS proxy",
             err=True,
         )
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="warning")
+    from allocator.heap import settle
+
+    app = create_app(settings)
+    settle()
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
 
 
 @main.command()
@@ -681,6 +689,9 @@ def replay(
     except ValidationError as error:
         click.echo(f"{scenario}: bad municipality config:\n{error}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    from allocator.heap import settle
+
+    settle()
     results = []
     for s, municipality in zip(seeds, municipalities, strict=True):
         rounds = out / "rounds" if n_seeds == 1 else out / "rounds" / f"seed-{s}"

@@ -14,6 +14,7 @@ from allocator.web.db import normalise_url
 def run(host: str, port: int, database: str | None, scenario: Path | None) -> None:
     import uvicorn
 
+    from allocator.heap import settle
     from allocator.web.accesslog import log_config
     from allocator.web.app import create_app
 
@@ -33,6 +34,7 @@ def run(host: str, port: int, database: str | None, scenario: Path | None) -> No
     if startup.round_id is not None:
         click.echo(f"Runde {startup.round_id} opprettet fra {settings.seed_scenario}")
     click.echo(f"Åpne http://{host}:{port}/ i nettleseren")
+    settle()
     uvicorn.run(
         app, host=host, port=port, log_level="info", proxy_headers=False, log_config=log_config()
     )
