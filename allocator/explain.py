@@ -25,7 +25,14 @@ from allocator.objective import Objective, default_objective
 from allocator.pairs import Pairs, blocks, group_positions, rejection_codes
 from allocator.reasons import NEED_TEXT, reason, rule_text
 from allocator.round_state import RoundState
-from allocator.rules import CLOCKS, CODES, RULE_OF_CODE, r10_group_share, r11_transfers
+from allocator.rules import (
+    CLOCKS,
+    CODES,
+    RULE_OF_CODE,
+    r7_temporary,
+    r10_group_share,
+    r11_transfers,
+)
 from models.proposal import (
     Alternate,
     Blocking,
@@ -196,15 +203,24 @@ class Explainer:
     def at_risk(self, h: int) -> bool:
         return self.outlook is not None and bool(self.outlook.at_risk()[h])
 
+    def entering(self, h: int) -> bool:
+        """At risk only if placed in temporary housing first (no clock yet)."""
+        return self.outlook is not None and bool(self.outlook.entering[h])
+
     def _risk_params(self, h: int) -> dict[str, object]:
         assert self.outlook is not None
-        clock = CLOCKS[int(self.data.clock[h])]
         fails, futures, weeks = lookahead.expected(self.outlook, h)
+        if self.entering(h):
+            clock = r7_temporary.CLOCK
+            who, deadline = r7_temporary.ENTERING_WHO, None
+        else:
+            clock = CLOCKS[int(self.data.clock[h])]
+            who, deadline = clock.who, date_of(self.data.deadline[h])
         return dict(
-            who=clock.who,
+            who=who,
             clock=clock.code,
             clock_name=clock.name,
-            deadline=date_of(self.data.deadline[h]),
+            deadline=deadline,
             weeks=weeks,
             fails=fails,
             futures=futures,
@@ -217,7 +233,7 @@ class Explainer:
             return None
         changed = self.myopic is not None and self.data.household_ids[h] not in self.myopic
         return reason(
-            "lookahead_now",
+            "lookahead_entry" if self.entering(h) else "lookahead_now",
             dwelling=self.data.dwelling_ids[d],
             changed=changed,
             changed_suffix=" Uten planlegging framover ville husstanden ikke fått "
@@ -554,7 +570,7 @@ class Explainer:
             return Unmatched(
                 household=hid,
                 reason=reason(
-                    "held_for_deadline",
+                    "held_for_entry" if self.entering(holder) else "held_for_deadline",
                     dwelling=dwelling,
                     holder=data.household_ids[holder],
                     **params,

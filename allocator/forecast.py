@@ -8,7 +8,10 @@ history, and its notice the mean days from the round that first listed it to its
 `available_from`; per kind of household under a deadline clock (release from prison or an
 institution, refugee arrival), the rate is the number of such new households per week and
 `deadline_after_days` the mean days from approval to the deadline. Households without a
-clock are not forecast: the look-ahead plans for deadlines only (allocator.lookahead).
+clock are not forecast: the look-ahead plans for deadlines only (allocator.lookahead),
+except that a family without a home may be placed in temporary housing while it waits,
+which starts its 3-month clock: `temporary_entry_per_week` is the share of such families
+on one round's list that are in temporary housing on the next, per week between them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from models.scenario import (
+    ENTERS_TEMPORARY,
     ArrivalRate,
     Dwelling,
     Forecast,
@@ -93,4 +97,31 @@ def estimate(rounds: Sequence[Scenario]) -> Forecast:
                 deadline_after_days=min(730, after),
             )
         )
-    return Forecast(vacancies=vacancies, arrivals=arrivals, history_weeks=weeks)
+    return Forecast(
+        vacancies=vacancies,
+        arrivals=arrivals,
+        temporary_entry_per_week=_temporary_entry(ordered),
+        history_weeks=weeks,
+    )
+
+
+def _temporary_entry(ordered: Sequence[Scenario]) -> float | None:
+    """Weekly probability that a family without a home on one round's list is in temporary
+    housing on the next (None when no such family was seen twice): entries per week of
+    exposure, each family seen on two rounds `g` days apart exposed g/7 weeks (weekly
+    rounds: the share that entered)."""
+    entered, exposure = 0, 0.0
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        weeks = max(1, (after.as_of - before.as_of).days) / 7
+        later = {h.id: h for h in after.households}
+        for h in before.households:
+            if not h.is_family or h.situation.kind not in ENTERS_TEMPORARY:
+                continue
+            seen = later.get(h.id)
+            if seen is None:
+                continue  # housed or off the list: its chance of entering is not seen
+            exposure += weeks
+            entered += seen.situation.kind is SituationKind.temporary
+    if exposure == 0:
+        return None
+    return round(min(1.0, entered / exposure), 4)

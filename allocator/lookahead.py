@@ -34,6 +34,7 @@ from allocator.objective import Objective, Term
 from allocator.pairs import Pairs, rejection_codes
 from allocator.rules import r7_clocks, r9_timing
 from models.scenario import (
+    ENTERS_TEMPORARY,
     Dwelling,
     Household,
     Scenario,
@@ -59,6 +60,11 @@ class Outlook:
     assessed: np.ndarray
     #: Per household, the week (1..weeks) its deadline falls in, for the reasons.
     weeks_left: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: Families without a home, assessed because they may be placed in temporary housing
+    #: in the coming weeks (`forecast.temporary_entry_per_week`), which starts their
+    #: 3-month clock; `weeks_left` is then the mean week of that deadline in the futures
+    #: in which they miss it.
+    entering: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     #: Share of futures a household must fail in (more than) to count as at risk.
     min_share: float = 0.0
@@ -163,22 +169,85 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
     rounds = [scenario.as_of + dt.timedelta(days=step * w) for w in range(la.weeks + 1)]
     reach = day(rounds[-1]) + p.round_days + p.offer_lead_days
     assessed = data.has_clock & data.ranked & ~data.due & (data.deadline < reach)
+    entering = _may_enter_temporary(scenario, data)
     fails = np.zeros(data.H, dtype=np.int64)
     days = np.zeros(data.H, dtype=np.int64)
     weeks_left = np.where(assessed, (data.deadline - data.as_of) // 7, 0)
+    late_weeks = np.zeros(data.H, dtype=np.int64)  # entering: deadline weeks of the fails
     current = [scenario.households[int(i)] for i in np.flatnonzero(assessed)]
-    if not current:
-        return Outlook(la.weeks, la.futures, fails, days, assessed, weeks_left, la.min_share)
+
+    def outlook() -> Outlook:
+        weeks = np.where(entering, late_weeks // np.maximum(1, fails), weeks_left)
+        return Outlook(
+            la.weeks,
+            la.futures,
+            fails,
+            days,
+            assessed | entering,
+            weeks,
+            entering=entering,
+            min_share=la.min_share,
+        )
+
+    if not current and not entering.any():
+        return outlook()
     for k in range(la.futures):
         rng = np.random.default_rng([la.seed, scenario.as_of.toordinal(), k])
         arrivals = _future_households(scenario, rng, k, rounds)
         vacancies = _future_vacancies(scenario, rng, k, rounds)
-        result = _one_future(scenario, current, arrivals, vacancies, rounds)
-        for h, (late, over) in zip(current, result, strict=True):
+        # A stream of its own, so the arrivals and vacancies drawn stay the same.
+        entries = _entries(scenario, data, entering, [la.seed, scenario.as_of.toordinal(), k, 1])
+        entered = [h for h, _ in entries]
+        result = _one_future(scenario, [*current, *entered], arrivals, vacancies, rounds)
+        for h, (late, over) in zip([*current, *entered], result, strict=True):
             i = data.household_index[h.id]
             fails[i] += late
             days[i] += over
-    return Outlook(la.weeks, la.futures, fails, days, assessed, weeks_left, la.min_share)
+        for (h, week), (late, _) in zip(entries, result[len(current) :], strict=True):
+            late_weeks[data.household_index[h.id]] += week if late else 0
+    return outlook()
+
+
+def _may_enter_temporary(scenario: Scenario, data: RoundData) -> np.ndarray:
+    """Families without a home and without a clock, while the forecast gives a chance of
+    temporary housing and the 3-month clock is switched on."""
+    forecast = scenario.forecast
+    rate = 0.0 if forecast is None else forecast.temporary_entry_per_week or 0.0
+    if rate <= 0 or scenario.policy.temporary.mode != "hard":
+        return np.zeros(data.H, dtype=bool)
+    kinds = np.array([h.situation.kind in ENTERS_TEMPORARY for h in scenario.households])
+    return kinds & data.family & ~data.has_clock
+
+
+def _entries(
+    scenario: Scenario, data: RoundData, entering: np.ndarray, seed: list[int]
+) -> list[tuple[Household, int]]:
+    """In one future: the families that enter temporary housing within reach of the
+    horizon, as households in temporary housing since then, with the week (from now) of
+    the 3-month deadline that starts. Each family enters in week w (1..weeks) with the
+    forecast's weekly chance, in the middle of the week before the round."""
+    la, p = scenario.policy.lookahead, scenario.policy
+    candidates = np.flatnonzero(entering)
+    if not len(candidates):
+        return []
+    assert scenario.forecast is not None and scenario.forecast.temporary_entry_per_week
+    rate = scenario.forecast.temporary_entry_per_week
+    draws = np.random.default_rng(seed).random((len(candidates), la.weeks)) < rate
+    reach = scenario.as_of + dt.timedelta(days=p.round_days * (la.weeks + 1) + p.offer_lead_days)
+    out = []
+    for i, row in zip(candidates.tolist(), draws, strict=True):
+        if not row.any():
+            continue
+        week = int(row.argmax()) + 1
+        h = scenario.households[i]
+        since = max(h.approved_on, scenario.as_of + dt.timedelta(days=p.round_days * week - 4))
+        limit = since + dt.timedelta(days=p.temporary.max_days)
+        if limit >= reach:
+            continue  # due after the horizon: nothing to see in this future
+        situation = Situation(kind=SituationKind.temporary, since=since)
+        weeks = (limit - scenario.as_of).days // 7
+        out.append((h.model_copy(update={"situation": situation}), weeks))
+    return out
 
 
 def _one_future(

@@ -37,6 +37,10 @@ TEXT: dict[str, str] = {
     "{futures} simulerte framtider de neste {horizon} ukene kommer ingen "
     "ledig bolig som passer før fristen, så {dwelling} tilbys nå."
     "{changed_suffix}",
+    "lookahead_entry": "{who}: kan få midlertidig botilbud mens den venter, og da løper "
+    "{clock_name}. I {fails} av {futures} simulerte framtider de neste {horizon} ukene skjer "
+    "det, og ingen ledig bolig som passer kommer før fristen (om lag {weeks} uker fram), så "
+    "{dwelling} tilbys nå.{changed_suffix}",
     "priority": "Prioritet {priority}, {waiting_days} dager på venteliste ({points} poeng).",
     "preferred_district": "Ønsket bydel nr. {rank} ({district}).",
     "outside_wishes": "Ingen ønsket bydel var mulig; boligen ligger i {district}.",
@@ -77,6 +81,10 @@ TEXT: dict[str, str] = {
     "held_for_deadline": "{dwelling} er holdt av for {holder}, som når {clock_name} "
     "{deadline} om {weeks} uker: i {fails} av {futures} simulerte "
     "framtider kommer ingen annen bolig som passer før fristen. Uten "
+    "planlegging framover ville husstanden fått {dwelling} denne uken.",
+    "held_for_entry": "{dwelling} er holdt av for {holder}, en barnefamilie uten bolig som "
+    "kan få midlertidig botilbud: i {fails} av {futures} simulerte framtider når den da "
+    "{clock_name} (om lag {weeks} uker fram) uten en annen bolig som passer. Uten "
     "planlegging framover ville husstanden fått {dwelling} denne uken.",
     "lookahead_shifted": "Planleggingen framover flyttet ukens tilbud: {dwelling}, som "
     "husstanden ellers ville fått, går til {holder}.",

@@ -97,6 +97,10 @@ class SituationKind(str, Enum):
     other = "other"
 
 
+#: Households without a home of their own who may be placed in temporary housing while
+#: they wait (their 3-month clock, R7, then starts): the look-ahead's `temporary_entry_per_week`.
+ENTERS_TEMPORARY = (SituationKind.homeless, SituationKind.crisis_centre)
+
 Gender = Literal["female", "male", "other"]
 
 
@@ -420,6 +424,14 @@ class Forecast(Record):
 
     vacancies: list[VacancyRate] = Field(default_factory=list)
     arrivals: list[ArrivalRate] = Field(default_factory=list)
+    temporary_entry_per_week: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Weekly probability that a family on the list without a home "
+        "(situation homeless or crisis_centre) is placed in temporary housing, which starts "
+        "its 3-month clock (R7).",
+    )
     history_weeks: int | None = Field(
         None, ge=1, le=5200, description="Weeks the rates were estimated from (for the record)."
     )

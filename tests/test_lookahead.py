@@ -281,3 +281,78 @@ def test_no_share_of_a_gap_that_is_noise() -> None:
 
     assert _share(np.array([[45.25, 45.2, 48.3]])) is None
     assert _share(np.array([[820.0, 185.0, 437.0]])) == pytest.approx((820 - 437) / (820 - 185))
+
+
+HOMELESS = household(
+    "B", approved_on="2026-11-01", children=[{"age": 7}], situation={"kind": "homeless"}
+)
+
+
+def _homeless_round(rate: float | None) -> Scenario:
+    base = scenario(
+        dwellings=[FLAT],
+        households=[HOMELESS, COUPLE],
+        policy={"solver": {"workers": 8}, "lookahead": {"weeks": 20, "futures": 4}},
+    ).model_dump(mode="json")
+    forecast = None if rate is None else {"temporary_entry_per_week": rate}
+    return Scenario.model_validate({**base, "forecast": forecast})
+
+
+def test_a_family_without_a_home_is_housed_now_when_temporary_housing_would_start_its_clock() -> (
+    None
+):
+    """A homeless family has no clock yet; with a forecast chance of temporary housing
+    its 3-month clock would start in the coming weeks, and no dwelling that fits comes
+    before that deadline: it is housed now, and the reasons say why."""
+    assert housed(_homeless_round(None)) == {"X": "W1"}
+    assert housed(_homeless_round(0.0)) == {"X": "W1"}
+    s = _homeless_round(1.0)  # placed in temporary housing within the week, for sure
+    proposal = propose(s)
+    assert {m.household: m.dwelling for m in proposal.matches} == {"B": "W1"}
+    assert check_proposal(s, proposal) == []
+    (match,) = proposal.matches
+    ahead = next(r for r in match.reasons if r.code == "lookahead_entry")
+    assert ahead.params["fails"] == 4 and ahead.params["weeks"] == 13
+    assert ahead.text.startswith("Barnefamilie uten bolig: kan få midlertidig botilbud")
+    assert "3-månedersfristen" in ahead.text and "om lag 13 uker fram" in ahead.text
+    (couple,) = proposal.unmatched
+    assert couple.reason.code == "held_for_entry"
+    assert couple.reason.text.startswith("W1 er holdt av for B, en barnefamilie uten bolig")
+
+
+def test_a_family_already_in_temporary_housing_is_not_counted_as_entering() -> None:
+    from allocator.data import build_round_data
+    from allocator.lookahead import assess
+
+    s = Scenario.model_validate(
+        {
+            **_round(lookahead={"weeks": 20, "futures": 2}).model_dump(mode="json"),
+            "forecast": {"temporary_entry_per_week": 1.0},
+        }
+    )
+    outlook = assess(s, build_round_data(s))
+    assert outlook is not None and not outlook.entering.any()
+
+
+def test_the_temporary_entry_rate_is_estimated_from_consecutive_rounds() -> None:
+    """Two homeless families on one round's list; a week later one is in temporary
+    housing: half of them entered in one week."""
+    first = household(
+        "A", approved_on="2026-10-01", children=[{"age": 3}], situation={"kind": "homeless"}
+    )
+    second = household(
+        "C", approved_on="2026-10-01", children=[{"age": 9}], situation={"kind": "crisis_centre"}
+    )
+    single = household("S", approved_on="2026-10-01", situation={"kind": "homeless"})
+    before = scenario(dwellings=[FLAT], households=[first, second, single])
+    moved = {**first, "situation": {"kind": "temporary", "since": "2026-11-25"}}
+    later = scenario(dwellings=[FLAT], households=[first, second, single]).model_dump(mode="json")
+    later["households"][0] = moved
+    after = Scenario.model_validate({**later, "as_of": "2026-11-30"})
+    assert estimate([before, after]).temporary_entry_per_week == 0.5
+    assert (
+        estimate(
+            [before, before.model_copy(update={"as_of": after.as_of})]
+        ).temporary_entry_per_week
+        == 0.0
+    )

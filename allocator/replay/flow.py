@@ -47,6 +47,7 @@ from allocator.replay.streams import (
 from models import Category, Dwelling, Household
 from models.proposal import Proposal
 from models.scenario import (
+    ENTERS_TEMPORARY,
     Child,
     Situation,
     SituationKind,
@@ -54,8 +55,6 @@ from models.scenario import (
     Transfer,
     TransferReason,
 )
-
-ENTERS_TEMPORARY = (SituationKind.homeless, SituationKind.crisis_centre)
 
 
 @dataclass

@@ -189,7 +189,8 @@ class World:
         tenant may give notice (its weekly move-out probability, free after the mean
         release delay), and the clocked approvals (releases from prison or an institution)
         and refugee arrivals per week by archetype, with the mean days from approval to the
-        deadline."""
+        deadline; and the weekly chance that a family without a home is placed in temporary
+        housing."""
         low, high = self.flow.release_days
         notice = (low + high) // 2
         vacancies = []
@@ -225,7 +226,11 @@ class World:
                         deadline_after_days=(lo + hi) // 2,
                     )
                 )
-        return Forecast(vacancies=vacancies, arrivals=arrivals)
+        return Forecast(
+            vacancies=vacancies,
+            arrivals=arrivals,
+            temporary_entry_per_week=self.flow.enter_temporary.family,
+        )
 
     def round(self, as_of: dt.date, policy: Policy) -> Scenario:
         """This week's round: the vacancies on the list and everyone waiting.

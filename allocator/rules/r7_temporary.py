@@ -51,6 +51,10 @@ CLOCK = Clock(
     who="Barnefamilie i midlertidig botilbud",
 )
 
+#: Who a look-ahead reason speaks of when the clock has not started yet: a family without a
+#: home that may be placed in temporary housing while it waits (allocator.lookahead).
+ENTERING_WHO = "Barnefamilie uten bolig"
+
 PAIR_RULES = (
     PairRule(
         "temporary_family",
