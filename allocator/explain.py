@@ -205,7 +205,8 @@ class Explainer:
 
     def entering(self, h: int) -> bool:
         """At risk only if placed in temporary housing first (no clock yet)."""
-        return self.outlook is not None and bool(self.outlook.entering[h])
+        entering = None if self.outlook is None else self.outlook.entering
+        return entering is not None and h < len(entering) and bool(entering[h])
 
     def _risk_params(self, h: int) -> dict[str, object]:
         assert self.outlook is not None
