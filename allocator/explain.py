@@ -659,6 +659,21 @@ class Explainer:
                     )
                 )
                 continue
+            if self.kept_for_later(d):
+                assert self.outlook is not None
+                out.append(
+                    EmptyDwelling(
+                        dwelling=did,
+                        reason=reason(
+                            "kept_for_deadlines",
+                            kept=int(self.outlook.kept[d]),
+                            futures=self.outlook.futures,
+                            horizon=self.outlook.weeks,
+                            candidates=len(free),
+                        ),
+                    )
+                )
+                continue
             blocked = Counter(
                 c
                 for u in free
@@ -666,6 +681,11 @@ class Explainer:
             )
             out.append(EmptyDwelling(dwelling=did, reason=_blocked("candidates_blocked", blocked)))
         return out
+
+    def kept_for_later(self, d: int) -> bool:
+        """Left empty because the look-ahead values it for the coming weeks' deadlines."""
+        kept = None if self.outlook is None else self.outlook.held()
+        return kept is not None and d < len(kept) and bool(kept[d])
 
     # -- vacancy chains (R11) -------------------------------------------------------------
     def chains(self) -> list[Chain]:

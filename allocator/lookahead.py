@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,12 +66,22 @@ class Outlook:
     #: 3-month clock; `weeks_left` is then the mean week of that deadline in the futures
     #: in which they miss it.
     entering: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: Per dwelling of the round: futures in which leaving it empty now lets one more
+    #: clocked household (on the list now or joining later) meet its deadline.
+    kept: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     #: Share of futures a household must fail in (more than) to count as at risk.
     min_share: float = 0.0
 
     def at_risk(self) -> np.ndarray:
         return self.assessed & (self.fails > self.min_share * self.futures)
+
+    def held(self) -> np.ndarray:
+        """Per dwelling: worth keeping for the coming weeks' deadlines (the same share)."""
+        return self.kept > self.min_share * self.futures
+
+    def active(self) -> bool:
+        return bool(self.at_risk().any() or self.held().any())
 
 
 def _poisson(rng: np.random.Generator, mean: float) -> int:
@@ -186,11 +197,15 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
             assessed | entering,
             weeks,
             entering=entering,
+            kept=kept,
             min_share=la.min_share,
         )
 
-    if not current and not entering.any():
-        return outlook()
+    # This round's dwellings a clocked household could be kept waiting for: vacant, not
+    # temporary housing (a tenant's dwelling is free only if the tenant moves, R11).
+    keepable = np.flatnonzero((data.category != r7_clocks.TEMPORARY) & (data.tenant < 0))
+    kept = np.zeros(data.D, dtype=np.int64)
+    listed = {d.id: d for d in scenario.dwellings}
     for k in range(la.futures):
         rng = np.random.default_rng([la.seed, scenario.as_of.toordinal(), k])
         arrivals = _future_households(scenario, rng, k, rounds)
@@ -198,7 +213,12 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
         # A stream of its own, so the arrivals and vacancies drawn stay the same.
         entries = _entries(scenario, data, entering, [la.seed, scenario.as_of.toordinal(), k, 1])
         entered = [h for h, _ in entries]
-        result = _one_future(scenario, [*current, *entered], arrivals, vacancies, rounds)
+        clocked = [*current, *entered]
+        if not clocked and not arrivals:
+            continue
+        keep = [listed[data.dwelling_ids[j]] for j in keepable.tolist()]
+        result, gains = _one_future(scenario, clocked, arrivals, vacancies, rounds, keep)
+        kept[keepable] += np.asarray(gains, dtype=np.int64)
         for h, (late, over) in zip([*current, *entered], result, strict=True):
             i = data.household_index[h.id]
             fails[i] += late
@@ -256,21 +276,24 @@ def _one_future(
     arrivals: list[tuple[Household, int]],
     vacancies: list[tuple[Dwelling, int]],
     rounds: list[dt.date],
-) -> list[tuple[bool, int]]:
-    """(misses its deadline, days over) per current household in one sampled future:
-    the clocked households compete for the future vacancies, each from the first round in
-    which it is due, most on time first, then fewest days over."""
+    keep: Sequence[Dwelling] = (),
+) -> tuple[list[tuple[bool, int]], list[bool]]:
+    """(misses its deadline, days over) per current household in one sampled future: the
+    clocked households compete for the future vacancies, each from the first round in
+    which it is due, most on time first, then fewest days over. And per dwelling in
+    `keep` (this round's, left empty now so still on the list next round): whether it
+    lets more clocked households (by clock weight) be on time in this future."""
     p = scenario.policy
     H = len(current) + len(arrivals)
-    if not vacancies:
-        return [(True, _unhoused_days(h, scenario, rounds)) for h in current]
+    if not vacancies and not keep:
+        return [(True, _unhoused_days(h, scenario, rounds)) for h in current], []
     households = [*current, *(h for h, _ in arrivals)]
     joins = np.array([0] * len(current) + [w for _, w in arrivals], dtype=np.int64)
-    listed = np.array([w for _, w in vacancies], dtype=np.int64)
+    listed = np.array([w for _, w in vacancies] + [1] * len(keep), dtype=np.int64)
     future = scenario.model_copy(
         update={
             "households": households,
-            "dwellings": [d for d, _ in vacancies],
+            "dwellings": [*(d for d, _ in vacancies), *keep],
             "locks": scenario.locks.model_copy(update={"pinned": [], "forbidden": []}),
             "expected_vacancies": [],
             "expected_households": [],
@@ -297,13 +320,14 @@ def _one_future(
     weight = np.maximum(1, fdata.clock_weight)
     on_time = np.where(late == 0, weight[h], 0)
     saved = weight[h] * np.maximum(0, unhoused[h] - late)
-    flow = LexFlow(H, fdata.D, h, d)
     limit = flow_cost_limit(H, fdata.D)
+    future_only = d < len(vacancies)
+    flow = LexFlow(H, fdata.D, h[future_only], d[future_only])
     if int(on_time.max(initial=0)) < limit:
-        flow.optimise(on_time)
+        flow.optimise(on_time[future_only])
     if int(saved.max(initial=0)) < limit:
-        flow.optimise(saved, face=False)
-    chosen = flow.chosen()
+        flow.optimise(saved[future_only], face=False)
+    chosen = np.flatnonzero(future_only)[flow.chosen()]
     got = {int(a): int(b) for a, b in zip(h[chosen], late[chosen], strict=True)}
     out = []
     for i in range(len(current)):
@@ -311,7 +335,16 @@ def _one_future(
             out.append((got[i] > 0, got[i]))
         else:
             out.append((True, int(unhoused[i])))
-    return out
+    base = int(on_time[chosen].sum())
+    gains = []
+    for j in range(len(keep)):
+        with_j = future_only | (d == len(vacancies) + j)
+        if int(on_time.max(initial=0)) >= limit or not (with_j & ~future_only).any():
+            gains.append(False)
+            continue
+        more = LexFlow(H, fdata.D, h[with_j], d[with_j]).optimise(on_time[with_j])
+        gains.append(int(more) > base)
+    return out, gains
 
 
 def _unhoused_days(h: Household, scenario: Scenario, rounds: list[dt.date]) -> int:
@@ -335,20 +368,29 @@ def _clocks():  # type: ignore[no-untyped-def]
 def terms(outlook: Outlook) -> list[Term]:
     """The look-ahead's two components: expected breaches and days over (summed over the
     futures) of the assessed households left unhoused now; housing one in a non-temporary
-    dwelling avoids its share."""
+    dwelling avoids its share. The breaches also count, for every dwelling given away now,
+    the futures in which keeping it empty would have let a clocked household meet its
+    deadline."""
     risk = outlook.at_risk()
     risk_fails = np.where(risk, outlook.fails, 0)
     risk_days = np.where(risk, outlook.days, 0)
+    kept = np.where(outlook.held(), outlook.kept, 0) if len(outlook.kept) else None
 
     def avoided(pairs: Pairs, per_household: np.ndarray) -> np.ndarray:
         real = pairs.data.category[pairs.d] != r7_clocks.TEMPORARY
         return np.where(real, per_household[pairs.h], 0).astype(np.int64)
 
+    def breaches(pairs: Pairs) -> np.ndarray:
+        """Housing an at-risk household avoids its share; giving away a dwelling worth
+        keeping costs the futures in which it would have kept a deadline."""
+        out = -avoided(pairs, risk_fails)
+        return out if kept is None else out + kept[pairs.d].astype(np.int64)
+
     return [
         Term(
             "lookahead_breaches",
             "min",
-            lambda pairs: -avoided(pairs, risk_fails),
+            breaches,
             lambda pairs: int(risk_fails.sum()),
         ),
         Term(

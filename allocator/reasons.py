@@ -91,6 +91,10 @@ TEXT: dict[str, str] = {
     "blocked_by_round_rules": "Boligene som passet er sperret av regler for hele runden ({rules}).",
     # empty dwellings
     "no_eligible_household": "Ingen søker på listen passer boligen: {summary}.",
+    "kept_for_deadlines": "Holdes ledig for de kommende ukenes frister: i {kept} av "
+    "{futures} simulerte framtider de neste {horizon} ukene får en husstand med frist "
+    "bolig i tide bare hvis denne boligen fortsatt er ledig ({candidates} andre søkere "
+    "passer nå).",
     "candidates_placed_elsewhere": "Alle som passet fikk en annen bolig.",
     "candidates_blocked": "Søkerne som passet er sperret av regler for hele runden ({rules}).",
     # breaches

@@ -312,7 +312,7 @@ def solve(
     default = objective is None
     objective = objective or default_objective(scenario.policy)
     outlook = assess(scenario, data)
-    if outlook is not None and outlook.at_risk().any():
+    if outlook is not None and outlook.active():
         objective = with_lookahead(objective, outlook)
     # Every candidate pair, or a selection for whole-stock rounds (allocator.sparse); the
     # proposal is explained with these pairs.
@@ -378,7 +378,7 @@ def propose(
         wall_time_s=0.0,
     )
     myopic = None
-    if solved.outlook is not None and solved.outlook.at_risk().any() and method != "greedy":
+    if solved.outlook is not None and solved.outlook.active() and method != "greedy":
         # What the round alone would have done, so the reasons can say what the look-ahead
         # changed (the same pairs, every tier but the look-ahead's).
         plain = scenario.policy.model_copy(

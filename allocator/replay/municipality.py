@@ -138,6 +138,9 @@ class OrdinaryStock(_Cfg):
         return self
 
 
+#: Days a household arriving in temporary housing may have lived there before approval.
+TEMPORARY_BEFORE_APPROVAL_DAYS = 21
+
 ResidentKind = Literal["ordinary", "staffed", "adapted", "active", "recovery", "temporary"]
 
 
@@ -779,7 +782,9 @@ class HouseholdFactory:
         if in_temporary_since is not None:
             situation = {"kind": SituationKind.temporary, "since": in_temporary_since}
         elif kind is SituationKind.temporary:
-            situation["since"] = approved_on - dt.timedelta(days=rng.randint(0, 21))
+            situation["since"] = approved_on - dt.timedelta(
+                days=rng.randint(0, TEMPORARY_BEFORE_APPROVAL_DAYS)
+            )
         elif kind in (SituationKind.prison, SituationKind.institution):
             situation["since"] = approved_on - dt.timedelta(days=rng.randint(30, 700))
             situation["release_on"] = approved_on + dt.timedelta(

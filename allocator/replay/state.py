@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.kpis import dissimilarity
-from allocator.replay.municipality import FlowCfg, HouseholdFactory, Municipality, Tenant
+from allocator.replay.municipality import (
+    TEMPORARY_BEFORE_APPROVAL_DAYS,
+    FlowCfg,
+    HouseholdFactory,
+    Municipality,
+    Tenant,
+)
 from models import Building, Category, Dwelling, Household, Policy, Profile, Scenario, SubstanceUse
 from models.scenario import (
     ArrivalRate,
@@ -184,7 +190,7 @@ class World:
             out.append(b)
         return out
 
-    def forecast(self) -> Forecast:
+    def forecast(self, policy: Policy) -> Forecast:
         """The flow model's rates as the look-ahead reads them: every let dwelling whose
         tenant may give notice (its weekly move-out probability, free after the mean
         release delay), and the clocked approvals (releases from prison or an institution)
@@ -216,12 +222,20 @@ class World:
         }
         for a in h.archetypes:
             for kind, weight in a.situation.items():
-                if kind not in delays or weight <= 0:
+                if weight <= 0:
                     continue
-                lo, hi = delays[kind]
+                template = self.factory.template(a, kind)
+                if kind is SituationKind.temporary and template.is_family:
+                    # Families placed in temporary housing up to three weeks before they
+                    # are approved (HouseholdFactory.draw): due about 80 days after.
+                    lo = hi = policy.temporary.max_days - TEMPORARY_BEFORE_APPROVAL_DAYS // 2
+                elif kind in delays:
+                    lo, hi = delays[kind]
+                else:
+                    continue
                 arrivals.append(
                     ArrivalRate(
-                        household=self.factory.template(a, kind),
+                        household=template,
                         per_week=per_week * a.share * weight,
                         deadline_after_days=(lo + hi) // 2,
                     )
@@ -259,7 +273,7 @@ class World:
             for h in sorted(self.temp_home)
             for d in temporary
         ]
-        forecast = self.forecast() if policy.lookahead.weeks > 0 else None
+        forecast = self.forecast(policy) if policy.lookahead.weeks > 0 else None
         return Scenario.model_validate(
             {
                 "as_of": as_of,
