@@ -198,6 +198,7 @@ def solve_tiers(
     proven: set[str] | None = None,
     relaxation: dict[str, int] | None = None,
     settled: dict[str, TierResult] | None = None,
+    polish: bool = False,
 ) -> LexResult:
     """Solve the stages in order, the serial tie-break last; `tiers` (component names)
     limits which are optimised, the others are reported SKIPPED ("tiebreak" stands for the
@@ -217,6 +218,11 @@ def solve_tiers(
 
     The tie-break's components are planned from the hint when there is one (so they can
     share a stage with the fit tier), else once the ranked components are solved.
+
+    With `polish`, before each stage the current solution is improved on each of the
+    stage's ranked components by the class permutations of allocator.polish (no worse on
+    any component before it, pair by pair), so CP-SAT starts from that; and once more on
+    the last ranked component after the last stage.
 
     Objectives are maximised in "gain" form (see allocator.objective.Component.gain)."""
 
@@ -292,6 +298,8 @@ def solve_tiers(
         if stage.constant:
             results += _results(stage, "OPTIMAL", chosen, None, 0.0, source="constant")
             continue
+        if polish and have_solution:
+            chosen = _polish(m, chosen, [c.name for c in stage.components])
         m.maximise(stage)
         if have_solution:
             m.add_hint(chosen)
@@ -329,6 +337,10 @@ def solve_tiers(
         # Hold this stage one-sided (an equality on a large weighted sum hurts CP-SAT's
         # propagation badly; "no worse than found" keeps the same optimal set).
         m.hold_stage(stage, chosen)
+    if polish and have_solution and m.components:
+        # A stage packs tier 2 with fit, so CP-SAT's last solution may have moved on from
+        # the polished one: polish the last ranked component once more.
+        chosen = _polish(m, chosen, [m.components[-1].name])
     ranked_optimal = all(
         r.status == "OPTIMAL" for r in results if r.name in {c.name for c in wanted}
     )
@@ -356,6 +368,18 @@ def solve_tiers(
     return LexResult(
         chosen=chosen, tiers=results, components=[*wanted, *(tie.components if tie else [])]
     )
+
+
+def _polish(m: AllocationModel, chosen: np.ndarray, names: list[str]) -> np.ndarray:
+    """`chosen` improved on each ranked component in `names`, in order, by the class
+    permutations of allocator.polish (each no worse on every component before it)."""
+    from allocator.polish import permute_within_classes
+
+    ranked = [c.name for c in m.components]
+    for name in names:
+        if name in ranked and ranked.index(name) > 0:
+            chosen = permute_within_classes(m, chosen, list(m.components), ranked.index(name))
+    return chosen
 
 
 def _reread(results: list[TierResult], components: list[Component], chosen: np.ndarray) -> None:

@@ -253,6 +253,7 @@ def optimise(
         proven=proven,
         relaxation=certificate,
         settled=settled,
+        polish=len(pairs) >= DEADLINES_FIRST,
     )
     left = budget - (time.monotonic() - started)
     improve(model, lex, certificate, left, exact=exact, known=known)
