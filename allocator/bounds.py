@@ -67,8 +67,6 @@ _PREFERENCE = ("relaxation", "sub-solve", "cp-sat", "lp", "flow", "range")
 
 #: Tiers whose stage LP is tried first (the goals of issue 18 are on them).
 _LP_FIRST = ("priority_waiting", "fit")
-#: Share of the time left the Lagrangian flows of such a tier may take before its LP.
-FLOW_SHARE = 0.2
 
 
 class InvalidBound(AssertionError):
@@ -252,8 +250,6 @@ def improve(
     before the solve, {name: (bound in gain form, the gains it held on the model's
     components before it)}; one counts only if the proposal is no worse on each of those
     (then its P_k lies inside the LP's region)."""
-    from allocator.lp_bound import MAX_PAIRS
-
     deadline = time.monotonic() + max(0.0, seconds)
     comps = lex.components
     by_name = {t.name: t for t in lex.tiers}
@@ -316,14 +312,7 @@ def improve(
             gain = c.gain.astype(np.int64)
             if int(np.abs(gain).max(initial=0)) < lagrangian.limit // 4:
                 holds = _holds(comps, k, chosen, m.matches, lagrangian.limit)
-                until = deadline
-                if lp and c.name in _LP_FIRST and len(m.pairs) <= MAX_PAIRS:
-                    # The LP is far tighter here (fit on horizon-random: 69,021 vs the
-                    # flows' 26,491) and needs seconds: the flows get a share only.
-                    until = min(
-                        deadline, time.monotonic() + FLOW_SHARE * (deadline - time.monotonic())
-                    )
-                found.append(Bound(lagrangian.bound(gain, holds, until), "flow"))
+                found.append(Bound(lagrangian.bound(gain, holds, deadline), "flow"))
         _set(tier, c, own, found, exact)
         has_lp = any(b.source == "lp" for b in found)
         if k < ranked and min(b.gain for b in found) > own and not has_lp:

@@ -149,3 +149,61 @@ def test_solve_tiers_with_polish_keeps_the_proven_values() -> None:
             if a.name in ranked and a.status == b.status == "OPTIMAL":
                 assert a.objective == b.objective, a.name
         _checked(scenario, model, polished.chosen)
+
+
+def test_a_stage_that_gives_up_keeps_its_starting_solution_and_a_valid_status() -> None:
+    """`give_up_s=0`: every stage stops at once unless it improved; the proposal is then
+    no worse than the hint lexicographically, keeps every rule, and no tier claims a
+    proof it does not have (every value within its bound)."""
+    for seed in range(3):
+        scenario = binding_round(seed, 10, 30)
+        data = build_round_data(scenario)
+        model = AllocationModel(data, candidate_pairs(data))
+        comps = list(model.components)
+        hint = warm_start(data, model.pairs)
+        lex = solve_tiers(model, scenario.policy.solver, 20, hint=hint, give_up_s=0.0)
+        assert [int(c.gain[lex.chosen].sum()) for c in comps] >= [
+            int(c.gain[hint].sum()) for c in comps
+        ]
+        _checked(scenario, model, lex.chosen)
+        by_name = {c.name: c for c in comps}
+        for tier in lex.tiers:
+            c = by_name.get(tier.name)
+            if c is None or tier.bound is None or tier.objective is None:
+                continue
+            sign = 1 if c.sense == "max" else -1
+            assert sign * (tier.bound - tier.objective) >= 0, tier.name
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.tuples(st.integers(0, 10_000), st.integers(1, 5), st.integers(1, 4), st.booleans()))
+def test_a_stage_capped_at_the_relaxation_still_reaches_the_true_optimum(case) -> None:  # type: ignore[no-untyped-def]
+    """solve_tiers with the relaxation (which caps each stage it bounds): on tiny rounds,
+    every proposal enumerated, the result is the lexicographic optimum."""
+    from allocator.warmstart import relaxation
+
+    seed, households, dwellings, pin = case
+    scenario = random_scenario(seed, households, dwellings, tightness=1.0, pin=pin)
+    data = build_round_data(scenario)
+    model = AllocationModel(data, candidate_pairs(data))
+    if len(model.pairs) > 14:
+        return
+    pairs = model.pairs
+    everyone = []
+    for take in itertools.product((False, True), repeat=len(pairs)):
+        x = np.array(take, dtype=bool)
+        matched = len(set(pairs.h[x])) == len(set(pairs.d[x])) == int(x.sum())
+        if matched and x[pairs.pinned_pairs()].all() and keeps_round_rules(data, pairs, x):
+            everyone.append(x)
+    if not everyone:
+        return
+    comps = list(model.components)
+    best = max([int(c.gain[x].sum()) for c in comps] for x in everyone)
+    relaxed, _ = relaxation(model)
+    pins = np.array(model.pairs.pinned_pairs(), dtype=np.int64)
+    start = np.zeros(len(model.pairs), dtype=bool)
+    start[pins] = True
+    if not keeps_round_rules(model.data, model.pairs, start):
+        return
+    lex = solve_tiers(model, model.data.policy.solver, 10, hint=start, relaxation=relaxed)
+    assert [int(c.gain[lex.chosen].sum()) for c in comps] == best
