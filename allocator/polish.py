@@ -1,4 +1,4 @@
-"""Fit polish: reassign dwellings among households the round rules cannot tell apart.
+"""Class exchange: reassign dwellings among households the round rules cannot tell apart.
 
 The round rules (allocator.rules: building caps, district and school-zone quotas,
 separation, group shares) count households by a few flags (high need, active use or
@@ -9,14 +9,15 @@ round rule. A household that no rule counts (the plain class) may also move to a
 no one takes, for the same reason.
 
 The same holds when a household of the class that is not housed takes a member's
-dwelling. Within each class the best such exchange for one component (and the ones after
-it) is a matching problem, solved exactly by a sparse min-weight bipartite matching: each
-household may take only options no worse than its own on every component before (so
-every earlier tier's sum is no worse); pins, tenants and chain variants (R11) stay as
-they are. For tier 2 this swaps a better-placed household of the same class in (horizon:
-595,971 → 596,623 in 0.3 s); for fit it reassigns the dwellings (horizon-random: fit
-102,623 → 81,032 in 0.2 s, where CP-SAT improved it by 0.3 % in 10 s; benchmarks/README.md,
-issue 18).
+dwelling; a member left without one only lowers a count (the result is still checked
+against every round rule and chain link, and dropped if it broke one). Within each class
+the best such exchange for one component (and the ones after it) is a matching problem,
+solved exactly by a sparse min-weight bipartite matching: each household may take only
+options no worse than its own on every component before (so every earlier tier's sum
+is no worse); pins, tenants and chain variants (R11) stay as they are. For tier 2 this
+swaps a better-placed household of the same class in (horizon: 595,971 → 596,623 in
+0.3 s); for fit it reassigns the dwellings (horizon-random: fit 102,623 → 81,032 in
+0.2 s, where CP-SAT improved it by 0.3 % in 10 s; benchmarks/README.md, issue 18).
 """
 
 from __future__ import annotations
