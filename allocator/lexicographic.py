@@ -8,6 +8,7 @@ from optimal. Later tiers are then solved while holding the earlier tiers' found
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -49,6 +50,10 @@ class LexResult:
 #: at 2,000 × 500: probing alone took ~10 s of a 30 s budget; see "Presolve probing" in
 #: benchmarks/README.md).
 LARGE_MODEL = 50_000
+
+
+#: Seconds left below which a large model's stage is not solved (held at the solution).
+OUT_OF_TIME_S = 0.5
 
 
 def _solver(
@@ -198,6 +203,8 @@ def solve_tiers(
     proven: set[str] | None = None,
     relaxation: dict[str, int] | None = None,
     settled: dict[str, TierResult] | None = None,
+    polish: bool = False,
+    give_up_s: float | None = None,
 ) -> LexResult:
     """Solve the stages in order, the serial tie-break last; `tiers` (component names)
     limits which are optimised, the others are reported SKIPPED ("tiebreak" stands for the
@@ -217,6 +224,14 @@ def solve_tiers(
 
     The tie-break's components are planned from the hint when there is one (so they can
     share a stage with the fit tier), else once the ranked components are solved.
+
+    With `give_up_s`, a stage that has found nothing better than its starting solution
+    after that many seconds stops there (FEASIBLE, the starting solution kept).
+
+    With `polish`, before each stage the current solution is improved on each of the
+    stage's ranked components by the class permutations of allocator.polish (no worse on
+    any component before it, pair by pair), so CP-SAT starts from that; and once more on
+    the last ranked component after the last stage.
 
     Objectives are maximised in "gain" form (see allocator.objective.Component.gain)."""
 
@@ -248,6 +263,7 @@ def solve_tiers(
     def sources(names: set[str]) -> dict[str, str]:
         return {k: "sub-solve" if proven and k in proven else "relaxation" for k in names}
 
+    polished = np.zeros(n, dtype=bool) if hint is None else hint  # last polished solution
     tie: TiePlan | None = None
     if want_tie and have_solution:
         tie = plan_tie_break(m, chosen, attains(chosen))
@@ -292,11 +308,34 @@ def solve_tiers(
         if stage.constant:
             results += _results(stage, "OPTIMAL", chosen, None, 0.0, source="constant")
             continue
+        if polish and have_solution:
+            # From the component just before the stage: with that one free to move
+            # between households of a class (its sum no worse), the stage's gain more
+            # (horizon: tier 2 596,623 -> 597,782, the relaxation, from days over).
+            ranked = [c.name for c in m.components]
+            own = [c.name for c in stage.components if c.name in ranked]
+            if own:
+                at = ranked.index(own[0])
+                done_now = {r.name for r in results if r.status == "OPTIMAL"}
+                chosen = _polish(m, chosen, ranked[max(0, at - 1) : at] + own, done_now, at)
+            polished = chosen
+        if relaxation is not None and have_solution:
+            _cap_at_relaxation(m, stage, relaxation, certified(chosen))
+        if have_solution and n > LARGE_MODEL and deadline - time.monotonic() < OUT_OF_TIME_S:
+            # Out of time on a large model: CP-SAT would spend a second or more loading
+            # it without a chance to improve; the solution is held as it is (measured
+            # on horizon-binding: 4 s over the budget in three such stages).
+            results += _results(stage, "FEASIBLE", chosen, None, 0.0)
+            m.hold_stage(stage, chosen)
+            continue
         m.maximise(stage)
         if have_solution:
             m.add_hint(chosen)
         solver = _solver(settings, deadline - time.monotonic(), n, chains=chains)
-        code = solver.Solve(m.cp)
+        if give_up_s is not None and have_solution:
+            code = _solve_or_give_up(solver, m, int(stage.gain()[chosen].sum()), give_up_s)
+        else:
+            code = solver.Solve(m.cp)
         status = STATUS[code]
         elapsed = time.monotonic() - start
         if code == cp_model.INFEASIBLE:
@@ -329,6 +368,12 @@ def solve_tiers(
         # Hold this stage one-sided (an equality on a large weighted sum hurts CP-SAT's
         # propagation badly; "no worse than found" keeps the same optimal set).
         m.hold_stage(stage, chosen)
+    if polish and have_solution and m.components and not (chosen == polished).all():
+        # A stage packs tier 2 with fit, so CP-SAT's last solution may have moved on from
+        # the polished one: polish every ranked component once more, proven values kept
+        # (only when it did: each polish takes 0.1-0.4 s at horizon size).
+        proven_now = {r.name for r in results if r.status == "OPTIMAL"}
+        chosen = _polish(m, chosen, [c.name for c in m.components], proven_now)
     ranked_optimal = all(
         r.status == "OPTIMAL" for r in results if r.name in {c.name for c in wanted}
     )
@@ -356,6 +401,90 @@ def solve_tiers(
     return LexResult(
         chosen=chosen, tiers=results, components=[*wanted, *(tie.components if tie else [])]
     )
+
+
+class _Improved(cp_model.CpSolverSolutionCallback):
+    """Notes whether a solution better than the starting one's objective was found."""
+
+    def __init__(self, start: int):
+        super().__init__()
+        self.start = start
+        self.improved = threading.Event()
+
+    def on_solution_callback(self) -> None:
+        if round(self.ObjectiveValue()) > self.start:
+            self.improved.set()
+
+
+def _solve_or_give_up(
+    solver: cp_model.CpSolver, m: AllocationModel, start: int, seconds: float
+) -> cp_model.CpSolverStatus:
+    """Solve, but stop after `seconds` when no solution beats `start` by then (the
+    deadlines-first sub-solve on horizon-binding: nothing better than the warm start in
+    2, 4 or 9 s; on horizon-random it improves within 2-4 s and proves in 7 s)."""
+    watch = _Improved(start)
+
+    def check() -> None:
+        if not watch.improved.is_set():
+            solver.stop_search()
+
+    timer = threading.Timer(seconds, check)
+    timer.start()
+    try:
+        return solver.Solve(m.cp, watch)
+    finally:
+        timer.cancel()
+
+
+def _cap_at_relaxation(
+    m: AllocationModel, stage: Stage, relaxation: dict[str, int], done: set[str]
+) -> None:
+    """Where the relaxation bounds the whole stage, say so to CP-SAT: a solution that
+    attains it is then proven optimal at once, not after the time limit. The relaxation's
+    values are the lexicographic optimum without the round rules of the ranked components
+    in order, so on the face where every ranked component before the stage attains it
+    (`done`, and held there), no proposal is lexicographically above them on the stage's
+    components, and the packed stage gain (exactly lexicographic) is at most theirs."""
+    ranked = [c.name for c in m.components]
+    names = [c.name for c in stage.components]
+    if not all(n in ranked and n in relaxation for n in names):
+        return
+    if not all(n in done for n in ranked[: ranked.index(names[0])]):
+        return
+    top = 0
+    for c, scale in zip(stage.components, stage.scales, strict=True):
+        value = relaxation[c.name]
+        top += (value - c.constant if c.sense == "max" else c.constant - value) * scale
+    constraint = m.cp.proto.constraints.add()
+    variables, coefficients = m._terms(stage.gain())
+    constraint.linear.vars.extend(variables)
+    constraint.linear.coeffs.extend(coefficients)
+    constraint.linear.domain.extend([np.iinfo(np.int64).min, int(top)])
+
+
+def _polish(
+    m: AllocationModel, chosen: np.ndarray, names: list[str], fixed: set[str], floor: int = 0
+) -> np.ndarray:
+    """`chosen` improved on each ranked component in `names`, in order, by the class
+    exchanges of allocator.polish (each no worse on every component before it, and better
+    lexicographically). A step is kept only if it leaves the components in `fixed` (proven
+    optimal, reported so) at their values and none of the first `floor` ranked components
+    (the ones held by the stages solved so far) lower: the model's holds stay met."""
+    from allocator.polish import permute_within_classes
+
+    comps = list(m.components)
+    ranked = [c.name for c in comps]
+    for name in names:
+        if name not in ranked:
+            continue
+        new = permute_within_classes(m, chosen, comps, ranked.index(name))
+        if new is chosen:
+            continue
+        kept = all(c.value(new) == c.value(chosen) for c in comps if c.name in fixed)
+        held = all(int(c.gain[new].sum()) >= int(c.gain[chosen].sum()) for c in comps[:floor])
+        if kept and held:
+            chosen = new
+    return chosen
 
 
 def _reread(results: list[TierResult], components: list[Component], chosen: np.ndarray) -> None:

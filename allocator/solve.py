@@ -80,6 +80,9 @@ def _gains(components: Sequence[Component], chosen: np.ndarray) -> list[int]:
     return [int(c.gain[chosen].sum()) for c in components]
 
 
+#: Share of the budget after which the deadlines-first sub-solve stops when it has found
+#: nothing better than its warm start.
+GIVE_UP_SHARE = 0.2
 #: Share of the budget the tier-2 LP (bound and rounded hint) may take at most.
 LP_SHARE = 0.6
 #: Seconds of the budget the LP phase always leaves to the stages and the bounds.
@@ -182,7 +185,9 @@ def optimise(
             return hint, {}
         # At horizon size CP-SAT finds little on the whole model once the hint is this
         # good (measured: no improving solution in the seconds left), the LP much more.
-        deadline = min(time.monotonic() + LP_SHARE * budget, started + budget - LP_KEEP_S)
+        # The warm start after it needs a second at least (allocator.solve: the LP comes
+        # first on the deadlines-first path).
+        deadline = min(time.monotonic() + LP_SHARE * budget, started + budget - LP_KEEP_S - 1.0)
         return _lp_rounded(model, hint, deadline)
 
     if keeps_round_rules(data, pairs, relaxed):
@@ -205,19 +210,38 @@ def optimise(
             budget / 3,
             hint=warm_start(data, sub, objective=objective),
             tiers=["deadline_breaches", "deadline_days_over"],
+            # The relaxation bounds the round, so the sub-round too: a sub-solve that
+            # attains it stops there (measured on horizon: 9.5 s of a 28 s budget).
+            relaxation=certificate,
+            # Where CP-SAT finds nothing better than the warm start early, it finds
+            # nothing later either (horizon-binding: 2, 4 and 9 s alike): the LP needs
+            # those seconds more.
+            give_up_s=GIVE_UP_SHARE * budget,
         )
+        # The LP first, from the sub-solve's placements alone (they set tier 1, which the
+        # LP holds and its restricted variant fixes): where the rules bind it gains far
+        # more than the warm starts (horizon-binding: tier 2 +8.7 %), and it needs the
+        # seconds (7-20 s there, with the machine shared).
+        placed = np.zeros(len(pairs), dtype=bool)
+        placed[sub_idx[first.chosen]] = True
+        rounded, known = lp_phase(placed)
+        # What the LP left, less the time the stages and bounds keep, for the repairs.
+        keep = LP_KEEP_S + min(BOUND_SECONDS, BOUND_SHARE * budget)
+        left = budget - (time.monotonic() - started) - keep
         hint = warm_start(
-            data, pairs, sub_idx[first.chosen], seconds=_repair_seconds(budget), objective=objective
+            data,
+            pairs,
+            sub_idx[first.chosen],
+            seconds=min(_repair_seconds(budget), max(0.3, left)),
+            objective=objective,
         )
-        # The LP before the unfixed warm start: where the rules bind it gains far more
-        # (measured on horizon-binding: tier 2 +8.7 %), and it needs seconds.
-        hint, known = lp_phase(hint)
+        hint = max(hint, rounded, key=functools.partial(_gains, model.components))
         repair_s = _repair_seconds(budget)
         left = budget - (time.monotonic() - started)
         if (
             exact_values(data, pairs, objective)
             and not _attains(model, certificate, hint)
-            and left > repair_s + LP_KEEP_S
+            and left > repair_s + LP_KEEP_S + min(BOUND_SECONDS, BOUND_SHARE * budget)
         ):
             # Fixing the sub-solve's placements (one of many tier-1 optima, chosen by
             # CP-SAT's timing) can cost tier 2; the unfixed warm start often reaches the
@@ -253,6 +277,7 @@ def optimise(
         proven=proven,
         relaxation=certificate,
         settled=settled,
+        polish=len(pairs) >= DEADLINES_FIRST,
     )
     left = budget - (time.monotonic() - started)
     improve(model, lex, certificate, left, exact=exact, known=known)
