@@ -93,8 +93,8 @@ DUE_PICKS: tuple[tuple[int, Keys], ...] = (
 def tier1_placements(data: RoundData, pairs: Pairs) -> np.ndarray:
     """Bool per pair: the due families' pairs of a tier-1 optimum over `pairs` (the
     deadline components stacked into one min-cost flow, round rules dropped, as the
-    assignment bound does): with them in the selection, tier 1 of the selection equals
-    the bound's unless the round rules bind."""
+    assignment bound does; onto vacancies only): with them in the selection, tier 1 of
+    the selection equals the bound's unless the round rules or the chains bind."""
     from allocator.lexflow import flow_cost_limit
     from allocator.warmstart import flow_assignment, stacked_gains
 
@@ -106,6 +106,9 @@ def tier1_placements(data: RoundData, pairs: Pairs) -> np.ndarray:
     value, _ = stacked_gains([c.gain for c in deadline], matches, flow_cost_limit(data.H, data.D))
     if value is None:
         return np.zeros(len(pairs), dtype=bool)
+    # Pairs onto occupied dwellings carry R9's date here (their chain variants come
+    # later): no tier-1 placement can rely on them.
+    value = np.where(data.tenant[pairs.d] >= 0, 0, value)
     return flow_assignment(data, pairs, value) & data.due[pairs.h]
 
 

@@ -123,14 +123,16 @@ def test_a_sparsified_round_with_tenants_checks_clean(monkeypatch: pytest.Monkey
 
 def test_the_tier1_placements_are_a_tier1_optimum_of_the_due_pairs() -> None:
     """`tier1_placements` returns due families' pairs only, one per household and per
-    dwelling, and they attain the assignment bound's tier 1 over the pairs given."""
+    dwelling, onto vacancies, and they attain the assignment bound's tier 1 over the
+    pairs onto vacancies."""
     from allocator.objective import default_objective
     from allocator.warmstart import assignment_bound
 
     for seed in (1, 2, 3):
         data = build_round_data(_sized(seed))
-        pairs = candidate_pairs(data)
-        chosen = sparse.tier1_placements(data, pairs)
+        every = candidate_pairs(data)
+        pairs = every.subset(np.flatnonzero(data.tenant[every.d] < 0))
+        chosen = sparse.tier1_placements(data, every)[data.tenant[every.d] < 0]
         h, d = pairs.h[chosen], pairs.d[chosen]
         assert data.due[h].all()
         assert len(set(h.tolist())) == len(h) == len(set(d.tolist()))
