@@ -47,6 +47,9 @@ BOUND_SECONDS = 8.0
 #: Share of the time limit kept back for explaining the proposal (reasons, alternates):
 #: the limit is the budget of the whole `propose` call, not only of the solve.
 EXPLAIN_SHARE = 0.03
+#: The same for whole-stock selections: explaining 12,000 households took 18.4 s of a
+#: 600 s limit (3.1 %) and the stages overran by 3 s (stock-transfers, 603.9 s in all).
+SPARSE_EXPLAIN_SHARE = 0.05
 
 
 def _repair_seconds(budget: float) -> float:
@@ -383,7 +386,8 @@ def solve(
         model = AllocationModel(data, pairs.subset(model_idx), objective=objective)
         build_s = time.monotonic() - started
         limit = time_limit_s if time_limit_s is not None else settings.time_limit_s
-        lex = optimise(model, settings, limit * (1 - EXPLAIN_SHARE) - build_s, exact)
+        share = EXPLAIN_SHARE if exact else SPARSE_EXPLAIN_SHARE
+        lex = optimise(model, settings, limit * (1 - share) - build_s, exact)
     chosen = np.zeros(len(pairs), dtype=bool)
     chosen[model_idx[lex.chosen]] = True
     return Solved(data, pairs, chosen, lex, objective, all_pairs, len(model_idx), build_s, outlook)

@@ -141,3 +141,33 @@ def test_the_tier1_placements_are_a_tier1_optimum_of_the_due_pairs() -> None:
         for c in comps:
             if c.name.startswith("deadline_"):
                 assert c.value(chosen) == bound[c.name]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_held_tier2_bound_bounds_the_proposal_and_the_housing_bound_bounds_it(
+    seed: int,
+) -> None:
+    """The benchmark's tier-2 bound with our tier 1 held: at least our tier 2 (our
+    proposal is no worse than itself), at most the plain housing bound (λ = 0)."""
+    from allocator.warmstart import assignment_bound
+    from benchmarks.tier import held_tier2_bound
+
+    s = _sized(seed)
+    proposal = propose(s)
+    ours = {t.name: t.objective for t in proposal.run.tiers}
+    data = build_round_data(s)
+    full = bound_pairs(data)
+    bound = assignment_bound(data, full)
+    held = held_tier2_bound(data, full, ours, bound, 30.0)
+    if ours["deadline_breaches"] != bound["deadline_breaches"]:
+        assert held is None
+        return
+    assert held is not None
+    housing = int(full.housing[_housing_flow(data, full)].sum())
+    assert ours["priority_waiting"] <= held <= housing
+
+
+def _housing_flow(data: RoundData, pairs: object) -> np.ndarray:
+    from allocator.warmstart import flow_assignment
+
+    return flow_assignment(data, pairs, pairs.housing.astype(np.int64))  # type: ignore[attr-defined, arg-type]
