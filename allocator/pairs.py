@@ -275,14 +275,54 @@ def candidate_pairs(data: RoundData) -> Pairs:
     return with_chains(data, concat_pairs(data, list(candidate_blocks(data))))
 
 
-def with_chains(data: RoundData, pairs: Pairs) -> Pairs:
-    """The pairs with each pair onto an occupied dwelling replaced by its variants, one
-    per move-in day of its tenant and one per swap (allocator.rules.r11_transfers), each
-    with its own fixed move-in and vacancy days; sorted by household, dwelling, link."""
+def bound_pairs(data: RoundData) -> Pairs:
+    """Every candidate pair, a pair onto an occupied dwelling once, at the earliest
+    move-in of its chain variants (`r11_transfers.earliest`): for assignment bounds on
+    tiers 1 and 2 over every variant without making them (whole-stock rounds with
+    tenants have hundreds of millions). Not a model's pairs: no links."""
+    pairs = concat_pairs(data, list(candidate_blocks(data)))
     occupied = r11_transfers.is_variant(pairs)
     if not occupied.any():
         return pairs
-    v = r11_transfers.variants(data, pairs.h, pairs.d, pairs.move_in, pairs.unmatched_over)
+    move_in, free, ok = r11_transfers.earliest(data, pairs.h, pairs.d, pairs.move_in)
+    idx = np.flatnonzero(occupied & ok)
+    built = _with_objective_parts(
+        data,
+        pairs.h[idx].astype(np.int64),
+        pairs.d[idx].astype(np.int64),
+        pairs.rejected,
+        move_in=move_in[idx],
+        available=free[idx],
+        unmatched_over=pairs.unmatched_over[idx],
+    )
+    # In place (tens of millions of pairs: no second copy), then without the pairs that
+    # have no variant at all; order stays (household, dwelling).
+    for f in fields(Pairs):
+        column = getattr(pairs, f.name)
+        if isinstance(column, np.ndarray):
+            column[idx] = getattr(built, f.name)
+    if ok[occupied].all():
+        return pairs
+    return pairs.subset(np.flatnonzero(~occupied | ok))
+
+
+def with_chains(
+    data: RoundData,
+    pairs: Pairs,
+    days_per_tenant: int | None = None,
+    rank: np.ndarray | None = None,
+) -> Pairs:
+    """The pairs with each pair onto an occupied dwelling replaced by its variants, one
+    per move-in day of its tenant and one per swap (allocator.rules.r11_transfers), each
+    with its own fixed move-in and vacancy days; sorted by household, dwelling, link.
+    `days_per_tenant` and `rank` (whole-stock selections): variants for each tenant's
+    best days only (`r11_transfers.variants`)."""
+    occupied = r11_transfers.is_variant(pairs)
+    if not occupied.any():
+        return pairs
+    v = r11_transfers.variants(
+        data, pairs.h, pairs.d, pairs.move_in, pairs.unmatched_over, days_per_tenant, rank
+    )
     source = v.source
     built = _with_objective_parts(
         data,

@@ -118,8 +118,11 @@ def variants(
     d: np.ndarray,
     move_in: np.ndarray,
     unmatched_over: np.ndarray | None = None,
+    days_per_tenant: int | None = None,
+    rank: np.ndarray | None = None,
 ) -> Variants:
-    """Every variant of the candidate pairs onto occupied dwellings.
+    """Every variant of the candidate pairs onto occupied dwellings (or, with
+    `days_per_tenant`, those of a selection of its tenants' days; see below).
 
     A tenant's possible move-in days are those of its pairs onto vacancies, then of its
     chain variants, found breadth-first: each (tenant, day) is expanded once over the
@@ -137,7 +140,14 @@ def variants(
     are left out, unless it is pinned: removing the placement keeps every rule and
     improves tier 1, so no optimum uses them (exact, like the dominance reduction). Swaps
     come from pairs onto each other's dwellings; a swap's day does not start chains (both
-    dwellings are taken by the swap itself)."""
+    dwellings are taken by the swap itself).
+
+    `days_per_tenant` = n (whole-stock selections only, allocator.sparse): each tenant's
+    days are the move-in days of its best pairs onto vacancies (by `rank`, smaller first)
+    until n distinct days, and at most n more days its chains give; variants are made for
+    those days only. Every variant made is still exact (its own fixed move-in, linked to
+    its tenant's day), so the model is a restriction of the exact one: fewer chains, never
+    a wrong one."""
     T = data.policy.transfers.turnover_days
     last = last_day(data)
     board = board_days(data)
@@ -145,9 +155,14 @@ def variants(
     is_tenant = data.current >= 0
     days: dict[int, set[int]] = defaultdict(set)
     frontier: deque[tuple[int, int]] = deque()
-    for p in np.flatnonzero(~occupied & is_tenant[h]):
-        u, k = int(h[p]), int(move_in[p])
-        if k not in days[u]:
+    starts = np.flatnonzero(~occupied & is_tenant[h])
+    if days_per_tenant is not None:
+        key = np.zeros(len(h), dtype=np.int64) if rank is None else rank
+        starts = starts[np.lexsort((key[starts], h[starts]))]
+    most = None if days_per_tenant is None else 2 * days_per_tenant
+    for start in starts.tolist():
+        u, k = int(h[start]), int(move_in[start])
+        if k not in days[u] and (days_per_tenant is None or len(days[u]) < days_per_tenant):
             days[u].add(k)
             frontier.append((u, k))
     # Tenants whose dwelling some household may have: their days start chains.
@@ -167,7 +182,7 @@ def variants(
                 continue
             rows.append((q, k, k, False, m, max(int(data.available[dwelling]), k + T)))
             u = int(h[q])
-            if m not in days[u]:
+            if m not in days[u] and (most is None or len(days[u]) < most):
                 days[u].add(m)
                 frontier.append((u, m))
     temporary = _temporary(data)
@@ -218,6 +233,69 @@ def variants(
         m_in.astype(np.int64),
         avail.astype(np.int64),
     )
+
+
+def earliest(
+    data: RoundData, h: np.ndarray, d: np.ndarray, move_in: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For bounds on every candidate pair without making every variant: per pair onto an
+    occupied dwelling, the earliest move-in any of its variants has (its chain variant
+    for its tenant's earliest day, or its swap), the day the dwelling is free for it, and
+    whether it has a variant at all; other pairs unchanged. Tiers 1 and 2 of a pair never
+    get better with a later move-in (housing points do not depend on it), so a matching
+    over these pairs is no worse on them than any matching over the variants: an
+    assignment bound over them bounds the variants' (and keeps every variant the
+    deadline filter of `variants` drops, which only weakens it).
+
+    A tenant's earliest day is the least fixpoint of: the earliest of its pairs onto
+    vacancies, and for its pairs onto occupied dwellings max(R9 move-in, the other
+    tenant's earliest day + turnover + board), within `last_day` (Bellman-Ford on days,
+    vectorised; days strictly grow along a chain, so it ends)."""
+    T = data.policy.transfers.turnover_days
+    last = last_day(data)
+    board = board_days(data)
+    occupied = data.tenant[d] >= 0
+    is_tenant = data.current >= 0
+    never = np.iinfo(np.int64).max // 4
+    first = np.full(data.H, never, dtype=np.int64)
+    own = np.flatnonzero(~occupied & is_tenant[h])
+    np.minimum.at(first, h[own], move_in[own].astype(np.int64))
+    moves = np.flatnonzero(occupied & is_tenant[h])
+    mover, below = h[moves], data.tenant[d[moves]]
+    base, lead = move_in[moves].astype(np.int64), T + board[d[moves]].astype(np.int64)
+    for _ in range(int(is_tenant.sum()) + 1):
+        via = np.maximum(base, first[below] + lead)
+        via = np.where((first[below] < never) & (via <= last), via, never)
+        new = first.copy()
+        np.minimum.at(new, mover, via)
+        if np.array_equal(new, first):
+            break
+        first = new
+    out = move_in.astype(np.int64).copy()
+    free = data.available[d].astype(np.int64).copy()
+    ok = np.ones(len(h), dtype=bool)
+    onto = np.flatnonzero(occupied)
+    tenant = data.tenant[d[onto]]
+    chain = np.maximum(move_in[onto], first[tenant] + T + board[d[onto]])
+    chain = np.where((first[tenant] < never) & (chain <= last), chain, never)
+    chain_free = np.maximum(data.available[d[onto]], first[tenant] + T)
+    # Swaps: the pair and its partner (the tenant onto the household's own dwelling).
+    position = {(int(a), int(b)): int(p) for a, b, p in zip(h[onto], d[onto], onto, strict=True)}
+    swap = np.full(len(onto), never, dtype=np.int64)
+    for j, p in enumerate(onto.tolist()):
+        a = int(h[p])
+        if data.current[a] < 0:
+            continue
+        partner = position.get((int(tenant[j]), int(data.current[a])))
+        if partner is not None:
+            m = max(int(move_in[p]), int(move_in[partner]))
+            if m <= last:
+                swap[j] = m
+    best = np.minimum(chain, swap)
+    out[onto] = best
+    free[onto] = np.where(swap < chain, swap, chain_free)
+    ok[onto] = best < never
+    return out, free, ok
 
 
 def _temporary(data: RoundData) -> np.ndarray:
