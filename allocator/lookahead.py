@@ -339,7 +339,9 @@ def _one_future(
     gains = []
     for j in range(len(keep)):
         with_j = future_only | (d == len(vacancies) + j)
-        if int(on_time.max(initial=0)) >= limit or not (with_j & ~future_only).any():
+        # A dwelling no clocked household could move into on time cannot raise the
+        # number on time (exact), so its flow is skipped.
+        if int(on_time.max(initial=0)) >= limit or not (on_time[with_j & ~future_only] > 0).any():
             gains.append(False)
             continue
         more = LexFlow(H, fdata.D, h[with_j], d[with_j]).optimise(on_time[with_j])
