@@ -358,20 +358,29 @@ def test_the_temporary_entry_rate_is_estimated_from_consecutive_rounds() -> None
     )
 
 
-def test_a_dwelling_is_kept_empty_for_a_clocked_arrival_the_futures_expect() -> None:
-    """Refugee families the municipality will receive come onto the list every week, due
-    within a month, and nothing else fits them in the coming weeks: the one flat
-    that fits stays empty rather than go to a household without a clock, and says why."""
-    refugee = household("R", approved_on="2026-11-01", children=[{"age": 6}])
-    refugee["situation"] = {"kind": "refugee"}
+REFUGEE = {
+    **household("R", approved_on="2026-11-01", children=[{"age": 6}]),
+    "situation": {"kind": "refugee"},
+}
+
+
+def _couple_round(forecast: dict[str, object] | None) -> Scenario:
+    """The couple and the one flat, six weeks of look-ahead, and `forecast`."""
     base = scenario(
         dwellings=[FLAT],
         households=[COUPLE],
         policy={"solver": {"workers": 8}, "lookahead": {"weeks": 6, "futures": 4}},
     ).model_dump(mode="json")
-    arrivals = [{"household": refugee, "per_week": 3, "deadline_after_days": 30}]
-    s = Scenario.model_validate({**base, "forecast": {"arrivals": arrivals}})
-    assert housed(Scenario.model_validate(base)) == {"X": "W1"}
+    return Scenario.model_validate({**base, "forecast": forecast})
+
+
+def test_a_dwelling_is_kept_empty_for_a_clocked_arrival_the_futures_expect() -> None:
+    """Refugee families the municipality will receive come onto the list every week, due
+    within a month, and nothing else fits them in the coming weeks: the one flat
+    that fits stays empty rather than go to a household without a clock, and says why."""
+    arrivals = [{"household": REFUGEE, "per_week": 3, "deadline_after_days": 30}]
+    s = _couple_round({"arrivals": arrivals})
+    assert housed(_couple_round(None)) == {"X": "W1"}
     proposal = propose(s)
     assert proposal.matches == []
     assert check_proposal(s, proposal) == []
@@ -385,17 +394,10 @@ def test_a_dwelling_is_kept_empty_for_a_clocked_arrival_the_futures_expect() -> 
 def test_a_dwelling_the_futures_do_not_need_is_not_kept() -> None:
     """The same arrivals with a family flat listed every week in the futures: nothing is
     gained by keeping this one, so the couple gets it."""
-    refugee = household("R", approved_on="2026-11-01", children=[{"age": 6}])
-    refugee["situation"] = {"kind": "refugee"}
-    base = scenario(
-        dwellings=[FLAT],
-        households=[COUPLE],
-        policy={"solver": {"workers": 8}, "lookahead": {"weeks": 6, "futures": 4}},
-    ).model_dump(mode="json")
     rate = {"dwelling": {**FLAT, "id": "rate-flat"}, "per_week": 8, "notice_days": 0}
     forecast = {
-        "arrivals": [{"household": refugee, "per_week": 1, "deadline_after_days": 20}],
+        "arrivals": [{"household": REFUGEE, "per_week": 1, "deadline_after_days": 20}],
         "vacancies": [rate],
     }
-    s = Scenario.model_validate({**base, "forecast": forecast})
+    s = _couple_round(forecast)
     assert housed(s) == {"X": "W1"}
