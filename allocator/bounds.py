@@ -51,11 +51,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.lexflow import LexFlow, flow_cost_limit
-from allocator.lexicographic import LexResult
+from allocator.lexflow import flow_cost_limit
+from allocator.lexicographic import LexResult, relative_gap
 from allocator.model import AllocationModel
 from allocator.objective import SAFE_RANGE, Component
-from allocator.warmstart import household_pools, stacked_gains
+from allocator.warmstart import relaxed_flow, stacked_gains
 from models.proposal import TierResult
 
 #: Lagrangian flows per component at most (each is one min-cost flow over the pairs).
@@ -126,15 +126,8 @@ class Lagrangian:
     household pools (a relaxation of every proposal the model allows)."""
 
     def __init__(self, m: AllocationModel):
-        pairs, data = m.pairs, m.data
-        self.flow = LexFlow(
-            data.H,
-            data.D,
-            pairs.h,
-            pairs.d,
-            np.array(pairs.pinned_pairs(), dtype=np.int64),
-            household_pools(data),
-        )
+        data = m.data
+        self.flow = relaxed_flow(data, m.pairs)
         # A margin below OR-Tools' cost range (its check is stricter on tiny networks).
         self.limit = flow_cost_limit(data.H, data.D) // 16
         self.matches = m.matches
@@ -350,7 +343,7 @@ def _set(tier: TierResult, c: Component, own: int, found: list[Bound], exact: bo
         return
     tier.bound = value
     tier.bound_source = best.source
-    tier.gap = abs(to_value(c, own) - value) / max(1.0, abs(to_value(c, own)))
+    tier.gap = relative_gap(to_value(c, own), value)
     if not exact and best.source not in ("relaxation", "sub-solve"):
         _note(tier, "bound over the model's selected pairs only (whole-stock sparsification)")
 

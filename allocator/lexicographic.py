@@ -85,7 +85,8 @@ def _solver(
     return solver
 
 
-def _gap(objective: float, bound: float) -> float:
+def relative_gap(objective: float, bound: float) -> float:
+    """|objective - bound| / max(1, |objective|): the gap every tier reports."""
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
@@ -131,7 +132,7 @@ def _results(
             prefix = None
         elif prefix is not None:
             prefix += int(c.gain[chosen].sum()) * stage.scales[k]
-        gap = None if value is None or b is None else _gap(value, b)
+        gap = None if value is None or b is None else relative_gap(value, b)
         out.append(
             TierResult(
                 name=c.name,
@@ -517,7 +518,7 @@ def _reread(results: list[TierResult], components: list[Component], chosen: np.n
                 f"tier {r.name}: proven optimal at {r.objective}, the proposal has {value}"
             )
         r.objective = value
-        r.gap = None if r.bound is None else _gap(value, r.bound)
+        r.gap = None if r.bound is None else relative_gap(value, r.bound)
 
 
 def infeasible_pins(m: AllocationModel, settings: SolverSettings) -> InputError:

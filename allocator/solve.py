@@ -22,7 +22,7 @@ from allocator.data import RoundData, build_round_data
 from allocator.explain import assemble
 from allocator.greedy import greedy_choice
 from allocator.hashing import policy_sha256, run_id, scenario_sha256
-from allocator.lexicographic import LexResult, infeasible_pins, solve_tiers
+from allocator.lexicographic import LexResult, infeasible_pins, relative_gap, solve_tiers
 from allocator.limits import check_representable
 from allocator.lookahead import Outlook, assess, with_lookahead
 from allocator.model import AllocationModel
@@ -174,7 +174,7 @@ def _deadlines_by_flow(
             status="FEASIBLE",
             objective=own,
             bound=bound,
-            gap=None if bound is None else abs(own - bound) / max(1.0, abs(own)),
+            gap=None if bound is None else relative_gap(own, bound),
             bound_source=None if bound is None else "flow",
         )
         attained = attained and k < used and int(c.gain[hint].sum()) == best[k]

@@ -317,6 +317,13 @@ def tie_random_bits(data: RoundData) -> int:
     return max(0, min(TIE_RANDOM_BITS, room - math.ceil(math.log2(matches + 1)) - 1))
 
 
+def relaxed_flow(data: RoundData, pairs: Pairs) -> LexFlow:
+    """The matchings of `pairs` with the pins and the household pools held, the round
+    rules dropped: the relaxation every bound and certificate is taken over."""
+    pins = np.array(pairs.pinned_pairs(), dtype=np.int64)
+    return LexFlow(data.H, data.D, pairs.h, pairs.d, pins, household_pools(data))
+
+
 def household_pools(data: RoundData) -> list[tuple[np.ndarray, int]]:
     """The round rules that cap how many of some households are housed anywhere (a
     capacity rule with one group of every dwelling, e.g. the R10 group-share floor), as
@@ -349,14 +356,7 @@ def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
     data, pairs = model.data, model.pairs
     matches = max(1, min(data.H, data.D))
     limit = flow_cost_limit(data.H, data.D)
-    flow = LexFlow(
-        data.H,
-        data.D,
-        pairs.h,
-        pairs.d,
-        np.array(pairs.pinned_pairs(), dtype=np.int64),
-        household_pools(data),
-    )
+    flow = relaxed_flow(data, pairs)
     levels: list[tuple[np.ndarray, list[Component]]] = []
     value: np.ndarray | None = None
     level: list[Component] = []
