@@ -578,12 +578,12 @@ class Explainer:
                 ),
                 outranked_by=taken,
             )
+        if holder is None:
+            return Unmatched(household=hid, reason=reason("lookahead_kept", dwelling=dwelling))
         return Unmatched(
             household=hid,
             reason=reason(
-                "lookahead_shifted",
-                dwelling=dwelling,
-                holder=data.household_ids[holder] if holder is not None else "ingen",
+                "lookahead_shifted", dwelling=dwelling, holder=data.household_ids[holder]
             ),
             outranked_by=taken,
         )

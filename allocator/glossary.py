@@ -71,15 +71,33 @@ ACTION_VERB: dict[str, str] = {
     "publish": "Publiser",
 }
 
+
+class TierNames(dict[str, str]):
+    """Tier names by component; the serial tie-break's blocks (tiebreak_2, ...) share
+    the tie-break's name."""
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        if key in self:
+            return self[key]
+        if key.startswith("tiebreak_") and "tiebreak" in self:
+            return self["tiebreak"]
+        return default
+
+
 #: The tiers of the objective (allocator.model component names, plus the web's stability).
-TIER_TEXT: dict[str, str] = {
-    "deadline_breaches": "Brudd på fristene",
-    "deadline_days_over": "Dager over fristene",
-    "priority_waiting": "Prioritet og ventetid",
-    "stability": "Stabilitet (beholdte tildelinger)",
-    "fit": "Tilpasning",
-    "tiebreak": "Rekkefølge ved likhet",
-}
+TIER_TEXT: dict[str, str] = TierNames(
+    {
+        "deadline_breaches": "Brudd på fristene",
+        "deadline_days_over": "Dager over fristene",
+        "lookahead_breaches": "Planlegging framover: ventede brudd på fristene",
+        "lookahead_days_over": "Planlegging framover: ventede dager over fristene",
+        "priority_waiting": "Prioritet og ventetid",
+        "stability": "Stabilitet (beholdte tildelinger)",
+        "fit": "Tilpasning",
+        "tiebreak": "Rekkefølge ved likhet",
+        "tiebreak_assignment": "Rekkefølge ved likhet: fast loddtrekning",
+    }
+)
 
 #: Deadline clocks (DOMAIN.md "Deadline clocks").
 CLOCK_TEXT: dict[str, str] = {

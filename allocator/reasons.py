@@ -88,13 +88,15 @@ TEXT: dict[str, str] = {
     "planlegging framover ville husstanden fått {dwelling} denne uken.",
     "lookahead_shifted": "Planleggingen framover flyttet ukens tilbud: {dwelling}, som "
     "husstanden ellers ville fått, går til {holder}.",
+    "lookahead_kept": "Planleggingen framover holder {dwelling}, som husstanden ellers ville "
+    "fått, ledig for de kommende ukenes frister.",
     "blocked_by_round_rules": "Boligene som passet er sperret av regler for hele runden ({rules}).",
     # empty dwellings
     "no_eligible_household": "Ingen søker på listen passer boligen: {summary}.",
     "kept_for_deadlines": "Holdes ledig for de kommende ukenes frister: i {kept} av "
     "{futures} simulerte framtider de neste {horizon} ukene får en husstand med frist "
-    "bolig i tide bare hvis denne boligen fortsatt er ledig ({candidates} andre søkere "
-    "passer nå).",
+    "bolig i tide bare hvis denne boligen fortsatt er ledig (søkere som passer nå: "
+    "{candidates}).",
     "candidates_placed_elsewhere": "Alle som passet fikk en annen bolig.",
     "candidates_blocked": "Søkerne som passet er sperret av regler for hele runden ({rules}).",
     # breaches

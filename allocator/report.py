@@ -5,19 +5,24 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from allocator.fairness import SEPARATOR_LABELS, equal_treatment
-from allocator.glossary import SOLVER_TEXT, TERMS, count, day, tidy
+from allocator.glossary import SOLVER_TEXT, TERMS, TierNames, count, day, tidy
 from allocator.glossary import TIER_TEXT as GLOSSARY_TIERS
 from models.proposal import Proposal
 from models.scenario import Scenario
 
 STATUS_TEXT = SOLVER_TEXT
-TIER_TEXT = {
-    "deadline_breaches": f"1a. {GLOSSARY_TIERS['deadline_breaches']} (min)",
-    "deadline_days_over": f"1b. {GLOSSARY_TIERS['deadline_days_over']} (min)",
-    "priority_waiting": f"2. {GLOSSARY_TIERS['priority_waiting']} (maks)",
-    "fit": "3. Tilpasning: ønsker, soverom, skolevei, tomgang, belastning (min)",
-    "tiebreak": "4. Rekkefølge ved likhet: ansiennitet, deretter fast loddtrekning",
-}
+TIER_TEXT = TierNames(
+    {
+        "deadline_breaches": f"1a. {GLOSSARY_TIERS['deadline_breaches']} (min)",
+        "deadline_days_over": f"1b. {GLOSSARY_TIERS['deadline_days_over']} (min)",
+        "lookahead_breaches": f"1c. {GLOSSARY_TIERS['lookahead_breaches']} (min)",
+        "lookahead_days_over": f"1d. {GLOSSARY_TIERS['lookahead_days_over']} (min)",
+        "priority_waiting": f"2. {GLOSSARY_TIERS['priority_waiting']} (maks)",
+        "fit": "3. Tilpasning: ønsker, soverom, skolevei, tomgang, belastning (min)",
+        "tiebreak": "4. Rekkefølge ved likhet: ansiennitet, deretter fast loddtrekning",
+        "tiebreak_assignment": f"4. {GLOSSARY_TIERS['tiebreak_assignment']} (min)",
+    }
+)
 
 
 def _fmt(value: float | None) -> str:

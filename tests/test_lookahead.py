@@ -386,6 +386,14 @@ def test_a_dwelling_is_kept_empty_for_a_clocked_arrival_the_futures_expect() -> 
     assert check_proposal(s, proposal) == []
     (empty,) = proposal.empty_dwellings
     assert empty.reason.code == "kept_for_deadlines"
+    (couple,) = proposal.unmatched
+    assert couple.reason.code == "lookahead_kept"
+    assert couple.reason.text.startswith("Planleggingen framover holder W1")
+    from allocator.report import render_report
+
+    page = render_report(s, proposal)
+    assert "1c. Planlegging framover: ventede brudd på fristene" in page
+    assert "lookahead_breaches" not in page and "tiebreak_assignment" not in page
     assert empty.reason.text.startswith("Holdes ledig for de kommende ukenes frister: i 4 av 4")
     tiers = {t.name: t for t in proposal.run.tiers}
     assert tiers["lookahead_breaches"].objective == 0
