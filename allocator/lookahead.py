@@ -206,6 +206,7 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
     keepable = np.flatnonzero((data.category != r7_clocks.TEMPORARY) & (data.tenant < 0))
     kept = np.zeros(data.D, dtype=np.int64)
     listed = {d.id: d for d in scenario.dwellings}
+    keep = [listed[data.dwelling_ids[j]] for j in keepable.tolist()]
     for k in range(la.futures):
         rng = np.random.default_rng([la.seed, scenario.as_of.toordinal(), k])
         arrivals = _future_households(scenario, rng, k, rounds)
@@ -216,10 +217,9 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
         clocked = [*current, *entered]
         if not clocked and not arrivals:
             continue
-        keep = [listed[data.dwelling_ids[j]] for j in keepable.tolist()]
         result, gains = _one_future(scenario, clocked, arrivals, vacancies, rounds, keep)
         kept[keepable] += np.asarray(gains, dtype=np.int64)
-        for h, (late, over) in zip([*current, *entered], result, strict=True):
+        for h, (late, over) in zip(clocked, result, strict=True):
             i = data.household_index[h.id]
             fails[i] += late
             days[i] += over
