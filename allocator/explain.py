@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -73,9 +74,17 @@ def _summary(counts: Counter[str]) -> str:
     return "; ".join(f"{rule_text(code)} ({n})" for code, n in counts.most_common())
 
 
-def _listing(items: list[dict[str, str]]) -> str:
+def _lazily(values: np.ndarray, chunk: int = 32) -> Iterator[int]:
+    """The values as ints, converted a chunk at a time: the callers stop early."""
+    for start in range(0, len(values), chunk):
+        yield from values[start : start + chunk].tolist()
+
+
+def _listing(items: list[dict[str, str]], total: int | None = None) -> str:
+    """The first NAMED holders, and how many more of `total` (default: all of `items`)."""
+    total = len(items) if total is None else total
     text = ", ".join(f"{t['dwelling']} → {t['household']}" for t in items[:NAMED])
-    return text + (f" og {len(items) - NAMED} til" if len(items) > NAMED else "")
+    return text + (f" og {total - NAMED} til" if total > NAMED else "")
 
 
 class Explainer:
@@ -123,6 +132,7 @@ class Explainer:
                     pairs, int(p), self.day_of_h[tenant]
                 )
         self.variant = r11_transfers.is_variant(pairs)
+        self._blockings: dict[tuple[int, int], Blocking] = {}
         self.stays = {
             int(d) for d in np.flatnonzero(data.occupied) if int(data.tenant[d]) not in self.d_of_h
         }
@@ -247,12 +257,29 @@ class Explainer:
     def competition(self, p: int) -> Reason:
         """How many other households the rules allow here, and where they went."""
         h, d = int(self.pairs.h[p]), int(self.pairs.d[p])
-        candidates = np.unique(self.pairs.h[self.pairs_by_dwelling.get(d, NO_PAIRS)])
-        others = candidates[candidates != h]
-        if not len(others):
+        candidates, housed = self.candidates_per_dwelling
+        others = int(candidates[d]) - 1  # p's own household is one of them
+        if not others:
             return reason("competition_none")
-        elsewhere = int(self.housed[others].sum())
-        return reason("competition", candidates=len(others), elsewhere=elsewhere)
+        elsewhere = int(housed[d]) - int(self.housed[h])
+        return reason("competition", candidates=others, elsewhere=elsewhere)
+
+    @functools.cached_property
+    def with_children_listed(self) -> frozenset[int]:
+        """Households with children in the round's school data (R4)."""
+        return frozenset(self.data.children.household.tolist())
+
+    @functools.cached_property
+    def candidates_per_dwelling(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per dwelling: how many households the rules allow there, and how many of them
+        the proposal houses (anywhere); counted once for every dwelling."""
+        data, P = self.data, self.pairs
+        keys = np.unique(P.d.astype(np.int64) * data.H + P.h)
+        d, h = keys // data.H, keys % data.H
+        return (
+            np.bincount(d, minlength=data.D),
+            np.bincount(d, weights=self.housed[h], minlength=data.D).astype(np.int64),
+        )
 
     def match_reasons(self, p: int) -> list[Reason]:
         data, P = self.data, self.pairs
@@ -293,10 +320,10 @@ class Explainer:
         if (
             hh.children
             and any(c.keep_school for c in hh.children)
-            and np.isin(h, data.children.household)
+            and h in self.with_children_listed
         ):
             out.append(reason("school_kept", minutes=int(P.school_minutes[p])))
-        needs = [k for k, v in hh.needs.model_dump().items() if v]
+        needs = [k for k in type(hh.needs).model_fields if getattr(hh.needs, k)]
         if needs:
             out.append(
                 reason("needs_met", needs=", ".join(NEED_TEXT[k] for k in needs), codes=needs)
@@ -349,12 +376,10 @@ class Explainer:
         lexicographic objective as the proposal (every tier, then the serial order)."""
         data, P = self.data, self.pairs
         h, d = int(P.h[p]), int(P.d[p])
-        q = np.asarray(self.pairs_by_dwelling.get(d, []), dtype=np.int64)
-        if len(q) == 0:
-            return []
+        ranked, starts = self.ranked_by_dwelling
         out: list[Alternate] = []
         listed: set[int] = set()
-        for pair in q[np.argsort(self.pair_rank[q], kind="stable")].tolist():
+        for pair in _lazily(ranked[starts[d] : starts[d + 1]]):
             candidate = int(P.h[pair])
             if candidate == h or candidate in self.d_of_h or candidate in listed:
                 continue
@@ -376,14 +401,16 @@ class Explainer:
         return out
 
     @functools.cached_property
-    def pair_rank(self) -> np.ndarray:
-        """Every pair's place in the objective's order (Objective.rank_keys, from the gains
-        already computed): the order alternates are ranked in, for every dwelling."""
+    def ranked_by_dwelling(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every pair in the objective's order (Objective.rank_keys, from the gains already
+        computed), grouped by dwelling: dwelling d's pairs are ranked[starts[d]:starts[d+1]],
+        the order its alternates are ranked in."""
         P = self.pairs
         keys = (P.tie_jitter, self.data.order[P.h], *[-g for g in self.gains[::-1]])
-        rank = np.empty(len(P), dtype=np.int64)
-        rank[np.lexsort(keys)] = np.arange(len(P))
-        return rank
+        order = np.lexsort(keys)
+        ranked = order[np.argsort(P.d[order], kind="stable")]
+        starts = np.searchsorted(P.d[ranked], np.arange(self.data.D + 1))
+        return ranked, starts
 
     def matches(self) -> list[Match]:
         data, P = self.data, self.pairs
@@ -460,18 +487,28 @@ class Explainer:
             for d, holder in self.h_of_d.items()
             if (holder, d) in self.pinned
         }
-        cuts = np.flatnonzero(np.diff(P.h[own])) + 1
-        candidates = {
-            int(P.h[g[0]]): (P.d[g].tolist(), held[i].tolist(), heavier[i].tolist())
-            for g, i in zip(np.split(own, cuts), np.split(np.arange(len(own)), cuts), strict=True)
-            if len(g)
-        }
+        # Each candidate's kind: 0 free, 1 held by a decision, 2 by a heavier household,
+        # 3 by a lighter one; grouped by household, then kind, each in dwelling-id order.
+        pinned_d = np.zeros(data.D, dtype=bool)
+        pinned_d[list(decision)] = True
+        kind = np.select([~held, pinned_d[P.d[own]], heavier], [0, 1, 2], default=3)
+        grouped = np.lexsort((kind, P.h[own]))
+        hs_sorted, kinds, ds_sorted = P.h[own][grouped], kind[grouped], P.d[own][grouped]
+        changes = np.r_[True, (np.diff(hs_sorted) != 0) | (np.diff(kinds) != 0)]
+        starts = np.flatnonzero(changes[: len(grouped)])
+        ends = np.r_[starts[1:], len(grouped)][: len(starts)].tolist()
+        ds_list = ds_sorted.tolist()
+        candidates: dict[int, list[list[int]]] = {}
+        for start, end, u, k in zip(
+            starts.tolist(), ends, hs_sorted[starts].tolist(), kinds[starts].tolist(), strict=True
+        ):
+            candidates.setdefault(u, [[], [], [], []])[k] = ds_list[start:end]
         for h in missing:
             if h in rejection:
                 found = self._no_dwelling(h, rejection[h])
             else:
                 held_back = self._held_for_deadline(h)
-                found = held_back or self._outranked(h, *candidates[h], entry, decision)
+                found = held_back or self._outranked(h, candidates[h], entry, decision)
             if data.current[h] >= 0:
                 found = self._tenant_stays(h, found)
             out.append(found)
@@ -498,38 +535,33 @@ class Explainer:
     def _outranked(
         self,
         h: int,
-        dwellings: list[int],
-        held: list[bool],
-        heavier: list[bool],
+        by_kind: list[list[int]],
         entry: dict[int, dict[str, str]],
         decision: dict[int, dict[str, str]],
     ) -> Unmatched:
         """Who took the household's candidate dwellings (by a decision, weighing heavier,
         or lighter but better for the whole proposal), and what kept the others empty.
-        `dwellings` in id order, with whether each is held and by a heavier household."""
+        `by_kind`: the candidate dwellings left free, held by a decision, by a heavier and
+        by a lighter household, each in dwelling-id order."""
         hid = self.data.household_ids[h]
-        decided, weighs, lighter = [], [], []
+        free, by_decision, by_heavier, by_lighter = by_kind
         blocked: Counter[str] = Counter()
-        for d, is_held, is_heavier in zip(dwellings, held, heavier, strict=True):
-            if not is_held:
-                blocked.update(
-                    self.chain_block(h, d) or self.state.broken_by(h, d) or ["objective"]
-                )
-            elif d in decision:
-                decided.append(decision[d])
-            elif is_heavier:
-                weighs.append(entry[d])
-            else:
-                lighter.append(entry[d])
-        taken = decided + weighs + lighter
-        if not taken:
+        for d in free:
+            blocked.update(self.chain_block(h, d) or self.state.broken_by(h, d) or ["objective"])
+        n_taken = len(by_decision) + len(by_heavier) + len(by_lighter)
+        if not n_taken:
             return Unmatched(household=hid, reason=_blocked("blocked_by_round_rules", blocked))
-        if decided and not weighs and not lighter:
-            code, listed = "displaced_by_decision", decided
-        elif lighter:
+        # Only the first MAX_LISTED holders are listed and NAMED named: build no more.
+        decided = [decision[d] for d in by_decision[:MAX_LISTED]]
+        weighs = [entry[d] for d in by_heavier[:MAX_LISTED]]
+        lighter = [entry[d] for d in by_lighter[:MAX_LISTED]]
+        if by_decision and not by_heavier and not by_lighter:
+            code, listed, n_listed = "displaced_by_decision", decided, len(by_decision)
+        elif by_lighter:
             code, listed = "better_overall", lighter + weighs
+            n_listed = len(by_lighter) + len(by_heavier)
         else:
-            code, listed = "outranked", weighs
+            code, listed, n_listed = "outranked", weighs, len(by_heavier)
         rules = sorted(c for c in blocked if c != "objective")
         rest = ""
         if rules:
@@ -537,16 +569,18 @@ class Explainer:
         elif blocked:
             rest = " " + reason("rest_objective").text
         params = dict(
-            summary=_listing(listed),
-            dwellings=len(taken),
+            summary=_listing(listed, n_listed),
+            dwellings=n_taken,
             blocked=rest,
             blocked_codes=sorted(blocked),
         )
-        if decided and code != "displaced_by_decision":
-            params["decisions"] = _listing(decided)
+        if by_decision and code != "displaced_by_decision":
+            params["decisions"] = _listing(decided, len(by_decision))
             code += "_and_decision"
         return Unmatched(
-            household=hid, reason=reason(code, **params), outranked_by=taken[:MAX_LISTED]
+            household=hid,
+            reason=reason(code, **params),
+            outranked_by=(decided + weighs + lighter)[:MAX_LISTED],
         )
 
     def _held_for_deadline(self, h: int) -> Unmatched | None:
@@ -591,14 +625,7 @@ class Explainer:
     def _no_dwelling(self, h: int, codes: np.ndarray) -> Unmatched:
         data = self.data
         counts = Counter(CODES[int(n) - 1] for n in codes)
-        blocking = [
-            Blocking(
-                dwelling=data.dwelling_ids[j],
-                rule=RULE_OF_CODE[CODES[int(codes[j]) - 1]],
-                code=CODES[int(codes[j]) - 1],
-            )
-            for j in self.by_dwelling_id[:MAX_LISTED]
-        ]
+        blocking = [self._blocking(j, int(codes[j])) for j in self.by_dwelling_id[:MAX_LISTED]]
         return Unmatched(
             household=data.household_ids[h],
             reason=reason(
@@ -608,6 +635,17 @@ class Explainer:
             ),
             blocking_rules=blocking,
         )
+
+    def _blocking(self, d: int, number: int) -> Blocking:
+        """Dwelling d blocked by rejection code `number`: the same few per dwelling over
+        every household without a candidate, so each is made once."""
+        key = (d, number)
+        if key not in self._blockings:
+            code = CODES[number - 1]
+            self._blockings[key] = Blocking(
+                dwelling=self.data.dwelling_ids[d], rule=RULE_OF_CODE[code], code=code
+            )
+        return self._blockings[key]
 
     def empty_dwellings(self) -> list[EmptyDwelling]:
         data, P = self.data, self.pairs

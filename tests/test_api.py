@@ -334,9 +334,12 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
+# The schema is read at import, so the store cannot be a fixture's; the directory is
+# removed when the test process exits.
+_fuzz_store = tempfile.TemporaryDirectory(prefix="allocator-api-fuzz-")
 _fuzz_settings = with_store(
     SETTINGS.model_copy(update={"time_limit_s": 1.0, "max_queued_jobs": 2}),
-    Path(tempfile.mkdtemp(prefix="allocator-api-fuzz-")),
+    Path(_fuzz_store.name),
 )
 _fuzz_app = create_app(_fuzz_settings, log=EventLog.null())
 api_schema = schemathesis.openapi.from_asgi("/openapi.json", _fuzz_app)

@@ -33,8 +33,8 @@ HAS_PROPOSAL = ("OPTIMAL", "FEASIBLE")
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[TestClient]:
-    folder = Path(tempfile.mkdtemp(prefix="allocator-fuzz-api-"))
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    folder = tmp_path_factory.mktemp("fuzz-api")
     app = create_app(
         ApiSettings(
             tokens=(TOKEN,),

@@ -11,8 +11,6 @@ The school-zone quota is its own rule (allocator.rules.r5_school_zone).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from allocator.data import PROFILE_CODES, RoundData, exact, round_half_up
@@ -31,8 +29,10 @@ def building_cap(data: RoundData) -> np.ndarray:
     """max(building_min_cap, floor(building_max_share * units)) per building, exactly."""
     s = data.policy.spread
     share = exact(s.building_max_share)
+    # floor(p/q * u) = (p * u) // q in Python integers: exact, and no Fraction per building.
+    p, q = share.numerator, share.denominator
     return np.array(
-        [max(s.building_min_cap, math.floor(share * int(u))) for u in data.b_units], dtype=np.int64
+        [max(s.building_min_cap, p * u // q) for u in data.b_units.tolist()], dtype=np.int64
     )
 
 
