@@ -244,9 +244,16 @@ def build_round_data(scenario: Scenario) -> RoundData:
     zone_index = {z: i for i, z in enumerate(zones)}
     travel = np.full((len(zones), len(zones)), np.inf)
     np.fill_diagonal(travel, 0.0)
-    for a in scenario.school_access:
-        i, j = zone_index[a.from_zone], zone_index[a.to_zone]
-        travel[i, j] = min(travel[i, j], a.minutes)
+    if scenario.school_access:
+        access = scenario.school_access
+        np.minimum.at(
+            travel,
+            (
+                np.array([zone_index[a.from_zone] for a in access], dtype=np.int64),
+                np.array([zone_index[a.to_zone] for a in access], dtype=np.int64),
+            ),
+            np.array([a.minutes for a in access], dtype=float),
+        )
 
     w = p.weights
     active_high = p.spread.active_use_is_high_need
@@ -290,6 +297,8 @@ def build_round_data(scenario: Scenario) -> RoundData:
         + w.waiting_points_per_day * waiting
     )
     min_area = exact(p.occupancy.min_area_per_person)
+    minors = arr([h.minors for h in hs])
+    persons = arr([h.persons for h in hs])
     dwelling_index = {d.id: i for i, d in enumerate(ds)}
     # A tenant whose dwelling is not in this round (validation refuses that for a loaded
     # scenario; reduced rounds built in code, e.g. the equal-treatment audit's, drop
@@ -317,10 +326,15 @@ def build_round_data(scenario: Scenario) -> RoundData:
         building_ids=[b.id for b in bs],
         district_ids=[t.id for t in ts],
         zone_ids=zones,
-        adults=arr([h.all_adults for h in hs]),
-        n_children=arr([h.minors for h in hs]),
-        persons=arr([h.persons for h in hs]),
-        bedrooms_needed=arr([household_bedrooms_needed(h) for h in hs]),
+        adults=persons - minors,  # Household.all_adults: adult children count as adults
+        n_children=minors,
+        persons=persons,
+        bedrooms_needed=arr(
+            [
+                bedrooms_needed(a, m, h.has_partner)
+                for h, a, m in zip(hs, (persons - minors).tolist(), minors.tolist(), strict=True)
+            ]
+        ),
         applicant_age=arr([h.main_applicant.age for h in hs]),
         applicant_gender=arr([GENDER_CODES[h.main_applicant.gender] for h in hs]),
         substance=arr([SUBSTANCE_CODES[h.substance_use] for h in hs]),

@@ -22,6 +22,7 @@ does.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -98,15 +99,18 @@ class LexFlow:
         self.pair_arcs = slice(H, H + m)
         self.arc_flow = self.lower.copy()
         self.levels = 0
-        self.flip_loss = np.zeros(H, dtype=np.int64)
+        #: The residual graph of the level optimised with `flips` (free arcs, their
+        #: reduced costs, flow and capacity), kept so its flip losses are found on demand.
+        self._flip_graph: tuple[np.ndarray, ...] | None = None
 
     def optimise(self, values: np.ndarray, face: bool = True, flips: bool = False) -> int:
         """Maximise Σ values over the current optimal face, then (unless `face` is false:
         the last level) keep only the new face. Returns the optimum. With `flips`, also
-        find `flip_loss`: per household, how much of this level's optimum is lost at
-        least by housing it when the optimum does not, or the reverse."""
+        keep what `flip_loss` needs (per household, how much of this level's optimum is
+        lost at least by housing it when the optimum does not, or the reverse)."""
         if flips:
-            self.flip_loss = np.zeros(self.H, dtype=np.int64)
+            self._flip_graph = None
+            self.__dict__.pop("flip_loss", None)
         if len(self.use) == 0:
             return 0
         tails, heads, upper, lower = self.tails, self.heads, self.upper, self.lower
@@ -131,23 +135,32 @@ class LexFlow:
                 (upper - lower)[free],
             )
             if flips:
-                self.flip_loss = self._flip_losses(free, reduced)
+                self._flip_graph = (
+                    free,
+                    reduced,
+                    arc_flow[free] - lower[free],
+                    upper[free] - lower[free],
+                )
             if face:
                 upper[free[reduced > 0]] = lower[free[reduced > 0]]
                 lower[free[reduced < 0]] = upper[free[reduced < 0]]
         return optimum
 
-    def _flip_losses(self, free: np.ndarray, reduced: np.ndarray) -> np.ndarray:
-        """Per household, the least cost increase of a flow that changes its status: the
-        cheapest cycle through its entry arc (from the source or its pool) in the residual
-        graph, whose arcs cost their reduced costs (all >= 0 at an optimum): forward
-        (housing it) reduced cost + distance household → entry tail, backward (not housing
-        it) -reduced + distance entry tail → household. A household whose status cannot
-        change gets a huge loss."""
+    @functools.cached_property
+    def flip_loss(self) -> np.ndarray:
+        """Per household, the least cost increase of a flow that changes its status, on the
+        level optimised with `flips` (zero for every household when there was none):
+        the cheapest cycle through its entry arc (from the source or its pool) in that
+        level's residual graph, whose arcs cost their reduced costs (all >= 0 at an
+        optimum): forward (housing it) reduced cost + distance household → entry tail,
+        backward (not housing it) -reduced + distance entry tail → household. A household
+        whose status cannot change gets a huge loss. Found on first use: a relaxation that
+        the proposal attains never needs it."""
         H = self.H
+        if self._flip_graph is None:
+            return np.zeros(H, dtype=np.int64)
         nodes = self.nodes
-        flow = self.arc_flow[free] - self.lower[free]
-        capacity = self.upper[free] - self.lower[free]
+        free, reduced, flow, capacity = self._flip_graph
         tails, heads = self.tails[free], self.heads[free]
         fwd, bwd = flow < capacity, flow > 0
         r_tail = np.concatenate([tails[fwd], heads[bwd]])

@@ -187,9 +187,10 @@ def plan_tie_break(m: AllocationModel, chosen: np.ndarray, attains_relaxation: b
             exact=exact,
         )
 
-    if m.relaxed_level is not None and m.flip_loss is not None:
+    if m.relaxed_level is not None and m.relaxed_flow is not None:
         slack = m.relaxed_optimum - int(m.relaxed_level[chosen].sum())
-        return plan(np.flatnonzero((m.flip_loss <= slack) & (m.flip_loss < NO_PATH)), True)
+        loss = m.relaxed_flow.flip_loss
+        return plan(np.flatnonzero((loss <= slack) & (loss < NO_PATH)), True)
     if len(pairs) <= LARGE_MODEL:
         return plan(np.unique(pairs.h), True)
     return plan(m.relaxed_open if m.relaxed_open is not None else np.unique(pairs.h), False)

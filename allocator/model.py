@@ -10,6 +10,7 @@ stability tier) enter through the `objective` passed in, never by editing a buil
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -18,6 +19,9 @@ from allocator.data import RoundData
 from allocator.objective import Component, Objective, Stage, default_objective, pack
 from allocator.pairs import Pairs, group_positions
 from allocator.rules import ROUND_RULES, r1_assignment, r11_transfers
+
+if TYPE_CHECKING:
+    from allocator.lexflow import LexFlow
 
 
 class AllocationModel:
@@ -52,11 +56,12 @@ class AllocationModel:
         #: Households open on the relaxation's optimal face (None before it is solved).
         self.relaxed_open: np.ndarray | None = None
         #: When the relaxation stacks every ranked component into one flow level: that
-        #: level's per-pair values, its optimum, and per household the least loss of it
-        #: when the household's status flips (allocator.lexflow.LexFlow.optimise).
+        #: level's per-pair values, its optimum, and the flow that solved it, whose
+        #: `flip_loss` gives per household the least loss of it when the household's
+        #: status flips (allocator.lexflow.LexFlow.flip_loss, found on first use).
         self.relaxed_level: np.ndarray | None = None
         self.relaxed_optimum = 0
-        self.flip_loss: np.ndarray | None = None
+        self.relaxed_flow: LexFlow | None = None
 
     # -- the CP-SAT model, built on first use ----------------------------------------------
 

@@ -385,17 +385,19 @@ def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
             # Every ranked component in one level: how much of it each household's flip
             # costs tells which households can change status among the true optima
             # (allocator.lexicographic._tie_break).
-            model.flip_loss, model.relaxed_level = flow.flip_loss, values
+            model.relaxed_flow, model.relaxed_level = flow, values
             model.relaxed_optimum = optimum
-    model.tie, model.tie_exact = [], False
+    model.tie, model.tie_exact, model.relaxed_open = [], False, None
     if complete:
-        households = serial_order(pairs, flow.open_households())
+        # Open on the face of every component (before the tie-break's own levels): the
+        # households a tie-break may order.
+        model.relaxed_open = flow.open_households()
+        households = serial_order(pairs, model.relaxed_open)
         model.tie = tie_components(pairs, households, tie_block_size(limit), tie_random_bits(data))
         model.tie_exact = True
         for k, c in enumerate(model.tie):
             flow.optimise(c.gain, face=k < len(model.tie) - 1)
             used.append(c)
-    model.relaxed_open = flow.open_households() if complete else None
     chosen = flow.chosen()
     return {c.name: c.value(chosen) for c in used}, chosen
 
