@@ -1120,3 +1120,34 @@ def test_messages_are_concrete() -> None:
         "household H1 (2 adult(s), 1 child(ren)) needs 2 bedroom(s); dwelling W1 has 1"
     )
     assert v.model_dump(mode="json")["code"] == "too_few_bedrooms"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_latest_move_in_searched_from_the_dwellings_ready_last(seed: int) -> None:
+    """R7's days over for a due household left unmatched: the search from the dwellings
+    ready last (stopping early) gives what testing every dwelling gives."""
+    from allocator.checker import facts
+    from allocator.checker import r7_clocks as checker_r7
+    from allocator.checker.context import Context
+    from models.scenario import Category
+    from scenarios.random_scenario import random_scenario
+
+    scenario = random_scenario(seed, 50, 25, tightness=0.6)
+    ctx = Context.of(scenario)
+    due = 0
+    for h in scenario.households:
+        limit = checker_r7.deadline(h, scenario.policy)
+        want = 0
+        if limit is not None and checker_r7.is_due(h, scenario):
+            end = facts.horizon(scenario)
+            for d in scenario.dwellings:
+                if (
+                    d.category is not Category.temporary
+                    and not d.occupied
+                    and checker_r7.may_have_alone(ctx, h, d)
+                ):
+                    end = max(end, facts.move_in(scenario, h, d))
+            want = (end - limit).days
+            due += 1
+        assert checker_r7.unmatched_days_over(ctx, h) == want, h.id
+    assert due > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -39,6 +40,16 @@ class Context:
             districts=scenario.district_by_id(),
             forbidden={(f.household, f.dwelling): f.reason for f in scenario.locks.forbidden},
             access=access,
+        )
+
+    @functools.cached_property
+    def dwellings_ready_last(self) -> list[Dwelling]:
+        """The dwellings by their own ready date (``available_from`` plus board approval),
+        latest first (R7's search for the latest move-in a household may have)."""
+        return sorted(
+            self.scenario.dwellings,
+            key=lambda d: d.available_from + dt.timedelta(days=d.board_approval_days),
+            reverse=True,
         )
 
     @property
