@@ -1,9 +1,10 @@
 """The manual-meeting baseline: walk the vacancies in order and give each to the
-highest-priority, longest-waiting household that fits, checking only pairwise rules.
+highest-priority, longest-waiting household that fits: every pairwise rule, and no round
+rule (building caps, quotas, separation) broken by the offers made before it.
 
 This is what allocation meetings do by hand today; replays and benchmarks show it next to
-the optimiser. It deliberately ignores the round rules (building caps, quotas, separation)
-and the deadline tier, so `check` may find violations in its proposals.
+the optimiser. It ignores the deadline tier and never looks back at an earlier offer, so
+it is a valid proposal (the checker finds no violation) but rarely a good one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 
 from allocator.data import RoundData
 from allocator.pairs import Pairs, group_positions
+from allocator.round_state import RoundState
 from allocator.rules import r11_transfers
 
 
@@ -31,6 +33,7 @@ def greedy_choice(data: RoundData, pairs: Pairs) -> np.ndarray:
     # Vacancies first; then, as a meeting would, each dwelling a moving tenant frees, to
     # the first household whose offer fits the day it is free (R11: never a swap).
     done = set(pinned_d)
+    state = RoundState(data, pairs.h[pinned], pairs.d[pinned])
     progress = True
     while progress:
         progress = False
@@ -46,9 +49,10 @@ def greedy_choice(data: RoundData, pairs: Pairs) -> np.ndarray:
                     tenant >= 0 and not r11_transfers.links(pairs, p, day[tenant])
                 ):
                     continue
-                if h not in taken_h:
+                if h not in taken_h and not state.broken_by(h, d):
                     chosen[p] = True
                     taken_h.add(h)
+                    state.place(h, d)
                     day[h] = r11_transfers.stated_move_in(pairs, p, day.get(tenant, -1))
                     break
     return chosen

@@ -77,6 +77,12 @@ def test_streams_are_pure_functions_of_seed_process_week_and_key() -> None:
     assert 7.4 < sum(draws) / len(draws) < 8.2
 
 
+def test_greedy_baseline_never_breaks_a_hard_rule(result: ReplayResult) -> None:
+    greedy = result.runs[1]
+    assert all(r["violations"] == 0 for r in greedy.rows)
+    assert sum(r["offers"] for r in greedy.rows) > 0
+
+
 def test_optimiser_never_breaks_a_hard_rule(result: ReplayResult) -> None:
     optimiser = result.runs[0]
     assert [r["week"] for r in optimiser.rows] == list(range(WEEKS))

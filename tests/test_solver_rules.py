@@ -239,3 +239,16 @@ def test_same_input_gives_identical_proposal() -> None:
     b = propose(scenario(dwellings=dws, households=hhs), created_at="x")
     strip = lambda p: p.model_dump(mode="json", exclude={"run": {"wall_time_s", "tiers", "sizes"}})  # noqa: E731
     assert strip(a) == strip(b)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_greedy_baseline_keeps_the_round_rules(seed: int) -> None:
+    """The manual-meeting baseline where caps, quotas and separation bind: each offer
+    keeps the round rules given the offers before it, so the checker finds nothing."""
+    from allocator.checker import check_proposal
+    from scenarios.binding_round import binding_round
+
+    s = binding_round(seed, 40, 160)
+    greedy = propose(s, method="greedy")
+    assert greedy.matches
+    assert check_proposal(s, greedy) == []
