@@ -491,7 +491,10 @@ class Explainer:
         # 3 by a lighter one; grouped by household, then kind, each in dwelling-id order.
         pinned_d = np.zeros(data.D, dtype=bool)
         pinned_d[list(decision)] = True
-        kind = np.select([~held, pinned_d[P.d[own]], heavier], [0, 1, 2], default=3)
+        kind = np.full(len(own), 3, dtype=np.int64)
+        kind[heavier] = 2
+        kind[pinned_d[P.d[own]]] = 1
+        kind[~held] = 0
         grouped = np.lexsort((kind, P.h[own]))
         hs_sorted, kinds, ds_sorted = P.h[own][grouped], kind[grouped], P.d[own][grouped]
         changes = np.r_[True, (np.diff(hs_sorted) != 0) | (np.diff(kinds) != 0)]
