@@ -257,6 +257,32 @@ def test_the_lookahead_policy_runs_in_a_replay() -> None:
     assert all(row["violations"] == 0 for row in run.rows)
 
 
+def test_the_replay_forecast_has_one_arrival_template_per_family_size() -> None:
+    """The look-ahead must see the large families that only the largest flats fit: each
+    archetype's arrivals are split by its children table, summing to the archetype's rate,
+    and the templates are the same on every call (a stream of their own)."""
+    from allocator.replay.state import World
+
+    m = load_source(DRAMMEN, seed=0)
+    policy = resolve_all(["lookahead"])[0].policy
+
+    def rates() -> list[tuple[str, str, int, float]]:
+        world = World(m, m.config.flow, m.household_factory())
+        return [
+            (r.household.id, r.household.situation.kind.value, r.household.minors, r.per_week)
+            for r in world.forecast(policy).arrivals
+        ]
+
+    first = rates()
+    assert first == rates()
+    refugees = [(n, rate) for hid, _, n, rate in first if hid.startswith("template-refugee_family")]
+    table = next(a for a in m.config.households.archetypes if a.id == "refugee_family").children
+    assert sorted(n for n, _ in refugees) == sorted(n for n, w in table.items() if w > 0)
+    total = sum(rate for _, rate in refugees)
+    for n, rate in refugees:
+        assert rate == pytest.approx(total * table[n] / sum(table.values()))
+
+
 def test_horizon_by_size_counts_supply_and_who_is_at_risk() -> None:
     from allocator.deadlines import horizon_by_size, household_clocks
 
