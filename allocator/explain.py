@@ -661,25 +661,18 @@ class Explainer:
                 continue
             if self.kept_for_later(d):
                 assert self.outlook is not None
-                o = self.outlook
-                if o.held_on_time()[d]:
-                    why = reason(
-                        "kept_for_deadlines",
-                        kept=int(o.kept[d]),
-                        futures=o.futures,
-                        horizon=o.weeks,
-                        candidates=len(free),
+                out.append(
+                    EmptyDwelling(
+                        dwelling=did,
+                        reason=reason(
+                            "kept_for_deadlines",
+                            kept=int(self.outlook.kept[d]),
+                            futures=self.outlook.futures,
+                            horizon=self.outlook.weeks,
+                            candidates=len(free),
+                        ),
                     )
-                else:
-                    why = reason(
-                        "kept_for_days_over",
-                        kept=int(o.kept_days_futures[d]),
-                        futures=o.futures,
-                        horizon=o.weeks,
-                        days=round(int(o.kept_days[d]) / max(1, o.futures)),
-                        candidates=len(free),
-                    )
-                out.append(EmptyDwelling(dwelling=did, reason=why))
+                )
                 continue
             blocked = Counter(
                 c

@@ -69,11 +69,6 @@ class Outlook:
     #: Per dwelling of the round: futures in which leaving it empty now lets one more
     #: clocked household (on the list now or joining later) meet its deadline.
     kept: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    #: Per dwelling of the round: days over the clocked households are spared, summed
-    #: over the futures, when it is left empty now (most on time held), and the number of
-    #: futures in which it spares any (`policy.lookahead.keep_days`; zeros when off).
-    kept_days: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    kept_days_futures: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     #: Share of futures a household must fail in (more than) to count as at risk.
     min_share: float = 0.0
@@ -85,20 +80,9 @@ class Outlook:
         return self.assessed & (self.fails > self.min_share * self.futures)
 
     def held(self) -> np.ndarray:
-        """Per dwelling: worth keeping for the coming weeks' deadlines (the same share):
-        for one more household on time, or for fewer days over."""
-        return self.held_on_time() | self.held_days()
-
-    def held_on_time(self) -> np.ndarray:
-        return self.kept > self._keep_share() * self.futures
-
-    def held_days(self) -> np.ndarray:
-        if len(self.kept_days_futures) != len(self.kept):
-            return np.zeros(len(self.kept), dtype=bool)
-        return self.kept_days_futures > self._keep_share() * self.futures
-
-    def _keep_share(self) -> float:
-        return max(self.min_share, self.keep_share)
+        """Per dwelling: worth keeping for the coming weeks' deadlines (in more than the
+        larger of `min_share` and `keep_share` of the futures)."""
+        return self.kept > max(self.min_share, self.keep_share) * self.futures
 
     def active(self) -> bool:
         return bool(self.at_risk().any() or self.held().any())
@@ -218,8 +202,6 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
             weeks,
             entering=entering,
             kept=kept,
-            kept_days=kept_days,
-            kept_days_futures=kept_days_n,
             min_share=la.min_share,
             keep_share=la.keep_share,
         )
@@ -235,20 +217,8 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
     )
     keepable = np.flatnonzero((data.category != r7_clocks.TEMPORARY) & (data.tenant < 0) & fresh)
     kept = np.zeros(data.D, dtype=np.int64)
-    kept_days = np.zeros(data.D, dtype=np.int64)
-    kept_days_n = np.zeros(data.D, dtype=np.int64)
     listed = {d.id: d for d in scenario.dwellings}
     keep = [listed[data.dwelling_ids[j]] for j in keepable.tolist()]
-    # Households due now that no vacant dwelling of this round fits stay on the list:
-    # in the futures they compete for the coming vacancies too (they cannot be on time,
-    # so only the days over see them).
-    waiting: list[Household] = []
-    if la.due_compete:
-        due = np.flatnonzero(data.has_clock & data.ranked & data.due)
-        if len(due):
-            fits = rejection_codes(data, due)[:, keepable] == 0 if len(keepable) else None
-            stuck = due if fits is None else due[~fits.any(axis=1)]
-            waiting = [scenario.households[int(i)] for i in stuck]
     for k in range(la.futures):
         rng = np.random.default_rng([la.seed, scenario.as_of.toordinal(), k])
         arrivals = _future_households(scenario, rng, k, rounds)
@@ -257,16 +227,10 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
         entries = _entries(scenario, data, entering, [la.seed, scenario.as_of.toordinal(), k, 1])
         entered = [h for h, _ in entries]
         clocked = [*current, *entered]
-        if not clocked and not arrivals and not waiting:
+        if not clocked and not arrivals:
             continue
-        result, gains, spared = _one_future(
-            scenario, [*clocked, *waiting], arrivals, vacancies, rounds, keep, la.keep_days
-        )
-        result = result[: len(clocked)]
+        result, gains = _one_future(scenario, clocked, arrivals, vacancies, rounds, keep)
         kept[keepable] += np.asarray(gains, dtype=np.int64)
-        if la.keep_days:
-            kept_days[keepable] += np.asarray(spared, dtype=np.int64)
-            kept_days_n[keepable] += np.asarray(spared, dtype=np.int64) > 0
         for h, (late, over) in zip(clocked, result, strict=True):
             i = data.household_index[h.id]
             fails[i] += late
@@ -325,18 +289,16 @@ def _one_future(
     vacancies: list[tuple[Dwelling, int]],
     rounds: list[dt.date],
     keep: Sequence[Dwelling] = (),
-    keep_days: bool = False,
-) -> tuple[list[tuple[bool, int]], list[bool], list[int]]:
+) -> tuple[list[tuple[bool, int]], list[bool]]:
     """(misses its deadline, days over) per current household in one sampled future: the
     clocked households compete for the future vacancies, each from the first round in
     which it is due, most on time first, then fewest days over. And per dwelling in
     `keep` (this round's, left empty now so still on the list next round): whether it
-    lets more clocked households (by clock weight) be on time in this future, and (with
-    `keep_days`) the days over it spares them with the most on time held."""
+    lets more clocked households (by clock weight) be on time in this future."""
     p = scenario.policy
     H = len(current) + len(arrivals)
     if not vacancies and not keep:
-        return [(True, _unhoused_days(h, scenario, rounds)) for h in current], [], []
+        return [(True, _unhoused_days(h, scenario, rounds)) for h in current], []
     households = [*current, *(h for h, _ in arrivals)]
     joins = np.array([0] * len(current) + [w for _, w in arrivals], dtype=np.int64)
     listed = np.array([w for _, w in vacancies] + [1] * len(keep), dtype=np.int64)
@@ -375,8 +337,7 @@ def _one_future(
     flow = LexFlow(H, fdata.D, h[future_only], d[future_only])
     if int(on_time.max(initial=0)) < limit:
         flow.optimise(on_time[future_only])
-    days_ok = int(saved.max(initial=0)) < limit
-    if days_ok:
+    if int(saved.max(initial=0)) < limit:
         flow.optimise(saved[future_only], face=False)
     chosen = np.flatnonzero(future_only)[flow.chosen()]
     got = {int(a): int(b) for a, b in zip(h[chosen], late[chosen], strict=True)}
@@ -387,29 +348,17 @@ def _one_future(
         else:
             out.append((True, int(unhoused[i])))
     base = int(on_time[chosen].sum())
-    base_saved = int(saved[chosen].sum())
-    on_time_ok = int(on_time.max(initial=0)) < limit
-    gains: list[bool] = []
-    spared: list[int] = []
+    gains = []
     for j in range(len(keep)):
         with_j = future_only | (d == len(vacancies) + j)
-        own = with_j & ~future_only
         # A dwelling no clocked household could move into on time cannot raise the
-        # number on time (exact), so its flow is skipped; likewise for the days over.
-        may_time = on_time_ok and bool((on_time[own] > 0).any())
-        may_days = keep_days and days_ok and bool((saved[own] > 0).any())
-        if not may_time and not may_days:
+        # number on time (exact), so its flow is skipped.
+        if int(on_time.max(initial=0)) >= limit or not (on_time[with_j & ~future_only] > 0).any():
             gains.append(False)
-            spared.append(0)
             continue
-        more = LexFlow(H, fdata.D, h[with_j], d[with_j])
-        more_on_time = int(more.optimise(on_time[with_j], face=may_days)) if on_time_ok else 0
-        gains.append(more_on_time > base)
-        if may_days:
-            spared.append(max(0, int(more.optimise(saved[with_j], face=False)) - base_saved))
-        else:
-            spared.append(0)
-    return out, gains, spared
+        more = LexFlow(H, fdata.D, h[with_j], d[with_j]).optimise(on_time[with_j])
+        gains.append(int(more) > base)
+    return out, gains
 
 
 def _unhoused_days(h: Household, scenario: Scenario, rounds: list[dt.date]) -> int:
@@ -439,12 +388,7 @@ def terms(outlook: Outlook) -> list[Term]:
     risk = outlook.at_risk()
     risk_fails = np.where(risk, outlook.fails, 0)
     risk_days = np.where(risk, outlook.days, 0)
-    kept = np.where(outlook.held_on_time(), outlook.kept, 0) if len(outlook.kept) else None
-    kept_days = (
-        np.where(outlook.held_days(), outlook.kept_days, 0)
-        if len(outlook.kept_days) == len(outlook.kept) and len(outlook.kept)
-        else None
-    )
+    kept = np.where(outlook.held(), outlook.kept, 0) if len(outlook.kept) else None
 
     def avoided(pairs: Pairs, per_household: np.ndarray) -> np.ndarray:
         real = pairs.data.category[pairs.d] != r7_clocks.TEMPORARY
@@ -456,12 +400,6 @@ def terms(outlook: Outlook) -> list[Term]:
         out = -avoided(pairs, risk_fails)
         return out if kept is None else out + kept[pairs.d].astype(np.int64)
 
-    def days_over(pairs: Pairs) -> np.ndarray:
-        """Housing an at-risk household spares its days over; giving away a dwelling
-        worth keeping costs the days over it would have spared."""
-        out = -avoided(pairs, risk_days)
-        return out if kept_days is None else out + kept_days[pairs.d].astype(np.int64)
-
     return [
         Term(
             "lookahead_breaches",
@@ -472,7 +410,7 @@ def terms(outlook: Outlook) -> list[Term]:
         Term(
             "lookahead_days_over",
             "min",
-            days_over,
+            lambda pairs: -avoided(pairs, risk_days),
             lambda pairs: int(risk_days.sum()),
         ),
     ]

@@ -97,10 +97,6 @@ TEXT: dict[str, str] = {
     "{futures} simulerte framtider de neste {horizon} ukene får en husstand med frist "
     "bolig i tide bare hvis denne boligen fortsatt er ledig (søkere som passer nå: "
     "{candidates}).",
-    "kept_for_days_over": "Holdes ledig for de kommende ukenes frister: i {kept} av "
-    "{futures} simulerte framtider de neste {horizon} ukene får husstander med frist "
-    "bolig tidligere, til sammen om lag {days} færre dager over fristen per framtid, "
-    "hvis denne boligen fortsatt er ledig (søkere som passer nå: {candidates}).",
     "candidates_placed_elsewhere": "Alle som passet fikk en annen bolig.",
     "candidates_blocked": "Søkerne som passet er sperret av regler for hele runden ({rules}).",
     # breaches

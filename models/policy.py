@@ -174,16 +174,6 @@ class Lookahead(_Section):
         description="A vacant dwelling is kept empty for the coming weeks' deadlines at most "
         "this many weeks past the day it is free; 0 = no limit.",
     )
-    keep_days: bool = Field(
-        False,
-        description="Also value a vacant dwelling by the days over the coming weeks' "
-        "deadlines it spares when left empty now, not only by one more household on time.",
-    )
-    due_compete: bool = Field(
-        False,
-        description="Households due now that no vacant dwelling fits compete for the "
-        "future vacancies in the sampled futures.",
-    )
 
 
 class NeedsRules(_Section):
