@@ -72,13 +72,17 @@ class Outlook:
 
     #: Share of futures a household must fail in (more than) to count as at risk.
     min_share: float = 0.0
+    #: Share of futures a dwelling must keep a deadline in (more than) to be kept empty
+    #: (the larger of this and `min_share`).
+    keep_share: float = 0.0
 
     def at_risk(self) -> np.ndarray:
         return self.assessed & (self.fails > self.min_share * self.futures)
 
     def held(self) -> np.ndarray:
-        """Per dwelling: worth keeping for the coming weeks' deadlines (the same share)."""
-        return self.kept > self.min_share * self.futures
+        """Per dwelling: worth keeping for the coming weeks' deadlines (in more than the
+        larger of `min_share` and `keep_share` of the futures)."""
+        return self.kept > max(self.min_share, self.keep_share) * self.futures
 
     def active(self) -> bool:
         return bool(self.at_risk().any() or self.held().any())
@@ -199,11 +203,19 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
             entering=entering,
             kept=kept,
             min_share=la.min_share,
+            keep_share=la.keep_share,
         )
 
     # This round's dwellings a clocked household could be kept waiting for: vacant, not
     # temporary housing (a tenant's dwelling is free only if the tenant moves, R11).
-    keepable = np.flatnonzero((data.category != r7_clocks.TEMPORARY) & (data.tenant < 0))
+    # With `keep_weeks`, a dwelling is kept at most that many weeks past the day it is
+    # free; after that it goes to whoever the round alone would give it to.
+    fresh = (
+        data.as_of - data.available <= 7 * la.keep_weeks
+        if la.keep_weeks > 0
+        else np.ones(data.D, dtype=bool)
+    )
+    keepable = np.flatnonzero((data.category != r7_clocks.TEMPORARY) & (data.tenant < 0) & fresh)
     kept = np.zeros(data.D, dtype=np.int64)
     listed = {d.id: d for d in scenario.dwellings}
     keep = [listed[data.dwelling_ids[j]] for j in keepable.tolist()]

@@ -160,6 +160,20 @@ class Lookahead(_Section):
         description="A household counts as at risk when it misses its "
         "deadline in more than this share of the futures.",
     )
+    keep_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="A vacant dwelling is kept empty for the coming weeks' deadlines only "
+        "when it keeps one in more than this share of the futures (and `min_share`).",
+    )
+    keep_weeks: int = Field(
+        0,
+        ge=0,
+        le=52,
+        description="A vacant dwelling is kept empty for the coming weeks' deadlines at most "
+        "this many weeks past the day it is free; 0 = no limit.",
+    )
 
 
 class NeedsRules(_Section):

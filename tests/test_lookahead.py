@@ -257,6 +257,32 @@ def test_the_lookahead_policy_runs_in_a_replay() -> None:
     assert all(row["violations"] == 0 for row in run.rows)
 
 
+def test_the_replay_forecast_has_one_arrival_template_per_family_size() -> None:
+    """The look-ahead must see the large families that only the largest flats fit: each
+    archetype's arrivals are split by its children table, summing to the archetype's rate,
+    and the templates are the same on every call (a stream of their own)."""
+    from allocator.replay.state import World
+
+    m = load_source(DRAMMEN, seed=0)
+    policy = resolve_all(["lookahead"])[0].policy
+
+    def rates() -> list[tuple[str, str, int, float]]:
+        world = World(m, m.config.flow, m.household_factory())
+        return [
+            (r.household.id, r.household.situation.kind.value, r.household.minors, r.per_week)
+            for r in world.forecast(policy).arrivals
+        ]
+
+    first = rates()
+    assert first == rates()
+    refugees = [(n, rate) for hid, _, n, rate in first if hid.startswith("template-refugee_family")]
+    table = next(a for a in m.config.households.archetypes if a.id == "refugee_family").children
+    assert sorted(n for n, _ in refugees) == sorted(n for n, w in table.items() if w > 0)
+    total = sum(rate for _, rate in refugees)
+    for n, rate in refugees:
+        assert rate == pytest.approx(total * table[n] / sum(table.values()))
+
+
 def test_horizon_by_size_counts_supply_and_who_is_at_risk() -> None:
     from allocator.deadlines import horizon_by_size, household_clocks
 
@@ -409,3 +435,40 @@ def test_a_dwelling_the_futures_do_not_need_is_not_kept() -> None:
     }
     s = _couple_round(forecast)
     assert housed(s) == {"X": "W1"}
+
+
+def _couple_round_with(lookahead: dict[str, object], flat: dict[str, object]) -> Scenario:
+    """The couple, `flat`, refugee families expected every week, `lookahead` settings."""
+    arrivals = [{"household": REFUGEE, "per_week": 3, "deadline_after_days": 30}]
+    base = scenario(
+        dwellings=[flat],
+        households=[COUPLE],
+        policy={"solver": {"workers": 8}, "lookahead": {"weeks": 6, "futures": 4, **lookahead}},
+    ).model_dump(mode="json")
+    return Scenario.model_validate({**base, "forecast": {"arrivals": arrivals}})
+
+
+def test_a_dwelling_is_kept_only_above_the_keep_share() -> None:
+    """The flat keeps a deadline in 4 of 4 futures: kept at any share below 1, given to the
+    couple when the share asks for more than every future."""
+    assert housed(_couple_round_with({"keep_share": 0.75}, FLAT)) == {}
+    assert housed(_couple_round_with({"keep_share": 1.0}, FLAT)) == {"X": "W1"}
+
+
+def test_a_dwelling_free_for_longer_than_keep_weeks_is_not_kept() -> None:
+    """Free since eight weeks before the round: with `keep_weeks: 4` it is no longer kept
+    for the forecast arrivals and the couple gets it; without a limit it stays empty."""
+    old = {**FLAT, "available_from": "2026-09-28"}
+    assert housed(_couple_round_with({}, old)) == {}
+    assert housed(_couple_round_with({"keep_weeks": 4}, old)) == {"X": "W1"}
+    assert housed(_couple_round_with({"keep_weeks": 10}, old)) == {}
+
+
+@pytest.mark.parametrize("options", [{"keep_share": 0.5}, {"keep_weeks": 2}])
+def test_the_keep_options_are_deterministic(options: dict[str, object]) -> None:
+    s = _couple_round_with(options, FLAT)
+    first, second = propose(s), propose(s)
+    assert first.matches == second.matches
+    assert [e.reason.text for e in first.empty_dwellings] == [
+        e.reason.text for e in second.empty_dwellings
+    ]

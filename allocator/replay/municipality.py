@@ -763,13 +763,15 @@ class HouseholdFactory:
         *,
         archetype: Archetype | None = None,
         in_temporary_since: dt.date | None = None,
+        children_count: int | None = None,
     ) -> Household:
-        """One approved household. ``in_temporary_since`` forces the temporary situation."""
+        """One approved household. ``in_temporary_since`` forces the temporary situation,
+        ``children_count`` the number of children (else drawn from the archetype)."""
         a = archetype or self.archetype(rng)
         h = self.hcfg
         home = rng.choices(self.district_ids, weights=self.district_shares)[0]
         self.home_districts[hid] = home
-        children = self._children(rng, a, home)
+        children = self._children(rng, a, home, children_count)
         oldest = max((c["age"] for c in children), default=0)
         age = _uniform_int(rng, a.age)
         if children:
@@ -816,20 +818,28 @@ class HouseholdFactory:
         }
         return Household.model_validate(record)
 
-    def template(self, a: Archetype, kind: SituationKind) -> Household:
+    def template(self, a: Archetype, kind: SituationKind, children: int | None = None) -> Household:
         """A representative household of the archetype in situation `kind` (the look-ahead's
-        forecast of arrivals): drawn from a stream of its own, so no replay draw moves."""
-        rng = random.Random(f"template:{a.id}:{kind.value}")
-        h = self.draw(rng, f"template-{a.id}", self.cfg_start(), archetype=a)
-        self.home_districts.pop(f"template-{a.id}", None)
+        forecast of arrivals), with `children` children when given: drawn from a stream of
+        its own, so no replay draw moves."""
+        if children is None:
+            rng = random.Random(f"template:{a.id}:{kind.value}")
+            hid = f"template-{a.id}"
+        else:
+            rng = random.Random(f"template:{a.id}:{kind.value}:{children}")
+            hid = f"template-{a.id}-{children}"
+        h = self.draw(rng, hid, self.cfg_start(), archetype=a, children_count=children)
+        self.home_districts.pop(hid, None)
         return h.model_copy(update={"situation": h.situation.model_copy(update={"kind": kind})})
 
     def cfg_start(self) -> dt.date:
         return dt.date(2000, 1, 3)
 
-    def _children(self, rng: random.Random, a: Archetype, home: str) -> list[dict[str, Any]]:
+    def _children(
+        self, rng: random.Random, a: Archetype, home: str, count: int | None = None
+    ) -> list[dict[str, Any]]:
         out = []
-        for _ in range(pick(rng, a.children)):
+        for _ in range(pick(rng, a.children) if count is None else count):
             age = rng.randint(0, 17)
             zone = None
             if 6 <= age <= 15:  # school-age (grades 1–10): attends a school near home

@@ -221,25 +221,32 @@ class World:
             SituationKind.refugee: h.refugee_arrival_days,
         }
         for a in h.archetypes:
+            # One template per family size (the archetype's children table): the size
+            # decides which dwellings fit (R2), and a large family fits only the scarcest
+            # flats, so a single representative size would hide exactly the families the
+            # look-ahead has to keep those flats for.
+            sizes = {n: w for n, w in a.children.items() if w > 0}
+            total = sum(sizes.values())
             for kind, weight in a.situation.items():
-                if weight <= 0:
+                if weight <= 0 or kind not in (SituationKind.temporary, *delays):
                     continue
-                template = self.factory.template(a, kind)
-                if kind is SituationKind.temporary and template.is_family:
-                    # Families placed in temporary housing up to three weeks before they
-                    # are approved (HouseholdFactory.draw): due about 80 days after.
-                    lo = hi = policy.temporary.max_days - TEMPORARY_BEFORE_APPROVAL_DAYS // 2
-                elif kind in delays:
-                    lo, hi = delays[kind]
-                else:
-                    continue
-                arrivals.append(
-                    ArrivalRate(
-                        household=template,
-                        per_week=per_week * a.share * weight,
-                        deadline_after_days=(lo + hi) // 2,
+                for n, share in sizes.items():
+                    template = self.factory.template(a, kind, n if len(sizes) > 1 else None)
+                    if kind is SituationKind.temporary and template.is_family:
+                        # Families placed in temporary housing up to three weeks before
+                        # they are approved (HouseholdFactory.draw): due about 80 days after.
+                        lo = hi = policy.temporary.max_days - TEMPORARY_BEFORE_APPROVAL_DAYS // 2
+                    elif kind in delays:
+                        lo, hi = delays[kind]
+                    else:
+                        continue
+                    arrivals.append(
+                        ArrivalRate(
+                            household=template,
+                            per_week=per_week * a.share * weight * share / total,
+                            deadline_after_days=(lo + hi) // 2,
+                        )
                     )
-                )
         return Forecast(
             vacancies=vacancies,
             arrivals=arrivals,
