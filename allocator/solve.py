@@ -60,6 +60,14 @@ def _repair_seconds(budget: float) -> float:
     return min(60.0, max(2.0, 0.1 * budget))
 
 
+#: Share of the budget for the warm start's ban-and-reflow on whole-stock selections (at
+#: most 60 s, as `_repair_seconds`): each round there takes two flows (chain links kept,
+#: allocator.warmstart.linked_assignment), and the hint kept improving up to 60 s
+#: (stock-transfers, same due placements: 30 s 10,575,263 housing points, 60 s
+#: 10,611,908, 90 s 10,612,209; the benchmark gave it 30 s of a 300 s budget).
+SPARSE_REPAIR_SHARE = 0.2
+
+
 def _attains(
     model: AllocationModel,
     bounds: dict[str, int] | None,
@@ -249,7 +257,8 @@ def optimise(
         # Whole stock (a selection of the pairs): tier 1 from its own flow, repaired,
         # held at the hint's values with the flow's bound (over the selection); no
         # CP-SAT stage on tier 1 (at this size CP-SAT took minutes to improve nothing).
-        hint, settled = _deadlines_by_flow(model, _repair_seconds(budget), relaxed)
+        repair_s = min(60.0, max(2.0, SPARSE_REPAIR_SHARE * budget))
+        hint, settled = _deadlines_by_flow(model, repair_s, relaxed)
     elif len(pairs) >= DEADLINES_FIRST and ranked_tier1 and data.ranked_due.any():
         # Tier 1 on the due households' pairs alone is tier 1 of the whole round: leaving
         # a household unmatched never breaks a round rule, and a household that is not
