@@ -60,6 +60,14 @@ def _repair_seconds(budget: float) -> float:
     return min(60.0, max(2.0, 0.1 * budget))
 
 
+#: Share of the budget for the warm start's ban-and-reflow on whole-stock selections (at
+#: most 60 s, as `_repair_seconds`): each round there takes two flows (chain links kept,
+#: allocator.warmstart.linked_assignment), and the hint kept improving up to 60 s
+#: (stock-transfers, same due placements: 30 s 10,575,263 housing points, 60 s
+#: 10,611,908, 90 s 10,612,209; the benchmark gave it 30 s of a 300 s budget).
+SPARSE_REPAIR_SHARE = 0.2
+
+
 def _attains(
     model: AllocationModel,
     bounds: dict[str, int] | None,
@@ -140,14 +148,20 @@ def _lp_rounded(
 
 
 def _deadlines_by_flow(
-    model: AllocationModel, repair_s: float
+    model: AllocationModel, repair_s: float, relaxed: np.ndarray | None = None
 ) -> tuple[np.ndarray, dict[str, TierResult]]:
     """Tier 1 of a whole-stock selection without CP-SAT: the deadline components stacked
     into one min-cost flow over the model's pairs (round rules, pins and chain links
     dropped: its optimum bounds tier 1 over the selection), its due placements repaired
     to keep every rule, and the warm start built around them. Returns the hint and the
     deadline components as settled results (FEASIBLE, the flow's bound where it is
-    valid: a component's only while the hint attains the flow on those before it)."""
+    valid: a component's only while the hint attains the flow on those before it).
+
+    `relaxed` (the relaxation's choice: tier 1 optimal, then housing points on tier 1's
+    optimal face) gives the due placements instead of the deadline flow's own when it
+    attains the same tier 1: of the many tier-1 optima, one that leaves the most housing
+    points to the others (stock-transfers: the deadline flow's placements capped the
+    housing flow around them at 10.55 M points, the relaxation's at 10.90 M)."""
     from allocator.bounds import to_value
     from allocator.lexflow import flow_cost_limit
     from allocator.warmstart import flow_assignment, repair, stacked_gains
@@ -161,6 +175,8 @@ def _deadlines_by_flow(
         return warm_start(data, pairs, seconds=repair_s, objective=model.objective), {}
     flow = flow_assignment(data, pairs, value)
     best = [int(c.gain[flow].sum()) for c in comps[:used]]
+    if relaxed is not None and [int(c.gain[relaxed].sum()) for c in comps[:used]] == best:
+        flow = relaxed
     placed = repair(data, pairs, flow & (value > 0), value, pins)
     fixed = np.flatnonzero(placed & data.ranked_due[pairs.h])
     hint = warm_start(data, pairs, fixed, seconds=repair_s, objective=model.objective)
@@ -241,7 +257,8 @@ def optimise(
         # Whole stock (a selection of the pairs): tier 1 from its own flow, repaired,
         # held at the hint's values with the flow's bound (over the selection); no
         # CP-SAT stage on tier 1 (at this size CP-SAT took minutes to improve nothing).
-        hint, settled = _deadlines_by_flow(model, _repair_seconds(budget))
+        repair_s = min(60.0, max(2.0, SPARSE_REPAIR_SHARE * budget))
+        hint, settled = _deadlines_by_flow(model, repair_s, relaxed)
     elif len(pairs) >= DEADLINES_FIRST and ranked_tier1 and data.ranked_due.any():
         # Tier 1 on the due households' pairs alone is tier 1 of the whole round: leaving
         # a household unmatched never breaks a round rule, and a household that is not

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from allocator.data import RoundData
+from allocator.data import NO_DAY, RoundData
 from allocator.lexflow import LexFlow, flow_cost_limit
 from allocator.objective import (
     SAFE_RANGE,
@@ -183,6 +183,41 @@ def flow_assignment(
     return chosen
 
 
+def linked_assignment(
+    data: RoundData, pairs: Pairs, values: np.ndarray, fixed: np.ndarray | None = None
+) -> np.ndarray:
+    """`flow_assignment` that keeps R11's chain links: the flow ignores them, so each
+    chain variant it takes is first moved to the one standing for its tenant's day
+    (`r11_transfers.relink`); a dwelling whose variant for that day is not among the
+    pairs is then left empty. A second flow holds the tenants' moves and `fixed`, and
+    offers each occupied dwelling only through the variants that stand for its tenant's
+    day (nothing when its tenant stays), so it fills those dwellings where a household
+    has such a variant. The first flow's linked choice is feasible for the second, so
+    the second is never worse on `values`. Swaps are offered only where the first flow
+    took them (a swap moves both tenants; they are held with the other moves)."""
+    chosen = r11_transfers.relink(pairs, flow_assignment(data, pairs, values, fixed))
+    variant = r11_transfers.is_variant(pairs)
+    if not variant.any():
+        return chosen
+    moving = chosen & (data.current[pairs.h] >= 0)
+    plain = np.flatnonzero(moving & ~pairs.swap)
+    day = np.full(data.H, NO_DAY, dtype=np.int64)
+    day[pairs.h[plain]] = pairs.move_in[plain]
+    tenant = data.tenant[pairs.d]
+    tenant_day = day[np.maximum(tenant, 0)]
+    stands = (
+        (tenant_day != NO_DAY)
+        & (pairs.link <= tenant_day)
+        & (tenant_day <= pairs.link_to)
+        & ~pairs.swap
+    )
+    held = np.flatnonzero(moving)
+    if fixed is not None and len(fixed):
+        held = np.union1d(held, fixed)
+    offered = np.where(variant & ~stands, 0, values)
+    return r11_transfers.relink(pairs, flow_assignment(data, pairs, offered, held))
+
+
 def repair(
     data: RoundData,
     pairs: Pairs,
@@ -294,18 +329,17 @@ def warm_start(
     values = hint_values(data, pairs, objective)
     stop = time.monotonic() + seconds
     banned = np.zeros(len(pairs), dtype=bool)
-    # R11: the flow ignores chain links; each chain variant it takes is moved to the one
-    # standing for its tenant's day (same pair, so the matching stays) before any bans.
-    chosen = r11_transfers.relink(pairs, flow_assignment(data, pairs, values, fixed_pairs))
+    # R11: the flow ignores chain links; each flow's choice is linked (each chain variant
+    # moved to the one standing for its tenant's day, the dwellings it leaves empty
+    # offered again for that day) before any bans.
+    chosen = linked_assignment(data, pairs, values, fixed_pairs)
     for _ in range(rounds):
         ban = _bans(pairs, chosen, values)
         ban[fixed_pairs] = False
         if not (ban & ~banned).any() or time.monotonic() > stop:
             break
         banned |= ban
-        chosen = r11_transfers.relink(
-            pairs, flow_assignment(data, pairs, np.where(banned, 0, values), fixed_pairs)
-        )
+        chosen = linked_assignment(data, pairs, np.where(banned, 0, values), fixed_pairs)
     return repair(data, pairs, chosen, values, fixed_pairs)
 
 

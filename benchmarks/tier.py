@@ -349,8 +349,10 @@ def measure(
                     },
                 )
 
-    guarded(out, "greedy", greedy_step)
+    # The bound first: on the whole stock with transfers greedy's second `propose` and
+    # its check (thousands of unmatched due families) had not finished after 15 minutes.
     guarded(out, "bound", bound_step)
+    guarded(out, "greedy", greedy_step)
 
     if workdir is not None and tier2 is not None:
         bound = out.data.get("bound") or {}

@@ -171,3 +171,24 @@ def _housing_flow(data: RoundData, pairs: object) -> np.ndarray:
     from allocator.warmstart import flow_assignment
 
     return flow_assignment(data, pairs, pairs.housing.astype(np.int64))  # type: ignore[attr-defined, arg-type]
+
+
+@pytest.mark.parametrize("k", range(33))
+def test_linked_flows_keep_the_links_and_never_lose_to_relinking(k: int) -> None:
+    """`linked_assignment`: a matching whose chain variants all stand for their tenant's
+    day, no worse on the values than the flow's choice relinked, and holding `fixed`."""
+    from allocator.warmstart import flow_assignment, hint_values, linked_assignment
+
+    data = _rounds()[k]
+    pairs = candidate_pairs(data)
+    values = hint_values(data, pairs)
+    relinked = r11_transfers.relink(pairs, flow_assignment(data, pairs, values))
+    linked = linked_assignment(data, pairs, values)
+    chain = r11_transfers.r11_variant_mask(pairs)
+    assert not (r11_transfers.broken(pairs, linked) & chain).any()
+    assert np.bincount(pairs.h[linked], minlength=data.H).max(initial=0) <= 1
+    assert np.bincount(pairs.d[linked], minlength=data.D).max(initial=0) <= 1
+    assert int(values[linked].sum()) >= int(values[relinked].sum())
+    fixed = np.flatnonzero(linked)[:3]
+    again = linked_assignment(data, pairs, values, fixed)
+    assert again[fixed].all()
