@@ -462,11 +462,7 @@ def _cap_at_relaxation(
     for c, scale in zip(stage.components, stage.scales, strict=True):
         value = relaxation[c.name]
         top += (value - c.constant if c.sense == "max" else c.constant - value) * scale
-    constraint = m.cp.proto.constraints.add()
-    variables, coefficients = m._terms(stage.gain())
-    constraint.linear.vars.extend(variables)
-    constraint.linear.coeffs.extend(coefficients)
-    constraint.linear.domain.extend([np.iinfo(np.int64).min, int(top)])
+    m.cap_stage(stage, top)
 
 
 def _polish(

@@ -180,11 +180,19 @@ class AllocationModel:
         if self._cp is None:
             self._pending.append((weights, value))  # no CP-SAT model needed yet
             return
+        self._linear(weights, int(value), np.iinfo(np.int64).max)
+
+    def _linear(self, weights: np.ndarray, lower: int, upper: int) -> None:
         constraint = self.cp.proto.constraints.add()
         variables, coefficients = self._terms(weights)
         constraint.linear.vars.extend(variables)
         constraint.linear.coeffs.extend(coefficients)
-        constraint.linear.domain.extend([int(value), np.iinfo(np.int64).max])
+        constraint.linear.domain.extend([lower, upper])
+
+    def cap_stage(self, stage: Stage, top: int) -> None:
+        """The stage's packed gain is at most `top` (a proven bound, told to CP-SAT so a
+        solution that attains it is proven optimal at once)."""
+        self._linear(stage.gain(), np.iinfo(np.int64).min, int(top))
 
     def hold_stage(self, stage: Stage, chosen: np.ndarray) -> None:
         """Keep the stage's gain no worse than the chosen proposal's from now on."""

@@ -52,12 +52,12 @@ EXPLAIN_SHARE = 0.03
 SPARSE_EXPLAIN_SHARE = 0.05
 
 
-def _repair_seconds(budget: float) -> float:
+def _repair_seconds(budget: float, share: float = 0.1) -> float:
     """Time for the warm start's ban-and-reflow rounds: each round re-optimises the whole
     assignment (about 1.3 s at whole-stock size) and the hint keeps improving for dozens
     of rounds (measured: 0.98 % → 0.47 % below the assignment bound from 6 to 50 rounds),
     a far better use of the time than CP-SAT on a weaker hint."""
-    return min(60.0, max(2.0, 0.1 * budget))
+    return min(60.0, max(2.0, share * budget))
 
 
 #: Share of the budget for the warm start's ban-and-reflow on whole-stock selections (at
@@ -257,7 +257,7 @@ def optimise(
         # Whole stock (a selection of the pairs): tier 1 from its own flow, repaired,
         # held at the hint's values with the flow's bound (over the selection); no
         # CP-SAT stage on tier 1 (at this size CP-SAT took minutes to improve nothing).
-        repair_s = min(60.0, max(2.0, SPARSE_REPAIR_SHARE * budget))
+        repair_s = _repair_seconds(budget, SPARSE_REPAIR_SHARE)
         hint, settled = _deadlines_by_flow(model, repair_s, relaxed)
     elif len(pairs) >= DEADLINES_FIRST and ranked_tier1 and data.ranked_due.any():
         # Tier 1 on the due households' pairs alone is tier 1 of the whole round: leaving
