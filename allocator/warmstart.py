@@ -300,15 +300,17 @@ def _mask(n: int, positions: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def _bans(pairs: Pairs, chosen: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Pairs to ban after a flow that broke round rules (bool per pair), each rule's own."""
+def _bans(pairs: Pairs, chosen: np.ndarray, values: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Pairs to ban after a flow that broke round rules (bool per pair), each rule's own;
+    the `held` pairs (pins, fixed placements) are never banned, and each rule resolves its
+    conflicts around them (banning the others instead)."""
     ban = np.zeros(len(pairs), dtype=bool)
     for rule in ROUND_RULES:
         if rule.enabled(pairs.data.policy):
-            ban |= rule.bans(pairs, chosen, values)
+            ban |= rule.bans(pairs, chosen, values, held)
     # R11: a chain link whose tenant does not move in on its day, a swap without its
     # partner (the next flow may take the tenant's move, or another variant).
-    return ban | r11_transfers.broken(pairs, chosen)
+    return (ban | r11_transfers.broken(pairs, chosen)) & ~held
 
 
 def warm_start(
@@ -333,9 +335,9 @@ def warm_start(
     # moved to the one standing for its tenant's day, the dwellings it leaves empty
     # offered again for that day) before any bans.
     chosen = linked_assignment(data, pairs, values, fixed_pairs)
+    held = _mask(len(pairs), fixed_pairs)
     for _ in range(rounds):
-        ban = _bans(pairs, chosen, values)
-        ban[fixed_pairs] = False
+        ban = _bans(pairs, chosen, values, held)
         if not (ban & ~banned).any() or time.monotonic() > stop:
             break
         banned |= ban
