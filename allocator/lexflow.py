@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -35,6 +36,19 @@ def flow_cost_limit(H: int, D: int) -> int:
     """Largest |arc cost| OR-Tools' min-cost flow accepts without a cost-range error
     (costs times the node count and the flow must stay below 2^62)."""
     return 2**62 // (H + D + 2) // max(1, min(H, D))
+
+
+@dataclass(frozen=True)
+class Face:
+    """What every optimal matching of the levels solved so far has in common: it uses only
+    the pairs `on` the face, every pair `forced`, and houses every household `housed` and
+    fills every dwelling `filled` (through pairs that are not fixed). Necessary for being
+    one of those optima, so constraints that lose none of them."""
+
+    on: np.ndarray  # bool per pair
+    forced: np.ndarray  # bool per pair
+    housed: np.ndarray  # bool per household
+    filled: np.ndarray  # bool per dwelling
 
 
 class LexFlow:
@@ -178,6 +192,19 @@ class LexFlow:
             out[k[house]] = rc[house] + to_tail[k[house]]
             out[k[leave]] = -rc[leave] + from_tail[k[leave]]
         return out
+
+    def face(self) -> Face:
+        """The optimal face after the last level optimised with `face`, as constraints on
+        a matching (see `Face`)."""
+        H, D = self.H, self.D
+        pair_upper = self.upper[self.pair_arcs]
+        pair_lower = self.lower[self.pair_arcs]
+        on = self.chosen_fixed.copy()
+        forced = self.chosen_fixed.copy()
+        on[self.use[pair_upper > 0]] = True
+        forced[self.use[pair_lower > 0]] = True
+        sink = slice(H + len(self.use), H + len(self.use) + D)
+        return Face(on=on, forced=forced, housed=self.lower[:H] > 0, filled=self.lower[sink] > 0)
 
     def chosen(self) -> np.ndarray:
         """Bool per pair: the fixed pairs and the current optimal flow's pairs."""

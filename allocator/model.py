@@ -21,7 +21,7 @@ from allocator.pairs import Pairs, group_positions
 from allocator.rules import ROUND_RULES, r1_assignment, r11_transfers
 
 if TYPE_CHECKING:
-    from allocator.lexflow import LexFlow
+    from allocator.lexflow import Face, LexFlow
 
 
 class AllocationModel:
@@ -204,6 +204,26 @@ class AllocationModel:
         self._at_least(
             component.gain, (value - component.constant) * (1 if component.sense == "max" else -1)
         )
+
+    def confine(self, face: Face) -> None:
+        """Every solution from now on lies on the relaxation's optimal `face`: only its
+        pairs, its forced pairs taken, its housed households housed and its filled
+        dwellings filled. Equalities on the matching, which CP-SAT propagates far better
+        than the hold of a large weighted sum they imply."""
+        if (~face.on).any():
+            self._linear((~face.on).astype(np.int64), 0, 0)
+        for p in np.flatnonzero(face.forced):
+            self.cp.add(self.x[int(p)] == 1)
+        for groups, must in (
+            (self.pairs_of_household, face.housed),
+            (self.pairs_of_dwelling, face.filled),
+        ):
+            for key in np.flatnonzero(must):
+                members = groups.get(int(key))
+                if members is not None:
+                    weights = np.zeros(len(self.pairs), dtype=np.int64)
+                    weights[members] = 1
+                    self._linear(weights, 1, 1)
 
     def fix(self, p: int) -> None:
         """Force pair `p` into every solution (tests and `recommend`)."""

@@ -21,7 +21,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from allocator.data import NO_DAY, RoundData
-from allocator.lexflow import LexFlow, flow_cost_limit
+from allocator.lexflow import Face, LexFlow, flow_cost_limit
 from allocator.objective import (
     SAFE_RANGE,
     TIE_RANDOM_BITS,
@@ -376,6 +376,49 @@ def household_pools(data: RoundData) -> list[tuple[np.ndarray, int]]:
     return pools
 
 
+def flow_levels(
+    data: RoundData, components: list[Component]
+) -> tuple[list[tuple[np.ndarray, list[Component]]], bool]:
+    """The components stacked into as few flow levels as 62-bit costs allow, in order:
+    ([(per-pair value, its components)], whether every component found a level; a
+    component too large for any level ends the list there)."""
+    matches = max(1, min(data.H, data.D))
+    limit = flow_cost_limit(data.H, data.D)
+    levels: list[tuple[np.ndarray, list[Component]]] = []
+    value: np.ndarray | None = None
+    level: list[Component] = []
+    for c in components:
+        gain = c.gain.astype(np.int64)
+        if value is not None:
+            try:
+                value = _stack(value, gain, matches, limit)
+                level.append(c)
+                continue
+            except OverflowError:
+                levels.append((value, level))
+        if int(np.abs(gain).max(initial=0)) >= limit:
+            return levels, False
+        value, level = gain, [c]
+    if value is not None:
+        levels.append((value, level))
+    return levels, True
+
+
+def relaxed_face(model: AllocationModel, count: int) -> Face | None:
+    """The relaxation's optimal face of the first `count` ranked components (None when
+    they do not all fit in flow levels). A proposal that keeps every rule and attains the
+    relaxation on those components is one of the relaxation's optima, so it lies on the
+    face: a stage below them may be confined to it without losing any solution (horizon:
+    46,641 of 327,248 pairs on it, 0.2 s)."""
+    levels, complete = flow_levels(model.data, list(model.components[:count]))
+    if not complete:
+        return None
+    flow = relaxed_flow(model.data, model.pairs)
+    for values, _ in levels:
+        flow.optimise(values, face=True)
+    return flow.face()
+
+
 def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
     """The lexicographic optimum of the model's own components with the round rules
     dropped (except household pools, held exactly), pins kept: (component values, the
@@ -390,28 +433,9 @@ def relaxation(model: AllocationModel) -> tuple[dict[str, int], np.ndarray]:
     the round rules, if a proposal attains these values): the serial tie-break orders
     them (`model.tie`), and its levels are solved here too."""
     data, pairs = model.data, model.pairs
-    matches = max(1, min(data.H, data.D))
     limit = flow_cost_limit(data.H, data.D)
     flow = relaxed_flow(data, pairs)
-    levels: list[tuple[np.ndarray, list[Component]]] = []
-    value: np.ndarray | None = None
-    level: list[Component] = []
-    complete = True
-    for c in model.components:
-        gain = c.gain.astype(np.int64)
-        if value is not None:
-            try:
-                value = _stack(value, gain, matches, limit)
-                level.append(c)
-                continue
-            except OverflowError:
-                levels.append((value, level))
-        if int(np.abs(gain).max(initial=0)) >= limit:
-            value, level, complete = None, [], False
-            break
-        value, level = gain, [c]
-    if value is not None:
-        levels.append((value, level))
+    levels, complete = flow_levels(data, model.components)
     used: list[Component] = []
     one_level = complete and len(levels) == 1
     for values, components in levels:

@@ -207,3 +207,45 @@ def test_a_stage_capped_at_the_relaxation_still_reaches_the_true_optimum(case) -
         return
     lex = solve_tiers(model, model.data.policy.solver, 10, hint=start, relaxation=relaxed)
     assert [int(c.gain[lex.chosen].sum()) for c in comps] == best
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.tuples(st.integers(0, 10_000), st.integers(1, 5), st.integers(1, 4), st.booleans()))
+def test_every_proposal_attaining_the_relaxation_lies_on_its_face(case) -> None:  # type: ignore[no-untyped-def]
+    """The face a later stage is confined to (allocator.lexicographic._confine_to_face):
+    on tiny rounds, every proposal enumerated that keeps the rules and attains the
+    relaxation on the first k ranked components uses only pairs on the face, takes its
+    forced pairs, houses its housed households and fills its filled dwellings; so does
+    the relaxation's own choice (an optimum of every level, rules or not)."""
+    from allocator.warmstart import relaxation, relaxed_face
+
+    seed, households, dwellings, pin = case
+    scenario = random_scenario(seed, households, dwellings, tightness=1.0, pin=pin)
+    data = build_round_data(scenario)
+    model = AllocationModel(data, candidate_pairs(data))
+    pairs = model.pairs
+    if len(pairs) > 14:
+        return
+    relaxed, own = relaxation(model)
+    comps = list(model.components)
+    for k in range(1, len(comps) + 1):
+        face = relaxed_face(model, k)
+        assert face is not None
+        assert not (own & ~face.on).any() and not (face.forced & ~own).any()
+        for take in itertools.product((False, True), repeat=len(pairs)):
+            x = np.array(take, dtype=bool)
+            matched = len(set(pairs.h[x])) == len(set(pairs.d[x])) == int(x.sum())
+            if not (matched and x[pairs.pinned_pairs()].all()):
+                continue
+            if not keeps_round_rules(data, pairs, x):
+                continue
+            if any(c.value(x) != relaxed[c.name] for c in comps[:k]):
+                continue
+            assert not (x & ~face.on).any()
+            assert not (face.forced & ~x).any()
+            housed = np.zeros(data.H, dtype=bool)
+            housed[pairs.h[x]] = True
+            filled = np.zeros(data.D, dtype=bool)
+            filled[pairs.d[x]] = True
+            assert not (face.housed & ~housed).any()
+            assert not (face.filled & ~filled).any()
