@@ -193,6 +193,14 @@ class LexFlow:
             out[k[leave]] = -rc[leave] + from_tail[k[leave]]
         return out
 
+    def ban(self, pairs: np.ndarray) -> None:
+        """The pairs in `pairs` (bool per pair) carry no flow from now on (a pair the face
+        forces in cannot be banned: ValueError)."""
+        arcs = np.flatnonzero(pairs[self.use])
+        if (self.lower[self.pair_arcs][arcs] > 0).any():
+            raise ValueError("a pair on every optimum of the face cannot be banned")
+        self.upper[self.pair_arcs.start + arcs] = 0
+
     def face(self) -> Face:
         """The optimal face after the last level optimised with `face`, as constraints on
         a matching (see `Face`)."""

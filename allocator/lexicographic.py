@@ -85,6 +85,10 @@ def _solver(
     return solver
 
 
+#: Share of the time left that the face's ban-and-reflow may take before a stage.
+FACE_SHARE = 0.2
+
+
 def relative_gap(objective: float, bound: float) -> float:
     """|objective - bound| / max(1, |objective|): the gap every tier reports."""
     return abs(objective - bound) / max(1.0, abs(objective))
@@ -325,7 +329,7 @@ def solve_tiers(
             polished = chosen
         if relaxation is not None and have_solution:
             _cap_at_relaxation(m, stage, relaxation, certified(chosen))
-            confined = _confine_to_face(m, stage, relaxation, chosen, confined)
+            confined, chosen = _confine_to_face(m, stage, relaxation, chosen, confined, deadline)
         if have_solution and n > LARGE_MODEL and deadline - time.monotonic() < OUT_OF_TIME_S:
             # Out of time on a large model: CP-SAT would spend a second or more loading
             # it without a chance to improve; the solution is held as it is (measured
@@ -474,28 +478,31 @@ def _confine_to_face(
     relaxation: dict[str, int],
     chosen: np.ndarray,
     confined: int,
-) -> int:
+    deadline: float,
+) -> tuple[int, np.ndarray]:
     """Where the solution attains the relaxation on every ranked component before the
     stage (and those are held), every solution of this stage and the ones after it is an
-    optimum of the relaxation on them, so it uses only pairs on the relaxation's optimal
-    face (allocator.warmstart.relaxed_face): the others are fixed to 0. CP-SAT then
-    searches the face alone (horizon's fit stage: 46,641 of 327,248 pairs). Returns how
-    many leading components now confine the model."""
-    from allocator.warmstart import relaxed_face
+    optimum of the relaxation on them, so it lies on the relaxation's optimal face
+    (allocator.warmstart.relaxed_face): the model is confined to it. CP-SAT then searches
+    the face alone (horizon's fit stage: 46,641 of 327,248 pairs). The best matching of
+    the face for the stage, with the round rules' bans, is the stage's hint when it keeps
+    every rule and gains more (allocator.warmstart.face_proposal). Returns how many
+    leading components now confine the model, and the solution to go on from."""
+    from allocator.warmstart import face_proposal, relaxed_face
 
     ranked = [c.name for c in m.components]
     first = next((c.name for c in stage.components if c.name in ranked), None)
     if first is None:
-        return confined
+        return confined, chosen
     count = ranked.index(first)
     if count <= confined:
-        return confined
+        return confined, chosen
     before = m.components[:count]
     if not all(c.name in relaxation and c.value(chosen) == relaxation[c.name] for c in before):
-        return confined
+        return confined, chosen
     face = relaxed_face(m, count)
     if face is None:
-        return confined
+        return confined, chosen
     housed = np.zeros(m.data.H, dtype=bool)
     housed[m.pairs.h[chosen]] = True
     filled = np.zeros(m.data.D, dtype=bool)
@@ -508,7 +515,13 @@ def _confine_to_face(
     ):
         raise RuntimeError("a proposal that attains the relaxation lies off its optimal face")
     m.confine(face)
-    return count
+    gain = stage.gain()
+    # A share of what is left: the flows take tenths of a second at horizon size.
+    seconds = FACE_SHARE * max(0.0, deadline - time.monotonic())
+    found = face_proposal(m, count, gain, seconds)
+    if found is not None and int(gain[found].sum()) > int(gain[chosen].sum()):
+        chosen = found
+    return count, chosen
 
 
 def _polish(

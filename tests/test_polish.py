@@ -249,3 +249,30 @@ def test_every_proposal_attaining_the_relaxation_lies_on_its_face(case) -> None:
             filled[pairs.d[x]] = True
             assert not (face.housed & ~housed).any()
             assert not (face.filled & ~filled).any()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000))
+def test_the_face_proposal_keeps_the_rules_and_the_relaxation_before_the_stage(case) -> None:  # type: ignore[no-untyped-def]
+    """allocator.warmstart.face_proposal on binding rounds (caps and separation bind): a
+    proposal it returns keeps every rule, the pins, and the relaxation's values on the
+    components before the stage; on the stage it is the face's best when it keeps the
+    rules at once (no bans needed)."""
+    from allocator.warmstart import face_proposal, relaxation, relaxed_face
+
+    scenario = binding_round(seed=case, dwellings=12, households=40)
+    data = build_round_data(scenario)
+    model = AllocationModel(data, candidate_pairs(data))
+    pairs = model.pairs
+    relaxed, _ = relaxation(model)
+    comps = list(model.components)
+    for k in range(1, len(comps)):
+        gain = comps[k].gain.astype(np.int64)
+        found = face_proposal(model, k, gain, seconds=5.0)
+        if found is None:
+            continue
+        assert keeps_round_rules(data, pairs, found)
+        assert found[pairs.pinned_pairs()].all()
+        assert [c.value(found) for c in comps[:k]] == [relaxed[c.name] for c in comps[:k]]
+        face = relaxed_face(model, k)
+        assert face is not None and not (found & ~face.on).any()
