@@ -50,6 +50,19 @@ class Face:
     housed: np.ndarray  # bool per household
     filled: np.ndarray  # bool per dwelling
 
+    def holds(self, chosen: np.ndarray, h: np.ndarray, d: np.ndarray) -> bool:
+        """Does the matching `chosen` (bool per pair (h[p], d[p])) lie on the face?"""
+        housed = np.zeros(len(self.housed), dtype=bool)
+        housed[h[chosen]] = True
+        filled = np.zeros(len(self.filled), dtype=bool)
+        filled[d[chosen]] = True
+        return not (
+            (chosen & ~self.on).any()
+            or (self.forced & ~chosen).any()
+            or (self.housed & ~housed).any()
+            or (self.filled & ~filled).any()
+        )
+
 
 class LexFlow:
     """The matching over the pairs (h[p], d[p]) that maximises the first level's values

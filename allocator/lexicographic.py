@@ -483,12 +483,12 @@ def _confine_to_face(
     """Where the solution attains the relaxation on every ranked component before the
     stage (and those are held), every solution of this stage and the ones after it is an
     optimum of the relaxation on them, so it lies on the relaxation's optimal face
-    (allocator.warmstart.relaxed_face): the model is confined to it. CP-SAT then searches
+    (allocator.warmstart.face_flow): the model is confined to it. CP-SAT then searches
     the face alone (horizon's fit stage: 46,641 of 327,248 pairs). The best matching of
     the face for the stage, with the round rules' bans, is the stage's hint when it keeps
     every rule and gains more (allocator.warmstart.face_proposal). Returns how many
     leading components now confine the model, and the solution to go on from."""
-    from allocator.warmstart import face_proposal, relaxed_face
+    from allocator.warmstart import face_flow, face_proposal
 
     ranked = [c.name for c in m.components]
     first = next((c.name for c in stage.components if c.name in ranked), None)
@@ -500,25 +500,17 @@ def _confine_to_face(
     before = m.components[:count]
     if not all(c.name in relaxation and c.value(chosen) == relaxation[c.name] for c in before):
         return confined, chosen
-    face = relaxed_face(m, count)
-    if face is None:
+    flow = face_flow(m, count)
+    if flow is None:
         return confined, chosen
-    housed = np.zeros(m.data.H, dtype=bool)
-    housed[m.pairs.h[chosen]] = True
-    filled = np.zeros(m.data.D, dtype=bool)
-    filled[m.pairs.d[chosen]] = True
-    if (
-        (chosen & ~face.on).any()
-        or (face.forced & ~chosen).any()
-        or (face.housed & ~housed).any()
-        or (face.filled & ~filled).any()
-    ):
+    face = flow.face()
+    if not face.holds(chosen, m.pairs.h, m.pairs.d):
         raise RuntimeError("a proposal that attains the relaxation lies off its optimal face")
     m.confine(face)
     gain = stage.gain()
     # A share of what is left: the flows take tenths of a second at horizon size.
     seconds = FACE_SHARE * max(0.0, deadline - time.monotonic())
-    found = face_proposal(m, count, gain, seconds)
+    found = face_proposal(m, flow, gain, seconds)
     if found is not None and int(gain[found].sum()) > int(gain[chosen].sum()):
         chosen = found
     return count, chosen

@@ -122,10 +122,14 @@ class AllocationModel:
 
     def add_at_most(self, positions: np.ndarray, bound: int) -> None:
         """Σ x[p] over `positions` <= bound (a capacity)."""
+        self._count(positions, 0, int(bound))
+
+    def _count(self, positions: np.ndarray, lower: int, upper: int) -> None:
+        """lower <= Σ x[p] over `positions` <= upper."""
         constraint = self.cp.proto.constraints.add()
         constraint.linear.vars.extend(self.x_index[positions].tolist())
         constraint.linear.coeffs.extend([1] * len(positions))
-        constraint.linear.domain.extend([0, int(bound)])
+        constraint.linear.domain.extend([lower, upper])
 
     def add_linear(self, plus: np.ndarray, minus: np.ndarray, bound: int) -> None:
         """Σ x over `plus` - Σ x over `minus` <= bound (a chain link, R11)."""
@@ -210,10 +214,11 @@ class AllocationModel:
         pairs, its forced pairs taken, its housed households housed and its filled
         dwellings filled. Equalities on the matching, which CP-SAT propagates far better
         than the hold of a large weighted sum they imply."""
-        if (~face.on).any():
-            self._linear((~face.on).astype(np.int64), 0, 0)
-        for p in np.flatnonzero(face.forced):
-            self.cp.add(self.x[int(p)] == 1)
+        off, forced = np.flatnonzero(~face.on), np.flatnonzero(face.forced)
+        if len(off):
+            self._count(off, 0, 0)
+        if len(forced):
+            self._count(forced, len(forced), len(forced))
         for groups, must in (
             (self.pairs_of_household, face.housed),
             (self.pairs_of_dwelling, face.filled),
@@ -221,9 +226,7 @@ class AllocationModel:
             for key in np.flatnonzero(must):
                 members = groups.get(int(key))
                 if members is not None:
-                    weights = np.zeros(len(self.pairs), dtype=np.int64)
-                    weights[members] = 1
-                    self._linear(weights, 1, 1)
+                    self._count(members, 1, 1)
 
     def fix(self, p: int) -> None:
         """Force pair `p` into every solution (tests and `recommend`)."""

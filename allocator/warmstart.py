@@ -21,7 +21,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from allocator.data import NO_DAY, RoundData
-from allocator.lexflow import Face, LexFlow, flow_cost_limit
+from allocator.lexflow import LexFlow, flow_cost_limit
 from allocator.objective import (
     SAFE_RANGE,
     TIE_RANDOM_BITS,
@@ -404,18 +404,13 @@ def flow_levels(
     return levels, True
 
 
-def relaxed_face(model: AllocationModel, count: int) -> Face | None:
-    """The relaxation's optimal face of the first `count` ranked components (None when
-    they do not all fit in flow levels). A proposal that keeps every rule and attains the
-    relaxation on those components is one of the relaxation's optima, so it lies on the
-    face: a stage below them may be confined to it without losing any solution (horizon:
-    46,641 of 327,248 pairs on it, 0.2 s)."""
-    flow = _face_flow(model, count)
-    return None if flow is None else flow.face()
-
-
-def _face_flow(model: AllocationModel, count: int) -> LexFlow | None:
-    """The relaxed flow confined to the optimal face of the first `count` components."""
+def face_flow(model: AllocationModel, count: int) -> LexFlow | None:
+    """The relaxed flow confined to its optimal face of the first `count` ranked
+    components (None when they do not all fit in flow levels); `LexFlow.face` states the
+    face. A proposal that keeps every rule and attains the relaxation on those components
+    is one of the relaxation's optima, so it lies on the face: a stage below them may be
+    confined to it without losing any solution (horizon: 46,641 of 327,248 pairs on it,
+    0.2 s)."""
     levels, complete = flow_levels(model.data, list(model.components[:count]))
     if not complete:
         return None
@@ -426,23 +421,21 @@ def _face_flow(model: AllocationModel, count: int) -> LexFlow | None:
 
 
 def face_proposal(
-    model: AllocationModel, count: int, values: np.ndarray, seconds: float, rounds: int = 50
+    model: AllocationModel, flow: LexFlow, values: np.ndarray, seconds: float, rounds: int = 50
 ) -> np.ndarray | None:
-    """The best matching for `values` on the relaxation's optimal face of the first
-    `count` components, re-solved with each round rule's bans while it breaks one (the
-    face's forced pairs and pins held). Every matching on the face attains the relaxation
-    on those components, so a result that keeps the rules is a proposal that does too,
-    found without any repair that would leave the face. None when the bans leave no
-    matching on the face, or the rules still break after `rounds` or `seconds`.
+    """The best matching for `values` on the relaxation's optimal face that `flow` is
+    confined to (`face_flow`; the bans are added to it), re-solved with each round rule's
+    bans while it breaks one (the face's forced pairs and pins held). Every matching on
+    the face attains the relaxation on those components, so a result that keeps the rules
+    is a proposal that does too, found without any repair that would leave the face.
+    None when the bans leave no matching on the face, or the rules still break after
+    `rounds` or `seconds`.
     (horizon's fit stage: 41,252 against the relaxation's 40,842 in 8 rounds, 0.5 s;
     CP-SAT's 12 s from the class exchange had reached 47,967.)"""
     data, pairs = model.data, model.pairs
     if int(np.abs(values).max(initial=0)) >= flow_cost_limit(data.H, data.D):
         return None
     stop = time.monotonic() + seconds
-    flow = _face_flow(model, count)
-    if flow is None:
-        return None
     held = flow.face().forced
     # The bans rank placements by value: shifted to be positive, so a scope's kinds
     # compare by how much they bring, whatever the sign of the stage's gains.

@@ -217,7 +217,7 @@ def test_every_proposal_attaining_the_relaxation_lies_on_its_face(case) -> None:
     relaxation on the first k ranked components uses only pairs on the face, takes its
     forced pairs, houses its housed households and fills its filled dwellings; so does
     the relaxation's own choice (an optimum of every level, rules or not)."""
-    from allocator.warmstart import relaxation, relaxed_face
+    from allocator.warmstart import face_flow, relaxation
 
     seed, households, dwellings, pin = case
     scenario = random_scenario(seed, households, dwellings, tightness=1.0, pin=pin)
@@ -229,9 +229,10 @@ def test_every_proposal_attaining_the_relaxation_lies_on_its_face(case) -> None:
     relaxed, own = relaxation(model)
     comps = list(model.components)
     for k in range(1, len(comps) + 1):
-        face = relaxed_face(model, k)
-        assert face is not None
-        assert not (own & ~face.on).any() and not (face.forced & ~own).any()
+        flow = face_flow(model, k)
+        assert flow is not None
+        face = flow.face()
+        assert face.holds(own, pairs.h, pairs.d)
         for take in itertools.product((False, True), repeat=len(pairs)):
             x = np.array(take, dtype=bool)
             matched = len(set(pairs.h[x])) == len(set(pairs.d[x])) == int(x.sum())
@@ -241,14 +242,7 @@ def test_every_proposal_attaining_the_relaxation_lies_on_its_face(case) -> None:
                 continue
             if any(c.value(x) != relaxed[c.name] for c in comps[:k]):
                 continue
-            assert not (x & ~face.on).any()
-            assert not (face.forced & ~x).any()
-            housed = np.zeros(data.H, dtype=bool)
-            housed[pairs.h[x]] = True
-            filled = np.zeros(data.D, dtype=bool)
-            filled[pairs.d[x]] = True
-            assert not (face.housed & ~housed).any()
-            assert not (face.filled & ~filled).any()
+            assert face.holds(x, pairs.h, pairs.d)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -256,9 +250,8 @@ def test_every_proposal_attaining_the_relaxation_lies_on_its_face(case) -> None:
 def test_the_face_proposal_keeps_the_rules_and_the_relaxation_before_the_stage(case) -> None:  # type: ignore[no-untyped-def]
     """allocator.warmstart.face_proposal on binding rounds (caps and separation bind): a
     proposal it returns keeps every rule, the pins, and the relaxation's values on the
-    components before the stage; on the stage it is the face's best when it keeps the
-    rules at once (no bans needed)."""
-    from allocator.warmstart import face_proposal, relaxation, relaxed_face
+    components before the stage, and lies on the face."""
+    from allocator.warmstart import face_flow, face_proposal, relaxation
 
     scenario = binding_round(seed=case, dwellings=12, households=40)
     data = build_round_data(scenario)
@@ -268,11 +261,13 @@ def test_the_face_proposal_keeps_the_rules_and_the_relaxation_before_the_stage(c
     comps = list(model.components)
     for k in range(1, len(comps)):
         gain = comps[k].gain.astype(np.int64)
-        found = face_proposal(model, k, gain, seconds=5.0)
+        flow = face_flow(model, k)
+        assert flow is not None
+        face = flow.face()
+        found = face_proposal(model, flow, gain, seconds=5.0)
         if found is None:
             continue
         assert keeps_round_rules(data, pairs, found)
         assert found[pairs.pinned_pairs()].all()
         assert [c.value(found) for c in comps[:k]] == [relaxed[c.name] for c in comps[:k]]
-        face = relaxed_face(model, k)
-        assert face is not None and not (found & ~face.on).any()
+        assert face.holds(found, pairs.h, pairs.d)

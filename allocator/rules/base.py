@@ -321,7 +321,7 @@ class ExclusionRule:
             one, two = idx[here & (kind == 1)], idx[here & (kind == 2)]
             if not (len(one) and len(two)):
                 continue
-            weight = [(bool(held[m].any()), int(values[m].sum())) for m in (one, two)]
+            weight = [(bool(held[k].any()), int(values[k].sum())) for k in (one, two)]
             loser = 2 if weight[0] >= weight[1] else 1
             ban |= (of_pair == s) & (kind_of_pair == loser)
         return ban
