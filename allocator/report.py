@@ -32,7 +32,13 @@ def _fmt(value: float | None) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.2f} %".replace(".", ",")
+    """A gap in per cent; beyond 100 % the figure says only that the bound is far (a
+    tie-break's bound can be 10^10 times its value, which no reader can use)."""
+    if value is None:
+        return "–"
+    if value > 1:
+        return "> 100 %"
+    return f"{100 * value:.2f} %".replace(".", ",")
 
 
 def render_report(scenario: Scenario, proposal: Proposal) -> str:

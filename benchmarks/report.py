@@ -22,7 +22,11 @@ def _n(value: Any, digits: int = 3) -> str:
 
 
 def _pct(value: Any) -> str:
-    return DASH if value is None else f"{100 * value:.2f} %"
+    """Beyond 100 % only "> 100 %": the exact figure (a tie-break's bound over a value
+    of 0) is not readable; the JSON keeps it."""
+    if value is None:
+        return DASH
+    return "> 100 %" if value > 1 else f"{100 * value:.2f} %"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:

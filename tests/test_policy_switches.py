@@ -209,3 +209,14 @@ def test_a_policy_with_rules_off_says_so_in_summary_and_report() -> None:
     html = render_report(relaxed, proposal)
     assert "Regler slått av i dette regelsettet:</b> location.mode, needs.mode" in html
     assert "Regler slått av" not in render_report(strict, propose(strict))
+
+
+def test_a_gap_beyond_one_hundred_per_cent_is_shown_as_such() -> None:
+    """A tie-break's bound can be 10^10 times its value of 0: the report says "> 100 %"
+    (the proposal keeps the exact figure); gaps within range keep two decimals."""
+    from allocator.report import _pct
+    from benchmarks.report import _pct as bench_pct
+
+    assert _pct(1.2884901888e10) == "> 100 %" and bench_pct(1.2884901888e10) == "> 100 %"
+    assert _pct(0.0174) == "1,74 %" and bench_pct(0.0174) == "1.74 %"
+    assert _pct(1.0) == "100,00 %" and _pct(None) == "–"
