@@ -323,7 +323,20 @@ def _one_future(
         round_days + p.round_days + p.offer_lead_days, fdata.deadline, side="right"
     )
     week = np.maximum.reduce([due_from[h], joins[h], listed[d], np.ones(len(h), np.int64)])
-    ok = (week <= len(rounds) - 1) & (fdata.deadline[h] != NO_DAY)
+    keep_weeks = p.lookahead.keep_weeks
+    if keep_weeks > 0:
+        # A dwelling kept now is kept for a household joining later: it is offered to it
+        # in the round it joins, not first when it is due. It is still empty in round w
+        # only if it was within `keep_weeks` of its free day in round w - 1 (after that
+        # the round lets it), so a future that needs it later gains nothing from keeping
+        # it now (benchmarks/README.md, issue 14, "The keep window").
+        kept_pair = d >= len(vacancies)
+        week = np.where(kept_pair & (joins[h] > 0), np.maximum(joins[h], 1), week)
+        last = round_days[np.clip(week - 1, 0, len(rounds) - 1)] - fdata.available[d]
+        within = ~kept_pair | (last <= 7 * keep_weeks)
+    else:
+        within = np.ones(len(h), dtype=bool)
+    ok = (week <= len(rounds) - 1) & (fdata.deadline[h] != NO_DAY) & within
     h, d, week = h[ok], d[ok], week[ok]
     as_of_w = round_days[week]
     move_in = np.maximum(np.maximum(as_of_w + p.offer_lead_days, fdata.ready_on[d]), fdata.ready[h])

@@ -472,3 +472,34 @@ def test_the_keep_options_are_deterministic(options: dict[str, object]) -> None:
     assert [e.reason.text for e in first.empty_dwellings] == [
         e.reason.text for e in second.empty_dwellings
     ]
+
+
+def _expected_family_round(lookahead: dict[str, object]) -> Scenario:
+    """The couple and the flat (free 01.12.2026), and a family known to enter temporary
+    housing and join the list on 21.12.2026, four rounds from now; its 3-month deadline
+    is 13.01.2027 and nothing else that fits it is expected."""
+    family = {
+        **household(
+            "E",
+            approved_on="2026-10-15",
+            children=[{"age": 3}],
+            situation={"kind": "temporary", "since": "2026-10-15"},
+        ),
+        "joins_on": "2026-12-21",
+    }
+    base = scenario(
+        dwellings=[FLAT],
+        households=[COUPLE],
+        policy={"solver": {"workers": 8}, "lookahead": {"weeks": 6, "futures": 4, **lookahead}},
+    ).model_dump(mode="json")
+    return Scenario.model_validate({**base, "expected_households": [family]})
+
+
+def test_a_dwelling_is_kept_only_for_a_household_that_joins_within_the_keep_window() -> None:
+    """Kept at most `keep_weeks` past its free day, the flat would be let two rounds from
+    now, before the family joins: keeping it now gains nothing and the couple gets it.
+    With six weeks the flat is still empty when the family joins (it is offered to it in
+    the round it joins), so it is kept; without a limit too."""
+    assert housed(_expected_family_round({"keep_weeks": 1})) == {"X": "W1"}
+    assert housed(_expected_family_round({"keep_weeks": 6})) == {}
+    assert housed(_expected_family_round({})) == {}
