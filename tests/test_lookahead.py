@@ -143,6 +143,23 @@ def test_estimate_rates_from_a_replay_and_propose_with_them(tmp_path: Path) -> N
     assert runner.invoke(main, ["check", str(path), str(tmp_path / "p.json")]).exit_code == 0
 
 
+def test_a_saved_lookahead_round_loads_and_checks(tmp_path: Path) -> None:
+    """The replay's forecast (arrival templates of families in temporary housing among
+    them) is part of each saved round: the round must load again, and its proposal
+    check clean."""
+    out = tmp_path / "replay"
+    args = ["replay", str(DRAMMEN), "--weeks", "2", "--policy", "lookahead"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out), "--save-rounds", "--quiet"])
+    assert result.exit_code == 0, result.output
+    week = out / "rounds" / "lookahead" / "week-001.scenario.json"
+    scenario = Scenario.model_validate_json(week.read_text(encoding="utf-8"))
+    assert scenario.forecast is not None and scenario.forecast.arrivals
+    checked = CliRunner().invoke(
+        main, ["check", str(week), str(week).replace("scenario", "proposal")]
+    )
+    assert checked.exit_code == 0, checked.output
+
+
 def test_estimate_needs_two_rounds() -> None:
     with pytest.raises(ValueError):
         estimate([_round()])
@@ -208,6 +225,8 @@ def test_replay_reports_the_gap_closed(tmp_path: Path) -> None:
             "--policy",
             "lookahead",
             "--policy",
+            str(DRAMMEN.parent / "lookahead-priority-order.yaml"),
+            "--policy",
             "hindsight",
             "--seeds",
             "2",
@@ -222,6 +241,17 @@ def test_replay_reports_the_gap_closed(tmp_path: Path) -> None:
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Planlegging framover mot etterpåklok optimum" in html
     assert (tmp_path / "plots" / "horizon.png").is_file()
+    # The benchmark's tables from the same replay: the goals for both look-aheads.
+    from benchmarks.lookahead import main as benchmark
+
+    benchmark(["--from", str(tmp_path), "--out", str(tmp_path / "bench")])
+    text = (tmp_path / "bench" / "lookahead.md").read_text(encoding="utf-8")
+    r = json.loads((tmp_path / "bench" / "lookahead.json").read_text(encoding="utf-8"))
+    assert set(r["gap_closed_days_over_temporary"]) == {"lookahead", "lookahead-priority-order"}
+    for name in ("lookahead", "lookahead-priority-order"):
+        assert f"- `{name}`: share of the gap closed" in text
+        assert r["round_s"][name]["max"] is not None
+    assert "| KPI | greedy | lookahead | lookahead-priority-order | hindsight |" in text
 
 
 def test_hindsight_plan_keeps_every_pairwise_rule() -> None:
@@ -255,6 +285,21 @@ def test_the_lookahead_policy_runs_in_a_replay() -> None:
     m = load_source(DRAMMEN, seed=0)
     run = run_policy(m, resolve_all(["lookahead"])[0], Settings(weeks=4, seed=0, progress=False))
     assert all(row["violations"] == 0 for row in run.rows)
+
+
+def test_the_priority_order_policy_is_the_builtin_lookahead_without_waiting_points() -> None:
+    """The file differs from the built-in `lookahead` only by tier 2's points per day
+    waited (0), so the benchmark compares the order of priority and nothing else."""
+    from allocator.replay.policies import resolve
+    from models.policy import Policy
+
+    builtin = resolve("lookahead").policy
+    spec = resolve(str(DRAMMEN.parent / "lookahead-priority-order.yaml"))
+    assert spec.method == "cp-sat"
+    assert spec.policy.weights == Policy().weights.model_copy(update={"waiting_points_per_day": 0})
+    assert spec.policy.model_copy(update={"name": builtin.name, "weights": builtin.weights}) == (
+        builtin
+    )
 
 
 def test_the_replay_forecast_has_one_arrival_template_per_family_size() -> None:

@@ -49,7 +49,7 @@ from models import (
     SituationKind,
     SubstanceUse,
 )
-from models.scenario import Residents
+from models.scenario import Residents, Situation
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -830,7 +830,10 @@ class HouseholdFactory:
             hid = f"template-{a.id}-{children}"
         h = self.draw(rng, hid, self.cfg_start(), archetype=a, children_count=children)
         self.home_districts.pop(hid, None)
-        return h.model_copy(update={"situation": h.situation.model_copy(update={"kind": kind})})
+        # A valid situation of that kind (a saved round must load again); the look-ahead
+        # gives each sampled arrival its own dates.
+        since = h.approved_on if kind is SituationKind.temporary else None
+        return h.model_copy(update={"situation": Situation(kind=kind, since=since)})
 
     def cfg_start(self) -> dt.date:
         return dt.date(2000, 1, 3)
