@@ -484,16 +484,24 @@ def propose(
         plain = scenario.policy.model_copy(
             update={"lookahead": scenario.policy.lookahead.model_copy(update={"weeks": 0})}
         )
+        # It gets what the look-ahead's solve left of the budget, so the whole call stays
+        # within it (a round whose tie-break is long would otherwise take it twice).
+        limit = time_limit_s if time_limit_s is not None else settings.time_limit_s
         alone = solve(
             scenario.model_copy(update={"policy": plain}),
             method,
-            time_limit_s,
+            max(0.0, limit - (time.monotonic() - started)),
             objective if objective is not None else None,
         )
-        myopic = {
-            alone.data.household_ids[int(h)]: alone.data.dwelling_ids[int(d)]
-            for h, d in zip(alone.pairs.h[alone.chosen], alone.pairs.d[alone.chosen], strict=True)
-        }
+        # Only a proven round alone may be compared with: a reason saying what the
+        # look-ahead changed must not rest on a proposal the round alone might improve.
+        if alone.lex.status == "OPTIMAL":
+            myopic = {
+                alone.data.household_ids[int(h)]: alone.data.dwelling_ids[int(d)]
+                for h, d in zip(
+                    alone.pairs.h[alone.chosen], alone.pairs.d[alone.chosen], strict=True
+                )
+            }
         run.sizes["lookahead_weeks"] = solved.outlook.weeks
         run.sizes["lookahead_futures"] = solved.outlook.futures
         run.sizes["lookahead_at_risk"] = int(solved.outlook.at_risk().sum())

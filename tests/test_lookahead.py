@@ -548,3 +548,53 @@ def test_a_dwelling_is_kept_only_for_a_household_that_joins_within_the_keep_wind
     assert housed(_expected_family_round({"keep_weeks": 1})) == {"X": "W1"}
     assert housed(_expected_family_round({"keep_weeks": 6})) == {}
     assert housed(_expected_family_round({})) == {}
+
+
+def test_the_round_alone_gets_what_is_left_of_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With look-ahead, `propose` solves twice (the second, the round alone, only to say in
+    the reasons what the look-ahead changed): the second solve gets what the first left
+    of the time limit, so the whole call stays within it."""
+    import allocator.solve as module
+
+    limits: list[float | None] = []
+    real = module.solve
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        limits.append(args[2] if len(args) > 2 else kwargs.get("time_limit_s"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "solve", recording)
+    s = _couple_round_with({}, FLAT)
+    module.propose(s, time_limit_s=4.0)
+    assert len(limits) == 2 and limits[0] == 4.0
+    assert limits[1] is not None and 0.0 <= limits[1] < 4.0
+
+
+def test_reasons_compare_only_with_a_proven_round_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The couple's reason says the look-ahead kept the flat it would otherwise have got,
+    a claim about the round alone; when that solve is not proven (time ran out), the
+    reason does not make it."""
+    import dataclasses
+
+    import allocator.solve as module
+    from allocator.lexicographic import LexResult
+
+    arrivals = [{"household": REFUGEE, "per_week": 3, "deadline_after_days": 30}]
+    s = _couple_round({"arrivals": arrivals})
+    (couple,) = module.propose(s).unmatched
+    assert couple.reason.code == "lookahead_kept"
+    real, calls = module.solve, []
+
+    def unproven_second(*args, **kwargs):  # type: ignore[no-untyped-def]
+        out = real(*args, **kwargs)
+        calls.append(out)
+        if len(calls) == 1:
+            return out
+        tiers = [t.model_copy(update={"status": "FEASIBLE"}) for t in out.lex.tiers]
+        return dataclasses.replace(out, lex=LexResult(out.lex.chosen, tiers, out.lex.components))
+
+    monkeypatch.setattr(module, "solve", unproven_second)
+    proposal = module.propose(s)
+    (couple,) = proposal.unmatched
+    assert len(calls) == 2 and couple.reason.code != "lookahead_kept"
+    assert proposal.matches == [] and check_proposal(s, proposal) == []
