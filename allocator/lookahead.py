@@ -329,7 +329,8 @@ def _one_future(
         # in the round it joins, not first when it is due. It is still empty in round w
         # only if it was within `keep_weeks` of its free day in round w - 1 (after that
         # the round lets it), so a future that needs it later gains nothing from keeping
-        # it now (benchmarks/README.md, issue 14, "The keep window").
+        # it now (benchmarks/README.md, issue 14, "The order of priority and the keep
+        # window").
         kept_pair = d >= len(vacancies)
         week = np.where(kept_pair & (joins[h] > 0), np.maximum(joins[h], 1), week)
         last = round_days[np.clip(week - 1, 0, len(rounds) - 1)] - fdata.available[d]
