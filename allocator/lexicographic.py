@@ -211,6 +211,7 @@ def solve_tiers(
     settled: dict[str, TierResult] | None = None,
     polish: bool = False,
     give_up_s: float | None = None,
+    proof: dict[str, str] | None = None,
 ) -> LexResult:
     """Solve the stages in order, the serial tie-break last; `tiers` (component names)
     limits which are optimised, the others are reported SKIPPED ("tiebreak" stands for the
@@ -218,7 +219,8 @@ def solve_tiers(
     stages together.
 
     A component is proven optimal without CP-SAT's proof when it is in `proven` (e.g. by
-    the deadlines-first sub-solve), or when the solution attains the `relaxation` bound
+    the deadlines-first sub-solve; `proof` names another source, such as the stage LP
+    whose bound the hint attains), or when the solution attains the `relaxation` bound
     (the lexicographic optimum with the round rules dropped) on it and on every component
     before it: no proposal can do better. A stage whose components are all proven is held
     at the current solution's value without a solve.
@@ -267,7 +269,10 @@ def solve_tiers(
         return all(c.name in certified(solution) for c in m.components)
 
     def sources(names: set[str]) -> dict[str, str]:
-        return {k: "sub-solve" if proven and k in proven else "relaxation" for k in names}
+        by = proof or {}
+        return {
+            k: by.get(k, "sub-solve") if proven and k in proven else "relaxation" for k in names
+        }
 
     polished = np.zeros(n, dtype=bool) if hint is None else hint  # last polished solution
     confined = 0  # ranked components whose relaxed optimal face confines the model

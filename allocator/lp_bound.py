@@ -78,18 +78,32 @@ def capacity_rows(m: AllocationModel) -> list[tuple[np.ndarray, int]]:
     return out
 
 
+def _groups(positions: np.ndarray, keys: np.ndarray) -> list[np.ndarray]:
+    """`positions` split by their key (a household or a dwelling per pair)."""
+    order = np.argsort(keys, kind="stable")
+    cuts = np.flatnonzero(np.diff(keys[order])) + 1
+    return np.split(positions[order], cuts)
+
+
 def round_rows(m: AllocationModel) -> tuple[StageRows, list[tuple[np.ndarray, np.ndarray]]]:
     """The rows of the round over the model's pairs, as in the CP-SAT model
     (allocator.rules): at most one pair per household and per dwelling, every capacity,
-    and per mixed exclusion scope s (column n + s) x_first <= y_s, x_second <= 1 - y_s.
+    and per mixed exclusion scope s (column n + s) the first kind only with y_s, the
+    second only with 1 - y_s.
+
+    The exclusion rows are summed per household and per dwelling of the scope:
+    Σ_{d in s} x_hd <= y_s for a first-kind household h (it takes one dwelling at most),
+    Σ_{h first kind} x_hd <= y_s for a dwelling d of s (it takes one household), and
+    likewise with 1 - y_s. Every integral proposal keeps them, and they imply the
+    per-pair rows x_p <= y_s; the LP is much tighter (horizon-random: the tier-2 bound
+    575,756 -> 573,100, the optimum; benchmarks/README.md, issue 18).
     Returns the rows and the scopes (in column order)."""
     pairs = m.pairs
     n = len(pairs)
     rows = StageRows()
+    every = np.arange(n)
     for side in (pairs.h, pairs.d):
-        order = np.argsort(side, kind="stable")
-        cuts = np.flatnonzero(np.diff(side[order])) + 1
-        for g in np.split(order, cuts):
+        for g in _groups(every, side):
             if len(g) > 1:
                 rows.add(g, 1.0, -np.inf, 1.0)
     for members, cap in capacity_rows(m):
@@ -97,10 +111,12 @@ def round_rows(m: AllocationModel) -> tuple[StageRows, list[tuple[np.ndarray, np
     scopes = exclusion_scopes(m)
     for s, (one, two) in enumerate(scopes):
         y = n + s
-        for p in one:
-            rows.add(np.array([p, y]), np.array([1.0, -1.0]), -np.inf, 0.0)
-        for p in two:
-            rows.add(np.array([p, y]), np.array([1.0, 1.0]), -np.inf, 1.0)
+        # first kind: Σ x - y_s <= 0; second kind: Σ x + y_s <= 1.
+        for members, sign, upper in ((one, -1.0, 0.0), (two, 1.0, 1.0)):
+            for side in (pairs.h, pairs.d):
+                for g in _groups(members, side[members]):
+                    coef = np.append(np.ones(len(g)), sign)
+                    rows.add(np.append(g, y), coef, -np.inf, upper)
     return rows, scopes
 
 

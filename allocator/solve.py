@@ -147,6 +147,32 @@ def _lp_rounded(
     return best, known
 
 
+def _proven_by_lp(
+    model: AllocationModel,
+    hint: np.ndarray,
+    known: dict[str, tuple[int, list[int]]],
+    proven: set[str] | None,
+) -> dict[str, str]:
+    """{tier 2: "lp"} when the hint attains the stage LP's bound and every component
+    before it is proven at the hint's values (the LP held them no worse than those): no
+    proposal as good before tier 2 does better in it, so the stage needs no solve
+    (horizon-random: the LP's rounding reaches the bound 573,100)."""
+    comps = list(model.components)
+    names = [c.name for c in comps]
+    out: dict[str, str] = {}
+    for name, (bound, held) in known.items():
+        k = names.index(name)
+        before = comps[:k]
+        if (
+            len(held) == k
+            and all(c.name in (proven or ()) for c in before)
+            and _gains(before, hint) == held
+            and int(comps[k].gain[hint].sum()) == bound
+        ):
+            out[name] = "lp"
+    return out
+
+
 def _deadlines_by_flow(
     model: AllocationModel, repair_s: float, relaxed: np.ndarray | None = None
 ) -> tuple[np.ndarray, dict[str, TierResult]]:
@@ -331,6 +357,9 @@ def optimise(
         raise infeasible_pins(model, settings)
     if not lp_done:
         hint, known = lp_phase(hint)
+    proof = _proven_by_lp(model, hint, known, proven)
+    if proof:
+        proven = {*(proven or ()), *proof}
     # Time for the bounds of the tiers not proven (allocator.bounds): flows and the
     # stage LP, only when the hint does not already attain the relaxation everywhere.
     reserve = 0.0
@@ -345,6 +374,7 @@ def optimise(
         relaxation=certificate,
         settled=settled,
         polish=len(pairs) >= DEADLINES_FIRST,
+        proof=proof,
     )
     left = budget - (time.monotonic() - started)
     improve(model, lex, certificate, left, exact=exact, known=known)

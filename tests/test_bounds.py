@@ -255,3 +255,49 @@ def test_the_lp_rounded_hint_keeps_the_rules_and_never_loses_lexicographically()
     if optimum == [c.value(hint) for c in comps[:2]]:
         assert bound >= tiers["priority_waiting"].objective
     assert held == [int(c.gain[hint].sum()) for c in comps[:2]]
+
+
+def test_the_stage_lp_sums_separation_per_household_and_dwelling() -> None:
+    """An active user and a household in recovery, two flats in one building: only one of
+    them can move in. With a row per pair (x <= y, x <= 1 - y) the LP houses both, half in
+    each flat, at y = 1/2; summed per household and per dwelling it cannot, and its bound
+    is the integral optimum (the better of the two)."""
+    from builders import building, dwelling, household, scenario
+
+    s = scenario(
+        buildings=[building("B1", units=40), building("B2", "D2")],
+        dwellings=[dwelling("W1"), dwelling("W2")],
+        households=[
+            household("ACTIVE", substance_use="active", approved_on="2025-01-01"),
+            household("RECOVERY", substance_use="recovery", approved_on="2025-02-01"),
+        ],
+    )
+    data = build_round_data(s)
+    model = AllocationModel(data, candidate_pairs(data))
+    comps = list(model.components)
+    k = [c.name for c in comps].index("priority_waiting")
+    empty = np.zeros(len(model.pairs), dtype=bool)
+    best = _best_on_stage(comps, k, empty, _feasible(model))
+    both = sum(int(comps[k].gain[model.pairs.h == h].max()) for h in range(data.H))
+    assert best < both
+    assert lp_bound(model, comps, k, empty, deadline=float("inf")) == best
+
+
+def test_a_hint_at_the_stage_lp_bound_is_proven_without_a_solve() -> None:
+    """Tier 2 is proven by the LP only when the hint attains its bound and every tier
+    before it is proven at the hint's values (the LP held them no worse)."""
+    from allocator.solve import _proven_by_lp
+
+    model = _tiny(3, 6, 4, 0.5, False)
+    comps = list(model.components)
+    k = [c.name for c in comps].index("priority_waiting")
+    hint = _proposals_to_bound(model, 3)[1]
+    gains = [int(c.gain[hint].sum()) for c in comps]
+    before = {c.name for c in comps[:k]}
+    known = {"priority_waiting": (gains[k], gains[:k])}
+    assert _proven_by_lp(model, hint, known, before) == {"priority_waiting": "lp"}
+    assert _proven_by_lp(model, hint, known, None) == {}  # tier 1 not proven
+    above = {"priority_waiting": (gains[k] + 1, gains[:k])}
+    assert _proven_by_lp(model, hint, above, before) == {}  # bound not attained
+    other = {"priority_waiting": (gains[k], [g - 1 for g in gains[:k]])}
+    assert _proven_by_lp(model, hint, other, before) == {}  # held at other values
