@@ -147,6 +147,49 @@ def _lp_rounded(
     return best, known
 
 
+def _next_stage_lp(
+    model: AllocationModel, hint: np.ndarray, deadline: float
+) -> tuple[np.ndarray, dict[str, tuple[int, list[int]]]]:
+    """The fit stage's LP, the components before it held no worse than the hint: its
+    bound, and its solution rounded (pairs at 0.5 or more, then the warm start's repair)
+    as the hint when it keeps every rule, equals the hint on every component before fit
+    and gains more on fit. Returns the hint and {fit: (bound, the gains held)}."""
+    from allocator.lp_bound import solve_stage_lp
+    from allocator.rules import r11_transfers
+    from allocator.warmstart import hint_values, repair
+
+    comps = list(model.components)
+    names = [c.name for c in comps]
+    if "fit" not in names:
+        return hint, {}
+    k = names.index("fit")
+    bound, x = solve_stage_lp(model, comps, k, hint, deadline)
+    if bound is None or x is None:
+        return hint, {}
+    held = _gains(comps[:k], hint)
+    data, pairs = model.data, model.pairs
+    pins = np.array(pairs.pinned_pairs(), dtype=np.int64)
+    values = hint_values(data, pairs, model.objective)
+    best = hint
+    for rounded in (x > 0.5, repair(data, pairs, x > 0.5, values, pins)):
+        if (
+            _is_matching(pairs, rounded)
+            and rounded[pins].all()
+            and keeps_round_rules(data, pairs, rounded)
+            and not r11_transfers.broken(pairs, rounded).any()
+            and _gains(comps[:k], rounded) == held
+            and int(comps[k].gain[rounded].sum()) > int(comps[k].gain[best].sum())
+        ):
+            best = rounded
+    return best, {"fit": (bound, held)}
+
+
+def _is_matching(pairs: Pairs, chosen: np.ndarray) -> bool:
+    """At most one pair per household and per dwelling."""
+    h, d = pairs.h[chosen], pairs.d[chosen]
+    return len(np.unique(h)) == len(h) and len(np.unique(d)) == len(d)
+
+
 def _proven_by_lp(
     model: AllocationModel,
     hint: np.ndarray,
@@ -160,16 +203,19 @@ def _proven_by_lp(
     comps = list(model.components)
     names = [c.name for c in comps]
     out: dict[str, str] = {}
-    for name, (bound, held) in known.items():
+    done = set(proven or ())
+    for name in sorted(known, key=names.index):
+        bound, held = known[name]
         k = names.index(name)
         before = comps[:k]
         if (
             len(held) == k
-            and all(c.name in (proven or ()) for c in before)
+            and all(c.name in done for c in before)
             and _gains(before, hint) == held
             and int(comps[k].gain[hint].sum()) == bound
         ):
             out[name] = "lp"
+            done.add(name)
     return out
 
 
@@ -360,6 +406,14 @@ def optimise(
     proof = _proven_by_lp(model, hint, known, proven)
     if proof:
         proven = {*(proven or ()), *proof}
+        # Tier 2 proven by its LP: the fit stage's LP (tiers 1-2 held) is then often
+        # integral too, and its solution the fit optimum (horizon-random: 80,041 from the
+        # LP in 4 s, against 81,529 after 17 s of CP-SAT from the tier-2 hint).
+        deadline = min(time.monotonic() + LP_SHARE * budget, started + budget - LP_KEEP_S - 1.0)
+        hint, more = _next_stage_lp(model, hint, deadline)
+        known.update(more)
+        proof = _proven_by_lp(model, hint, known, proven)
+        proven = {*proven, *proof}
     # Time for the bounds of the tiers not proven (allocator.bounds): flows and the
     # stage LP, only when the hint does not already attain the relaxation everywhere.
     reserve = 0.0

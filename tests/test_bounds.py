@@ -301,3 +301,36 @@ def test_a_hint_at_the_stage_lp_bound_is_proven_without_a_solve() -> None:
     assert _proven_by_lp(model, hint, above, before) == {}  # bound not attained
     other = {"priority_waiting": (gains[k], [g - 1 for g in gains[:k]])}
     assert _proven_by_lp(model, hint, other, before) == {}  # held at other values
+    # Fit rests on tier 2 proven by its LP in the same pass.
+    chain = {**known, "fit": (gains[k + 1], gains[: k + 1])}
+    both = {"priority_waiting": "lp", "fit": "lp"}
+    assert _proven_by_lp(model, hint, chain, before) == both
+    assert _proven_by_lp(model, hint, {"fit": chain["fit"]}, before) == {}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(CASES)
+def test_the_fit_lp_hint_keeps_every_rule_and_the_tiers_above(case) -> None:  # type: ignore[no-untyped-def]
+    """The fit stage's LP rounded: a hint only if it keeps every rule, equals the hint on
+    tiers 1-2 and gains on fit; its bound never below the best such proposal."""
+    from allocator.solve import _next_stage_lp
+
+    seed, households, dwellings, tightness, pin = case
+    model = _tiny(seed, households, dwellings, tightness, pin)
+    if len(model.pairs) > 14:
+        return
+    everyone = _feasible(model)
+    if not everyone:
+        return
+    comps = list(model.components)
+    k = [c.name for c in comps].index("fit")
+    for hint in _proposals_to_bound(model, seed):
+        out, known = _next_stage_lp(model, hint, deadline=float("inf"))
+        assert keeps_round_rules(model.data, model.pairs, out)
+        assert [int(c.gain[out].sum()) for c in comps[:k]] == [
+            int(c.gain[hint].sum()) for c in comps[:k]
+        ]
+        assert int(comps[k].gain[out].sum()) >= int(comps[k].gain[hint].sum())
+        if known:
+            bound, _ = known["fit"]
+            assert bound >= _best_on_stage(comps, k, hint, everyone)
