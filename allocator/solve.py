@@ -196,10 +196,11 @@ def _proven_by_lp(
     known: dict[str, tuple[int, list[int]]],
     proven: set[str] | None,
 ) -> dict[str, str]:
-    """{tier 2: "lp"} when the hint attains the stage LP's bound and every component
-    before it is proven at the hint's values (the LP held them no worse than those): no
-    proposal as good before tier 2 does better in it, so the stage needs no solve
-    (horizon-random: the LP's rounding reaches the bound 573,100)."""
+    """{component: "lp"} for each component of `known` (in the objective's order) whose
+    stage LP bound the hint attains while every component before it is proven at the
+    hint's values (the LP held them no worse than those): no proposal as good before it
+    does better in it, so its stage needs no solve (horizon-random: the tier-2 LP's
+    rounding reaches the bound 573,100)."""
     comps = list(model.components)
     names = [c.name for c in comps]
     out: dict[str, str] = {}
