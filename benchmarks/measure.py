@@ -60,7 +60,9 @@ def best_proposal(trace: Trace) -> float | None:
 
 
 def tier2_found(trace: Trace, final: int | None) -> float | None:
-    """When the whole-round model first had a solution with tier 2 at its final value."""
+    """When the whole-round model first had a solution with tier 2 at its final value: a
+    CP-SAT solution of a stage with tier 2, else the moment a stage LP proved it (the
+    hint then holds it), else the first proposal."""
     if final is None:
         return None
     for record in _main_solves(trace):
@@ -70,6 +72,10 @@ def tier2_found(trace: Trace, final: int | None) -> float | None:
         for t, value, _ in record.solutions:
             if decode(stage, value)[TIER2] >= final:
                 return t
+    # Proven by its stage LP (the hint attains the bound): the value is in hand then.
+    proofs = [t for t, names in trace.lp_proofs if TIER2 in names]
+    if proofs:
+        return min(proofs)
     return first_proposal(trace)
 
 

@@ -5,7 +5,8 @@ Inside `traced()`, the names `allocator.solve` looks up at call time are wrapped
 selection; records how many were kept), `AllocationModel` (a subclass that remembers which
 stage each solve optimises: it wraps whichever of `maximise` / `objective` the model has),
 `optimise` and `solve_tiers` (entered on the whole round's model = the first complete
-proposal, its hint, exists), plus timers on `relaxation`, `warm_start` and
+proposal, its hint, exists), `_proven_by_lp` (when a stage LP proves a tier without a
+CP-SAT stage), plus timers on `relaxation`, `warm_start` and
 `assignment_bound` when present. `CpSolver.solve` (which `Solve` calls) gets a solution
 callback recording (time, objective, bound) of every solution. Only the benchmark child
 process does this; the overhead is a Python call per solution.
@@ -56,6 +57,8 @@ class Trace:
     solve_calls: list[tuple[float, int, bool]] = field(default_factory=list)
     lex: Any = None  # the LexResult optimise() returned
     sparsified: tuple[int, int] | None = None  # pairs in, pairs kept (whole-stock rounds)
+    #: (time, components) each time a stage LP proved components without a CP-SAT stage
+    lp_proofs: list[tuple[float, list[str]]] = field(default_factory=list)
 
     @property
     def main(self) -> AllocationModel | None:
@@ -98,6 +101,7 @@ def traced() -> Iterator[Trace]:
             "AllocationModel",
             "optimise",
             "solve_tiers",
+            "_proven_by_lp",
             *OPTIONAL,
         )
         if hasattr(solve_module, name)
@@ -168,6 +172,12 @@ def traced() -> Iterator[Trace]:
         trace.lex = _timed(trace, "optimise", saved["optimise"])(*args, **kwargs)
         return trace.lex
 
+    def proven_by_lp(*args: Any, **kwargs: Any) -> Any:
+        proof = saved["_proven_by_lp"](*args, **kwargs)
+        if proof:
+            trace.lp_proofs.append((time.monotonic(), sorted(proof)))
+        return proof
+
     try:
         solve_module.build_round_data = _timed(trace, "data", saved["build_round_data"])
         timed_pairs = _timed(trace, "pairs", saved["model_pairs"])
@@ -184,6 +194,8 @@ def traced() -> Iterator[Trace]:
         solve_module.AllocationModel = traced_model  # type: ignore[misc, assignment]
         solve_module.optimise = optimise
         solve_module.solve_tiers = solve_tiers  # type: ignore[assignment]
+        if "_proven_by_lp" in saved:
+            solve_module._proven_by_lp = proven_by_lp
         cp_model.CpSolver.solve = solve  # type: ignore[method-assign]
         yield trace
     finally:
