@@ -332,7 +332,7 @@ def _one_future(
         # it now (benchmarks/README.md, issue 14, "The order of priority and the keep
         # window").
         kept_pair = d >= len(vacancies)
-        week = np.where(kept_pair & (joins[h] > 0), np.maximum(joins[h], 1), week)
+        week = np.where(kept_pair & (joins[h] > 0), joins[h], week)
         last = round_days[np.clip(week - 1, 0, len(rounds) - 1)] - fdata.available[d]
         within = ~kept_pair | (last <= 7 * keep_weeks)
     else:

@@ -30,6 +30,7 @@ from scipy.optimize import linprog
 
 from allocator.model import AllocationModel
 from allocator.objective import Component
+from allocator.pairs import group_positions
 from allocator.rules import ROUND_RULES
 from allocator.rules.base import CapacityRule, ExclusionRule
 
@@ -78,13 +79,6 @@ def capacity_rows(m: AllocationModel) -> list[tuple[np.ndarray, int]]:
     return out
 
 
-def _groups(positions: np.ndarray, keys: np.ndarray) -> list[np.ndarray]:
-    """`positions` split by their key (a household or a dwelling per pair)."""
-    order = np.argsort(keys, kind="stable")
-    cuts = np.flatnonzero(np.diff(keys[order])) + 1
-    return np.split(positions[order], cuts)
-
-
 def round_rows(m: AllocationModel) -> tuple[StageRows, list[tuple[np.ndarray, np.ndarray]]]:
     """The rows of the round over the model's pairs, as in the CP-SAT model
     (allocator.rules): at most one pair per household and per dwelling, every capacity,
@@ -101,9 +95,8 @@ def round_rows(m: AllocationModel) -> tuple[StageRows, list[tuple[np.ndarray, np
     pairs = m.pairs
     n = len(pairs)
     rows = StageRows()
-    every = np.arange(n)
-    for side in (pairs.h, pairs.d):
-        for g in _groups(every, side):
+    for groups in (m.pairs_of_household, m.pairs_of_dwelling):
+        for g in groups.values():
             if len(g) > 1:
                 rows.add(g, 1.0, -np.inf, 1.0)
     for members, cap in capacity_rows(m):
@@ -114,9 +107,9 @@ def round_rows(m: AllocationModel) -> tuple[StageRows, list[tuple[np.ndarray, np
         # first kind: Σ x - y_s <= 0; second kind: Σ x + y_s <= 1.
         for members, sign, upper in ((one, -1.0, 0.0), (two, 1.0, 1.0)):
             for side in (pairs.h, pairs.d):
-                for g in _groups(members, side[members]):
+                for g in group_positions(side[members]).values():
                     coef = np.append(np.ones(len(g)), sign)
-                    rows.add(np.append(g, y), coef, -np.inf, upper)
+                    rows.add(np.append(members[g], y), coef, -np.inf, upper)
     return rows, scopes
 
 

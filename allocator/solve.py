@@ -112,7 +112,6 @@ def _lp_rounded(
     the hint and the roundings, and {tier-2 name: (its LP bound in gain form, the gains it
     held on the components before)}."""
     from allocator.lp_bound import solve_stage_lp
-    from allocator.rules import r11_transfers
     from allocator.warmstart import hint_values, repair
 
     data, pairs = model.data, model.pairs
@@ -140,22 +139,37 @@ def _lp_rounded(
             continue
         for threshold in (0.5, 0.99):
             rounded = repair(data, pairs, x > threshold, values, kept)
-            linked = not r11_transfers.broken(pairs, rounded).any()
-            if keeps_round_rules(data, pairs, rounded) and rounded[pins].all() and linked:
+            if _usable(model, rounded):
                 candidates.append(rounded)
     best = max(candidates, key=functools.partial(_gains, comps))
     return best, known
 
 
-def _next_stage_lp(
+def _usable(model: AllocationModel, chosen: np.ndarray) -> bool:
+    """A rounded LP solution that may be a hint: a matching with every pin, every round
+    rule and every chain link (R11) kept."""
+    from allocator.rules import r11_transfers
+
+    data, pairs = model.data, model.pairs
+    h, d = pairs.h[chosen], pairs.d[chosen]
+    return (
+        len(np.unique(h)) == len(h)
+        and len(np.unique(d)) == len(d)
+        and bool(chosen[pairs.pinned_pairs()].all())
+        and keeps_round_rules(data, pairs, chosen)
+        and not r11_transfers.broken(pairs, chosen).any()
+    )
+
+
+def _fit_lp_rounded(
     model: AllocationModel, hint: np.ndarray, deadline: float
 ) -> tuple[np.ndarray, dict[str, tuple[int, list[int]]]]:
     """The fit stage's LP, the components before it held no worse than the hint: its
-    bound, and its solution rounded (pairs at 0.5 or more, then the warm start's repair)
-    as the hint when it keeps every rule, equals the hint on every component before fit
-    and gains more on fit. Returns the hint and {fit: (bound, the gains held)}."""
+    bound, and its solution rounded (pairs at 0.5 or more, as they are and through the
+    warm start's repair) as the hint when it is usable, equals the hint on every
+    component before fit and gains more on fit. Returns the hint and {fit: (bound, the
+    gains held)}."""
     from allocator.lp_bound import solve_stage_lp
-    from allocator.rules import r11_transfers
     from allocator.warmstart import hint_values, repair
 
     comps = list(model.components)
@@ -173,21 +187,12 @@ def _next_stage_lp(
     best = hint
     for rounded in (x > 0.5, repair(data, pairs, x > 0.5, values, pins)):
         if (
-            _is_matching(pairs, rounded)
-            and rounded[pins].all()
-            and keeps_round_rules(data, pairs, rounded)
-            and not r11_transfers.broken(pairs, rounded).any()
+            _usable(model, rounded)
             and _gains(comps[:k], rounded) == held
             and int(comps[k].gain[rounded].sum()) > int(comps[k].gain[best].sum())
         ):
             best = rounded
     return best, {"fit": (bound, held)}
-
-
-def _is_matching(pairs: Pairs, chosen: np.ndarray) -> bool:
-    """At most one pair per household and per dwelling."""
-    h, d = pairs.h[chosen], pairs.d[chosen]
-    return len(np.unique(h)) == len(h) and len(np.unique(d)) == len(d)
 
 
 def _proven_by_lp(
@@ -307,6 +312,9 @@ def optimise(
     known: dict[str, tuple[int, list[int]]] = {}
     lp_done = False
 
+    def lp_deadline() -> float:
+        return min(time.monotonic() + LP_SHARE * budget, started + budget - LP_KEEP_S - 1.0)
+
     def lp_phase(hint: np.ndarray) -> tuple[np.ndarray, dict[str, tuple[int, list[int]]]]:
         nonlocal lp_done
         lp_done = True
@@ -321,8 +329,7 @@ def optimise(
         # good (measured: no improving solution in the seconds left), the LP much more.
         # The warm start after it needs a second at least (allocator.solve: the LP comes
         # first on the deadlines-first path).
-        deadline = min(time.monotonic() + LP_SHARE * budget, started + budget - LP_KEEP_S - 1.0)
-        return _lp_rounded(model, hint, deadline)
+        return _lp_rounded(model, hint, lp_deadline())
 
     if keeps_round_rules(data, pairs, relaxed):
         hint = relaxed
@@ -410,8 +417,7 @@ def optimise(
         # Tier 2 proven by its LP: the fit stage's LP (tiers 1-2 held) is then often
         # integral too, and its solution the fit optimum (horizon-random: 80,041 from the
         # LP in 4 s, against 81,529 after 17 s of CP-SAT from the tier-2 hint).
-        deadline = min(time.monotonic() + LP_SHARE * budget, started + budget - LP_KEEP_S - 1.0)
-        hint, more = _next_stage_lp(model, hint, deadline)
+        hint, more = _fit_lp_rounded(model, hint, lp_deadline())
         known.update(more)
         proof = _proven_by_lp(model, hint, known, proven)
         proven = {*proven, *proof}

@@ -313,7 +313,7 @@ def test_a_hint_at_the_stage_lp_bound_is_proven_without_a_solve() -> None:
 def test_the_fit_lp_hint_keeps_every_rule_and_the_tiers_above(case) -> None:  # type: ignore[no-untyped-def]
     """The fit stage's LP rounded: a hint only if it keeps every rule, equals the hint on
     tiers 1-2 and gains on fit; its bound never below the best such proposal."""
-    from allocator.solve import _next_stage_lp
+    from allocator.solve import _fit_lp_rounded
 
     seed, households, dwellings, tightness, pin = case
     model = _tiny(seed, households, dwellings, tightness, pin)
@@ -325,7 +325,7 @@ def test_the_fit_lp_hint_keeps_every_rule_and_the_tiers_above(case) -> None:  # 
     comps = list(model.components)
     k = [c.name for c in comps].index("fit")
     for hint in _proposals_to_bound(model, seed):
-        out, known = _next_stage_lp(model, hint, deadline=float("inf"))
+        out, known = _fit_lp_rounded(model, hint, deadline=float("inf"))
         assert keeps_round_rules(model.data, model.pairs, out)
         assert [int(c.gain[out].sum()) for c in comps[:k]] == [
             int(c.gain[hint].sum()) for c in comps[:k]
