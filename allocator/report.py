@@ -26,9 +26,10 @@ TIER_TEXT = TierNames(
 
 
 def _fmt(value: float | None) -> str:
+    """A number as bokmål writes it: a decimal comma."""
     if value is None:
         return "–"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}".replace(".", ",")
 
 
 def _pct(value: float | None) -> str:

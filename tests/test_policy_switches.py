@@ -220,3 +220,9 @@ def test_a_gap_beyond_one_hundred_per_cent_is_shown_as_such() -> None:
     assert _pct(1.2884901888e10) == "> 100 %" and bench_pct(1.2884901888e10) == "> 100 %"
     assert _pct(0.0174) == "1,74 %" and bench_pct(0.0174) == "1.74 %"
     assert _pct(1.0) == "100,00 %" and _pct(None) == "–"
+
+
+def test_report_numbers_have_a_decimal_comma() -> None:
+    from allocator.report import _fmt
+
+    assert _fmt(0.349) == "0,349" and _fmt(25987.0) == "25987" and _fmt(None) == "–"
