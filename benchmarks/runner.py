@@ -64,7 +64,9 @@ def best_bound(result: dict[str, Any]) -> dict[str, Any] | None:
         # assignment bound's.
         found.append((bound["held_tier2"], "assignment bound, tier 1 held at ours"))
     if proven and tiers["priority_waiting"].get("bound") is not None:
-        found.append((tiers["priority_waiting"]["bound"], "CP-SAT"))
+        # The proposal's own bound, named by its source (CP-SAT's, the stage LP's, …).
+        own = tiers["priority_waiting"].get("bound_source") or "cp-sat"
+        found.append((tiers["priority_waiting"]["bound"], f"proposal, {own}"))
     if (
         proven
         and highs.get("bound") is not None

@@ -334,3 +334,56 @@ def test_the_fit_lp_hint_keeps_every_rule_and_the_tiers_above(case) -> None:  # 
         if known:
             bound, _ = known["fit"]
             assert bound >= _best_on_stage(comps, k, hint, everyone)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(CASES)
+def test_the_deadline_lps_prove_only_the_true_tier_1_optimum(case) -> None:  # type: ignore[no-untyped-def]
+    """Tier 1 proven by the deadline components' LPs: when they prove it, the proposal
+    keeps every rule and pin and is the lexicographic optimum of the deadline components
+    over every proposal of the round (enumerated), from any starting proposal."""
+    from allocator.solve import _deadlines_by_lp
+
+    seed, households, dwellings, tightness, pin = case
+    model = _tiny(seed, households, dwellings, tightness, pin)
+    if len(model.pairs) > 14:
+        return
+    everyone = _feasible(model)
+    if not everyone:
+        return
+    deadline = [c for c in model.components if c.name.startswith("deadline_")]
+    best = max([int(c.gain[x].sum()) for c in deadline] for x in everyone)
+    for start in _proposals_to_bound(model, seed):
+        result = _deadlines_by_lp(model, start, deadline=float("inf"))
+        if result is None:
+            continue
+        chosen = result.chosen
+        assert keeps_round_rules(model.data, model.pairs, chosen)
+        assert chosen[model.pairs.pinned_pairs()].all()
+        assert [int(c.gain[chosen].sum()) for c in deadline] == best
+        proven = {t.name: t for t in result.tiers if t.status == "OPTIMAL"}
+        assert set(proven) == {c.name for c in deadline}
+        for c in deadline:
+            assert proven[c.name].objective == proven[c.name].bound == c.value(chosen)
+            assert proven[c.name].bound_source == "lp"
+
+
+def test_the_deadline_lps_prove_tier_1_of_a_tight_round() -> None:
+    """On a round where the due families compete for few dwellings, the LPs do prove
+    tier 1 (the test above would pass vacuously if they never did)."""
+    from allocator.solve import _deadlines_by_lp
+
+    proved = 0
+    for seed in range(12):
+        model = _tiny(seed, 5, 3, 1.0, False)
+        if len(model.pairs) > 14 or not model.data.ranked_due.any():
+            continue
+        start = _proposals_to_bound(model, seed)[0]
+        result = _deadlines_by_lp(model, start, deadline=float("inf"))
+        if result is not None:
+            everyone = _feasible(model)
+            deadline = [c for c in model.components if c.name.startswith("deadline_")]
+            best = max([int(c.gain[x].sum()) for c in deadline] for x in everyone)
+            assert [int(c.gain[result.chosen].sum()) for c in deadline] == best
+            proved += 1
+    assert proved >= 3
