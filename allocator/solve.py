@@ -109,9 +109,9 @@ def _lp_rounded(
     tier 1, the stage with the hint's tier-1 placements (the due households' pairs) and
     pins fixed. Each LP solution is rounded by the warm start's repair (pairs at 0.5 or
     more, and at 0.99 or more, kept in value order while the rules allow, the rest
-    filled); the free LP's also by the warm start around its pairs at 1. Returns the lexicographically best of
-    the hint and the roundings, and {tier-2 name: (its LP bound in gain form, the gains it
-    held on the components before)}."""
+    filled); the free LP's also by the warm start around its pairs at 1. Returns the
+    lexicographically best of the hint and the roundings, and {tier-2 name: (its LP bound
+    in gain form, the gains it held on the components before)}."""
     from allocator.lp_bound import solve_stage_lp
     from allocator.warmstart import hint_values, repair
 
@@ -217,10 +217,10 @@ def _deadlines_by_lp(sub: AllocationModel, start: np.ndarray, deadline: float) -
     keeps every rule (`_usable`), equals it on those components and attains the LP's
     bound (a rigorous dual bound: no proposal as good before it does better). Returns the
     sub-model's solution with its deadline components proven optimal (the other
-    components SKIPPED, as in the CP-SAT sub-solve), or None when an LP
-    is out of time or its solution does not attain its bound (the CP-SAT sub-solve then
-    decides). Measured on horizon-binding: both LPs integral in 1.4 s together, tier 1
-    217,611 days over proven, where 120 s of CP-SAT reached 217,615 without a proof."""
+    components SKIPPED, as in the CP-SAT sub-solve), or None when an LP is out of time
+    or its solution does not attain its bound (the CP-SAT sub-solve then decides).
+    Measured on horizon-binding: both LPs integral in 1.4 s together, tier 1 217,611
+    days over proven, where 120 s of CP-SAT reached 217,615 without a proof."""
     from allocator.lp_bound import solve_stage_lp
 
     comps = list(sub.components)
