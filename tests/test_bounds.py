@@ -77,6 +77,17 @@ def _tiny(seed: int, households: int, dwellings: int, tightness: float, pin: boo
     return AllocationModel(data, pairs)
 
 
+def _enumerable(case) -> tuple[AllocationModel, list[np.ndarray]] | None:  # type: ignore[no-untyped-def]
+    """The tiny round of a case and every proposal of it, or None when it has too many
+    pairs to enumerate or no proposal."""
+    seed, households, dwellings, tightness, pin = case
+    model = _tiny(seed, households, dwellings, tightness, pin)
+    if len(model.pairs) > 14:
+        return None
+    everyone = _feasible(model)
+    return (model, everyone) if everyone else None
+
+
 def _proposals_to_bound(model: AllocationModel, seed: int) -> list[np.ndarray]:
     """Feasible, mostly non-optimal proposals: empty (pins only), greedy, a random one."""
     pairs, data = model.pairs, model.data
@@ -108,13 +119,11 @@ CASES = st.tuples(
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(CASES)
 def test_every_source_bounds_the_best_proposal_of_the_stage(case) -> None:  # type: ignore[no-untyped-def]
-    seed, households, dwellings, tightness, pin = case
-    model = _tiny(seed, households, dwellings, tightness, pin)
-    if len(model.pairs) > 14:
+    seed = case[0]
+    enumerated = _enumerable(case)
+    if enumerated is None:
         return  # enumeration stays small
-    everyone = _feasible(model)
-    if not everyone:
-        return
+    model, everyone = enumerated
     relaxed, _ = relaxation(model)
     comps = list(model.components)
     flow = Lagrangian(model)
@@ -315,13 +324,11 @@ def test_the_fit_lp_hint_keeps_every_rule_and_the_tiers_above(case) -> None:  # 
     tiers 1-2 and gains on fit; its bound never below the best such proposal."""
     from allocator.solve import _fit_lp_rounded
 
-    seed, households, dwellings, tightness, pin = case
-    model = _tiny(seed, households, dwellings, tightness, pin)
-    if len(model.pairs) > 14:
+    seed = case[0]
+    enumerated = _enumerable(case)
+    if enumerated is None:
         return
-    everyone = _feasible(model)
-    if not everyone:
-        return
+    model, everyone = enumerated
     comps = list(model.components)
     k = [c.name for c in comps].index("fit")
     for hint in _proposals_to_bound(model, seed):
@@ -344,13 +351,11 @@ def test_the_deadline_lps_prove_only_the_true_tier_1_optimum(case) -> None:  # t
     over every proposal of the round (enumerated), from any starting proposal."""
     from allocator.solve import _deadlines_by_lp
 
-    seed, households, dwellings, tightness, pin = case
-    model = _tiny(seed, households, dwellings, tightness, pin)
-    if len(model.pairs) > 14:
+    seed = case[0]
+    enumerated = _enumerable(case)
+    if enumerated is None:
         return
-    everyone = _feasible(model)
-    if not everyone:
-        return
+    model, everyone = enumerated
     deadline = [c for c in model.components if c.name.startswith("deadline_")]
     best = max([int(c.gain[x].sum()) for c in deadline] for x in everyone)
     for start in _proposals_to_bound(model, seed):
