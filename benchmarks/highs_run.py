@@ -140,7 +140,7 @@ def _main(argv: Sequence[str] | None = None) -> None:
     try:
         result = solve(args.mip, args.time_limit, args.target, args.target_gap, args.threads)
     except ImportError as error:
-        result = {"skipped": f"highspy is not installed ({error}); pip install -e '.[bench]'"}
+        result = {"skipped": f"highspy is not installed ({error}); pip install -e ."}
     args.out.write_text(json.dumps(result, indent=1), encoding="utf-8")
 
 

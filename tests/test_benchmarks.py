@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from benchmarks.instances import (
 )
 from benchmarks.runner import Options, run
 
-HAVE_HIGHS = importlib.util.find_spec("highspy") is not None
 SPECS = load_specs()
 
 SOLVER_FIELDS = {"status", "optimise_s", "first_s", "best_s", "tier2_best_s", "tiers", "stages"}
@@ -89,9 +87,7 @@ def test_changed_instance_fails_loudly(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def week_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
     out = tmp_path_factory.mktemp("bench")
-    results = run(
-        Options(tiers=["week"], time_limit=2, workers=2, out=out, highs=HAVE_HIGHS, quiet=True)
-    )
+    results = run(Options(tiers=["week"], time_limit=2, workers=2, out=out, highs=True, quiet=True))
     return results, out
 
 
@@ -141,7 +137,6 @@ def test_runner_writes_json_and_markdown_with_every_field(
     assert "| week |" in summary
 
 
-@pytest.mark.skipif(not HAVE_HIGHS, reason="highspy not installed: pip install -e '.[bench]'")
 def test_highs_solves_the_same_model(week_run: tuple[dict[str, Any], Path]) -> None:
     tier = week_run[0]["tiers"][0]
     assert tier["mip"]["ours_violates"] == 0  # CP-SAT's proposal is feasible for the MIP
