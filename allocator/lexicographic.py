@@ -407,7 +407,7 @@ def solve_tiers(
                     if tie.exact
                     else "tie-break over the households open in the relaxation only"
                 )
-    _reread(results, [*wanted, *(tie.components if tie else [])], chosen)
+    reread(results, [*wanted, *(tie.components if tie else [])], chosen)
     results += [TierResult(name=c.name, status="SKIPPED") for c in skipped]
     # Measured, not optimised (clocks switched off): reported first, with their values.
     results[:0] = [
@@ -546,7 +546,7 @@ def _polish(
     return chosen
 
 
-def _reread(results: list[TierResult], components: list[Component], chosen: np.ndarray) -> None:
+def reread(results: list[TierResult], components: list[Component], chosen: np.ndarray) -> None:
     """Report every tier at the final proposal's value (in place). A packed stage is held
     by its packed sum only, so a later stage may move value between its components
     (lexicographically no worse). The bounds stay valid: a stage bound bounds every

@@ -217,7 +217,7 @@ def test_a_timed_out_round_reports_each_tier_at_the_proposals_own_value() -> Non
 
 
 def test_a_tier_moved_by_a_later_stage_is_reread_and_a_broken_proof_is_an_error() -> None:
-    from allocator.lexicographic import _reread
+    from allocator.lexicographic import reread
 
     fit = Component("fit", "min", 10, np.array([-2, -5]))  # value 10 + Σ weights
     lead = Component("priority_waiting", "max", 0, np.array([3, 4]))
@@ -226,13 +226,13 @@ def test_a_tier_moved_by_a_later_stage_is_reread_and_a_broken_proof_is_an_error(
         TierResult(name="priority_waiting", status="FEASIBLE", objective=3, bound=6, gap=1.0),
         TierResult(name="fit", status="FEASIBLE", objective=8, bound=4, gap=0.5),
     ]
-    _reread(moved, [lead, fit], chosen)
+    reread(moved, [lead, fit], chosen)
     assert [(t.objective, t.bound) for t in moved] == [(4, 6), (5, 4)]
     assert moved[0].gap == pytest.approx(0.5) and moved[1].gap == pytest.approx(0.2)
     with pytest.raises(RuntimeError, match="proven optimal"):
-        _reread([TierResult(name="fit", status="OPTIMAL", objective=3, bound=3)], [fit], chosen)
+        reread([TierResult(name="fit", status="OPTIMAL", objective=3, bound=3)], [fit], chosen)
     with pytest.raises(RuntimeError, match="passes its bound"):
-        _reread([TierResult(name="fit", status="FEASIBLE", objective=5, bound=6)], [fit], chosen)
+        reread([TierResult(name="fit", status="FEASIBLE", objective=5, bound=6)], [fit], chosen)
 
 
 def test_the_lp_rounded_hint_keeps_the_rules_and_never_loses_lexicographically() -> None:
@@ -320,8 +320,9 @@ def test_a_hint_at_the_stage_lp_bound_is_proven_without_a_solve() -> None:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(CASES)
 def test_the_fit_lp_hint_keeps_every_rule_and_the_tiers_above(case) -> None:  # type: ignore[no-untyped-def]
-    """The fit stage's LP rounded: a hint only if it keeps every rule, equals the hint on
-    tiers 1-2 and gains on fit; its bound never below the best such proposal."""
+    """The fit stage's LP rounded: a hint only if it keeps every rule and is
+    lexicographically better through fit; its bound never below the best proposal no
+    worse than the hint on tiers 1-2, the one returned among them."""
     from allocator.solve import _fit_lp_rounded
 
     seed = case[0]
@@ -334,13 +335,13 @@ def test_the_fit_lp_hint_keeps_every_rule_and_the_tiers_above(case) -> None:  # 
     for hint in _proposals_to_bound(model, seed):
         out, known = _fit_lp_rounded(model, hint, deadline=float("inf"))
         assert keeps_round_rules(model.data, model.pairs, out)
-        assert [int(c.gain[out].sum()) for c in comps[:k]] == [
-            int(c.gain[hint].sum()) for c in comps[:k]
-        ]
-        assert int(comps[k].gain[out].sum()) >= int(comps[k].gain[hint].sum())
+        gains = [int(c.gain[out].sum()) for c in comps[: k + 1]]
+        assert gains >= [int(c.gain[hint].sum()) for c in comps[: k + 1]]
+        assert gains[:k] >= [int(c.gain[hint].sum()) for c in comps[:k]]
         if known:
-            bound, _ = known["fit"]
-            assert bound >= _best_on_stage(comps, k, hint, everyone)
+            bound, held = known["fit"]
+            assert held == [int(c.gain[hint].sum()) for c in comps[:k]]
+            assert bound >= _best_on_stage(comps, k, hint, everyone) >= gains[k]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -392,3 +393,44 @@ def test_the_deadline_lps_prove_tier_1_of_a_tight_round() -> None:
             assert [int(c.gain[result.chosen].sum()) for c in deadline] == best
             proved += 1
     assert proved >= 3
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.sampled_from([0.3, 0.7, 1.0]))
+def test_the_priced_lp_reaches_the_whole_lp_from_one_pair_per_household(
+    seed: int, tightness: float
+) -> None:
+    """Column generation from each household's single best pair, one pair priced in per
+    round: the same bound as the LP over every pair, and its solution keeps every row of
+    the whole LP (the pairs never priced in at 0)."""
+    import allocator.lp_bound as lb
+
+    model = _tiny(seed, 24, 10, tightness, False)
+    comps = list(model.components)
+    chosen = greedy_choice(model.data, model.pairs)
+    for k in range(len(comps)):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(lb, "START_COLUMNS", 10_000)
+            whole, _ = lb.solve_stage_lp(model, comps, k, chosen, float("inf"))
+            patch.setattr(lb, "START_COLUMNS", 1)
+            patch.setattr(lb, "PRICED_COLUMNS", 1)
+            priced, x = lb.solve_stage_lp(model, comps, k, chosen, float("inf"))
+        assert priced == whole, comps[k].name
+        assert priced is not None and x is not None
+        assert priced >= int(comps[k].gain[chosen].sum())
+        cost, A, lo, up, c_lo, c_up = lb.stage_lp(model, comps, k, chosen)
+        n = len(model.pairs)
+        assert np.all(x >= c_lo[:n] - 1e-7) and np.all(x <= c_up[:n] + 1e-7)
+        # Rows without a scope variable exactly; per exclusion scope, some y in [0, 1]
+        # with every first-kind sum <= y and every second-kind sum <= 1 - y.
+        rows = A[:, :n] @ x
+        scopes = A[:, n:].tocsc()
+        plain = np.asarray(abs(scopes).sum(axis=1)).ravel() == 0
+        assert np.all(rows[plain] <= up[plain] + 1e-6), comps[k].name
+        assert np.all(rows[plain] >= lo[plain] - 1e-6), comps[k].name
+        for s in range(scopes.shape[1]):
+            members = scopes.indices[scopes.indptr[s] : scopes.indptr[s + 1]]
+            signs = scopes.data[scopes.indptr[s] : scopes.indptr[s + 1]]
+            low = max([0.0, *rows[members[signs < 0]]])
+            high = min([1.0, *(1 - rows[members[signs > 0]])])
+            assert low <= high + 1e-6, comps[k].name
