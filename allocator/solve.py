@@ -228,6 +228,27 @@ def _fit_lp_rounded(
     return best, {"fit": (bound, held)}
 
 
+def _replace(model: AllocationModel, lex: LexResult, chosen: np.ndarray, after: str) -> None:
+    """Make `chosen`, lexicographically better through component `after`, the proposal of
+    `lex` (in place). The bounds of `after` and the tiers before it stay valid (each
+    bounds a region the new proposal lies in: no worse on every tier before it); those
+    of the tiers below are dropped, since they held `after` and the tie-break blocks at
+    the old values, and allocator.bounds finds new ones."""
+    names = [c.name for c in lex.components]
+    below = set(names[names.index(after) + 1 :])
+    for tier in lex.tiers:
+        if tier.name in below:
+            tier.bound, tier.gap, tier.bound_source = None, None, None
+            if tier.status == "OPTIMAL":
+                tier.status = "FEASIBLE"
+    measured = {c.name: c for c in model.unranked}
+    for tier in lex.tiers:
+        if tier.name in measured:
+            tier.objective = measured[tier.name].value(chosen)
+    lex.chosen = chosen
+    reread(lex.tiers, lex.components, chosen)
+
+
 def _deadlines_by_lp(sub: AllocationModel, start: np.ndarray, deadline: float) -> LexResult | None:
     """Tier 1 of the due households' sub-model proven by its stage LPs, one deadline
     component after the other: each LP holds the components before it at the candidate's
@@ -239,7 +260,6 @@ def _deadlines_by_lp(sub: AllocationModel, start: np.ndarray, deadline: float) -
     or its solution does not attain its bound (the CP-SAT sub-solve then decides).
     Measured on horizon-binding: both LPs integral in 1.4 s together, tier 1 217,611
     days over proven, where 120 s of CP-SAT reached 217,615 without a proof."""
-
     comps = list(sub.components)
     candidate = start
     for k, c in enumerate(comps):
@@ -541,8 +561,8 @@ def optimise(
         # the fit tier's (horizon-binding: fit 41,230 -> 37,944, tier 2 585,159 ->
         # 585,215, against the LP bound 37,584; benchmarks/README.md). Again from each
         # better proposal while time lasts: each holds tier 2 higher, so the next LP's
-        # bound is tighter and its rounding often better (there: 38,034 against 37,984
-        # after three LPs, tier 2 585,262). The bounds are the stages' reserve's to use:
+        # bound is tighter and its rounding often better (there: 38,034 after three LPs,
+        # the third's bound, tier 2 585,262). The bounds are the stages' reserve's to use:
         # with both LP bounds known the others take well under a second.
         fit_deadline = started + budget - FIT_KEEP_S
         while fit_deadline - time.monotonic() > FIT_KEEP_S:
@@ -550,8 +570,7 @@ def optimise(
             known.update(more)
             if better is lex.chosen:
                 break
-            lex.chosen = better
-            reread(lex.tiers, lex.components, better)
+            _replace(model, lex, better, "fit")
     left = budget - (time.monotonic() - started)
     improve(model, lex, certificate, left, exact=exact, known=known)
     if not exact:

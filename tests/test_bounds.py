@@ -434,3 +434,42 @@ def test_the_priced_lp_reaches_the_whole_lp_from_one_pair_per_household(
             low = max([0.0, *rows[members[signs < 0]]])
             high = min([1.0, *(1 - rows[members[signs > 0]])])
             assert low <= high + 1e-6, comps[k].name
+
+
+def test_a_better_proposal_through_fit_keeps_the_bounds_above_and_drops_those_below() -> None:
+    """After the fit LP's rounding replaces the proposal, the tiers are re-read at its
+    values; fit's bound and those before stay, the tie-break's (which held fit and the
+    earlier tie blocks at the old values) are dropped."""
+    from allocator.solve import _replace
+
+    for seed in range(200):
+        model = _tiny(seed, 4, 3, 0.7, False)
+        if len(model.pairs) > 14:
+            continue
+        everyone = _feasible(model)
+        comps = list(model.components)
+        k = [c.name for c in comps].index("fit")
+        ranked = sorted(everyone, key=lambda x: [int(c.gain[x].sum()) for c in comps[: k + 1]])
+        old, new = ranked[0], ranked[-1]
+        if [int(c.gain[old].sum()) for c in comps[: k + 1]] == [
+            int(c.gain[new].sum()) for c in comps[: k + 1]
+        ]:
+            continue
+        tie = Component("tiebreak_assignment", "min", 0, np.arange(len(model.pairs)))
+        lex = _unproven(model, old)
+        lex.components.append(tie)
+        lex.tiers.append(TierResult(name=tie.name, status="FEASIBLE", objective=tie.value(old)))
+        for c, tier in zip(lex.components, lex.tiers, strict=True):
+            tier.bound = (
+                max(c.value(old), c.value(new))
+                if c.sense == "max"
+                else min(c.value(old), c.value(new))
+            )
+            tier.bound_source = "lp"
+        _replace(model, lex, new, "fit")
+        assert lex.chosen is new
+        for c, tier in zip(lex.components, lex.tiers, strict=True):
+            assert tier.objective == c.value(new)
+            assert (tier.bound is None) == (c.name == tie.name), c.name
+        return
+    raise AssertionError("no tiny round with two proposals apart through fit")
