@@ -14,6 +14,12 @@ precedence there) in a lexicographic min-cost flow: most households on time, the
 days over. A household that misses its deadline in f of the K futures, if not housed now,
 is worth f expected breaches avoided by housing it now (and its expected days over).
 
+Households already due this round compete in the futures too: their breach is this
+round's, but the days over they would add if not housed now (over those they have anyway)
+count in the days-over component, so a due family that no coming vacancy fits goes before
+one that the coming weeks will house (seed 4 of the Drammen replay: a family of four 106
+days over where hindsight had 35; benchmarks/README.md, issue 14).
+
 These become two components ranked right after this round's deadline tier and before
 priority and waiting (`lookahead_breaches`, `lookahead_days_over`): this round's deadlines
 are never traded for a forecast, and the forecast decides only among proposals equal on
@@ -69,6 +75,9 @@ class Outlook:
     #: Per dwelling of the round: futures in which leaving it empty now lets one more
     #: clocked household (on the list now or joining later) meet its deadline.
     kept: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: Households due this round: their breach is this round's, but the days they would
+    #: add over their deadline in the futures if not housed now count in `days`.
+    due_now: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     #: Share of futures a household must fail in (more than) to count as at risk.
     min_share: float = 0.0
@@ -85,7 +94,8 @@ class Outlook:
         return self.kept > max(self.min_share, self.keep_share) * self.futures
 
     def active(self) -> bool:
-        return bool(self.at_risk().any() or self.held().any())
+        due_days = bool((self.due_now & (self.days > 0)).any()) if len(self.due_now) else False
+        return bool(self.at_risk().any() or self.held().any() or due_days)
 
 
 def _poisson(rng: np.random.Generator, mean: float) -> int:
@@ -184,12 +194,17 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
     rounds = [scenario.as_of + dt.timedelta(days=step * w) for w in range(la.weeks + 1)]
     reach = day(rounds[-1]) + p.round_days + p.offer_lead_days
     assessed = data.has_clock & data.ranked & ~data.due & (data.deadline < reach)
+    due_now = data.has_clock & data.ranked & data.due
+    # Days over a due household has anyway, housed now at the earliest.
+    late_now = np.maximum(0, np.maximum(data.earliest_move_in, data.ready) - data.deadline).astype(
+        np.int64
+    )
     entering = _may_enter_temporary(scenario, data)
     fails = np.zeros(data.H, dtype=np.int64)
     days = np.zeros(data.H, dtype=np.int64)
     weeks_left = np.where(assessed, (data.deadline - data.as_of) // 7, 0)
     late_weeks = np.zeros(data.H, dtype=np.int64)  # entering: deadline weeks of the fails
-    current = [scenario.households[int(i)] for i in np.flatnonzero(assessed)]
+    current = [scenario.households[int(i)] for i in np.flatnonzero(assessed | due_now)]
 
     def outlook() -> Outlook:
         weeks = np.where(entering, late_weeks // np.maximum(1, fails), weeks_left)
@@ -204,6 +219,7 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
             kept=kept,
             min_share=la.min_share,
             keep_share=la.keep_share,
+            due_now=due_now,
         )
 
     # This round's dwellings a clocked household could be kept waiting for: vacant, not
@@ -233,6 +249,9 @@ def assess(scenario: Scenario, data: RoundData) -> Outlook | None:
         kept[keepable] += np.asarray(gains, dtype=np.int64)
         for h, (late, over) in zip(clocked, result, strict=True):
             i = data.household_index[h.id]
+            if due_now[i]:
+                days[i] += max(0, over - int(late_now[i]))
+                continue
             fails[i] += late
             days[i] += over
         for (h, week), (late, _) in zip(entries, result[len(current) :], strict=True):
@@ -401,7 +420,8 @@ def terms(outlook: Outlook) -> list[Term]:
     deadline."""
     risk = outlook.at_risk()
     risk_fails = np.where(risk, outlook.fails, 0)
-    risk_days = np.where(risk, outlook.days, 0)
+    due = outlook.due_now if len(outlook.due_now) else np.zeros(len(risk), dtype=bool)
+    risk_days = np.where(risk | due, outlook.days, 0)
     kept = np.where(outlook.held(), outlook.kept, 0) if len(outlook.kept) else None
 
     def avoided(pairs: Pairs, per_household: np.ndarray) -> np.ndarray:

@@ -598,3 +598,44 @@ def test_reasons_compare_only_with_a_proven_round_alone(monkeypatch: pytest.Monk
     (couple,) = proposal.unmatched
     assert len(calls) == 2 and couple.reason.code != "lookahead_kept"
     assert proposal.matches == [] and check_proposal(s, proposal) == []
+
+
+def test_a_due_family_that_the_coming_weeks_cannot_house_goes_first() -> None:
+    """Two families over the same deadline, one flat that fits both: the round alone
+    houses the one that waited longer; the futures bring two-bedroom flats every week,
+    which fit only the smaller family (R2), so the look-ahead houses the larger one now (its
+    further days over if not housed now count, less those it has anyway)."""
+    from allocator.data import build_round_data
+    from allocator.lookahead import assess
+
+    since = {"kind": "temporary", "since": "2026-08-01"}  # deadline 30.10.2026: both due
+    small = household("S", approved_on="2026-07-01", children=[{"age": 4}], situation=since)
+    large = household(
+        "L",
+        approved_on="2026-07-20",
+        children=[{"age": 4}, {"age": 7}, {"age": 9}],
+        situation=since,
+    )
+    flat = dwelling("W3", bedrooms=3, rooms=4, area_m2=85)
+    rate = {"dwelling": {**FLAT, "id": "rate-family-flat"}, "per_week": 8, "notice_days": 10}
+
+    def round_(**policy: object) -> Scenario:
+        base = scenario(dwellings=[flat], households=[small, large], policy=policy)
+        return Scenario.model_validate(
+            {**base.model_dump(mode="json"), "forecast": {"vacancies": [rate]}}
+        )
+
+    assert housed(round_()) == {"S": "W3"}
+    s = round_(lookahead={"weeks": 6, "futures": 4})
+    data = build_round_data(s)
+    outlook = assess(s, data)
+    assert outlook is not None
+    i_small, i_large = data.household_index["S"], data.household_index["L"]
+    assert outlook.due_now[i_small] and outlook.due_now[i_large]
+    assert outlook.days[i_large] > outlook.days[i_small]
+    assert outlook.fails[i_large] == outlook.fails[i_small] == 0  # this round's breach
+    proposal = propose(s)
+    assert {m.household: m.dwelling for m in proposal.matches} == {"L": "W3"}
+    assert check_proposal(s, proposal) == []
+    (left,) = proposal.unmatched
+    assert left.household == "S" and left.reason.code == "lookahead_shifted"
