@@ -341,9 +341,8 @@ def _priced_lp(
         x = values[:n]
         reduced = cost - A.T @ pi
         priced = ~inside & free & (reduced > PRICE_TOLERANCE)
+        # Only pair columns are ever outside (the scope variables start inside).
         new = np.flatnonzero(
             _best_per_household(household, reduced[:n], priced[:n], PRICED_COLUMNS)
         )
-        if not len(new) and priced.any():
-            new = np.flatnonzero(priced)
     return x, best

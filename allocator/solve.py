@@ -38,7 +38,16 @@ from allocator.objective import Component, Objective, default_objective
 from allocator.pairs import Pairs
 from allocator.sparse import model_pairs
 from allocator.validation import check_round
-from allocator.warmstart import exact_values, keeps_round_rules, relaxation, warm_start
+from allocator.warmstart import (
+    exact_values,
+    flow_assignment,
+    hint_values,
+    keeps_round_rules,
+    relaxation,
+    repair,
+    stacked_gains,
+    warm_start,
+)
 from models.policy import Solver as SolverSettings
 from models.proposal import Proposal, RunInfo, TierResult
 from models.scenario import Scenario
@@ -126,8 +135,6 @@ def _lp_rounded(
     filled); the free LP's also by the warm start around its pairs at 1. Returns the
     lexicographically best of the hint and the roundings, and {tier-2 name: (its LP bound
     in gain form, the gains it held on the components before)}."""
-    from allocator.warmstart import hint_values, repair
-
     data, pairs = model.data, model.pairs
     comps = list(model.components)
     k = [c.name for c in comps].index("priority_waiting")
@@ -157,20 +164,36 @@ def _lp_rounded(
                 known[comps[k].name] = (bound, _gains(comps[:k], hint))
         if x is None:
             continue
-        roundings = [repair(data, pairs, x > threshold, values, kept) for threshold in (0.5, 0.99)]
-        if not restricted:
-            # The warm start around the LP's integral pairs: where the LP is fractional only
-            # among due households, it keeps tier 1 where the repairs lose it
-            # (horizon-binding, tier 1 proven: 583,535 housing points against the
-            # repairs' 556,572, LP bound 585,369).
-            ones = np.union1d(np.flatnonzero(x > 1 - 1e-6), pins)
-            seconds = min(2.0, max(0.0, deadline - time.monotonic()))
-            roundings.append(
-                warm_start(data, pairs, ones, seconds=seconds, objective=model.objective)
-            )
+        # The warm start around the integral pairs only for the free LP (the restricted
+        # one's are the hint's own placements).
+        roundings = _roundings(model, x, kept, values, deadline, around_ones=not restricted)
         candidates += [r for r in roundings if _usable(model, r)]
     best = max(candidates, key=functools.partial(_gains, comps))
     return best, known
+
+
+def _roundings(
+    model: AllocationModel,
+    x: np.ndarray,
+    kept: np.ndarray,
+    values: np.ndarray,
+    deadline: float,
+    around_ones: bool = True,
+) -> list[np.ndarray]:
+    """An LP solution rounded: by the warm start's repair from its pairs at 0.5 or more,
+    and at 0.99 or more (kept in value order while the rules allow, `kept` first, the
+    rest filled); and, with `around_ones`, by the warm start around its pairs at 1 and
+    the pins. Where the LP is fractional only in a few households the last keeps the
+    components held where the repairs lose them (horizon-binding, tier 1 proven: tier 2
+    583,535 against the repairs' 556,572, LP bound 585,369). Not checked: see `_usable`."""
+    data, pairs = model.data, model.pairs
+    out = [repair(data, pairs, x > threshold, values, kept) for threshold in (0.5, 0.99)]
+    if around_ones:
+        pins = np.array(pairs.pinned_pairs(), dtype=np.int64)
+        ones = np.union1d(np.flatnonzero(x > 1 - 1e-6), pins)
+        seconds = min(2.0, max(0.0, deadline - time.monotonic()))
+        out.append(warm_start(data, pairs, ones, seconds=seconds, objective=model.objective))
+    return out
 
 
 def _usable(model: AllocationModel, chosen: np.ndarray) -> bool:
@@ -198,8 +221,6 @@ def _fit_lp_rounded(
     pairs at 1) as the hint when it is usable and lexicographically better through fit.
     Returns the hint and {fit: (bound, the gains held)}: the bound holds for every
     proposal no worse than the hint before fit, the one returned too."""
-    from allocator.warmstart import hint_values, repair
-
     comps = list(model.components)
     names = [c.name for c in comps]
     if "fit" not in names:
@@ -209,18 +230,10 @@ def _fit_lp_rounded(
     if bound is None or x is None:
         return hint, {}
     held = _gains(comps[:k], hint)
-    data, pairs = model.data, model.pairs
-    pins = np.array(pairs.pinned_pairs(), dtype=np.int64)
-    values = hint_values(data, pairs, model.objective)
-    roundings = [x > 0.5, *(repair(data, pairs, x > t, values, pins) for t in (0.5, 0.99))]
-    if deadline - time.monotonic() > 0.5:
-        # Where the LP is fractional only in a few households, the warm start around its
-        # integral pairs keeps the components before fit where the repairs may not.
-        ones = np.union1d(np.flatnonzero(x > 1 - 1e-6), pins)
-        seconds = min(2.0, deadline - time.monotonic())
-        roundings.append(warm_start(data, pairs, ones, seconds=seconds, objective=model.objective))
+    pins = np.array(model.pairs.pinned_pairs(), dtype=np.int64)
+    values = hint_values(model.data, model.pairs, model.objective)
     best = hint
-    for rounded in roundings:
+    for rounded in [x > 0.5, *_roundings(model, x, pins, values, deadline)]:
         if _usable(model, rounded) and _gains(comps[: k + 1], rounded) > _gains(
             comps[: k + 1], best
         ):
@@ -236,14 +249,13 @@ def _replace(model: AllocationModel, lex: LexResult, chosen: np.ndarray, after: 
     the old values, and allocator.bounds finds new ones."""
     names = [c.name for c in lex.components]
     below = set(names[names.index(after) + 1 :])
+    measured = {c.name: c for c in model.unranked}
     for tier in lex.tiers:
         if tier.name in below:
             tier.bound, tier.gap, tier.bound_source = None, None, None
             if tier.status == "OPTIMAL":
                 tier.status = "FEASIBLE"
-    measured = {c.name: c for c in model.unranked}
-    for tier in lex.tiers:
-        if tier.name in measured:
+        elif tier.name in measured:
             tier.objective = measured[tier.name].value(chosen)
     lex.chosen = chosen
     reread(lex.tiers, lex.components, chosen)
@@ -340,7 +352,6 @@ def _deadlines_by_flow(
     housing flow around them at 10.55 M points, the relaxation's at 10.90 M)."""
     from allocator.bounds import to_value
     from allocator.lexflow import flow_cost_limit
-    from allocator.warmstart import flow_assignment, repair, stacked_gains
 
     data, pairs = model.data, model.pairs
     comps = [c for c in model.components if c.name.startswith("deadline_")]
