@@ -156,6 +156,9 @@ class Hindsight:
     #: Per component (breaches, days over, priority points, waiting saved, fit):
     #: OPTIMAL (proven, or attains the flow's bound) or FEASIBLE.
     statuses: tuple[str, ...] = ()
+    #: The same events and policy give the same plan: every CP-SAT component ended proven
+    #: or at its work limit, none at the wall-clock limit.
+    repeatable: bool = True
 
     @property
     def tier1_exact(self) -> bool:
@@ -164,9 +167,17 @@ class Hindsight:
         return not self.broken and all(x == "OPTIMAL" for x in self.statuses[:2])
 
 
-#: Seconds the exact time-indexed CP-SAT model may take when the flow plan breaks a round
-#: rule over time (the goal: a 52-week hindsight within 10 minutes on 2 cores).
-EXACT_BUDGET_S = 120.0
+#: Work the exact time-indexed CP-SAT model may do when the flow plan breaks a round rule
+#: over time, in CP-SAT's deterministic time units. A budget of work, not of seconds, with
+#: CP-SAT's interleaved search (deterministic for any number of workers), so that the plan,
+#: the reference every weekly policy is measured against, is the same on a loaded machine
+#: as on a quiet one. With a wall-clock budget the later components got further or less
+#: far with the load, and the 3-month clock's share of the proven tier 1 moved with them
+#: (185.6 and 207.9 days over the cap on the same ten seeds; benchmarks/README.md).
+EXACT_WORK = 120.0
+#: Seconds the exact model may take in all (the goal: a 52-week hindsight within 10
+#: minutes on 2 cores). A plan cut short by it is not repeatable and says so.
+EXACT_WALL_S = 480.0
 
 
 @dataclass(frozen=True)
@@ -180,14 +191,14 @@ class _Triples:
 
 
 def hindsight(
-    m: Municipality, policy: Policy, seed: int, weeks: int, budget_s: float | None = None
+    m: Municipality, policy: Policy, seed: int, weeks: int, work: float | None = None
 ) -> Hindsight:
     """The offline optimum of the replay of `m` with `seed` over `weeks` rounds (the exact
-    model gets `budget_s`, default EXACT_BUDGET_S)."""
+    model may do `work`, default EXACT_WORK, within EXACT_WALL_S)."""
     import time
 
     started = time.monotonic()
-    budget_s = EXACT_BUDGET_S if budget_s is None else budget_s
+    work = EXACT_WORK if work is None else work
     ev = year_events(m, seed, weeks)
     world = World(m, m.config.flow, m.household_factory())
     hids = sorted(ev.households)
@@ -222,10 +233,10 @@ def hindsight(
     bounds = [int(g[chosen].sum()) for g in gains]
     broken = rules.broken(t, chosen)
     statuses = tuple("OPTIMAL" for _ in gains)
+    repeatable = True
     if broken:
-        chosen, statuses = _exact(
-            rules, t, gains, bounds, chosen, policy, budget_s - (time.monotonic() - started)
-        )
+        wall_s = EXACT_WALL_S - (time.monotonic() - started)
+        chosen, statuses, repeatable = _exact(rules, t, gains, bounds, chosen, policy, work, wall_s)
     exact = all(x == "OPTIMAL" for x in statuses)
     placements = {
         hids[int(a)]: (dids[int(b)], dt.date.fromordinal(int(x)))
@@ -244,6 +255,7 @@ def hindsight(
         pairs=len(t.h),
         wall_s=time.monotonic() - started,
         statuses=statuses,
+        repeatable=repeatable,
     )
 
 
@@ -478,19 +490,23 @@ def _exact(
     bounds: list[int],
     relaxed: np.ndarray,
     policy: Policy,
-    budget_s: float,
-) -> tuple[np.ndarray, tuple[str, ...]]:
+    work: float,
+    wall_s: float,
+) -> tuple[np.ndarray, tuple[str, ...], bool]:
     """The time-indexed plan with every round rule, by CP-SAT, one component at a time,
     from the repaired flow plan; each component OPTIMAL when proven (by CP-SAT, or by
-    attaining the flow's bound), FEASIBLE otherwise. The deadline components get half the
-    budget each as long as they need it; the later ones share what is left."""
+    attaining the flow's bound), FEASIBLE otherwise, and whether the plan is repeatable.
+    The deadline components get half the work left each as long as they need it; the
+    later ones share what is left."""
     import time
 
     from ortools.sat.python import cp_model
 
     from allocator.pairs import group_positions
 
-    deadline = time.monotonic() + max(1.0, budget_s)
+    deadline = time.monotonic() + max(1.0, wall_s)
+    used = 0.0
+    repeatable = True
     stacked = _stack_levels(gains, rules.data)[0]
     hint = rules.repair(t, relaxed, stacked)
     model = cp_model.CpModel()
@@ -513,7 +529,7 @@ def _exact(
     statuses = []
     for k, (gain, bound) in enumerate(zip(gains, bounds, strict=True)):
         value = int(gain[chosen].sum())
-        left = max(0.5, deadline - time.monotonic())
+        left = max(0.5, work - used)
         share = left / 2 if k < 2 else left / (len(gains) - k)
         if value < bound:
             nz = np.flatnonzero(gain)
@@ -526,8 +542,14 @@ def _exact(
             solver = cp_model.CpSolver()
             solver.parameters.num_workers = max(2, policy.solver.workers)
             solver.parameters.random_seed = policy.solver.seed
-            solver.parameters.max_time_in_seconds = max(0.5, share)
+            solver.parameters.interleave_search = True
+            solver.parameters.max_deterministic_time = share
+            solver.parameters.max_time_in_seconds = max(0.5, deadline - time.monotonic())
             code = solver.solve(model)
+            spent = solver.response_proto.deterministic_time
+            used += spent
+            if code not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and spent < 0.99 * share:
+                repeatable = False  # stopped by the clock, not by its work limit
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
                 if int(gain[found].sum()) >= value:
@@ -537,7 +559,7 @@ def _exact(
             statuses.append("OPTIMAL")
         nz = np.flatnonzero(gain)
         model.add(sum(int(gain[p]) * x[int(p)] for p in nz) >= value)
-    return chosen, tuple(statuses)
+    return chosen, tuple(statuses), repeatable
 
 
 def _no_locks():  # type: ignore[no-untyped-def]

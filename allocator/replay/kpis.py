@@ -104,6 +104,7 @@ SUMMARY_LABELS: dict[str, str] = {
     "hindsight_exact": "Etterpåklok plan eksakt (1) eller grense (0)",
     "hindsight_tier1_exact": "Etterpåklok plan eksakt på fristene (1) eller ikke (0)",
     "hindsight_broken": "Etterpåklok plan: plasseringer som bryter en regel over tid",
+    "hindsight_repeatable": "Etterpåklok plan gjentakbar (1) eller avbrutt av klokken (0)",
     "transfer_applications": "Byttesøknader fra leietakere",
     "tenants_moved": "Leietakere som flyttet (bytte)",
     "overcrowded_resolved": "Trangbodde familier som flyttet",

@@ -174,6 +174,7 @@ def run_hindsight(m: Municipality, spec: PolicySpec, settings: Settings) -> Poli
         "hindsight_exact": int(plan.exact),
         "hindsight_tier1_exact": int(plan.tier1_exact),
         "hindsight_broken": plan.broken,
+        "hindsight_repeatable": int(plan.repeatable),
     }
     run.wall_s = plan.wall_s
     return run
