@@ -265,7 +265,12 @@ def test_hindsight_plan_is_the_same_on_a_loaded_machine() -> None:
     policy = resolve_all(["default"])[0].policy
     # A busy thread beside the second run, so the two do not see the same machine.
     stop = threading.Event()
-    busy = threading.Thread(target=lambda: [None for _ in iter(stop.is_set, True)])
+
+    def spin() -> None:
+        while not stop.is_set():
+            sum(range(10_000))
+
+    busy = threading.Thread(target=spin)
     first = hindsight(m, policy, 1, 16, work=3.0)
     busy.start()
     try:
