@@ -6,6 +6,7 @@ policy's share of the greedy → hindsight gap closed.
 
     python -m benchmarks.lookahead [--weeks 52] [--seeds 10] [--out benchmarks/results]
     python -m benchmarks.lookahead --from out/replay   # the tables of a replay already run
+    python -m benchmarks.lookahead --from out/a --from out/b   # of one run in parts
 
 Goals: look-ahead closes at least 90 % of the gap in days over the 3-month cap with a
 median wait no longer than greedy's; a weekly round with look-ahead takes at most 5 s; the
@@ -147,22 +148,40 @@ def markdown(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _read(folders: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """kpis.csv and summary.csv of the folders, concatenated (a hindsight-only replay has
+    no weekly rows, so its kpis.csv may be empty)."""
+
+    def frame(path: Path) -> pd.DataFrame:
+        return pd.read_csv(path) if path.is_file() and path.stat().st_size > 1 else pd.DataFrame()
+
+    kpis = pd.concat([frame(f / "kpis.csv") for f in folders], ignore_index=True)
+    summary = pd.concat([frame(f / "summary.csv") for f in folders], ignore_index=True)
+    return kpis, summary
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument(
         "--from",
-        dest="source",
+        dest="sources",
         type=Path,
+        action="append",
         default=None,
-        help="A replay output folder (kpis.csv, summary.csv) to read instead.",
+        help="A replay output folder (kpis.csv, summary.csv) to read instead; repeat it "
+        "for replays run in parts (other seeds, or other policies on the same seeds).",
     )
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
-    if args.source is not None:
-        kpis = pd.read_csv(args.source / "kpis.csv")
-        summary = pd.read_csv(args.source / "summary.csv")
+    if args.sources:
+        missing = [
+            str(f / "summary.csv") for f in args.sources if not (f / "summary.csv").is_file()
+        ]
+        if missing:
+            parser.error("no replay output (summary.csv) in: " + ", ".join(missing))
+        kpis, summary = _read(args.sources)
         wall = None
     else:
         kpis, summary, wall = run(args.weeks, args.seeds)

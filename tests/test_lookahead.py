@@ -252,6 +252,21 @@ def test_replay_reports_the_gap_closed(tmp_path: Path) -> None:
         assert f"- `{name}`: share of the gap closed" in text
         assert r["round_s"][name]["max"] is not None
     assert "| KPI | greedy | lookahead | lookahead-priority-order | hindsight |" in text
+    # The same replay in two parts (hindsight apart, as when run beside the others) gives
+    # the same tables; a folder without output is refused.
+    import pandas as pd
+
+    for part, keep in (("a", lambda p: p != "hindsight"), ("b", lambda p: p == "hindsight")):
+        (tmp_path / part).mkdir()
+        for name in ("kpis.csv", "summary.csv"):
+            frame = pd.read_csv(tmp_path / name)
+            frame[frame["policy"].map(keep)].to_csv(tmp_path / part / name, index=False)
+    parts = tmp_path / "parts"
+    benchmark(["--from", str(tmp_path / "a"), "--from", str(tmp_path / "b"), "--out", str(parts)])
+    assert json.loads((parts / "lookahead.json").read_text(encoding="utf-8"))["table"] == r["table"]
+    with pytest.raises(SystemExit) as refused:
+        benchmark(["--from", str(tmp_path / "bench"), "--out", str(tmp_path / "none")])
+    assert refused.value.code == 2 and not (tmp_path / "none").exists()
 
 
 def test_hindsight_plan_is_the_same_on_a_loaded_machine() -> None:
