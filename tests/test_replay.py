@@ -264,3 +264,12 @@ def test_policy_file_is_a_third_policy(tmp_path: Path) -> None:
     assert specs[1].policy.spread.building_max_share == 0.1
     replay_policy = for_replay(specs[1].policy, time_limit_s=2, workers=1)
     assert replay_policy.solver.alternates == 0 and replay_policy.spread == specs[1].policy.spread
+
+
+def test_report_numbers_and_dates_read_as_people_write_them() -> None:
+    """Counts whole (a mean of 0 breaches is "0", not "0,000"), indices with three
+    decimals, the rest one, a decimal comma; dates dd.mm.yyyy."""
+    from allocator.replay.report import _fmt, _when
+
+    assert [_fmt(x) for x in (0.0, 3.0, 0.117, 47.2, None)] == ["0", "3", "0,117", "47,2", "–"]
+    assert _when("2026-12-03T15:30:24+00:00") == "03.12.2026 kl. 15.30 UTC"

@@ -101,7 +101,7 @@ SUMMARY_LABELS: dict[str, str] = {
     "realised_wait_p50": "Ventetid median (faktisk, dager)",
     "realised_wait_p90": "Ventetid 90-persentil (faktisk, dager)",
     "realised_vacancy_days": "Tomgangsdager (faktisk)",
-    "hindsight_exact": "Etterpåklok plan eksakt (1) eller grense (0)",
+    "hindsight_exact": "Etterpåklok plan bevist optimal (1) eller ikke bevist (0)",
     "hindsight_tier1_exact": "Etterpåklok plan eksakt på fristene (1) eller ikke (0)",
     "hindsight_broken": "Etterpåklok plan: plasseringer som bryter en regel over tid",
     "hindsight_repeatable": "Etterpåklok plan gjentakbar (1) eller avbrutt av klokken (0)",

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from allocator import glossary
 from allocator.fairness.outcomes import summarize
 from allocator.fairness.report import plot_groups, render_section
 from allocator.io.write import write_json_atomic, write_text_atomic
@@ -248,15 +249,22 @@ def run_info(results: Results) -> dict[str, Any]:
     }
 
 
+def _when(value: str) -> str:
+    """An ISO timestamp (UTC) as people read it: 03.12.2026 kl. 15.30 UTC."""
+    moment = dt.datetime.fromisoformat(value)
+    return f"{glossary.day(moment)} kl. {moment:%H.%M} UTC"
+
+
 def _fmt(value: Any) -> str:
     """Numbers for people: indices with three decimals, counts whole, the rest one."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "–"
     if isinstance(value, float):
+        if value.is_integer():
+            return f"{value:.0f}"
         if abs(value) < 1:
             return f"{value:.3f}".replace(".", ",")
-        text = f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
-        return text.replace(".", ",")
+        return f"{value:.1f}".replace(".", ",")
     return str(value)
 
 
@@ -274,6 +282,8 @@ def render_html(
         autoescape=select_autoescape(["html", "j2"]),
     )
     env.filters["fmt"] = _fmt
+    env.filters["day"] = glossary.day
+    env.filters["when"] = _when
     runs = seeds_of(results)
     rows = summary.to_dict("records")
     table = [
