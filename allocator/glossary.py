@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 #: Concepts of the domain, one term each.
 TERMS: dict[str, str] = {
@@ -217,6 +218,19 @@ def day(value: dt.date | dt.datetime | str | None) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
     return value.strftime("%d.%m.%Y")
+
+
+#: The time zone people read times of day in.
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def moment(value: dt.datetime | str | None) -> str:
+    """24.11.2026 kl. 10.15, in Oslo time: the one format for a time people read."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.astimezone(OSLO).strftime("%d.%m.%Y kl. %H.%M")
 
 
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")

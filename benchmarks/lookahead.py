@@ -153,7 +153,10 @@ def _read(folders: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     no weekly rows, so its kpis.csv may be empty)."""
 
     def frame(path: Path) -> pd.DataFrame:
-        return pd.read_csv(path) if path.is_file() and path.stat().st_size > 1 else pd.DataFrame()
+        try:
+            return pd.read_csv(path)
+        except (FileNotFoundError, pd.errors.EmptyDataError):
+            return pd.DataFrame()
 
     kpis = pd.concat([frame(f / "kpis.csv") for f in folders], ignore_index=True)
     summary = pd.concat([frame(f / "summary.csv") for f in folders], ignore_index=True)

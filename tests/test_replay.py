@@ -269,7 +269,8 @@ def test_policy_file_is_a_third_policy(tmp_path: Path) -> None:
 def test_report_numbers_and_dates_read_as_people_write_them() -> None:
     """Counts whole (a mean of 0 breaches is "0", not "0,000"), indices with three
     decimals, the rest one, a decimal comma; dates dd.mm.yyyy."""
-    from allocator.replay.report import _fmt, _when
+    from allocator.glossary import moment
+    from allocator.replay.report import _fmt
 
     assert [_fmt(x) for x in (0.0, 3.0, 0.117, 47.2, None)] == ["0", "3", "0,117", "47,2", "–"]
-    assert _when("2026-12-03T15:30:24+00:00") == "03.12.2026 kl. 15.30 UTC"
+    assert moment("2026-12-03T15:30:24+00:00") == "03.12.2026 kl. 16.30"  # Oslo, winter

@@ -249,12 +249,6 @@ def run_info(results: Results) -> dict[str, Any]:
     }
 
 
-def _when(value: str) -> str:
-    """An ISO timestamp (UTC) as people read it: 03.12.2026 kl. 15.30 UTC."""
-    moment = dt.datetime.fromisoformat(value)
-    return f"{glossary.day(moment)} kl. {moment:%H.%M} UTC"
-
-
 def _fmt(value: Any) -> str:
     """Numbers for people: indices with three decimals, counts whole, the rest one."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
@@ -283,7 +277,7 @@ def render_html(
     )
     env.filters["fmt"] = _fmt
     env.filters["day"] = glossary.day
-    env.filters["when"] = _when
+    env.filters["when"] = glossary.moment
     runs = seeds_of(results)
     rows = summary.to_dict("records")
     table = [

@@ -24,13 +24,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from allocator.glossary import OSLO
 from allocator.web.tables import Decision
 from models.scenario import Scenario
 
 Pair = tuple[str, str]
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 def local_date(at: dt.datetime) -> str:

@@ -23,14 +23,11 @@ from allocator.glossary import (
     TERMS,
     TIER_TEXT,
 )
-from allocator.web.ledger import OSLO
 
 
 def when(value: dt.datetime | None) -> str:
     """24.11.2026 kl. 10.15 (Oslo time)."""
-    if value is None:
-        return "–"
-    return value.astimezone(OSLO).strftime("%d.%m.%Y kl. %H.%M")
+    return glossary.moment(value)
 
 
 def nok(value: float | None) -> str:
