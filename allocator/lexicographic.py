@@ -50,6 +50,8 @@ class LexResult:
 #: at 2,000 × 500: probing alone took ~10 s of a 30 s budget; see "Presolve probing" in
 #: benchmarks/README.md).
 LARGE_MODEL = 50_000
+#: Up to this many pair variables the LP holds the assignment rows (see `_solver`).
+FULL_LP_MODEL = 50_000
 
 
 #: Seconds left below which a large model's stage is not solved (held at the solution).
@@ -82,6 +84,16 @@ def _solver(
         p.linearization_level = 2
         if p.num_workers == 2:
             p.subsolvers.extend(["max_lp", "default_lp"])
+    elif variables <= FULL_LP_MODEL:
+        # The one-per-household and one-per-dwelling rows in the LP (level 2) on every
+        # model of a weekly round's size: without them a stage holding fit (an equality
+        # on a weighted sum) below a random-cost tie-break has a bound so weak that a 23 x
+        # 37 round (211 pairs) did not prove fit + assignment in 23 s on two workers (one
+        # worker at level 2: 0.02 s; 5 of 600 random rounds of 10-30 x 10-60 hit it). On
+        # two workers the full-problem worker is then max_lp; the other keeps the LNS.
+        p.linearization_level = 2
+        if p.num_workers == 2:
+            p.subsolvers.append("max_lp")
     return solver
 
 
