@@ -200,3 +200,18 @@ def test_unknown_generator_is_refused() -> None:
         generate(
             TierSpec(name="x", generator="nope", sha256=None, seed=1, dwellings=1, households=1)
         )
+
+
+def test_random_rounds_benchmark_counts_what_it_solved(tmp_path: Path) -> None:
+    from benchmarks import random_rounds
+
+    assert random_rounds.draws(3, 5, 20) == random_rounds.draws(3, 5, 20)
+    assert random_rounds.main(["--rounds", "3", "--seed", "5", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "random_rounds.json").read_text())
+    rounds = result["rounds"]
+    assert [r["seed"] for r in rounds] == [d["seed"] for d in random_rounds.draws(3, 5, 30)]
+    s = result["summary"]
+    assert s["rounds"] == 3
+    assert s["optimal"] == sum(r["status"] == "OPTIMAL" for r in rounds)
+    assert s["propose_s_max"] == max(r["propose_s"] for r in rounds)
+    assert result["machine"]["ortools"]
