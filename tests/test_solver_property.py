@@ -92,6 +92,7 @@ def test_a_round_where_the_round_rules_bind_fit_is_proven_on_a_small_work_budget
     )
     s = s.model_copy(update={"policy": policy})
     proposal = propose(s)
+    assert proposal.run.sizes["pairs"] == 211  # the same round (the generator is seeded)
     fit = next(t for t in proposal.run.tiers if t.name == "fit")
     assert fit.bound_source == "cp-sat"  # proven by a CP-SAT stage, not by a certificate
     assert proposal.run.status == "OPTIMAL", [(t.name, t.status) for t in proposal.run.tiers]
