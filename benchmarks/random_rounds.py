@@ -15,7 +15,6 @@ round: its draw, status, seconds and per-tier status) and prints the summary.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator import lexicographic
-from allocator.io.write import write_text_atomic
+from allocator.io.write import write_json_atomic
 from allocator.solve import propose
 from benchmarks.machine import info as machine_info
 from scenarios.random_scenario import random_scenario
@@ -90,9 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.rounds < 1 or args.max_households < 10:
         p.error("--rounds must be at least 1 and --max-households at least 10")
+    rows_up_to = lexicographic.FULL_LP_MODEL
     if args.without_assignment_rows:
         lexicographic.FULL_LP_MODEL = -1
-    records = [measure(d) for d in draws(args.rounds, args.seed, args.max_households)]
+    try:
+        records = [measure(d) for d in draws(args.rounds, args.seed, args.max_households)]
+    finally:
+        lexicographic.FULL_LP_MODEL = rows_up_to
     result = {
         "machine": machine_info(),
         "settings": vars(args) | {"out": str(args.out)},
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         "rounds": records,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(args.out / "random_rounds.json", json.dumps(result, indent=1))
+    write_json_atomic(args.out / "random_rounds.json", result)
     s = result["summary"]
     print(
         f"{s['optimal']} of {s['rounds']} rounds proven optimal; propose s: median "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import quote
 
 from allocator import glossary
@@ -23,11 +22,6 @@ from allocator.glossary import (
     TERMS,
     TIER_TEXT,
 )
-
-
-def when(value: dt.datetime | None) -> str:
-    """24.11.2026 kl. 10.15 (Oslo time)."""
-    return glossary.moment(value)
 
 
 def nok(value: float | None) -> str:
@@ -53,7 +47,7 @@ def url_id(value: str) -> str:
 
 
 FILTERS = {
-    "when": when,
+    "when": glossary.moment,
     "day": glossary.day,
     "nok": nok,
     "number": number,
